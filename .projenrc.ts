@@ -1,0 +1,77 @@
+import { cdk8s, javascript } from 'projen';
+import { UpdateSnapshot } from 'projen/lib/javascript';
+
+const CRD_FILE = 'imports/crds/istio-1.30.3-crd-all.gen.yaml';
+
+const project = new cdk8s.ConstructLibraryCdk8s({
+  author: 'cdk8s-istio-traffic maintainers',
+  authorAddress: 'maintainers@users.noreply.h-seed-943231f1.example',
+  name: 'cdk8s-istio-traffic',
+  description: 'Typed Istio traffic management for cdk8s: canary releases, dark releases, circuit breakers and ingress edges.',
+  keywords: ['cdk8s', 'istio', 'canary', 'kubernetes', 'service-mesh', 'virtualservice', 'destinationrule'],
+  repositoryUrl: 'https://github.com/maintainers/cdk8s-istio-traffic.git',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+
+  cdk8sVersion: '2.70.0',
+  constructsVersion: '10.4.0',
+  jsiiVersion: '~5.9.0',
+  peerDeps: ['cdk8s-plus-27@^2.9.5'],
+  // jsii modules may only depend on other jsii modules at run time, unless the dependency is bundled.
+  bundledDeps: ['re2js@^1.2.0'],
+  devDeps: [
+    'cdk8s-cli',
+    'typescript@~5.9.3',
+    '@types/node@^20',
+    'ts-node',
+    'ajv@^8.17.1',
+  ],
+
+  // No GitHub workflows: CI is `.ci/run` (see README).
+  github: false,
+  release: false,
+  docgen: false,
+
+  tsconfig: {
+    compilerOptions: { rootDir: '.' },
+    include: ['imports/**/*.ts'],
+  },
+  tsconfigDev: {
+    compilerOptions: {},
+    include: ['../imports/**/*.ts', '../examples/**/*.ts', '../bench/**/*.ts'],
+    exclude: ['../examples/*/dist'],
+  },
+  entrypoint: 'lib/src/index.js',
+
+  jestOptions: {
+    updateSnapshot: UpdateSnapshot.NEVER,
+    jestConfig: {
+      coveragePathIgnorePatterns: ['/node_modules/', '/imports/'],
+      testPathIgnorePatterns: ['/node_modules/', '/examples/.*/dist/'],
+    },
+  },
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: ['test', 'examples', 'bench'],
+    ignorePatterns: ['imports/', 'examples/*/dist/', '*.d.ts', '*.js', 'node_modules/'],
+  },
+  gitignore: ['examples/*/dist/', '.bench/'],
+  npmIgnoreOptions: { ignorePatterns: ['examples/', 'bench/', '.ci/', 'imports/crds/'] },
+});
+
+project.package.addField('types', 'lib/src/index.d.ts');
+
+// Regenerate the Istio bindings offline from the pinned CRD bundle. The bindings are committed.
+const importTask = project.addTask('import-istio', {
+  description: `Regenerate imports/ from the pinned Istio CRD bundle (${CRD_FILE}), offline`,
+});
+importTask.exec(`cdk8s import --language typescript --output imports ${CRD_FILE}`);
+
+// Synthesize every example into its own cdk8s output folder (examples/<name>/dist).
+const synth = project.addTask('synth', {
+  description: 'Synthesize every example in examples/ with `cdk8s synth`',
+});
+synth.exec('for d in examples/*/; do echo "== $d"; (cd "$d" && npx cdk8s synth) || exit 1; done');
+
+project.synth();

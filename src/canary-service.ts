@@ -1,0 +1,413 @@
+import { ApiObject, Chart, JsonPatch } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { fail } from './errors';
+import { isHttpProtocol, ServiceProtocol } from './protocol';
+import { HostRouting, MESH, WeightedDestination } from './routing/host-routing';
+import { TrafficRegistry } from './routing/registry';
+import { DeployedVersionOptions, ServiceVersion } from './service-version';
+import { TrafficSplit, VersionWeight } from './traffic-split';
+import { checkDnsLabel, checkLabels, checkPort, checkWholeNumber } from './validation';
+
+/** How the traffic split is carried out. */
+export enum RoutingMode {
+  /** Istio DestinationRule subsets and a weighted VirtualService route (exact percentages). */
+  ISTIO = 'istio',
+  /**
+   * No Istio objects: the split is approximated by replica counts behind the one Service, as plain
+   * Kubernetes does it (1 pod of 3 gets about 33% of requests).
+   */
+  REPLICAS = 'replicas',
+}
+
+/** Props for `CanaryService`. */
+export interface CanaryServiceProps {
+  /**
+   * Service name; also the `app` label, the host of the VirtualService and DestinationRule, and the
+   * prefix of every Deployment (`<name>-<version>`).
+   * @default - the construct id
+   */
+  readonly name?: string;
+  /**
+   * Namespace of every object.
+   * @default - the chart's namespace
+   */
+  readonly namespace?: string;
+  /** Service port, e.g. 9080. */
+  readonly port: number;
+  /**
+   * Port the pods listen on.
+   * @default - same as `port`
+   */
+  readonly targetPort?: number;
+  /**
+   * Application protocol of the port. The Service port is named after it and `appProtocol` is set,
+   * so Istio applies HTTP routing to it.
+   * @default ServiceProtocol.HTTP
+   */
+  readonly protocol?: ServiceProtocol;
+  /**
+   * The versions, in order. The first is the stable version and the last the canary unless
+   * `stableVersion` / `canaryVersion` say otherwise. Use this or `stable` + `canary`.
+   * @default - `stable` as `v1` and `canary` as `v2`
+   */
+  readonly versions?: ServiceVersion[];
+  /**
+   * Shorthand for the usual two versions: the stable version, deployed as `v1`.
+   * @default - use `versions`
+   */
+  readonly stable?: DeployedVersionOptions;
+  /**
+   * Shorthand for the usual two versions: the canary version, deployed as `v2`.
+   * @default - use `versions`
+   */
+  readonly canary?: DeployedVersionOptions;
+  /**
+   * Name of the stable version (where `TrafficSplit.stable()` and `rollback()` send traffic).
+   * @default - the first version
+   */
+  readonly stableVersion?: string;
+  /**
+   * Name of the canary version (where `TrafficSplit.promote()` sends traffic).
+   * @default - the last version
+   */
+  readonly canaryVersion?: string;
+  /**
+   * How requests are shared between versions.
+   * @default TrafficSplit.stable()
+   */
+  readonly traffic?: TrafficSplit;
+  /**
+   * Istio routing, or replica-count approximation for clusters without Istio.
+   * @default RoutingMode.ISTIO
+   */
+  readonly mode?: RoutingMode;
+  /**
+   * Total number of pods across all versions in `RoutingMode.REPLICAS`. It must allow the split
+   * exactly (10% needs a multiple of 10 pods).
+   * @default - the smallest total that gives the split exactly (90/10: 10 pods, 75/25: 4 pods)
+   */
+  readonly replicaBudget?: number;
+  /**
+   * The pod label that tells versions apart; DestinationRule subsets select on it.
+   * @default 'version'
+   */
+  readonly versionLabel?: string;
+  /**
+   * Create a ServiceAccount with this name and run every created version under it.
+   * @default - no ServiceAccount is created; pods use the namespace's default account
+   */
+  readonly serviceAccountName?: string;
+}
+
+/** The resolved form of one version. */
+interface VersionInfo {
+  readonly version: ServiceVersion;
+  readonly subset: string;
+  readonly podLabels: { [key: string]: string };
+}
+
+/**
+ * A service released in versions: one Deployment per version (or an adopted existing workload),
+ * one Service in front of all of them, and the Istio DestinationRule and VirtualService that split
+ * requests between the versions as `traffic` says.
+ *
+ * Objects and names: Deployments `<name>-<version>`, Service, DestinationRule and VirtualService
+ * `<name>`, written in apply order (ServiceAccount, Deployments, Service, DestinationRule,
+ * VirtualService).
+ */
+export class CanaryService extends Construct {
+  /** The Service name (and host). */
+  public readonly name: string;
+  /** The namespace, when one is set on the construct or the chart. */
+  public readonly namespace?: string;
+  /** The Service port. */
+  public readonly port: number;
+  /** The protocol of the Service port. */
+  public readonly protocol: ServiceProtocol;
+  /** The routing mode. */
+  public readonly mode: RoutingMode;
+  /** The pod label that distinguishes versions. */
+  public readonly versionLabel: string;
+  /** The stable version's name. */
+  public readonly stableVersion: string;
+  /** The canary version's name. */
+  public readonly canaryVersion: string;
+  /** The split in effect, one entry per version in declaration order, summing to 100. */
+  public readonly split: VersionWeight[];
+  /** The Kubernetes Service. */
+  public readonly service: ApiObject;
+
+  private readonly versionInfos: VersionInfo[];
+  private readonly deployments = new Map<string, kplus.Deployment>();
+  private readonly routing?: HostRouting;
+
+  constructor(scope: Construct, id: string, props: CanaryServiceProps) {
+    super(scope, id);
+    this.name = props.name ?? id;
+    this.namespace = props.namespace ?? Chart.of(this).namespace;
+    this.port = props.port;
+    this.protocol = props.protocol ?? ServiceProtocol.HTTP;
+    this.mode = props.mode ?? RoutingMode.ISTIO;
+    this.versionLabel = props.versionLabel ?? 'version';
+
+    if (!/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(this.name) || this.name.length > 63) {
+      fail(this, 'name', this.name, 'is not a valid Service name (DNS-1035 label)',
+        "Use at most 63 lowercase letters, digits and '-', starting with a letter (e.g. 'reviews')");
+    }
+    if (props.namespace !== undefined) { checkDnsLabel(this, 'namespace', props.namespace); }
+    checkPort(this, 'port', props.port);
+    const targetPort = props.targetPort ?? props.port;
+    checkPort(this, 'targetPort', targetPort);
+    checkLabels(this, 'versionLabel', { [this.versionLabel]: 'x' });
+    if (this.versionLabel === 'app') {
+      fail(this, 'versionLabel', this.versionLabel, "is the label every version shares (the Service selects on 'app')",
+        "Use a label that differs between versions, such as 'version'");
+    }
+
+    const versions = this.resolveVersions(props);
+    this.versionInfos = versions.map(v => this.resolveVersion(v, targetPort));
+    const names = versions.map(v => v.name);
+    this.stableVersion = this.pickVersion('stableVersion', props.stableVersion, names, names[0]);
+    this.canaryVersion = this.pickVersion('canaryVersion', props.canaryVersion, names, names[names.length - 1]);
+    this.split = (props.traffic ?? TrafficSplit.stable())._resolve(this, 'traffic', names, this.stableVersion, this.canaryVersion);
+
+    if (this.mode !== RoutingMode.REPLICAS && props.replicaBudget !== undefined) {
+      fail(this, 'replicaBudget', props.replicaBudget, 'only applies in RoutingMode.REPLICAS',
+        "Remove it, or set mode: RoutingMode.REPLICAS; with Istio each version's replicas are set on the version");
+    }
+    const replicas = this.mode === RoutingMode.REPLICAS ? this.replicasForSplit(props.replicaBudget) : undefined;
+
+    // Apply order inside the construct: ServiceAccount, Deployments, Service, DestinationRule, VirtualService.
+    const serviceAccount = props.serviceAccountName !== undefined ? this.createServiceAccount(props.serviceAccountName) : undefined;
+    for (const info of this.versionInfos) {
+      const opts = info.version._deployed;
+      if (opts) {
+        this.deployments.set(info.version.name,
+          this.createDeployment(info, opts, targetPort, replicas?.get(info.version.name) ?? opts.replicas ?? 1, serviceAccount));
+      }
+    }
+    this.service = this.createService(targetPort);
+
+    if (this.mode === RoutingMode.ISTIO) {
+      const routing = TrafficRegistry.of(this).host(this.namespace, this.name);
+      routing.registerService({ source: this, http: isHttpProtocol(this.protocol), apiObject: this.service, ports: [this.port] });
+      for (const info of this.versionInfos) {
+        routing.addSubset(this, info.subset, { [this.versionLabel]: info.podLabels[this.versionLabel] });
+      }
+      routing.setDefaultRoute(MESH, this, this.weightedRoute(this.split));
+      this.routing = routing;
+    }
+  }
+
+  /** Names of the versions, in declaration order. */
+  public get versionNames(): string[] {
+    return this.versionInfos.map(i => i.version.name);
+  }
+
+  /** The DestinationRule subset of a version. */
+  public subsetOf(version: string): string {
+    return this.info(version, 'version').subset;
+  }
+
+  /** The pod labels of a version (`app`, the version label, and any extra labels). */
+  public podLabelsOf(version: string): { [key: string]: string } {
+    return { ...this.info(version, 'version').podLabels };
+  }
+
+  /** The Deployment of a created version (undefined for adopted versions). */
+  public deploymentOf(version: string): kplus.Deployment | undefined {
+    this.info(version, 'version');
+    return this.deployments.get(version);
+  }
+
+  /** The DestinationRule (undefined in `RoutingMode.REPLICAS`). */
+  public get destinationRule(): ApiObject | undefined {
+    return this.routing?.destinationRuleObject;
+  }
+
+  /** The mesh VirtualService (undefined in `RoutingMode.REPLICAS`). */
+  public get virtualService(): ApiObject | undefined {
+    return this.routing?.virtualServiceObject(MESH);
+  }
+
+  /** @internal the per-host routing model, for constructs that add rules to this host. */
+  public get _routing(): HostRouting | undefined {
+    return this.routing;
+  }
+
+  private info(version: string, field: string): VersionInfo {
+    const found = this.versionInfos.find(i => i.version.name === version);
+    if (!found) {
+      fail(this, field, version, 'is not a declared version', `Use one of: ${this.versionNames.join(', ')}`);
+    }
+    return found;
+  }
+
+  private weightedRoute(split: VersionWeight[]): WeightedDestination[] {
+    return split.map(w => ({ host: this.name, subset: this.subsetOf(w.version), weight: w.weight }));
+  }
+
+  private resolveVersions(props: CanaryServiceProps): ServiceVersion[] {
+    const shorthand = props.stable !== undefined || props.canary !== undefined;
+    if (props.versions !== undefined && shorthand) {
+      fail(this, 'versions', props.versions.map(v => v.name), "is given together with 'stable'/'canary'",
+        "Use either 'versions' or the 'stable' + 'canary' shorthand, not both");
+    }
+    const versions = props.versions ?? [
+      ...(props.stable ? [ServiceVersion.deploy('v1', props.stable)] : []),
+      ...(props.canary ? [ServiceVersion.deploy('v2', props.canary)] : []),
+    ];
+    if (versions.length === 0) {
+      fail(this, 'versions', versions, 'declares no version',
+        "Declare at least one version, e.g. versions: [ServiceVersion.deploy('v1', { image })], or use 'stable' and 'canary'");
+    }
+    const seen = new Set<string>();
+    versions.forEach((v, i) => {
+      checkDnsLabel(this, `versions[${i}].name`, v.name);
+      if (seen.has(v.name)) {
+        fail(this, `versions[${i}].name`, v.name, 'is declared twice', 'Give every version a distinct name');
+      }
+      seen.add(v.name);
+    });
+    return versions;
+  }
+
+  private resolveVersion(v: ServiceVersion, targetPort: number): VersionInfo {
+    const i = `versions[${v.name}]`;
+    const base = { app: this.name, [this.versionLabel]: v.name };
+    if (v._deployed) {
+      const o = v._deployed;
+      if (typeof o.image !== 'string' || o.image.trim() === '') {
+        fail(this, `${i}.image`, o.image, 'is empty: a created workload needs a container image',
+          "Set 'image', or use ServiceVersion.adopt() for a workload that already exists");
+      }
+      if (o.replicas !== undefined) {
+        if (this.mode === RoutingMode.REPLICAS) {
+          fail(this, `${i}.replicas`, o.replicas, 'is computed from the split in RoutingMode.REPLICAS',
+            "Remove it; set the total with 'replicaBudget'");
+        }
+        checkWholeNumber(this, `${i}.replicas`, o.replicas, 0);
+      }
+      checkPort(this, `${i}.containerPort`, o.containerPort ?? targetPort);
+      const extra = o.podLabels ?? {};
+      checkLabels(this, `${i}.podLabels`, extra);
+      for (const k of Object.keys(base)) {
+        if (k in extra) {
+          fail(this, `${i}.podLabels.${k}`, extra[k], 'is set by CanaryService itself', `Remove '${k}' from podLabels`);
+        }
+      }
+      const subset = o.subsetName ?? v.name;
+      checkDnsLabel(this, `${i}.subsetName`, subset);
+      return { version: v, subset, podLabels: { ...base, ...extra } };
+    }
+    const o = v._adopted!;
+    if (this.mode === RoutingMode.REPLICAS) {
+      fail(this, i, v.name, 'is an adopted workload, whose replicas the library cannot set in RoutingMode.REPLICAS',
+        'Use RoutingMode.ISTIO, or let the library deploy the version');
+    }
+    if (o.replicas !== undefined) { checkWholeNumber(this, `${i}.replicas`, o.replicas, 0); }
+    const podLabels = o.podLabels ?? base;
+    checkLabels(this, `${i}.podLabels`, podLabels);
+    if (podLabels.app !== this.name) {
+      fail(this, `${i}.podLabels.app`, podLabels.app, `does not match the Service selector app=${this.name}, so the Service would not reach these pods`,
+        `Add app: '${this.name}' to the adopted pods' labels`);
+    }
+    if (podLabels[this.versionLabel] === undefined) {
+      fail(this, `${i}.podLabels`, podLabels, `has no '${this.versionLabel}' label, so no subset can select this version alone`,
+        `Label the existing pod template ${this.versionLabel}=${v.name} and list it in podLabels`);
+    }
+    const subset = o.subsetName ?? v.name;
+    checkDnsLabel(this, `${i}.subsetName`, subset);
+    return { version: v, subset, podLabels: { ...podLabels } };
+  }
+
+  private pickVersion(field: string, given: string | undefined, names: string[], fallback: string): string {
+    if (given === undefined) { return fallback; }
+    if (!names.includes(given)) {
+      fail(this, field, given, 'is not a declared version', `Use one of: ${names.join(', ')}`);
+    }
+    return given;
+  }
+
+  /** Replica counts that realise the split exactly with plain Kubernetes load balancing. */
+  private replicasForSplit(budget: number | undefined): Map<string, number> {
+    const live = this.split.filter(w => w.weight > 0);
+    const g = live.reduce((a, w) => gcd(a, w.weight), 100);
+    const minimum = 100 / g;
+    const total = budget ?? minimum;
+    const shown = this.split.map(w => `${w.version} ${w.weight}%`).join(' / ');
+    if (budget !== undefined) { checkWholeNumber(this, 'replicaBudget', budget, 1); }
+    if (total % minimum !== 0) {
+      const ratio = live.map(w => w.weight / g).join(':');
+      fail(this, 'replicaBudget', budget,
+        `cannot give ${shown} with plain Kubernetes load balancing: it needs pods in the ratio ${ratio} (a multiple of ${minimum} pods in all)`,
+        `Set replicaBudget to a multiple of ${minimum}, choose a split that ${total} pods can express, or use RoutingMode.ISTIO for exact percentages`);
+    }
+    const k = total / minimum;
+    return new Map(this.split.map(w => [w.version, (w.weight / g) * k]));
+  }
+
+  private createServiceAccount(name: string): kplus.ServiceAccount {
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(name) || name.length > 253) {
+      fail(this, 'serviceAccountName', name, 'is not a valid Kubernetes object name',
+        "Use lowercase letters, digits, '-' and '.' (e.g. 'bookinfo-reviews')");
+    }
+    return new kplus.ServiceAccount(this, 'ServiceAccount', {
+      metadata: { name, namespace: this.namespace, labels: { app: this.name } },
+      automountToken: false,
+    });
+  }
+
+  private createDeployment(info: VersionInfo, o: DeployedVersionOptions, targetPort: number, replicas: number,
+    serviceAccount: kplus.ServiceAccount | undefined): kplus.Deployment {
+    const selector = { app: this.name, [this.versionLabel]: info.podLabels[this.versionLabel] };
+    const deployment = new kplus.Deployment(this, `Deployment-${info.version.name}`, {
+      metadata: { name: `${this.name}-${info.version.name}`, namespace: this.namespace, labels: selector },
+      replicas,
+      select: false,
+      podMetadata: { labels: info.podLabels },
+      serviceAccount,
+      containers: [{
+        name: this.name,
+        image: o.image,
+        ports: [{ number: o.containerPort ?? targetPort, name: this.protocol === ServiceProtocol.GRPC_WEB ? 'grpc-web' : this.protocol }],
+        envVariables: Object.fromEntries(Object.entries(o.env ?? {}).map(([k, v]) => [k, kplus.EnvValue.fromValue(v)])),
+        command: o.command,
+        args: o.args,
+        resources: o.resources,
+        readiness: o.readiness,
+        liveness: o.liveness,
+        startup: o.startup,
+        securityContext: o.securityContext,
+      }],
+    });
+    deployment.select(kplus.LabelSelector.of({ labels: selector }));
+    // cdk8s-plus always stamps a hash-valued address label on the pod template; nothing here selects
+    // on it, and labels a person did not choose only confuse `kubectl get pods --show-labels`.
+    ApiObject.of(deployment).addJsonPatch(JsonPatch.remove(`/spec/template/metadata/labels/${ADDRESS_LABEL.replace('/', '~1')}`));
+    return deployment;
+  }
+
+  private createService(targetPort: number): ApiObject {
+    return new kplus.k8s.KubeService(this, 'Service', {
+      metadata: { name: this.name, namespace: this.namespace, labels: { app: this.name } },
+      spec: {
+        selector: { app: this.name },
+        ports: [{
+          name: this.protocol,
+          port: this.port,
+          targetPort: kplus.k8s.IntOrString.fromNumber(targetPort),
+          protocol: 'TCP',
+          appProtocol: this.protocol,
+        }],
+      },
+    });
+  }
+}
+
+const ADDRESS_LABEL = 'cdk8s.io/metadata.addr';
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}

@@ -1,0 +1,73 @@
+import { ApiObject, Chart, JsonPatch } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { fail } from './errors';
+import { TrafficRegistry } from './routing/registry';
+import { checkDnsLabel, checkLabels } from './validation';
+
+/** Props for `MeshNamespace`. */
+export interface MeshNamespaceProps {
+  /**
+   * Namespace name.
+   * @default - the construct id
+   */
+  readonly name?: string;
+  /**
+   * Istio revision for revision-based installs: labels the namespace `istio.io/rev=<revision>`
+   * instead of `istio-injection=enabled`.
+   * @default - no revision: `istio-injection=enabled`
+   */
+  readonly revision?: string;
+  /**
+   * Extra labels. They must not contain the injection labels the construct sets itself.
+   * @default - none
+   */
+  readonly labels?: { [key: string]: string };
+  /**
+   * Annotations.
+   * @default - none
+   */
+  readonly annotations?: { [key: string]: string };
+}
+
+/**
+ * A namespace whose pods get the Istio sidecar. Without the sidecar none of the routing applies.
+ *
+ * Objects of the same chart that live in this namespace are written after it in the synthesized
+ * file, so a plain `kubectl apply -f` creates the namespace first.
+ */
+export class MeshNamespace extends Construct {
+  /** The namespace name. */
+  public readonly name: string;
+  /** The underlying cdk8s-plus Namespace. */
+  public readonly namespace: kplus.Namespace;
+
+  constructor(scope: Construct, id: string, props: MeshNamespaceProps = {}) {
+    super(scope, id);
+    this.name = props.name ?? id;
+    checkDnsLabel(this, 'name', this.name);
+    const labels = { ...(props.labels ?? {}) };
+    checkLabels(this, 'labels', labels);
+    for (const reserved of ['istio-injection', 'istio.io/rev']) {
+      if (reserved in labels) {
+        fail(this, `labels.${reserved}`, labels[reserved], 'is set by MeshNamespace itself',
+          "Remove it from 'labels'; use 'revision' for revision-based installs (both labels together are IST0123)");
+      }
+    }
+    if (props.revision !== undefined) {
+      checkDnsLabel(this, 'revision', props.revision);
+      labels['istio.io/rev'] = props.revision;
+    } else {
+      labels['istio-injection'] = 'enabled';
+    }
+    this.namespace = new kplus.Namespace(this, 'Namespace', {
+      metadata: { name: this.name, labels, annotations: props.annotations },
+    });
+    const apiObject = ApiObject.of(this.namespace);
+    if (Chart.of(this).namespace !== undefined) {
+      // A Namespace is cluster-scoped; the chart's default namespace must not leak into it.
+      apiObject.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+    }
+    TrafficRegistry.of(this).registerNamespace(this.name, apiObject);
+  }
+}

@@ -1,0 +1,278 @@
+import { ApiObject, Lazy } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { DestinationRule, VirtualService } from '../../imports/networking.istio.io';
+import { IstioTrafficError } from '../errors';
+
+/** The binding name Istio uses for sidecar (east-west) traffic. */
+export const MESH = 'mesh';
+
+/** A route destination: a host, optionally a subset and a port. */
+export interface Destination {
+  readonly host: string;
+  readonly subset?: string;
+  readonly port?: number;
+}
+
+/** A destination with its relative weight. */
+export interface WeightedDestination extends Destination {
+  readonly weight: number;
+}
+
+/**
+ * An HTTP rule one construct contributes to a host's VirtualService.
+ *
+ * `match` and `options` use the Istio JSON field names (they are rendered verbatim into
+ * `spec.http[]`); they never appear in public props.
+ */
+export interface HttpRuleContribution {
+  /** Who contributed the rule (named in error messages). */
+  readonly source: IConstruct;
+  /** Rule name (`http[].name`). */
+  readonly name?: string;
+  /** Match blocks: ORed with each other, conditions inside one ANDed. Empty means catch-all. */
+  readonly match: any[];
+  /** Where matched requests go. */
+  readonly route: WeightedDestination[];
+  /** Extra `http[]` fields (fault, retries, timeout, mirror, rewrite, headers ...). */
+  readonly options?: { [field: string]: any };
+  /**
+   * Order among the specific (match) rules of the host: lower first. Equal ranks keep the order in
+   * which they were added.
+   * @default 0
+   */
+  readonly rank?: number;
+}
+
+/** The service behind a host, as registered by the construct that created or adopted it. */
+export interface ServiceRegistration {
+  readonly source: IConstruct;
+  /** Whether HTTP rules apply (http, http2, grpc ports) or only TCP routing. */
+  readonly http: boolean;
+  /** The Service object, when the library created it. */
+  readonly apiObject?: ApiObject;
+  /** Service port numbers. */
+  readonly ports: number[];
+}
+
+interface SubsetEntry {
+  readonly source: IConstruct;
+  readonly labels: { [key: string]: string };
+  trafficPolicy?: { [field: string]: any };
+}
+
+interface DefaultRoute {
+  readonly source: IConstruct;
+  readonly route: WeightedDestination[];
+  options: { [field: string]: any };
+}
+
+/**
+ * Everything the constructs of one chart say about one host (a Kubernetes Service).
+ *
+ * Synthesis emits exactly one DestinationRule for the host and one VirtualService per binding
+ * (`mesh`, or a gateway), however many constructs contribute. HTTP rules are emitted in this order:
+ *
+ * 1. specific rules (those with a match), by `rank`, then in the order they were added;
+ * 2. the catch-all route (the weighted split of the release), always last.
+ *
+ * Istio evaluates rules top down and the first match wins, so this order makes every specific rule
+ * reachable and leaves everyone else on the release's normal route.
+ */
+export class HostRouting {
+  private service?: ServiceRegistration;
+  private readonly subsets = new Map<string, SubsetEntry>();
+  private trafficPolicy: { [field: string]: any } = {};
+  private readonly rules = new Map<string, HttpRuleContribution[]>();
+  private readonly defaults = new Map<string, DefaultRoute>();
+  private destinationRule?: DestinationRule;
+  private readonly virtualServices = new Map<string, VirtualService>();
+
+  constructor(
+    /** Namespace of the Service (undefined: the namespace kubectl applies to). */
+    public readonly namespace: string | undefined,
+    /** Name of the Service; also the short host name used in VirtualService and DestinationRule. */
+    public readonly serviceName: string,
+  ) {}
+
+  /** `<service>.<namespace>.svc.cluster.local` (namespace `default` when unset). */
+  public get fqdn(): string {
+    return `${this.serviceName}.${this.namespace ?? 'default'}.svc.cluster.local`;
+  }
+
+  /** The DestinationRule of this host, once some construct added a subset or a policy. */
+  public get destinationRuleObject(): DestinationRule | undefined {
+    return this.destinationRule;
+  }
+
+  /** The VirtualService of this host for `binding`, once some construct added a route. */
+  public virtualServiceObject(binding: string = MESH): VirtualService | undefined {
+    return this.virtualServices.get(binding);
+  }
+
+  /** The registered service, if any. */
+  public get registeredService(): ServiceRegistration | undefined {
+    return this.service;
+  }
+
+  /** Records the Service behind the host. Only one construct may own it. */
+  public registerService(registration: ServiceRegistration): void {
+    if (this.service) {
+      throw new IstioTrafficError(registration.source.node.path, 'name',
+        `'${this.serviceName}' in namespace '${this.namespace ?? 'default'}' is already defined by ${this.service.source.node.path}. `
+        + 'One host has one Service; give this one another name, or add to the existing construct instead');
+    }
+    this.service = registration;
+  }
+
+  /** Adds a DestinationRule subset. The same subset may be declared twice only with the same labels. */
+  public addSubset(source: IConstruct, name: string, labels: { [key: string]: string }): void {
+    const existing = this.subsets.get(name);
+    if (existing) {
+      if (JSON.stringify(existing.labels) !== JSON.stringify(labels)) {
+        throw new IstioTrafficError(source.node.path, 'subsetName',
+          `subset '${name}' of host '${this.serviceName}' is already declared by ${existing.source.node.path} with labels `
+          + `${JSON.stringify(existing.labels)}, not ${JSON.stringify(labels)}. Use another subset name`);
+      }
+      return;
+    }
+    this.subsets.set(name, { source, labels: { ...labels } });
+    this.ensureDestinationRule(source);
+  }
+
+  /** Names of the declared subsets, in declaration order. */
+  public get subsetNames(): string[] {
+    return [...this.subsets.keys()];
+  }
+
+  /** Labels of a declared subset. */
+  public subsetLabels(name: string): { [key: string]: string } | undefined {
+    return this.subsets.get(name)?.labels;
+  }
+
+  /** Sets the catch-all route of `binding`. Only one construct may own it. */
+  public setDefaultRoute(binding: string, source: IConstruct, route: WeightedDestination[]): void {
+    const existing = this.defaults.get(binding);
+    if (existing) {
+      throw new IstioTrafficError(source.node.path, 'traffic',
+        `host '${this.serviceName}' already has a catch-all route for '${binding}' from ${existing.source.node.path}. `
+        + 'A host has one release split; change the split on that construct instead');
+    }
+    this.defaults.set(binding, { source, route, options: {} });
+    this.ensureVirtualService(source, binding);
+  }
+
+  /** Adds a specific (matching) rule for `binding`. */
+  public addRule(binding: string, rule: HttpRuleContribution): void {
+    if (!this.rules.has(binding)) { this.rules.set(binding, []); }
+    this.rules.get(binding)!.push(rule);
+    this.ensureVirtualService(rule.source, binding);
+  }
+
+  /** The rules of `binding` in emission order (specific rules, then the catch-all). */
+  public orderedRules(binding: string = MESH): HttpRuleContribution[] {
+    const specific = (this.rules.get(binding) ?? [])
+      .map((rule, seq) => ({ rule, seq }))
+      .sort((a, b) => ((a.rule.rank ?? 0) - (b.rule.rank ?? 0)) || (a.seq - b.seq))
+      .map(x => x.rule);
+    const def = this.defaults.get(binding);
+    return def
+      ? [...specific, { source: def.source, name: 'default', match: [], route: def.route, options: def.options }]
+      : specific;
+  }
+
+  /** The bindings this host has a VirtualService for. */
+  public get bindings(): string[] {
+    return [...this.virtualServices.keys()];
+  }
+
+  /**
+   * Checks the cross references inside the host: every routed subset is declared, every rule has a
+   * destination. Returns error messages (empty when fine).
+   */
+  public validate(): string[] {
+    const errors: string[] = [];
+    const http = this.service?.http ?? true;
+    for (const binding of this.bindings) {
+      for (const rule of this.orderedRules(binding)) {
+        if (!http && rule.match.length > 0) {
+          errors.push(`[${rule.source.node.path}] match: host '${this.serviceName}' serves a non-HTTP protocol, so HTTP match rules never apply. `
+            + 'Declare the service port as HTTP, HTTP2, GRPC or GRPC_WEB, or remove the rule');
+        }
+        if (rule.route.length === 0) {
+          errors.push(`[${rule.source.node.path}] route: rule '${rule.name ?? '(unnamed)'}' of host '${this.serviceName}' has no destination. Route it to at least one version`);
+        }
+        for (const d of rule.route) {
+          if (d.subset !== undefined && d.host === this.serviceName && !this.subsets.has(d.subset)) {
+            errors.push(`[${rule.source.node.path}] route: subset '${d.subset}' of host '${this.serviceName}' is not declared `
+              + `(declared: ${this.subsetNames.join(', ') || 'none'}). Declare the version on the service, or route to a declared one (IST0101)`);
+          }
+        }
+      }
+    }
+    return errors;
+  }
+
+  private ensureDestinationRule(scope: IConstruct): void {
+    if (this.destinationRule) { return; }
+    this.destinationRule = new DestinationRule(scope as any, 'DestinationRule', {
+      metadata: { name: this.serviceName, namespace: this.namespace },
+      spec: Lazy.any({ produce: () => this.renderDestinationRule() }),
+    });
+    if (this.service?.apiObject) { this.destinationRule.node.addDependency(this.service.apiObject); }
+    for (const vs of this.virtualServices.values()) { vs.node.addDependency(this.destinationRule); }
+  }
+
+  private ensureVirtualService(scope: IConstruct, binding: string): void {
+    if (this.virtualServices.has(binding)) { return; }
+    const name = binding === MESH ? this.serviceName : `${this.serviceName}-${binding.split('/').pop()}`;
+    const vs = new VirtualService(scope as any, binding === MESH ? 'VirtualService' : `VirtualService-${name}`, {
+      metadata: { name, namespace: this.namespace },
+      spec: Lazy.any({ produce: () => this.renderVirtualService(binding) }),
+    });
+    // Apply order: what a VirtualService references (DestinationRule subsets, the Service) comes first.
+    if (this.destinationRule) { vs.node.addDependency(this.destinationRule); }
+    if (this.service?.apiObject) { vs.node.addDependency(this.service.apiObject); }
+    this.virtualServices.set(binding, vs);
+  }
+
+  private renderDestinationRule(): any {
+    const subsets = [...this.subsets.entries()].map(([name, s]) => ({
+      name,
+      labels: s.labels,
+      ...(s.trafficPolicy && Object.keys(s.trafficPolicy).length > 0 ? { trafficPolicy: s.trafficPolicy } : {}),
+    }));
+    return {
+      host: this.serviceName,
+      ...(Object.keys(this.trafficPolicy).length > 0 ? { trafficPolicy: this.trafficPolicy } : {}),
+      ...(subsets.length > 0 ? { subsets } : {}),
+    };
+  }
+
+  private renderVirtualService(binding: string): any {
+    const routes = this.orderedRules(binding).map(rule => ({
+      ...(rule.name ? { name: rule.name } : {}),
+      ...(rule.match.length > 0 ? { match: rule.match } : {}),
+      route: renderRoute(rule.route),
+      ...(rule.options ?? {}),
+    }));
+    const http = this.service?.http ?? true;
+    return {
+      hosts: [this.serviceName],
+      ...(binding === MESH ? {} : { gateways: [binding] }),
+      ...(http ? { http: routes } : { tcp: routes.map(r => ({ route: r.route })) }),
+    };
+  }
+}
+
+function renderRoute(route: WeightedDestination[]): any[] {
+  const live = route.filter(d => d.weight > 0);
+  const list = live.length > 0 ? live : route;
+  return list.map(d => ({
+    destination: {
+      host: d.host,
+      ...(d.subset !== undefined ? { subset: d.subset } : {}),
+      ...(d.port !== undefined ? { port: { number: d.port } } : {}),
+    },
+    weight: list.length === 1 ? 100 : d.weight,
+  }));
+}

@@ -1,0 +1,131 @@
+import * as kplus from 'cdk8s-plus-27';
+
+/** Options for a version whose Deployment the library creates. */
+export interface DeployedVersionOptions {
+  /** Container image, e.g. `istio/examples-bookinfo-reviews-v2:1.20.2`. */
+  readonly image: string;
+  /**
+   * Number of pods. In `RoutingMode.REPLICAS` the library computes the replicas from the split and
+   * this must be left unset.
+   * @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * Port the container listens on.
+   * @default - the service's `targetPort`
+   */
+  readonly containerPort?: number;
+  /**
+   * Environment variables, by name.
+   * @default - none
+   */
+  readonly env?: { [name: string]: string };
+  /**
+   * Container command (entrypoint).
+   * @default - the image's entrypoint
+   */
+  readonly command?: string[];
+  /**
+   * Container arguments.
+   * @default - the image's default arguments
+   */
+  readonly args?: string[];
+  /**
+   * CPU and memory requests and limits.
+   * @default - cdk8s-plus defaults (requests 1000m CPU / 512Mi, limits 1500m CPU / 2048Mi)
+   */
+  readonly resources?: kplus.ContainerResources;
+  /**
+   * Readiness probe. For gRPC services use
+   * `kplus.Probe.fromCommand(['/bin/grpc_health_probe', '-addr=:3550'])`.
+   * @default - none
+   */
+  readonly readiness?: kplus.Probe;
+  /**
+   * Liveness probe.
+   * @default - none
+   */
+  readonly liveness?: kplus.Probe;
+  /**
+   * Startup probe.
+   * @default - none
+   */
+  readonly startup?: kplus.Probe;
+  /**
+   * Container security context.
+   * @default - cdk8s-plus defaults (non-root, read-only root filesystem, no privilege escalation)
+   */
+  readonly securityContext?: kplus.ContainerSecurityContextProps;
+  /**
+   * Extra pod labels (beyond `app` and the version label).
+   * @default - none
+   */
+  readonly podLabels?: { [key: string]: string };
+  /**
+   * Name of the DestinationRule subset for this version.
+   * @default - the version name
+   */
+  readonly subsetName?: string;
+}
+
+/** Options for a version that already runs in the cluster and that the library does not create. */
+export interface AdoptedVersionOptions {
+  /**
+   * The labels the existing pods carry. They must include the service's selector (`app=<name>`) and
+   * the version label, which is what the subset selects.
+   * @default - `{ app: <service name>, <versionLabel>: <version name> }`
+   */
+  readonly podLabels?: { [key: string]: string };
+  /**
+   * How many pods the existing workload runs; used by the routing simulator and by analysis only.
+   * @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * Name of the existing workload, for documentation and analysis.
+   * @default - unknown
+   */
+  readonly workloadName?: string;
+  /**
+   * Name of the DestinationRule subset for this version.
+   * @default - the version name
+   */
+  readonly subsetName?: string;
+}
+
+/**
+ * One version of a service: either a Deployment the library creates, or an existing workload it
+ * adopts (only its labels are known).
+ */
+export class ServiceVersion {
+  /**
+   * A version the library deploys as Deployment `<service>-<name>`, labelled `app=<service>` and
+   * `version=<name>`.
+   */
+  public static deploy(name: string, options: DeployedVersionOptions): ServiceVersion {
+    return new ServiceVersion(name, options, undefined);
+  }
+
+  /**
+   * An existing workload adopted as a version (for example the Online Boutique
+   * `productcatalogservice` Deployment whose pods were labelled `version=v1`). Nothing is created
+   * for it; its pods are selected by labels.
+   */
+  public static adopt(name: string, options: AdoptedVersionOptions = {}): ServiceVersion {
+    return new ServiceVersion(name, undefined, options);
+  }
+
+  private constructor(
+    /** The version name (a DNS-1123 label such as `v2` or `risky`). */
+    public readonly name: string,
+    /** @internal */
+    public readonly _deployed: DeployedVersionOptions | undefined,
+    /** @internal */
+    public readonly _adopted: AdoptedVersionOptions | undefined,
+  ) {}
+
+  /** True when the library creates this version's Deployment. */
+  public get isDeployed(): boolean {
+    return this._deployed !== undefined;
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Validates synthesized Istio objects against the openAPIV3Schema of the pinned CRD bundle, the
+ * way the Kubernetes API server does with `kubectl apply --validate=strict`: types, enums, required
+ * fields, oneOf, and unknown fields rejected. (CEL `x-kubernetes-validations` rules are not run by
+ * a JSON-schema validator; the library's own checks cover them.)
+ */
+import * as path from 'path';
+import Ajv, { ValidateFunction } from 'ajv';
+import { Yaml } from 'cdk8s';
+
+const CRD_FILE = path.join(__dirname, '..', '..', 'imports', 'crds', 'istio-1.30.3-crd-all.gen.yaml');
+
+let validators: Map<string, ValidateFunction> | undefined;
+
+/** Makes every object schema closed, as strict decoding in the API server is. */
+function closeObjects(schema: any): any {
+  if (Array.isArray(schema)) { return schema.map(closeObjects); }
+  if (schema === null || typeof schema !== 'object') { return schema; }
+  const out: any = {};
+  for (const [k, v] of Object.entries(schema)) {
+    out[k] = (k === 'properties' || k === 'patternProperties')
+      ? Object.fromEntries(Object.entries(v as any).map(([pk, pv]) => [pk, closeObjects(pv)]))
+      : closeObjects(v);
+  }
+  if (out.type === 'object' && out.properties && out.additionalProperties === undefined
+    && !out['x-kubernetes-preserve-unknown-fields']) {
+    out.additionalProperties = false;
+  }
+  if (out['x-kubernetes-int-or-string']) {
+    delete out.type;
+    out.anyOf = [{ type: 'integer' }, { type: 'string' }];
+  }
+  return out;
+}
+
+function load(): Map<string, ValidateFunction> {
+  if (validators) { return validators; }
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 });
+  ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isInteger(n) });
+  ajv.addFormat('double', { type: 'number', validate: () => true });
+  ajv.addFormat('byte', /^[A-Za-z0-9+/]*={0,2}$/);
+  ajv.addFormat('date-time', { type: 'string', validate: (s: string) => !Number.isNaN(Date.parse(s)) });
+  validators = new Map();
+  const docs = Yaml.load(CRD_FILE) as any[];
+  for (const crd of docs) {
+    if (!crd || crd.kind !== 'CustomResourceDefinition') { continue; }
+    for (const version of crd.spec.versions) {
+      const schema = closeObjects(version.schema.openAPIV3Schema);
+      // Top level: only apiVersion, kind, metadata, spec and status are accepted.
+      schema.properties = { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' }, ...schema.properties };
+      schema.additionalProperties = false;
+      validators.set(`${crd.spec.group}/${version.name}/${crd.spec.names.kind}`, ajv.compile(schema));
+    }
+  }
+  return validators;
+}
+
+/** True for objects of an Istio API group. */
+export function isIstioObject(obj: any): boolean {
+  return typeof obj?.apiVersion === 'string' && /\.istio\.io\//.test(obj.apiVersion);
+}
+
+/** Schema errors of one Istio object (empty when valid). Unknown kinds are an error too. */
+export function istioSchemaErrors(obj: any): string[] {
+  const v = load().get(`${obj.apiVersion}/${obj.kind}`);
+  const id = `${obj.kind}/${obj.metadata?.name}`;
+  if (!v) { return [`${id}: no CRD schema for ${obj.apiVersion} ${obj.kind}`]; }
+  if (v(obj)) { return []; }
+  return (v.errors ?? []).map(e => `${id}: ${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` '${(e.params as any).additionalProperty}'` : ''}`);
+}
+
+/** Schema errors of every Istio object in a list of manifests. */
+export function validateIstioObjects(manifests: any[]): string[] {
+  return manifests.filter(isIstioObject).flatMap(istioSchemaErrors);
+}
