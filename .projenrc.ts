@@ -68,6 +68,15 @@ const importTask = project.addTask('import-istio', {
 });
 importTask.exec(`cdk8s import --language typescript --output imports ${CRD_FILE}`);
 
+// The test task also type-checks what jest only transpiles (tests, examples, bench) and compiles the
+// library with jsii, so an API that is not jsii-compatible fails the tests.
+const typecheck = project.addTask('typecheck', {
+  description: 'Type-check tests, examples and benchmarks',
+  exec: 'tsc --noEmit -p test/tsconfig.json',
+});
+project.testTask.prependSpawn(typecheck);
+project.testTask.prependSpawn(project.compileTask);
+
 // Synthesize every example into its own cdk8s output folder (examples/<name>/dist).
 const synth = project.addTask('synth', {
   description: 'Synthesize every example in examples/ with `cdk8s synth`',

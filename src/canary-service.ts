@@ -368,6 +368,7 @@ export class CanaryService extends Construct {
       select: false,
       podMetadata: { labels: info.podLabels },
       serviceAccount,
+      securityContext: o.podSecurityContext,
       containers: [{
         name: this.name,
         image: o.image,

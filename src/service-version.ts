@@ -57,6 +57,12 @@ export interface DeployedVersionOptions {
    */
   readonly securityContext?: kplus.ContainerSecurityContextProps;
   /**
+   * Pod security context.
+   * @default - cdk8s-plus defaults (`runAsNonRoot: true`); images that run as root need
+   * `{ ensureNonRoot: false }` here and in `securityContext`
+   */
+  readonly podSecurityContext?: kplus.PodSecurityContextProps;
+  /**
    * Extra pod labels (beyond `app` and the version label).
    * @default - none
    */
