@@ -19,7 +19,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   jsiiVersion: '~5.9.0',
   peerDeps: ['cdk8s-plus-27@^2.9.5'],
   // jsii modules may only depend on other jsii modules at run time, unless the dependency is bundled.
-  bundledDeps: ['re2js@^1.2.0'],
+  bundledDeps: ['re2js@^1.2.0', 'yaml@^2.8.0'],
   devDeps: [
     'cdk8s-cli',
     'typescript@~5.9.3',
@@ -53,7 +53,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   },
   eslintOptions: {
     dirs: ['src'],
-    devdirs: ['test', 'examples', 'bench'],
+    devdirs: ['test'],
     ignorePatterns: ['imports/', 'examples/*/dist/', '*.d.ts', '*.js', 'node_modules/'],
   },
   gitignore: ['examples/*/dist/', '.bench/'],

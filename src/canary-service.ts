@@ -231,6 +231,19 @@ export class CanaryService extends Construct {
     return this.routing?.virtualServiceObject(MESH);
   }
 
+  /**
+   * The adopted versions as existing workloads (for the routing simulator).
+   * @internal
+   */
+  public _adoptedWorkloads(): { name: string; namespace: string; labels: { [key: string]: string }; replicas: number }[] {
+    return this.versionInfos.filter(i => i.version._adopted).map(i => ({
+      name: i.version._adopted!.workloadName ?? `${this.name}-${i.version.name}`,
+      namespace: this.namespace ?? 'default',
+      labels: i.podLabels,
+      replicas: i.version._adopted!.replicas ?? 1,
+    }));
+  }
+
   /** @internal the per-host routing model, for constructs that add rules to this host. */
   public get _routing(): HostRouting | undefined {
     return this.routing;

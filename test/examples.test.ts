@@ -3,13 +3,15 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Testing, Yaml } from 'cdk8s';
+import { defaultWeights, only, synthChecked } from './util';
 import { buildProductCatalogCanary } from '../examples/productcatalog-canary/app';
 import { buildRecommendationCanary } from '../examples/recommendation-canary/app';
-import { defaultWeights, only, synthChecked } from './util';
+import '../src/testing/jest';
 
 const EXAMPLES = path.join(__dirname, '..', 'examples');
 const EXISTING_PRODUCTCATALOG = [{
-  namespace: 'onlineboutique', name: 'Deployment/productcatalogservice',
+  namespace: 'onlineboutique',
+  name: 'Deployment/productcatalogservice',
   labels: { app: 'productcatalogservice', version: 'v1' },
 }];
 
@@ -25,6 +27,9 @@ describe('example recommendation-canary (S1 steps 2 and 3)', () => {
     const chart = charts.find(c => c.node.id === id)!;
     const m = synthChecked(chart);
     expect(defaultWeights(only(m, 'VirtualService', 'recommendation'))).toEqual(weights);
+    // Behaviour: a call from a pod in the namespace reaches the versions in these shares, whoever sends it.
+    expect(chart).toSplit({ host: 'recommendation', sourceNamespace: 'tutorial' }, weights);
+    expect(chart).toSplit({ host: 'recommendation.tutorial.svc.cluster.local', sourceNamespace: 'preference', headers: { 'user-agent': 'Firefox' } }, weights);
     expect(only(m, 'Namespace', 'tutorial').metadata.labels).toEqual({ 'istio-injection': 'enabled' });
     expect(only(m, 'Service', 'recommendation').spec.selector).toEqual({ app: 'recommendation' });
     expect(m).toMatchSnapshot();
@@ -43,6 +48,8 @@ describe('example productcatalog-canary (S5)', () => {
     const chart = charts.find(c => c.node.id === id)!;
     const m = synthChecked(chart, EXISTING_PRODUCTCATALOG);
     expect(defaultWeights(only(m, 'VirtualService', 'productcatalogservice'))).toEqual(weights);
+    // Behaviour: the adopted v1 pods count as workloads, so the shares reach real pods.
+    expect(chart).toSplit({ host: 'productcatalogservice', port: 3550 }, weights);
     // v1 is adopted: only v2 is created, with the scenario's settings.
     expect(m.filter(o => o.kind === 'Deployment').map(o => o.metadata.name)).toEqual(['productcatalogservice-v2']);
     const c = only(m, 'Deployment', 'productcatalogservice-v2').spec.template.spec.containers[0];

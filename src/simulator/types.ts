@@ -1,0 +1,206 @@
+/** A request to route, as a client or the ingress gateway would send it. */
+export interface SimulatedRequest {
+  /**
+   * Host the client calls: a short name (`reviews`, resolved in the source namespace as Kubernetes
+   * DNS does), `reviews.default`, a cluster FQDN, or an external name such as `bookinfo.example.com`.
+   */
+  readonly host: string;
+  /**
+   * Port the client calls.
+   * @default - the Service's port when it has exactly one; 80 at a gateway
+   */
+  readonly port?: number;
+  /**
+   * HTTP method.
+   * @default 'GET'
+   */
+  readonly method?: string;
+  /**
+   * Path with optional query string, e.g. `/api/v1/products?id=3`.
+   * @default '/'
+   */
+  readonly path?: string;
+  /**
+   * URI scheme.
+   * @default 'http'
+   */
+  readonly scheme?: string;
+  /**
+   * Request headers. Names are case-insensitive, as in HTTP.
+   * @default - none
+   */
+  readonly headers?: { [name: string]: string };
+  /**
+   * The `:authority` (Host header) the client sends.
+   * @default - `host`, with `:port` when a port is given
+   */
+  readonly authority?: string;
+  /**
+   * Namespace of the calling workload (or of the gateway pods).
+   * @default - the namespace of the Service named `host` when exactly one exists, else `default`
+   */
+  readonly sourceNamespace?: string;
+  /**
+   * Labels of the calling workload, for `sourceLabels` matches.
+   * @default - none (for a gateway: the Gateway's selector)
+   */
+  readonly sourceLabels?: { [key: string]: string };
+  /**
+   * The request enters through this Gateway (`<namespace>/<name>`, or `<name>` for a Gateway that is
+   * unique by name) instead of coming from a workload in the mesh.
+   * @default - a request from a mesh workload
+   */
+  readonly gateway?: string;
+}
+
+/** What kind of answer the simulated request gets. */
+export enum OutcomeKind {
+  /** A VirtualService rule matched and routed the request. */
+  ROUTED = 'routed',
+  /** No VirtualService for the host: plain Kubernetes load balancing over the Service's pods. */
+  KUBERNETES_DEFAULT = 'kubernetes-default',
+  /** Routes exist for the host, but none matched (or the gateway does not serve the host): HTTP 404. */
+  NOT_FOUND = 'not-found',
+  /** A rule answered directly (`directResponse`). */
+  DIRECT_RESPONSE = 'direct-response',
+  /** A rule redirected the request. */
+  REDIRECT = 'redirect',
+  /** Neither a route nor a Service is known for the host. */
+  UNKNOWN_HOST = 'unknown-host',
+}
+
+/** A workload (a group of identical pods) a destination resolves to. */
+export interface SimulatedWorkload {
+  /** `Deployment/<name>`, `StatefulSet/<name>`, or an existing workload's name. */
+  readonly name: string;
+  /** Namespace of the pods. */
+  readonly namespace: string;
+  /** Pod labels. */
+  readonly labels: { [key: string]: string };
+  /** The pods' version label, if they have one. */
+  readonly version?: string;
+  /** Number of pods. */
+  readonly replicas: number;
+  /** Percentage of all requests that reach this workload. */
+  readonly share: number;
+}
+
+/** One destination of the matched rule. */
+export interface SimulatedDestination {
+  /** Fully qualified host. */
+  readonly host: string;
+  /** DestinationRule subset, if any. */
+  readonly subset?: string;
+  /** Destination port, if set. */
+  readonly port?: number;
+  /** Weight as written in the rule. */
+  readonly weight: number;
+  /** Percentage of all requests sent to this destination. */
+  readonly share: number;
+  /** Labels the destination selects pods with (Service selector plus subset labels). */
+  readonly selector: { [key: string]: string };
+  /** The workloads behind it, each with its share. */
+  readonly workloads: SimulatedWorkload[];
+}
+
+/** Fault injection on the matched rule. */
+export interface SimulatedFault {
+  /** Fixed delay, e.g. `7s`. */
+  readonly delay?: string;
+  /** Percentage of requests delayed. */
+  readonly delayPercentage?: number;
+  /** HTTP status of the abort. */
+  readonly abortHttpStatus?: number;
+  /** gRPC status of the abort. */
+  readonly abortGrpcStatus?: string;
+  /** Percentage of requests aborted. */
+  readonly abortPercentage?: number;
+}
+
+/** Mirroring on the matched rule. */
+export interface SimulatedMirror {
+  /** Fully qualified host the copy goes to. */
+  readonly host: string;
+  /** Subset the copy goes to. */
+  readonly subset?: string;
+  /** Percentage of requests copied. */
+  readonly percentage: number;
+}
+
+/** Retry policy on the matched rule. */
+export interface SimulatedRetries {
+  /** Attempts. */
+  readonly attempts: number;
+  /** Timeout per try. */
+  readonly perTryTimeout?: string;
+  /** Retry conditions. */
+  readonly retryOn?: string;
+}
+
+/** Where a simulated request goes, and why. */
+export interface RoutingOutcome {
+  /** The kind of answer. */
+  readonly kind: OutcomeKind;
+  /** HTTP status the client sees when the mesh answers itself (404, direct response, redirect). */
+  readonly status?: number;
+  /** `<namespace>/<name>` of the VirtualService that decided. */
+  readonly virtualService?: string;
+  /** Index of the matched rule in `spec.http`. */
+  readonly ruleIndex?: number;
+  /** Name of the matched rule. */
+  readonly ruleName?: string;
+  /** Destinations with their shares. */
+  readonly destinations: SimulatedDestination[];
+  /** Percentage of requests per version label value (pods without one count as `unversioned`). */
+  readonly versionShares: { [version: string]: number };
+  /** Percentage of requests per subset (`(none)` for destinations without a subset). */
+  readonly subsetShares: { [subset: string]: number };
+  /** Fault injection on the matched rule. */
+  readonly fault?: SimulatedFault;
+  /** Mirroring on the matched rule. */
+  readonly mirrors: SimulatedMirror[];
+  /** Request timeout on the matched rule. */
+  readonly timeout?: string;
+  /** Retries on the matched rule. */
+  readonly retries?: SimulatedRetries;
+  /** URI rewrite on the matched rule. */
+  readonly rewriteUri?: string;
+  /** Authority rewrite on the matched rule. */
+  readonly rewriteAuthority?: string;
+  /** Redirect target (`uri`, `authority`) on the matched rule. */
+  readonly redirect?: { [field: string]: string };
+  /** A one-line account of the decision. */
+  readonly explanation: string;
+  /** Things that look wrong on the way (no pods behind a destination, an undefined subset ...). */
+  readonly warnings: string[];
+}
+
+/** A workload that runs in the cluster but is not in the manifests (an adopted workload). */
+export interface ExistingWorkload {
+  /** Name, e.g. `Deployment/productcatalogservice`. */
+  readonly name: string;
+  /** Namespace. */
+  readonly namespace: string;
+  /** Pod labels. */
+  readonly labels: { [key: string]: string };
+  /**
+   * Number of pods.
+   * @default 1
+   */
+  readonly replicas?: number;
+}
+
+/** Options for the routing simulator. */
+export interface RoutingSimulatorOptions {
+  /**
+   * Workloads that run in the cluster but are not in the manifests. For a chart, adopted versions of
+   * CanaryServices are added automatically.
+   * @default - none
+   */
+  readonly existingWorkloads?: ExistingWorkload[];
+  /**
+   * The pod label whose value names a version in `versionShares`.
+   * @default 'version'
+   */
+  readonly versionLabel?: string;
+}

@@ -1,0 +1,139 @@
+/**
+ * Jest matchers that assert where requests go, through the routing simulator.
+ *
+ * ```ts
+ * import 'cdk8s-istio-traffic/jest'; // registers the matchers (or list it in setupFilesAfterEnv)
+ *
+ * expect(chart).toRoute({ host: 'reviews', headers: { 'end-user': 'jason' } }, { version: 'v2' });
+ * expect(chart).toSplit({ host: 'reviews' }, { v1: 90, v2: 10 });
+ * ```
+ *
+ * The received value may be a Chart, an App, a list of manifest objects, a YAML string or a
+ * RoutingSimulator. Jest matchers cannot be chained (`toRoute(...).to(...)`): a matcher returns
+ * nothing, so the expectation is the second argument.
+ */
+import { App, Chart } from 'cdk8s';
+import { RoutingSimulator } from '../simulator/routing-simulator';
+import { OutcomeKind, RoutingOutcome, SimulatedRequest } from '../simulator/types';
+
+/** What `toRoute` expects of the outcome. Every field given must hold. */
+export interface RouteExpectation {
+  /** All requests reach pods with this version label value. */
+  readonly version?: string;
+  /** All requests go to this DestinationRule subset. */
+  readonly subset?: string;
+  /** All requests go to this host (short name or FQDN). */
+  readonly host?: string;
+  /** The mesh answers with this status itself (404 when nothing matches, a direct response, a redirect). */
+  readonly status?: number;
+  /** The matched rule has this name. */
+  readonly rule?: string;
+}
+
+/** Anything the matchers accept as the received value. */
+export type RoutingTarget = Chart | App | RoutingSimulator | any[] | string;
+
+const TOLERANCE = 0.01;
+
+function simulatorFor(target: RoutingTarget): RoutingSimulator {
+  if (target instanceof RoutingSimulator) { return target; }
+  if (target instanceof Chart) { return RoutingSimulator.fromChart(target); }
+  if (target instanceof App) { return RoutingSimulator.fromApp(target); }
+  if (typeof target === 'string') { return RoutingSimulator.fromYaml(target); }
+  if (Array.isArray(target)) { return RoutingSimulator.fromManifests(target); }
+  throw new Error('expected a Chart, an App, a RoutingSimulator, manifest objects or YAML text');
+}
+
+function describeRequest(r: SimulatedRequest): string {
+  const parts = [`${r.method ?? 'GET'} ${r.host}${r.path ?? '/'}`];
+  if (r.gateway) { parts.push(`via gateway ${r.gateway}`); }
+  if (r.headers && Object.keys(r.headers).length > 0) {
+    parts.push(`with ${Object.entries(r.headers).map(([k, v]) => `${k}: ${v}`).join(', ')}`);
+  }
+  if (r.sourceNamespace || r.sourceLabels) {
+    parts.push(`from ${r.sourceNamespace ?? ''}${r.sourceLabels ? ` ${JSON.stringify(r.sourceLabels)}` : ''}`.trim());
+  }
+  return parts.join(' ');
+}
+
+/** A readable account of an outcome, for failure messages. */
+export function describeOutcome(o: RoutingOutcome): string {
+  const shares = Object.entries(o.versionShares).map(([v, s]) => `${v} ${Math.round(s * 100) / 100}%`).join(', ');
+  const lines = [o.explanation];
+  if (o.kind === OutcomeKind.ROUTED || o.kind === OutcomeKind.KUBERNETES_DEFAULT) { lines.push(`versions: ${shares || 'none'}`); }
+  for (const w of o.warnings) { lines.push(`warning: ${w}`); }
+  return lines.join('\n  ');
+}
+
+function all(shares: { [k: string]: number }, key: string): boolean {
+  return Math.abs((shares[key] ?? 0) - 100) < TOLERANCE;
+}
+
+function hostIs(dest: string, expected: string): boolean {
+  return dest === expected || dest.startsWith(`${expected}.`);
+}
+
+/** Checks an outcome against an expectation; returns what does not hold. */
+export function unmetExpectations(o: RoutingOutcome, e: RouteExpectation): string[] {
+  const unmet: string[] = [];
+  if (e.version !== undefined && !all(o.versionShares, e.version)) { unmet.push(`version ${e.version}`); }
+  if (e.subset !== undefined && !all(o.subsetShares, e.subset)) { unmet.push(`subset ${e.subset}`); }
+  if (e.host !== undefined && (o.destinations.length === 0 || !o.destinations.every(d => d.share === 0 || hostIs(d.host, e.host!)))) {
+    unmet.push(`host ${e.host}`);
+  }
+  if (e.status !== undefined && o.status !== e.status) { unmet.push(`status ${e.status}`); }
+  if (e.rule !== undefined && o.ruleName !== e.rule) { unmet.push(`rule '${e.rule}'`); }
+  return unmet;
+}
+
+/** Differences between the outcome's version shares and the expected ones (missing versions count as 0). */
+export function shareDifferences(o: RoutingOutcome, expected: { [version: string]: number }): string[] {
+  const keys = [...new Set([...Object.keys(expected), ...Object.keys(o.versionShares)])];
+  return keys.filter(k => Math.abs((o.versionShares[k] ?? 0) - (expected[k] ?? 0)) >= TOLERANCE)
+    .map(k => `${k}: expected ${expected[k] ?? 0}%, got ${Math.round((o.versionShares[k] ?? 0) * 100) / 100}%`);
+}
+
+/** The matchers, for `expect.extend`. */
+export const routingMatchers = {
+  toRoute(received: RoutingTarget, request: SimulatedRequest, expected: RouteExpectation) {
+    const outcome = simulatorFor(received).route(request);
+    const unmet = unmetExpectations(outcome, expected);
+    const pass = unmet.length === 0;
+    return {
+      pass,
+      message: () => (pass
+        ? `expected ${describeRequest(request)} not to reach ${JSON.stringify(expected)}, but it does:\n  ${describeOutcome(outcome)}`
+        : `expected ${describeRequest(request)} to reach ${JSON.stringify(expected)} (unmet: ${unmet.join(', ')}), but instead:\n  ${describeOutcome(outcome)}`),
+    };
+  },
+
+  toSplit(received: RoutingTarget, request: SimulatedRequest, shares: { [version: string]: number }) {
+    const outcome = simulatorFor(received).route(request);
+    const diff = shareDifferences(outcome, shares);
+    const pass = diff.length === 0;
+    return {
+      pass,
+      message: () => (pass
+        ? `expected ${describeRequest(request)} not to split ${JSON.stringify(shares)}, but it does:\n  ${describeOutcome(outcome)}`
+        : `expected ${describeRequest(request)} to split ${JSON.stringify(shares)} (${diff.join('; ')}), but instead:\n  ${describeOutcome(outcome)}`),
+    };
+  },
+};
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace jest {
+    interface Matchers<R> {
+      /** Asserts where a request goes: `expect(chart).toRoute({ host: 'reviews' }, { version: 'v2' })`. */
+      toRoute(request: SimulatedRequest, expected: RouteExpectation): R;
+      /** Asserts the version shares of a request: `expect(chart).toSplit({ host: 'reviews' }, { v1: 90, v2: 10 })`. */
+      toSplit(request: SimulatedRequest, shares: { [version: string]: number }): R;
+    }
+  }
+}
+
+// Importing this module inside a jest run registers the matchers.
+const jestExpect = (globalThis as any).expect;
+if (jestExpect && typeof jestExpect.extend === 'function') {
+  jestExpect.extend(routingMatchers);
+}
