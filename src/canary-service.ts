@@ -1,6 +1,6 @@
 import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { fail } from './errors';
 import { isHttpProtocol, ServiceProtocol } from './protocol';
 import { HostRouting, MESH, WeightedDestination } from './routing/host-routing';
@@ -18,6 +18,23 @@ export enum RoutingMode {
    * Kubernetes does it (1 pod of 3 gets about 33% of requests).
    */
   REPLICAS = 'replicas',
+}
+
+/**
+ * A service whose requests the library routes with Istio: a `CanaryService` or an
+ * `ExistingService`. Other constructs (DarkRelease, resilience policies, edges) add to its routing.
+ */
+export interface IRoutableService extends IConstruct {
+  /** The Service name (and host). */
+  readonly name: string;
+  /** The namespace, when one is set on the construct or the chart. */
+  readonly namespace?: string;
+  /** Names of the versions, in declaration order. */
+  readonly versionNames: string[];
+  /** The stable version's name. */
+  readonly stableVersion: string;
+  /** The DestinationRule subset of a version. */
+  subsetOf(version: string): string;
 }
 
 /** Props for `CanaryService`. */
@@ -94,6 +111,12 @@ export interface CanaryServiceProps {
    */
   readonly versionLabel?: string;
   /**
+   * The Service already exists in the cluster (installed by other manifests): do not create it.
+   * Everything else (Deployments of created versions, Istio objects) is emitted as usual.
+   * @default false
+   */
+  readonly serviceExists?: boolean;
+  /**
    * Create a ServiceAccount with this name and run every created version under it.
    * @default - no ServiceAccount is created; pods use the namespace's default account
    */
@@ -116,7 +139,7 @@ interface VersionInfo {
  * `<name>`, written in apply order (ServiceAccount, Deployments, Service, DestinationRule,
  * VirtualService).
  */
-export class CanaryService extends Construct {
+export class CanaryService extends Construct implements IRoutableService {
   /** The Service name (and host). */
   public readonly name: string;
   /** The namespace, when one is set on the construct or the chart. */
@@ -135,8 +158,8 @@ export class CanaryService extends Construct {
   public readonly canaryVersion: string;
   /** The split in effect, one entry per version in declaration order, summing to 100. */
   public readonly split: VersionWeight[];
-  /** The Kubernetes Service. */
-  public readonly service: ApiObject;
+  /** The Kubernetes Service (undefined when `serviceExists`). */
+  public readonly service?: ApiObject;
 
   private readonly versionInfos: VersionInfo[];
   private readonly deployments = new Map<string, kplus.Deployment>();
@@ -187,7 +210,7 @@ export class CanaryService extends Construct {
           this.createDeployment(info, opts, targetPort, replicas?.get(info.version.name) ?? opts.replicas ?? 1, serviceAccount));
       }
     }
-    this.service = this.createService(targetPort);
+    this.service = props.serviceExists ? undefined : this.createService(targetPort);
 
     if (this.mode === RoutingMode.ISTIO) {
       const routing = TrafficRegistry.of(this).host(this.namespace, this.name);

@@ -5,3 +5,6 @@ export * from './mesh-namespace';
 export * from './canary-service';
 export * from './simulator/types';
 export { RoutingSimulator } from './simulator/routing-simulator';
+export { StringMatch, UserAgent, RequestCondition } from './request-match';
+export * from './existing-service';
+export * from './dark-release';

@@ -4,6 +4,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { Testing, Yaml } from 'cdk8s';
 import { defaultWeights, only, synthChecked } from './util';
+import { buildBookinfo } from '../examples/bookinfo/app';
+import { buildFleetman, RELEASE_HEADER } from '../examples/fleetman/app';
 import { buildProductCatalogCanary } from '../examples/productcatalog-canary/app';
 import { buildRecommendationCanary } from '../examples/recommendation-canary/app';
 import '../src/testing/jest';
@@ -15,7 +17,10 @@ const EXISTING_PRODUCTCATALOG = [{
   labels: { app: 'productcatalogservice', version: 'v1' },
 }];
 
-describe('example recommendation-canary (S1 steps 2 and 3)', () => {
+const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0';
+const SAFARI = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_1) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Safari/605.1.15';
+
+describe('example recommendation-canary (S1 steps 2 to 4)', () => {
   const charts = buildRecommendationCanary(Testing.app());
 
   test.each([
@@ -33,6 +38,72 @@ describe('example recommendation-canary (S1 steps 2 and 3)', () => {
     expect(only(m, 'Namespace', 'tutorial').metadata.labels).toEqual({ 'istio-injection': 'enabled' });
     expect(only(m, 'Service', 'recommendation').spec.selector).toEqual({ app: 'recommendation' });
     expect(m).toMatchSnapshot();
+  });
+
+  test('step4-firefox-v2: Firefox users reach v2, everyone else v1', () => {
+    const chart = charts.find(c => c.node.id === 'step4-firefox-v2')!;
+    const m = synthChecked(chart);
+    // recommendation is two hops behind the browser: the apps forward the user agent as baggage-user-agent.
+    expect(chart).toRoute({ host: 'recommendation', headers: { 'baggage-user-agent': FIREFOX } }, { version: 'v2', rule: 'firefox-users' });
+    expect(chart).toRoute({ host: 'recommendation', headers: { 'baggage-user-agent': SAFARI } }, { version: 'v1', rule: 'default' });
+    expect(chart).toRoute({ host: 'recommendation' }, { version: 'v1' });
+    expect(m).toMatchSnapshot();
+  });
+});
+
+describe('example fleetman (S2)', () => {
+  const charts = buildFleetman(Testing.app());
+  const chart = (id: string) => charts.find(c => c.node.id === id)!;
+
+  test('staff-dark-release: the canary header reaches risky, everything else safe', () => {
+    const m = synthChecked(chart('staff-dark-release'));
+    expect(chart('staff-dark-release')).toRoute({ host: 'fleetman-staff-service', headers: { [RELEASE_HEADER]: 'canary' } }, { version: 'risky', subset: 'risky-group' });
+    expect(chart('staff-dark-release')).toRoute({ host: 'fleetman-staff-service', headers: { [RELEASE_HEADER]: 'canaryx' } }, { version: 'safe' });
+    expect(chart('staff-dark-release')).toRoute({ host: 'fleetman-staff-service' }, { version: 'safe', subset: 'safe-group' });
+    expect(m).toMatchSnapshot();
+  });
+
+  test('staff-canary-90-10: 90/10 between safe-group and risky-group', () => {
+    const m = synthChecked(chart('staff-canary-90-10'));
+    expect(chart('staff-canary-90-10')).toSplit({ host: 'fleetman-staff-service' }, { safe: 90, risky: 10 });
+    expect(m).toMatchSnapshot();
+  });
+});
+
+describe('example bookinfo (S4)', () => {
+  const charts = buildBookinfo(Testing.app());
+  const chart = (id: string) => charts.find(c => c.node.id === id)!;
+
+  test.each(['routing-1-all-v1', 'routing-2-jason-reviews-v2', 'routing-3-reviews-v1-v3'])('%s: the Bookinfo services in namespace default with injection', (id) => {
+    const m = synthChecked(chart(id));
+    expect(m[0]).toMatchObject({ kind: 'Namespace', metadata: { name: 'default', labels: { 'istio-injection': 'enabled' } } });
+    for (const svc of ['productpage', 'details', 'ratings', 'reviews']) {
+      expect(only(m, 'ServiceAccount', `bookinfo-${svc}`)).toBeDefined();
+      expect(only(m, 'Service', svc).spec.ports).toEqual([{ name: 'http', appProtocol: 'http', port: 9080, targetPort: 9080, protocol: 'TCP' }]);
+      expect(only(m, 'DestinationRule', svc)).toBeDefined();
+    }
+    expect(m.filter(o => o.kind === 'Deployment').map(o => o.metadata.name))
+      .toEqual(['productpage-v1', 'details-v1', 'ratings-v1', 'reviews-v1', 'reviews-v2', 'reviews-v3']);
+    expect(m).toMatchSnapshot();
+  });
+
+  test('routing-1-all-v1: everything on v1', () => {
+    for (const host of ['productpage', 'details', 'ratings', 'reviews']) {
+      expect(chart('routing-1-all-v1')).toRoute({ host }, { version: 'v1' });
+    }
+    expect(chart('routing-1-all-v1')).toRoute({ host: 'reviews', headers: { 'end-user': 'jason' } }, { version: 'v1' });
+  });
+
+  test('routing-2-jason-reviews-v2: jason reaches reviews v2, all others v1', () => {
+    const c = chart('routing-2-jason-reviews-v2');
+    expect(c).toRoute({ host: 'reviews', headers: { 'end-user': 'jason' } }, { version: 'v2' });
+    expect(c).toRoute({ host: 'reviews', headers: { 'end-user': 'alice' } }, { version: 'v1' });
+    expect(c).toRoute({ host: 'reviews' }, { version: 'v1' });
+  });
+
+  test('routing-3-reviews-v1-v3: reviews 50/50 between v1 and v3', () => {
+    expect(chart('routing-3-reviews-v1-v3')).toSplit({ host: 'reviews' }, { v1: 50, v3: 50 });
+    expect(chart('routing-3-reviews-v1-v3')).toSplit({ host: 'reviews', headers: { 'end-user': 'jason' } }, { v1: 50, v3: 50 });
   });
 });
 
@@ -68,7 +139,7 @@ describe('every example synthesizes with the cdk8s CLI', () => {
   const examples = fs.readdirSync(EXAMPLES).filter(d => fs.existsSync(path.join(EXAMPLES, d, 'cdk8s.yaml')));
 
   test('the examples folder holds the expected apps', () => {
-    expect(examples.sort()).toEqual(['productcatalog-canary', 'recommendation-canary']);
+    expect(examples.sort()).toEqual(['bookinfo', 'fleetman', 'productcatalog-canary', 'recommendation-canary']);
   });
 
   test.each(examples)('%s', (example) => {

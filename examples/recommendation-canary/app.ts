@@ -1,8 +1,9 @@
-// SCENARIOS S1, steps 2 and 3 (istio-tutorial): the recommendation service in namespace
-// `tutorial`, v1 and v2 behind one Service, released in four states. Each state is its own chart,
-// so `cdk8s synth` writes one file per state (dist/<state>.k8s.yaml); apply the state you want.
+// SCENARIOS S1, steps 2 to 4 (istio-tutorial): the recommendation service in namespace
+// `tutorial`, v1 and v2 behind one Service, released in four weighted states and one browser-based
+// state. Each state is its own chart, so `cdk8s synth` writes one file per state
+// (dist/<state>.k8s.yaml); apply the state you want.
 import { App, Chart } from 'cdk8s';
-import { CanaryService, MeshNamespace, TrafficSplit } from '../../src';
+import { CanaryService, DarkRelease, MeshNamespace, RequestCondition, TrafficSplit, UserAgent } from '../../src';
 
 const IMAGE = 'quay.io/rhdevelopers/istio-tutorial-recommendation';
 
@@ -16,16 +17,39 @@ export const RECOMMENDATION_STATES: { [chart: string]: TrafficSplit } = {
 
 export function recommendationChart(app: App, id: string, traffic: TrafficSplit): Chart {
   const chart = new Chart(app, id, { namespace: 'tutorial' });
+  recommendation(chart, traffic);
+  return chart;
+}
+
+function recommendation(chart: Chart, traffic: TrafficSplit): CanaryService {
   new MeshNamespace(chart, 'tutorial');
-  new CanaryService(chart, 'recommendation', {
+  return new CanaryService(chart, 'recommendation', {
     port: 8080,
     stable: { image: `${IMAGE}:v1` },
     canary: { image: `${IMAGE}:v2` },
     traffic,
   });
+}
+
+/**
+ * Step 4: Firefox users reach v2, everyone else v1. The browser calls `customer`, which calls
+ * `preference`, which calls `recommendation`: only `customer` sees the browser's User-Agent, and the
+ * tutorial's applications forward it as `baggage-user-agent`, so that is what recommendation matches.
+ */
+export function firefoxChart(app: App): Chart {
+  const chart = new Chart(app, 'step4-firefox-v2', { namespace: 'tutorial' });
+  new DarkRelease(chart, 'firefox-users', {
+    service: recommendation(chart, TrafficSplit.stable()),
+    version: 'v2',
+    when: [RequestCondition.userAgent(UserAgent.FIREFOX)],
+    userAgentHeader: 'baggage-user-agent',
+  });
   return chart;
 }
 
 export function buildRecommendationCanary(app: App): Chart[] {
-  return Object.entries(RECOMMENDATION_STATES).map(([id, traffic]) => recommendationChart(app, id, traffic));
+  return [
+    ...Object.entries(RECOMMENDATION_STATES).map(([id, traffic]) => recommendationChart(app, id, traffic)),
+    firefoxChart(app),
+  ];
 }

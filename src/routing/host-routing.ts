@@ -2,6 +2,7 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { DestinationRule, VirtualService } from '../../imports/networking.istio.io';
 import { IstioTrafficError } from '../errors';
+import { covers, same } from './match-analysis';
 
 /** The binding name Istio uses for sidecar (east-west) traffic. */
 export const MESH = 'mesh';
@@ -209,6 +210,38 @@ export class HostRouting {
         }
       }
     }
+    for (const binding of this.bindings) {
+      errors.push(...this.unreachableRules(binding));
+    }
+    return errors;
+  }
+
+  /**
+   * Specific rules that can never apply: every request one of their match blocks selects is taken by
+   * an earlier rule (IST0130 / IST0131), or two rules send identical matches to different places.
+   */
+  private unreachableRules(binding: string): string[] {
+    const errors: string[] = [];
+    const rules = this.orderedRules(binding).filter(r => r.match.length > 0);
+    rules.forEach((later, j) => {
+      for (const b of later.match) {
+        for (const earlier of rules.slice(0, j)) {
+          const a = earlier.match.find(m => covers(m, b));
+          if (!a) { continue; }
+          const where = (r: HttpRuleContribution) => `'${r.name ?? '(unnamed)'}' (${r.source.node.path})`;
+          if (same(a, b) && !same(earlier.route, later.route)) {
+            errors.push(`[${later.source.node.path}] match: rules ${where(earlier)} and ${where(later)} of host '${this.serviceName}' `
+              + `send the same requests ${JSON.stringify(b)} to different destinations (${describeRoute(earlier.route)} vs ${describeRoute(later.route)}). `
+              + 'Keep one of them, or make their conditions differ');
+          } else {
+            errors.push(`[${later.source.node.path}] match: rule ${where(later)} of host '${this.serviceName}' never applies to ${JSON.stringify(b)}: `
+              + `the earlier rule ${where(earlier)} with ${JSON.stringify(a)} takes all those requests first (IST0131). `
+              + `Give ${where(later)} a lower priority number than the broader rule, or narrow ${where(earlier)}`);
+          }
+          break;
+        }
+      }
+    });
     return errors;
   }
 
@@ -262,6 +295,10 @@ export class HostRouting {
       ...(http ? { http: routes } : { tcp: routes.map(r => ({ route: r.route })) }),
     };
   }
+}
+
+function describeRoute(route: WeightedDestination[]): string {
+  return route.filter(d => d.weight > 0).map(d => `${d.subset ?? d.host} ${d.weight}%`).join(', ');
 }
 
 function renderRoute(route: WeightedDestination[]): any[] {

@@ -60,7 +60,9 @@ export function crossReferenceProblems(manifests: any[], existingPods: PodGroup[
     const members = new Map<string, string[]>();
     for (const subset of dr.spec.subsets ?? []) {
       const inSubset = pods.filter(p => p.namespace === ns(dr) && selects(svc.spec.selector, p.labels) && selects(subset.labels, p.labels));
-      const subsetPods = pods.filter(p => p.namespace === ns(dr) && selects(subset.labels, p.labels));
+      // The pods meant for this subset: its labels, on the workloads of the host's app.
+      const app = svc.spec.selector?.app;
+      const subsetPods = pods.filter(p => p.namespace === ns(dr) && selects(subset.labels, p.labels) && (app === undefined || p.labels.app === app));
       if (inSubset.length === 0) {
         problems.push(`${id}: subset '${subset.name}' selects no pod behind Service ${svc.metadata.name}`);
       }

@@ -1,0 +1,176 @@
+import { Construct } from 'constructs';
+import { IRoutableService } from './canary-service';
+import { fail } from './errors';
+import { RequestCondition, renderConditions } from './request-match';
+import { HostRouting, MESH, WeightedDestination } from './routing/host-routing';
+import { TrafficRegistry } from './routing/registry';
+import { TrafficSplit, VersionWeight } from './traffic-split';
+
+/** One set of conditions, ANDed. */
+export interface DarkRule {
+  /** The conditions; a request must meet all of them. */
+  readonly conditions: RequestCondition[];
+}
+
+/** Props for `DarkRelease`. */
+export interface DarkReleaseProps {
+  /** The service whose dark version chosen requests reach (a CanaryService or ExistingService). */
+  readonly service: IRoutableService;
+  /** The dark version, as declared on the service. */
+  readonly version: string;
+  /**
+   * Conditions of a single rule, ANDed. Use this or `rules`.
+   * @default - use `rules`
+   */
+  readonly when?: RequestCondition[];
+  /**
+   * Several rules, ORed: a request that meets every condition of any rule goes dark.
+   * @default - use `when`
+   */
+  readonly rules?: DarkRule[];
+  /**
+   * Share matched requests between the dark version (as canary) and the service's stable version,
+   * e.g. `TrafficSplit.canaryPercent(50)`.
+   * @default - every matched request goes to the dark version
+   */
+  readonly matchedSplit?: TrafficSplit;
+  /**
+   * The services downstream of this one on the call path. For each that has a version with the same
+   * name, the same match is added to its VirtualService, so a flagged request stays dark all the way
+   * down. Every application on the path must forward the headers in `headersToForward`.
+   * @default - no propagation
+   */
+  readonly callPath?: IRoutableService[];
+  /**
+   * The header this service reads the browser's user agent from. Only the service the browser calls
+   * sees the browser's own `User-Agent`; a service further down sees it only if the applications in
+   * front copy it into a header they forward (the istio-tutorial apps use `baggage-user-agent`).
+   * @default 'user-agent'
+   */
+  readonly userAgentHeader?: string;
+  /**
+   * The header that carries the browser's user agent to the services in `callPath`. When this
+   * service reads the real `User-Agent`, its sidecar copies it into this header on dark requests; the
+   * applications must forward it.
+   * @default 'baggage-user-agent'
+   */
+  readonly propagatedUserAgentHeader?: string;
+  /**
+   * Order among the matching rules of the host: lower numbers come first. Rules with the same
+   * priority keep the order in which they were declared.
+   * @default 0
+   */
+  readonly priority?: number;
+  /**
+   * Name of the VirtualService rule.
+   * @default - the construct id
+   */
+  readonly name?: string;
+}
+
+/**
+ * A dark release: requests that meet chosen conditions (a tester's header, one logged-in user's
+ * cookie, a browser, a path, a host, a calling service) reach a new version; everyone else follows
+ * the service's normal route.
+ *
+ * The rule lands in the host's one VirtualService before the catch-all route. Several dark releases
+ * on one host are ordered by `priority`, then declaration order; a rule that sends the same requests
+ * elsewhere than another, or that an earlier broader rule shadows, fails the synth.
+ */
+export class DarkRelease extends Construct {
+  /** The rule name. */
+  public readonly name: string;
+  /** The dark version. */
+  public readonly version: string;
+  /**
+   * Request headers every application on the call path must copy from its incoming request to its
+   * outgoing calls for the release to hold past the first hop (lower case).
+   */
+  public readonly headersToForward: string[];
+  /** Downstream services that received the same match (those with a version of the same name). */
+  public readonly propagatedTo: string[];
+
+  constructor(scope: Construct, id: string, props: DarkReleaseProps) {
+    super(scope, id);
+    this.name = props.name ?? id;
+    this.version = props.version;
+    const service = props.service;
+    const hereHeader = headerProp(this, 'userAgentHeader', props.userAgentHeader ?? 'user-agent');
+    const uaHeader = headerProp(this, 'propagatedUserAgentHeader', props.propagatedUserAgentHeader ?? 'baggage-user-agent');
+    if (!service.versionNames.includes(props.version)) {
+      fail(this, 'version', props.version, `is not a version of service '${service.name}'`,
+        `Use one of: ${service.versionNames.join(', ')}, or declare the version on the service`);
+    }
+    if (props.priority !== undefined && !Number.isInteger(props.priority)) {
+      fail(this, 'priority', props.priority, 'is not a whole number', 'Use a whole number; lower comes first');
+    }
+
+    const rules = this.resolveRules(props);
+    const field = (i: number) => (props.when ? 'when' : `rules[${i}].conditions`);
+    const blocks = rules.map((r, i) => renderConditions(this, field(i), r.conditions, hereHeader));
+    const readsUserAgent = rules.some(r => r.conditions.some(c => c._readsUserAgent));
+    const propagate = props.callPath ?? [];
+
+    const split: VersionWeight[] = props.matchedSplit
+      ? props.matchedSplit._resolve(this, 'matchedSplit', service.versionNames, service.stableVersion, props.version)
+      : [{ version: props.version, weight: 100 }];
+    const route: WeightedDestination[] = split.map(w => ({ host: service.name, subset: service.subsetOf(w.version), weight: w.weight }));
+    const options = readsUserAgent && propagate.length > 0 && hereHeader === 'user-agent' && uaHeader !== hereHeader
+      ? { headers: { request: { set: { [uaHeader]: '%REQ(user-agent)%' } } } }
+      : undefined;
+    routingOf(this, service).addRule(MESH, { source: this, name: this.name, match: blocks, route, options, rank: props.priority ?? 0 });
+
+    this.propagatedTo = [];
+    propagate.forEach((down, i) => {
+      if (down === service || (down.name === service.name && down.namespace === service.namespace)) {
+        fail(this, `callPath[${i}]`, down.name, 'is the released service itself', 'List only the services it calls, directly or further down');
+      }
+      if (!down.versionNames.includes(props.version)) { return; }
+      const downBlocks = rules.map((r, j) => renderConditions(this, field(j), r.conditions, uaHeader));
+      routingOf(this, down).addRule(MESH, {
+        source: this,
+        name: this.name,
+        match: downBlocks,
+        route: [{ host: down.name, subset: down.subsetOf(props.version), weight: 100 }],
+        rank: props.priority ?? 0,
+      });
+      this.propagatedTo.push(down.name);
+    });
+
+    const headers = new Set<string>(rules.flatMap(r => r.conditions.flatMap(c => c._headers)));
+    if (readsUserAgent) {
+      headers.delete('user-agent');
+      if (hereHeader !== 'user-agent') { headers.add(hereHeader); }
+      if (propagate.length > 0) { headers.add(uaHeader); }
+    }
+    this.headersToForward = [...headers].sort();
+  }
+
+  private resolveRules(props: DarkReleaseProps): DarkRule[] {
+    if (props.when !== undefined && props.rules !== undefined) {
+      fail(this, 'rules', props.rules.length, "is given together with 'when'", "Use 'when' for one rule or 'rules' for several, not both");
+    }
+    if (props.when !== undefined) { return [{ conditions: props.when }]; }
+    if (props.rules === undefined || props.rules.length === 0) {
+      fail(this, 'rules', props.rules ?? [], 'has no rule, so no request would go dark',
+        "Give the conditions in 'when', or several rules in 'rules'");
+    }
+    return props.rules;
+  }
+}
+
+function headerProp(scope: Construct, field: string, value: string): string {
+  if (typeof value !== 'string' || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(value)) {
+    fail(scope, field, value, 'is not a valid HTTP header name', "Use e.g. 'baggage-user-agent'");
+  }
+  return value.toLowerCase();
+}
+
+function routingOf(scope: Construct, service: IRoutableService): HostRouting {
+  const routing = TrafficRegistry.of(service).tryHost(service.namespace, service.name);
+  if (!routing || !routing.registeredService) {
+    fail(scope, 'service', service.name, 'is not routed by Istio (a CanaryService in RoutingMode.REPLICAS has no VirtualService to add rules to)',
+      'Use RoutingMode.ISTIO for this service');
+  }
+  return routing;
+}

@@ -1,0 +1,341 @@
+import { IConstruct } from 'constructs';
+import { fail } from './errors';
+import { re2Error } from './simulator/match';
+import { checkLabels, isDnsLabel } from './validation';
+
+const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const COOKIE_VALUE = /^[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*$/;
+const MAX_REGEX = 1024;
+
+enum MatchKind { EXACT = 'exact', PREFIX = 'prefix', REGEX = 'regex' }
+
+/** How a string value is compared: exactly, by prefix, or by an RE2 regex over the whole value. */
+export class StringMatch {
+  /** The value equals `value`. */
+  public static exact(value: string): StringMatch {
+    return new StringMatch(MatchKind.EXACT, value);
+  }
+
+  /** The value starts with `prefix` (which must not be empty). */
+  public static prefix(prefix: string): StringMatch {
+    return new StringMatch(MatchKind.PREFIX, prefix);
+  }
+
+  /**
+   * The whole value matches the RE2 regular expression `regex` (Envoy's full-match semantics: to find
+   * `Firefox` anywhere, write `.*Firefox.*`). RE2 has no look-around and no back-references.
+   */
+  public static regex(regex: string): StringMatch {
+    return new StringMatch(MatchKind.REGEX, regex);
+  }
+
+  private constructor(private readonly kind: MatchKind, private readonly value: string) {}
+
+  /**
+   * Checks the match and renders Istio's StringMatch JSON.
+   * @internal
+   */
+  public _render(scope: IConstruct, field: string): { [kind: string]: string } {
+    if (typeof this.value !== 'string') {
+      fail(scope, field, this.value, 'is not a string', 'Give the value as a string');
+    }
+    if (this.kind === MatchKind.PREFIX && this.value === '') {
+      fail(scope, `${field}.prefix`, this.value, 'is an empty prefix, which Envoy rejects (and would match everything)',
+        'Use a non-empty prefix, or a presence condition for "any value"');
+    }
+    if (this.kind === MatchKind.REGEX) { checkRegex(scope, `${field}.regex`, this.value); }
+    return { [this.kind]: this.value };
+  }
+
+  /** @internal */
+  public get _kind(): string {
+    return this.kind;
+  }
+}
+
+/** Checks an Istio regex: non-empty, at most 1024 characters, valid RE2. */
+export function checkRegex(scope: IConstruct, field: string, regex: string): void {
+  if (regex === '') {
+    fail(scope, field, regex, 'is an empty regex', 'Give a regular expression, or use a presence condition');
+  }
+  if (regex.length > MAX_REGEX) {
+    fail(scope, field, `${regex.slice(0, 40)}...`, `is ${regex.length} characters long; Istio accepts at most ${MAX_REGEX}`,
+      'Shorten the expression');
+  }
+  const error = re2Error(regex);
+  if (error !== undefined) {
+    fail(scope, field, regex, `is not a valid RE2 regex (${error})`,
+      'Istio uses RE2: no look-ahead/look-behind ((?=, (?!, (?<=, (?<!) and no back-references (\\1); rewrite the expression, e.g. with withoutHeaders for a negative condition');
+  }
+}
+
+/** Well-known browsers and devices, matched on the `User-Agent` header. */
+export class UserAgent {
+  /** Firefox (desktop and mobile; Firefox on iOS sends `FxiOS`). */
+  public static readonly FIREFOX = new UserAgent('firefox', '.*(Firefox|FxiOS)/.*');
+  /** Chrome and Chromium (not Edge or Opera, which also send `Chrome/`). */
+  public static readonly CHROME = new UserAgent('chrome', '.*(Chrome|CriOS)/.*', '.*(Edg|EdgA|EdgiOS|OPR)/.*');
+  /** Safari (not Chrome, Edge, Firefox on iOS or Opera, which also send `Safari/`). */
+  public static readonly SAFARI = new UserAgent('safari', '.*Safari/.*', '.*(Chrome|Chromium|CriOS|FxiOS|Edg|EdgiOS|OPR)/.*');
+  /** Microsoft Edge (Chromium-based). */
+  public static readonly EDGE = new UserAgent('edge', '.*(Edg|EdgA|EdgiOS)/.*');
+  /** Mobile devices (the `Mobi` token, as browser vendors recommend detecting them). */
+  public static readonly MOBILE = new UserAgent('mobile', '.*Mobi.*');
+
+  /** A custom RE2 regex over the whole `User-Agent` value. */
+  public static matching(regex: string): UserAgent {
+    return new UserAgent('custom', regex);
+  }
+
+  private constructor(
+    /** A short name for the browser family. */
+    public readonly name: string,
+    /** The RE2 regex the `User-Agent` must match. */
+    public readonly regex: string,
+    /** An RE2 regex the `User-Agent` must not match, if any. */
+    public readonly excludeRegex?: string,
+  ) {}
+}
+
+enum ConditionKind { HEADER, WITHOUT_HEADER, URI, AUTHORITY, METHOD, QUERY, SOURCE_LABELS, SOURCE_NAMESPACE, USER_AGENT, COOKIE, PORT }
+
+/**
+ * One condition on a request. Conditions of one rule are ANDed; give several rules to OR them.
+ */
+export class RequestCondition {
+  /** The header `name` matches. Header names are case-insensitive; they are emitted in lowercase (Envoy's form). */
+  public static header(name: string, match: StringMatch): RequestCondition {
+    return new RequestCondition(ConditionKind.HEADER, name, match);
+  }
+
+  /** The header `name` equals `value` (e.g. `end-user: jason`). */
+  public static headerExact(name: string, value: string): RequestCondition {
+    return RequestCondition.header(name, StringMatch.exact(value));
+  }
+
+  /** The header `name` is present, with any value. */
+  public static headerPresent(name: string): RequestCondition {
+    return new RequestCondition(ConditionKind.HEADER, name);
+  }
+
+  /** The header `name` is absent. */
+  public static headerAbsent(name: string): RequestCondition {
+    return new RequestCondition(ConditionKind.WITHOUT_HEADER, name);
+  }
+
+  /** The header `name` is absent or does not match. */
+  public static headerNot(name: string, match: StringMatch): RequestCondition {
+    return new RequestCondition(ConditionKind.WITHOUT_HEADER, name, match);
+  }
+
+  /**
+   * The cookie `name` has exactly `value`: a regex over the `Cookie` header, anchored on the cookie
+   * boundaries, so `user=jason` does not match `xuser=jason` or `user=jasonx`.
+   */
+  public static cookie(name: string, value: string): RequestCondition {
+    return new RequestCondition(ConditionKind.COOKIE, name, undefined, value);
+  }
+
+  /** The browser or device, from the `User-Agent` header. */
+  public static userAgent(agent: UserAgent): RequestCondition {
+    return new RequestCondition(ConditionKind.USER_AGENT, 'user-agent', undefined, undefined, agent);
+  }
+
+  /** The path (without query string) matches. */
+  public static uri(match: StringMatch): RequestCondition {
+    return new RequestCondition(ConditionKind.URI, 'uri', match);
+  }
+
+  /** The path starts with `prefix`, e.g. `/canary`. */
+  public static pathPrefix(prefix: string): RequestCondition {
+    return RequestCondition.uri(StringMatch.prefix(prefix));
+  }
+
+  /** The authority (Host header) matches, e.g. `StringMatch.prefix('experimental.')`. */
+  public static authority(match: StringMatch): RequestCondition {
+    return new RequestCondition(ConditionKind.AUTHORITY, 'authority', match);
+  }
+
+  /** The HTTP method is `method` (upper case, e.g. `GET`). */
+  public static method(method: string): RequestCondition {
+    return new RequestCondition(ConditionKind.METHOD, 'method', StringMatch.exact(method));
+  }
+
+  /** The query parameter `name` matches (Istio supports exact and regex here, not prefix). */
+  public static queryParam(name: string, match: StringMatch): RequestCondition {
+    return new RequestCondition(ConditionKind.QUERY, name, match);
+  }
+
+  /** The calling workload carries these labels (e.g. `{ app: 'productpage', version: 'v2' }`). */
+  public static callerLabels(labels: { [key: string]: string }): RequestCondition {
+    return new RequestCondition(ConditionKind.SOURCE_LABELS, 'sourceLabels', undefined, undefined, undefined, labels);
+  }
+
+  /** The calling workload runs in `namespace`. */
+  public static callerNamespace(namespace: string): RequestCondition {
+    return new RequestCondition(ConditionKind.SOURCE_NAMESPACE, 'sourceNamespace', undefined, namespace);
+  }
+
+  /** The request is sent to `port` of the service. */
+  public static port(port: number): RequestCondition {
+    return new RequestCondition(ConditionKind.PORT, 'port', undefined, undefined, undefined, undefined, port);
+  }
+
+  private constructor(
+    private readonly kind: ConditionKind,
+    private readonly name: string,
+    private readonly match?: StringMatch,
+    private readonly text?: string,
+    private readonly agent?: UserAgent,
+    private readonly labels?: { [key: string]: string },
+    private readonly portNumber?: number,
+  ) {}
+
+  /**
+   * Whether this condition reads the `User-Agent` header (which a downstream hop does not see).
+   * @internal
+   */
+  public get _readsUserAgent(): boolean {
+    return this.kind === ConditionKind.USER_AGENT
+      || ((this.kind === ConditionKind.HEADER || this.kind === ConditionKind.WITHOUT_HEADER) && this.name.toLowerCase() === 'user-agent');
+  }
+
+  /**
+   * The request headers this condition reads (lowercase), for header propagation.
+   * @internal
+   */
+  public get _headers(): string[] {
+    switch (this.kind) {
+      case ConditionKind.HEADER:
+      case ConditionKind.WITHOUT_HEADER:
+      case ConditionKind.USER_AGENT:
+        return [this.name.toLowerCase()];
+      case ConditionKind.COOKIE:
+        return ['cookie'];
+      default:
+        return [];
+    }
+  }
+
+  /**
+   * Adds this condition to an Istio HTTPMatchRequest under construction. `userAgentHeader` is the
+   * header the user agent is read from (`user-agent` at the first hop, a propagated header later).
+   * @internal
+   */
+  public _addTo(scope: IConstruct, field: string, block: { [key: string]: any }, userAgentHeader = 'user-agent'): void {
+    const put = (section: string, key: string | undefined, value: any) => {
+      if (key === undefined) {
+        if (block[section] !== undefined) { conflict(scope, field, section); }
+        block[section] = value;
+        return;
+      }
+      block[section] = block[section] ?? {};
+      if (block[section][key] !== undefined) { conflict(scope, field, `${section}.${key}`); }
+      block[section][key] = value;
+    };
+    switch (this.kind) {
+      case ConditionKind.HEADER:
+      case ConditionKind.WITHOUT_HEADER: {
+        const name = headerName(scope, `${field}.header`, this.name);
+        const target = name === 'user-agent' ? userAgentHeader : name;
+        put(this.kind === ConditionKind.HEADER ? 'headers' : 'withoutHeaders', target, this.match ? this.match._render(scope, `${field}.${name}`) : {});
+        break;
+      }
+      case ConditionKind.USER_AGENT: {
+        const agent = this.agent!;
+        checkRegex(scope, `${field}.userAgent`, agent.regex);
+        put('headers', userAgentHeader, { regex: agent.regex });
+        if (agent.excludeRegex) { put('withoutHeaders', userAgentHeader, { regex: agent.excludeRegex }); }
+        break;
+      }
+      case ConditionKind.COOKIE: {
+        if (!HTTP_TOKEN.test(this.name)) {
+          fail(scope, `${field}.cookie`, this.name, 'is not a valid cookie name (an RFC 6265 token)',
+            "Use letters, digits and !#$%&'*+-.^_`|~ only, without spaces, '=' or ';'");
+        }
+        if (typeof this.text !== 'string' || !COOKIE_VALUE.test(this.text)) {
+          fail(scope, `${field}.cookie.${this.name}`, this.text, 'is not a valid cookie value',
+            'Use printable ASCII without spaces, double quotes, commas, semicolons or backslashes');
+        }
+        put('headers', 'cookie', { regex: `(.*;\\s*)?${re2Quote(this.name)}=${re2Quote(this.text)}(;.*)?` });
+        break;
+      }
+      case ConditionKind.URI:
+        put('uri', undefined, this.match!._render(scope, `${field}.uri`));
+        break;
+      case ConditionKind.AUTHORITY:
+        put('authority', undefined, this.match!._render(scope, `${field}.authority`));
+        break;
+      case ConditionKind.METHOD: {
+        const rendered = this.match!._render(scope, `${field}.method`);
+        if (!/^[A-Z]+$/.test(rendered.exact)) {
+          fail(scope, `${field}.method`, rendered.exact, 'is not an upper-case HTTP method', "Use e.g. 'GET', 'POST', 'DELETE'");
+        }
+        put('method', undefined, rendered);
+        break;
+      }
+      case ConditionKind.QUERY:
+        if (this.name === '') {
+          fail(scope, `${field}.queryParam`, this.name, 'is an empty parameter name', 'Name the query parameter');
+        }
+        if (this.match!._kind === MatchKind.PREFIX) {
+          fail(scope, `${field}.queryParam.${this.name}`, 'prefix', 'is not supported for query parameters by Istio',
+            'Use StringMatch.exact() or StringMatch.regex()');
+        }
+        put('queryParams', this.name, this.match!._render(scope, `${field}.queryParam.${this.name}`));
+        break;
+      case ConditionKind.SOURCE_LABELS:
+        checkLabels(scope, `${field}.callerLabels`, this.labels!);
+        if (Object.keys(this.labels!).length === 0) {
+          fail(scope, `${field}.callerLabels`, this.labels, 'is empty', 'Give at least one label of the calling workload');
+        }
+        put('sourceLabels', undefined, { ...this.labels! });
+        break;
+      case ConditionKind.SOURCE_NAMESPACE:
+        if (!isDnsLabel(this.text!)) {
+          fail(scope, `${field}.callerNamespace`, this.text, 'is not a DNS-1123 label', 'Give the namespace name of the caller');
+        }
+        put('sourceNamespace', undefined, this.text);
+        break;
+      case ConditionKind.PORT:
+        if (!Number.isInteger(this.portNumber) || this.portNumber! < 1 || this.portNumber! > 65535) {
+          fail(scope, `${field}.port`, this.portNumber, 'is not a port number', 'Use a whole number from 1 to 65535');
+        }
+        put('port', undefined, this.portNumber);
+        break;
+    }
+  }
+}
+
+/**
+ * Renders a list of conditions into one Istio HTTPMatchRequest (conditions ANDed). Fails on an
+ * empty list.
+ */
+export function renderConditions(scope: IConstruct, field: string, conditions: RequestCondition[], userAgentHeader = 'user-agent'): { [key: string]: any } {
+  if (!conditions || conditions.length === 0) {
+    fail(scope, field, conditions ?? [], 'has no condition, so it would match every request',
+      'Give at least one condition (a header, cookie, user agent, path, host, query parameter, method or caller)');
+  }
+  const block: { [key: string]: any } = {};
+  conditions.forEach((c, i) => c._addTo(scope, `${field}[${i}]`, block, userAgentHeader));
+  return block;
+}
+
+function headerName(scope: IConstruct, field: string, name: string): string {
+  if (typeof name !== 'string' || !HTTP_TOKEN.test(name)) {
+    fail(scope, field, name, 'is not a valid HTTP header name (an RFC 7230 token)',
+      "Use letters, digits and !#$%&'*+-.^_`|~ only, e.g. 'end-user'; for the path, host or method use the uri, authority or method conditions");
+  }
+  // HTTP header names are case-insensitive and Envoy matches the lower-case form; emit that.
+  return name.toLowerCase();
+}
+
+function conflict(scope: IConstruct, field: string, what: string): never {
+  return fail(scope, field, what, 'is constrained twice in one rule (the conditions of a rule are ANDed, and Istio keeps one condition per field)',
+    'Combine them into one condition (e.g. one regex), or give them as separate rules to OR them');
+}
+
+/** Quotes a literal for RE2. */
+function re2Quote(s: string): string {
+  return s.replace(/[\\^$.|?*+()[\]{}]/g, m => `\\${m}`);
+}

@@ -1,0 +1,82 @@
+import { re2 } from '../simulator/match';
+
+/**
+ * Static analysis of Istio HTTPMatchRequest blocks: does every request that block `b` matches
+ * also match block `a`? Used to find rules that can never apply because an earlier rule takes their
+ * requests (Istio's IST0130 / IST0131). Conservative: when in doubt it answers false.
+ */
+export function covers(a: { [key: string]: any }, b: { [key: string]: any }): boolean {
+  for (const [field, av] of Object.entries(a)) {
+    const bv = b[field];
+    switch (field) {
+      case 'uri':
+      case 'authority':
+      case 'method':
+      case 'scheme':
+        if (bv === undefined || !stringCovers(av, bv) || (field === 'uri' && !!a.ignoreUriCase !== !!b.ignoreUriCase)) { return false; }
+        break;
+      case 'headers':
+      case 'queryParams':
+        for (const [k, am] of Object.entries(av ?? {})) {
+          const bm = bv?.[k];
+          if (bm === undefined || !stringCovers(am, bm)) { return false; }
+        }
+        break;
+      case 'withoutHeaders':
+        for (const [k, am] of Object.entries(av ?? {})) {
+          const bm = bv?.[k];
+          // "b excludes k entirely" or "b excludes k the same way" implies "a excludes it".
+          if (bm === undefined || !(isPresence(bm) || same(am, bm))) { return false; }
+        }
+        break;
+      case 'sourceLabels':
+        for (const [k, v] of Object.entries(av ?? {})) {
+          if (bv?.[k] !== v) { return false; }
+        }
+        break;
+      case 'ignoreUriCase':
+      case 'name':
+        break;
+      default:
+        if (!same(av, bv)) { return false; }
+    }
+  }
+  return true;
+}
+
+/** Structural equality of two JSON values (key order ignored). */
+export function same(a: unknown, b: unknown): boolean {
+  return canonical(a) === canonical(b);
+}
+
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) { return `[${v.map(canonical).join(',')}]`; }
+  if (v !== null && typeof v === 'object') {
+    return `{${Object.keys(v as object).sort().map(k => `${JSON.stringify(k)}:${canonical((v as any)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+function isPresence(m: any): boolean {
+  return m !== null && typeof m === 'object' && m.exact === undefined && m.prefix === undefined && m.regex === undefined;
+}
+
+/** Does every value string match `b` accepts also satisfy string match `a`? */
+function stringCovers(a: any, b: any): boolean {
+  if (isPresence(a)) { return true; }
+  if (isPresence(b)) { return false; }
+  if (a.exact !== undefined) { return b.exact === a.exact; }
+  if (a.prefix !== undefined) {
+    if (b.exact !== undefined) { return b.exact.startsWith(a.prefix); }
+    if (b.prefix !== undefined) { return b.prefix.startsWith(a.prefix); }
+    return false;
+  }
+  if (a.regex !== undefined) {
+    if (b.exact !== undefined) {
+      try { return re2(a.regex).matches(b.exact); } catch { return false; }
+    }
+    if (b.regex !== undefined) { return b.regex === a.regex || a.regex === '.*'; }
+    if (b.prefix !== undefined) { return a.regex === '.*'; }
+  }
+  return false;
+}
