@@ -214,7 +214,13 @@ export class CanaryService extends Construct implements IRoutableService {
 
     if (this.mode === RoutingMode.ISTIO) {
       const routing = TrafficRegistry.of(this).host(this.namespace, this.name);
-      routing.registerService({ source: this, http: isHttpProtocol(this.protocol), apiObject: this.service, ports: [this.port] });
+      routing.registerService({
+        source: this,
+        http: isHttpProtocol(this.protocol),
+        apiObject: this.service,
+        ports: [this.port],
+        grpc: this.protocol === ServiceProtocol.GRPC || this.protocol === ServiceProtocol.GRPC_WEB,
+      });
       for (const info of this.versionInfos) {
         routing.addSubset(this, info.subset, { [this.versionLabel]: info.podLabels[this.versionLabel] });
       }

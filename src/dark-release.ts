@@ -2,8 +2,8 @@ import { Construct } from 'constructs';
 import { IRoutableService } from './canary-service';
 import { fail } from './errors';
 import { RequestCondition, renderConditions } from './request-match';
-import { HostRouting, MESH, WeightedDestination } from './routing/host-routing';
-import { TrafficRegistry } from './routing/registry';
+import { MESH, WeightedDestination } from './routing/host-routing';
+import { routingOf } from './routing/service-routing';
 import { TrafficSplit, VersionWeight } from './traffic-split';
 
 /** One set of conditions, ANDed. */
@@ -164,13 +164,4 @@ function headerProp(scope: Construct, field: string, value: string): string {
     fail(scope, field, value, 'is not a valid HTTP header name', "Use e.g. 'baggage-user-agent'");
   }
   return value.toLowerCase();
-}
-
-function routingOf(scope: Construct, service: IRoutableService): HostRouting {
-  const routing = TrafficRegistry.of(service).tryHost(service.namespace, service.name);
-  if (!routing || !routing.registeredService) {
-    fail(scope, 'service', service.name, 'is not routed by Istio (a CanaryService in RoutingMode.REPLICAS has no VirtualService to add rules to)',
-      'Use RoutingMode.ISTIO for this service');
-  }
-  return routing;
 }

@@ -8,3 +8,8 @@ export { RoutingSimulator } from './simulator/routing-simulator';
 export { StringMatch, UserAgent, RequestCondition } from './request-match';
 export * from './existing-service';
 export * from './dark-release';
+export * from './resilience/circuit-breaker-policy';
+export * from './resilience/load-balancing';
+export * from './resilience/route-policy';
+export * from './resilience/fault-injection';
+export * from './resilience/traffic-mirror';

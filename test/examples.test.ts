@@ -3,9 +3,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Testing, Yaml } from 'cdk8s';
+import { RoutingSimulator } from '../src';
 import { defaultWeights, only, synthChecked } from './util';
+import { buildBffRecommendation } from '../examples/bff-recommendation/app';
 import { buildBookinfo } from '../examples/bookinfo/app';
-import { buildFleetman, RELEASE_HEADER } from '../examples/fleetman/app';
+import { brokenPlainHash, buildFleetman, RELEASE_HEADER, USER_HEADER, VERSION_HEADER } from '../examples/fleetman/app';
 import { buildProductCatalogCanary } from '../examples/productcatalog-canary/app';
 import { buildRecommendationCanary } from '../examples/recommendation-canary/app';
 import '../src/testing/jest';
@@ -68,6 +70,45 @@ describe('example fleetman (S2)', () => {
     expect(chart('staff-canary-90-10')).toSplit({ host: 'fleetman-staff-service' }, { safe: 90, risky: 10 });
     expect(m).toMatchSnapshot();
   });
+
+  test('the plain consistent hash with the 90/10 split fails with a diagnostic that points to VersionAffinity', () => {
+    expect(() => Testing.synth(brokenPlainHash(Testing.app()))).toThrow(
+      /\[staff-sticky-plain-hash\/hash-by-user\] loadBalancer: consistent hashing on host 'fleetman-staff-service' does not keep a user on one version while its requests are split by weight \(safe-group 90% \/ risky-group 10%\).*Add a VersionAffinity/);
+  });
+
+  test('staff-sticky-versions: the first request is split 90/10, later ones stay on the version named in the response', () => {
+    const c = chart('staff-sticky-versions');
+    const m = synthChecked(c);
+    const dr = only(m, 'DestinationRule', 'fleetman-staff-service');
+    expect(dr.spec.trafficPolicy.loadBalancer).toEqual({ consistentHash: { httpHeaderName: USER_HEADER } });
+    const vs = only(m, 'VirtualService', 'fleetman-staff-service');
+    expect(vs.spec.http[vs.spec.http.length - 1].route.map((r: any) => r.headers.response.set[VERSION_HEADER])).toEqual(['safe', 'risky']);
+    expect(c).toSplit({ host: 'fleetman-staff-service', headers: { [USER_HEADER]: 'alice' } }, { safe: 90, risky: 10 });
+    expect(c).toRoute({ host: 'fleetman-staff-service', headers: { [USER_HEADER]: 'alice', [VERSION_HEADER]: 'risky' } }, { version: 'risky' });
+    expect(c).toRoute({ host: 'fleetman-staff-service', headers: { [USER_HEADER]: 'bob', [VERSION_HEADER]: 'safe' } }, { version: 'safe' });
+    expect(m).toMatchSnapshot();
+  });
+});
+
+describe('example bff-recommendation (S3)', () => {
+  const [chart] = buildBffRecommendation(Testing.app());
+
+  test('recommendation-service v1 10% / v2 90%, every request aborted with HTTP 500', () => {
+    const m = synthChecked(chart);
+    const rule = only(m, 'VirtualService', 'recommendation-service').spec.http[0];
+    // Weight beside destination (not inside it, as on the slide), and percentage instead of percent.
+    expect(rule.route).toEqual([
+      { destination: { host: 'recommendation-service', subset: 'v1' }, weight: 10 },
+      { destination: { host: 'recommendation-service', subset: 'v2' }, weight: 90 },
+    ]);
+    expect(rule.fault).toEqual({ abort: { httpStatus: 500, percentage: { value: 100 } } });
+    const o = RoutingSimulator.fromChart(chart).route({ host: 'recommendation-service', sourceLabels: { app: 'bff' } });
+    expect(o.versionShares).toEqual({ v1: 10, v2: 90 });
+    expect(o.fault).toMatchObject({ abortHttpStatus: 500, abortPercentage: 100 });
+    // bff itself has no fault.
+    expect(RoutingSimulator.fromChart(chart).route({ host: 'bff' }).fault).toBeUndefined();
+    expect(m).toMatchSnapshot();
+  });
 });
 
 describe('example bookinfo (S4)', () => {
@@ -99,6 +140,34 @@ describe('example bookinfo (S4)', () => {
     expect(c).toRoute({ host: 'reviews', headers: { 'end-user': 'jason' } }, { version: 'v2' });
     expect(c).toRoute({ host: 'reviews', headers: { 'end-user': 'alice' } }, { version: 'v1' });
     expect(c).toRoute({ host: 'reviews' }, { version: 'v1' });
+  });
+
+  test.each([
+    ['fault-1-ratings-delay-jason', { delay: '7s', delayPercentage: 100 }],
+    ['fault-2-ratings-abort-jason', { abortHttpStatus: 500, abortPercentage: 100 }],
+  ])('%s: the fault hits jason only; everyone else reaches ratings v1 normally', (id, fault) => {
+    const c = chart(id);
+    const m = synthChecked(c);
+    const sim = RoutingSimulator.fromChart(c);
+    const jason = sim.route({ host: 'ratings', headers: { 'end-user': 'jason' }, sourceLabels: { app: 'reviews', version: 'v2' } });
+    expect(jason.fault).toMatchObject(fault);
+    expect(jason.versionShares).toEqual({ v1: 100 });
+    const other = sim.route({ host: 'ratings', headers: { 'end-user': 'alice' } });
+    expect(other.fault).toBeUndefined();
+    expect(other.versionShares).toEqual({ v1: 100 });
+    expect(c).toRoute({ host: 'reviews', headers: { 'end-user': 'jason' } }, { version: 'v2' });
+    expect(m).toMatchSnapshot();
+  });
+
+  test('circuit-breaker-httpbin: the scenario limits on the httpbin DestinationRule', () => {
+    const m = synthChecked(chart('circuit-breaker-httpbin'));
+    expect(only(m, 'DestinationRule', 'httpbin').spec.trafficPolicy).toEqual({
+      connectionPool: { tcp: { maxConnections: 1 }, http: { http1MaxPendingRequests: 1, maxRequestsPerConnection: 1 } },
+      outlierDetection: { consecutive5xxErrors: 1, interval: '1s', baseEjectionTime: '3m', maxEjectionPercent: 100 },
+    });
+    expect(only(m, 'Service', 'httpbin').spec.ports[0]).toMatchObject({ port: 8000, targetPort: 80 });
+    expect(chart('circuit-breaker-httpbin')).toRoute({ host: 'httpbin' }, { version: 'v1' });
+    expect(m).toMatchSnapshot();
   });
 
   test('routing-3-reviews-v1-v3: reviews 50/50 between v1 and v3', () => {
@@ -139,7 +208,7 @@ describe('every example synthesizes with the cdk8s CLI', () => {
   const examples = fs.readdirSync(EXAMPLES).filter(d => fs.existsSync(path.join(EXAMPLES, d, 'cdk8s.yaml')));
 
   test('the examples folder holds the expected apps', () => {
-    expect(examples.sort()).toEqual(['bookinfo', 'fleetman', 'productcatalog-canary', 'recommendation-canary']);
+    expect(examples.sort()).toEqual(['bff-recommendation', 'bookinfo', 'fleetman', 'productcatalog-canary', 'recommendation-canary']);
   });
 
   test.each(examples)('%s', (example) => {

@@ -1,9 +1,12 @@
 // SCENARIOS S4 (Bookinfo on EKS): namespace `default` labelled for injection; productpage, details,
-// ratings and reviews (v1, v2, v3), all HTTP on 9080, each with its own ServiceAccount; and the
-// routing steps of the tutorial, one chart (one file in dist/) each.
-import { App, Chart, Size } from 'cdk8s';
+// ratings and reviews (v1, v2, v3), all HTTP on 9080, each with its own ServiceAccount; the routing
+// steps, the fault-injection steps and the httpbin circuit breaker of the tutorial, one chart (one
+// file in dist/) each.
+import { App, Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { CanaryService, DarkRelease, MeshNamespace, RequestCondition, ServiceVersion, TrafficSplit } from '../../src';
+import {
+  CanaryService, CircuitBreakerPolicy, DarkRelease, FaultAbort, FaultInjection, MeshNamespace, RequestCondition, ServiceVersion, TrafficSplit,
+} from '../../src';
 
 /** The Bookinfo services of one chart. */
 export interface Bookinfo {
@@ -60,5 +63,57 @@ export function buildBookinfo(app: App): Chart[] {
   // Step 3: reviews 50/50 between v1 and v3.
   const split = bookinfo(app, 'routing-3-reviews-v1-v3', TrafficSplit.weights({ v1: 50, v3: 50 }));
 
-  return [allV1.chart, jason.chart, split.chart];
+  return [allV1.chart, jason.chart, split.chart, ...buildFaults(app), httpbinCircuitBreaker(app)];
+}
+
+const JASON = RequestCondition.headerExact('end-user', 'jason');
+
+/**
+ * Fault injection on ratings for jason only, on top of the jason-to-reviews-v2 routing (reviews v2
+ * calls ratings): first a 7 s delay for all of jason's requests, then an HTTP 500 abort. Everyone
+ * else reaches ratings v1 normally.
+ */
+export function buildFaults(app: App): Chart[] {
+  const faulted = (id: string, fault: { delay?: Duration; abort?: FaultAbort }) => {
+    const b = bookinfo(app, id, TrafficSplit.stable());
+    new DarkRelease(b.chart, 'jason-to-v2', { service: b.reviews, version: 'v2', when: [JASON] });
+    new FaultInjection(b.chart, `ratings-${fault.delay ? 'delay' : 'abort'}-jason`, { service: b.ratings, ...fault, when: [JASON] });
+    return b.chart;
+  };
+  return [
+    faulted('fault-1-ratings-delay-jason', { delay: Duration.seconds(7) }),
+    faulted('fault-2-ratings-abort-jason', { abort: FaultAbort.httpStatus(500) }),
+  ];
+}
+
+/**
+ * The httpbin circuit breaker: at most 1 TCP connection, 1 pending HTTP/1.1 request and 1 request
+ * per connection; a host is ejected after 1 consecutive 5xx error, checked every second, for 3
+ * minutes, up to all hosts. A load test with 2 concurrent connections then sees some 503s.
+ */
+export function httpbinCircuitBreaker(app: App): Chart {
+  const chart = new Chart(app, 'circuit-breaker-httpbin', { namespace: 'default' });
+  new MeshNamespace(chart, 'default');
+  const httpbin = new CanaryService(chart, 'httpbin', {
+    port: 8000,
+    targetPort: 80,
+    serviceAccountName: 'httpbin',
+    versions: [ServiceVersion.deploy('v1', {
+      image: 'docker.io/kong/httpbin:0.1.0',
+      resources: { cpu: { request: kplus.Cpu.millis(100) }, memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) } },
+      securityContext: { readOnlyRootFilesystem: false, ensureNonRoot: false },
+      podSecurityContext: { ensureNonRoot: false },
+    })],
+  });
+  new CircuitBreakerPolicy(chart, 'httpbin-circuit-breaker', {
+    service: httpbin,
+    connectionPool: { maxConnections: 1, maxPendingRequests: 1, maxRequestsPerConnection: 1 },
+    outlierDetection: {
+      consecutive5xxErrors: 1, // the seed's deprecated consecutiveErrors
+      interval: Duration.seconds(1),
+      baseEjectionTime: Duration.minutes(3),
+      maxEjectionPercent: 100,
+    },
+  });
+  return chart;
 }

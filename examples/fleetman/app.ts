@@ -1,7 +1,9 @@
 // SCENARIOS S2 (Fleetman): fleetman-staff-service runs a `safe` and a `risky` version (subsets
 // safe-group and risky-group). One chart (one file in dist/) per recipe.
 import { App, Chart } from 'cdk8s';
-import { CanaryService, DarkRelease, RequestCondition, ServiceVersion, TrafficSplit } from '../../src';
+import {
+  CanaryService, DarkRelease, LoadBalancer, LoadBalancing, RequestCondition, ServiceVersion, TrafficSplit, VersionAffinity,
+} from '../../src';
 
 const STAFF_IMAGE = 'richardchesterwood/istio-fleetman-staff-service';
 
@@ -33,5 +35,37 @@ export function buildFleetman(app: App): Chart[] {
   const canary = new Chart(app, 'staff-canary-90-10', { namespace: 'default' });
   staffService(canary, TrafficSplit.canaryPercent(10));
 
-  return [dark, canary];
+  return [dark, canary, stickyVersions(app)];
+}
+
+/** The header the article hashes on to keep a user on one pod. */
+export const USER_HEADER = 'x-myval';
+/** The header that names the version a user is pinned to. */
+export const VERSION_HEADER = 'x-fleetman-version';
+
+/**
+ * Sticky sessions that hold with the 90/10 split: the first request of a user is split 90/10; the
+ * response carries `x-fleetman-version: safe|risky`, the caller (the fleetman webapp) sends it on
+ * every later request of that user, and a rule matched before the weighted route keeps the user on
+ * that version. Inside the version, consistent hashing on `x-myval` keeps the user on one pod.
+ */
+export function stickyVersions(app: App): Chart {
+  const chart = new Chart(app, 'staff-sticky-versions', { namespace: 'default' });
+  const staff = staffService(chart, TrafficSplit.canaryPercent(10));
+  new LoadBalancing(chart, 'hash-by-user', { service: staff, loadBalancer: LoadBalancer.consistentHashByHeader(USER_HEADER) });
+  new VersionAffinity(chart, 'pin-version', { service: staff, header: VERSION_HEADER });
+  return chart;
+}
+
+/**
+ * The article's plain form, which does NOT work: consistent hashing on `x-myval` with the 90/10
+ * split. Envoy picks the weighted subset before it hashes (istio/istio#9764), so a user flips
+ * between safe and risky. Synthesizing this chart fails with a diagnostic that points to
+ * VersionAffinity; it is not part of the app.
+ */
+export function brokenPlainHash(app: App): Chart {
+  const chart = new Chart(app, 'staff-sticky-plain-hash', { namespace: 'default' });
+  const staff = staffService(chart, TrafficSplit.canaryPercent(10));
+  new LoadBalancing(chart, 'hash-by-user', { service: staff, loadBalancer: LoadBalancer.consistentHashByHeader(USER_HEADER) });
+  return chart;
 }

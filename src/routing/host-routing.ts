@@ -17,7 +17,17 @@ export interface Destination {
 /** A destination with its relative weight. */
 export interface WeightedDestination extends Destination {
   readonly weight: number;
+  /** Per-destination header manipulation (`route[].headers`). */
+  readonly headers?: { [section: string]: any };
 }
+
+/**
+ * Rule ranks: the order of the specific rules of a host. Dark releases (targeted requests) first,
+ * then version affinity (requests pinned to a version they were served by), then decorations of the
+ * normal route (conditional faults, method-restricted mirroring), then the catch-all.
+ */
+export const RANK_AFFINITY = 50;
+export const RANK_DECORATION = 100;
 
 /**
  * An HTTP rule one construct contributes to a host's VirtualService.
@@ -49,6 +59,8 @@ export interface ServiceRegistration {
   readonly source: IConstruct;
   /** Whether HTTP rules apply (http, http2, grpc ports) or only TCP routing. */
   readonly http: boolean;
+  /** Whether the port speaks gRPC. */
+  readonly grpc?: boolean;
   /** The Service object, when the library created it. */
   readonly apiObject?: ApiObject;
   /** Service port numbers. */
@@ -85,6 +97,10 @@ export class HostRouting {
   private trafficPolicy: { [field: string]: any } = {};
   private readonly rules = new Map<string, HttpRuleContribution[]>();
   private readonly defaults = new Map<string, DefaultRoute>();
+  private readonly bindingOptions = new Map<string, Map<string, { source: IConstruct; value: any }>>();
+  private readonly defaultHeaders = new Map<string, Map<string, { [section: string]: any }>>();
+  private readonly policySources = new Map<string, IConstruct>();
+  private affinity?: IConstruct;
   private destinationRule?: DestinationRule;
   private readonly virtualServices = new Map<string, VirtualService>();
 
@@ -169,6 +185,72 @@ export class HostRouting {
     this.ensureVirtualService(rule.source, binding);
   }
 
+  /** The catch-all route of `binding` (the release's normal route), if set. */
+  public defaultRoute(binding: string = MESH): WeightedDestination[] | undefined {
+    return this.defaults.get(binding)?.route;
+  }
+
+  /**
+   * Sets an `http[]` field (fault, timeout, retries, mirror ...) on every rule of `binding` that does
+   * not set it itself. One construct per field.
+   */
+  public setRuleOption(binding: string, source: IConstruct, field: string, value: any): void {
+    if (!this.bindingOptions.has(binding)) { this.bindingOptions.set(binding, new Map()); }
+    const options = this.bindingOptions.get(binding)!;
+    const existing = options.get(field);
+    if (existing) {
+      throw new IstioTrafficError(source.node.path, field,
+        `host '${this.serviceName}' already has a ${field} for all its routes from ${existing.source.node.path}. One ${field} per host: change that construct instead`);
+    }
+    options.set(field, { source, value });
+  }
+
+  /** Adds response or request header manipulation to one destination (by subset) of the catch-all route. */
+  public setDefaultDestinationHeaders(binding: string, subset: string, headers: { [section: string]: any }): void {
+    if (!this.defaultHeaders.has(binding)) { this.defaultHeaders.set(binding, new Map()); }
+    this.defaultHeaders.get(binding)!.set(subset, headers);
+  }
+
+  /** Records that version affinity (sticky versions) is in place for the host. */
+  public setAffinity(source: IConstruct): void {
+    if (this.affinity) {
+      throw new IstioTrafficError(source.node.path, 'service',
+        `host '${this.serviceName}' already has version affinity from ${this.affinity.node.path}. Use one VersionAffinity per service`);
+    }
+    this.affinity = source;
+  }
+
+  /**
+   * Sets one field (`connectionPool`, `outlierDetection`, `loadBalancer`) of the DestinationRule's
+   * traffic policy: for the whole host, or for one subset (a version). One construct per field and
+   * level.
+   */
+  public setPolicy(source: IConstruct, subset: string | undefined, field: string, value: any): void {
+    const key = `${subset ?? ''}/${field}`;
+    const existing = this.policySources.get(key);
+    const where = subset === undefined ? `host '${this.serviceName}'` : `subset '${subset}' of host '${this.serviceName}'`;
+    if (existing) {
+      throw new IstioTrafficError(source.node.path, field,
+        `${where} already has a ${field} from ${existing.node.path}. One ${field} per service or version: change that construct instead`);
+    }
+    if (subset === undefined) {
+      this.trafficPolicy[field] = value;
+    } else {
+      const entry = this.subsets.get(subset);
+      if (!entry) {
+        throw new IstioTrafficError(source.node.path, 'version', `subset '${subset}' of host '${this.serviceName}' is not declared. Use a declared version`);
+      }
+      entry.trafficPolicy = { ...(entry.trafficPolicy ?? {}), [field]: value };
+    }
+    this.policySources.set(key, source);
+    this.ensureDestinationRule(source);
+  }
+
+  /** The traffic policy fields of the host (`subset` undefined) or of one subset. */
+  public policy(subset?: string): { [field: string]: any } {
+    return { ...(subset === undefined ? this.trafficPolicy : (this.subsets.get(subset)?.trafficPolicy ?? {})) };
+  }
+
   /** The rules of `binding` in emission order (specific rules, then the catch-all). */
   public orderedRules(binding: string = MESH): HttpRuleContribution[] {
     const specific = (this.rules.get(binding) ?? [])
@@ -176,9 +258,17 @@ export class HostRouting {
       .sort((a, b) => ((a.rule.rank ?? 0) - (b.rule.rank ?? 0)) || (a.seq - b.seq))
       .map(x => x.rule);
     const def = this.defaults.get(binding);
-    return def
-      ? [...specific, { source: def.source, name: 'default', match: [], route: def.route, options: def.options }]
-      : specific;
+    if (!def) { return specific; }
+    // Rules that follow the normal route (the catch-all, conditional faults, mirroring) carry the
+    // normal route's per-destination headers too (version affinity's Set-Cookie).
+    const headers = this.defaultHeaders.get(binding);
+    const decorate = (route: WeightedDestination[]) => (headers && route === def.route
+      ? route.map(d => (d.subset !== undefined && headers.has(d.subset) ? { ...d, headers: headers.get(d.subset) } : d))
+      : route);
+    return [
+      ...specific.map(r => (r.route === def.route ? { ...r, route: decorate(r.route) } : r)),
+      { source: def.source, name: 'default', match: [], route: decorate(def.route), options: def.options },
+    ];
   }
 
   /** The bindings this host has a VirtualService for. */
@@ -213,7 +303,29 @@ export class HostRouting {
     for (const binding of this.bindings) {
       errors.push(...this.unreachableRules(binding));
     }
+    errors.push(...this.hashWithWeightedSplit());
     return errors;
+  }
+
+  /**
+   * Consistent hashing with a weighted split does not keep a user on one version: Envoy picks the
+   * weighted destination (the subset) first and hashes only inside it (istio/istio#9764).
+   */
+  private hashWithWeightedSplit(): string[] {
+    if (this.affinity) { return []; }
+    const hashed = [
+      ...(this.trafficPolicy.loadBalancer?.consistentHash ? [this.policySources.get('/loadBalancer')] : []),
+      ...[...this.subsets.entries()].filter(([, e]) => e.trafficPolicy?.loadBalancer?.consistentHash)
+        .map(([name]) => this.policySources.get(`${name}/loadBalancer`)),
+    ].filter((x): x is IConstruct => x !== undefined);
+    if (hashed.length === 0) { return []; }
+    const split = [...this.defaults.entries()].find(([, d]) => d.route.filter(r => r.weight > 0).length > 1);
+    if (!split) { return []; }
+    const shares = split[1].route.filter(r => r.weight > 0).map(r => `${r.subset} ${r.weight}%`).join(' / ');
+    return hashed.map(src => `[${src.node.path}] loadBalancer: consistent hashing on host '${this.serviceName}' does not keep a user on one version `
+      + `while its requests are split by weight (${shares}): Envoy picks the weighted subset first and hashes only inside it (istio/istio#9764). `
+      + 'Add a VersionAffinity for the service (a cookie or header naming the version, matched before the weighted route), '
+      + 'or route all traffic to one version');
   }
 
   /**
@@ -272,20 +384,22 @@ export class HostRouting {
     const subsets = [...this.subsets.entries()].map(([name, s]) => ({
       name,
       labels: s.labels,
-      ...(s.trafficPolicy && Object.keys(s.trafficPolicy).length > 0 ? { trafficPolicy: s.trafficPolicy } : {}),
+      ...(s.trafficPolicy && Object.keys(s.trafficPolicy).length > 0 ? { trafficPolicy: bindingNames(s.trafficPolicy) } : {}),
     }));
     return {
       host: this.serviceName,
-      ...(Object.keys(this.trafficPolicy).length > 0 ? { trafficPolicy: this.trafficPolicy } : {}),
+      ...(Object.keys(this.trafficPolicy).length > 0 ? { trafficPolicy: bindingNames(this.trafficPolicy) } : {}),
       ...(subsets.length > 0 ? { subsets } : {}),
     };
   }
 
   private renderVirtualService(binding: string): any {
+    const shared = Object.fromEntries([...(this.bindingOptions.get(binding) ?? new Map()).entries()].map(([k, v]) => [k, v.value]));
     const routes = this.orderedRules(binding).map(rule => ({
       ...(rule.name ? { name: rule.name } : {}),
       ...(rule.match.length > 0 ? { match: rule.match } : {}),
       route: renderRoute(rule.route),
+      ...shared,
       ...(rule.options ?? {}),
     }));
     const http = this.service?.http ?? true;
@@ -295,6 +409,18 @@ export class HostRouting {
       ...(http ? { http: routes } : { tcp: routes.map(r => ({ route: r.route })) }),
     };
   }
+}
+
+/**
+ * The generated bindings name one Istio field differently from its JSON key
+ * (`consecutive5xxErrors` is the property `consecutive5XxErrors`, mapped back on output); the lazy
+ * spec goes through that mapping, so it must use the property name.
+ */
+function bindingNames(policy: { [field: string]: any }): { [field: string]: any } {
+  const od = policy.outlierDetection;
+  if (!od || od.consecutive5xxErrors === undefined) { return policy; }
+  const { consecutive5xxErrors, ...rest } = od;
+  return { ...policy, outlierDetection: { ...rest, consecutive5XxErrors: consecutive5xxErrors } };
 }
 
 function describeRoute(route: WeightedDestination[]): string {
@@ -311,5 +437,6 @@ function renderRoute(route: WeightedDestination[]): any[] {
       ...(d.port !== undefined ? { port: { number: d.port } } : {}),
     },
     weight: list.length === 1 ? 100 : d.weight,
+    ...(d.headers ? { headers: d.headers } : {}),
   }));
 }

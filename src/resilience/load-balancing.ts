@@ -1,0 +1,212 @@
+import { Duration } from 'cdk8s';
+import { Construct } from 'constructs';
+import type { IRoutableService } from '../canary-service';
+import { istioDuration } from '../duration';
+import { fail } from '../errors';
+import { MESH, RANK_AFFINITY } from '../routing/host-routing';
+import { routingOf, subsetOfVersion } from '../routing/service-routing';
+
+const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** Options for hashing on a cookie. */
+export interface HashCookieOptions {
+  /** Cookie name. */
+  readonly name: string;
+  /**
+   * Cookie path.
+   * @default - none
+   */
+  readonly path?: string;
+  /**
+   * Lifetime of the cookie Envoy generates when the request has none.
+   * @default - a session cookie
+   */
+  readonly ttl?: Duration;
+}
+
+enum LbKind { SIMPLE, HEADER, COOKIE, SOURCE_IP, QUERY }
+
+/** How a client sidecar picks a pod among the pods of a destination. */
+export class LoadBalancer {
+  /** Round robin over the pods. */
+  public static roundRobin(): LoadBalancer {
+    return new LoadBalancer(LbKind.SIMPLE, 'ROUND_ROBIN');
+  }
+
+  /** The pod with the fewest active requests (of two picked at random). Istio's default. */
+  public static leastRequest(): LoadBalancer {
+    return new LoadBalancer(LbKind.SIMPLE, 'LEAST_REQUEST');
+  }
+
+  /** A random pod. */
+  public static random(): LoadBalancer {
+    return new LoadBalancer(LbKind.SIMPLE, 'RANDOM');
+  }
+
+  /** The original destination address of the connection (no load balancing). */
+  public static passthrough(): LoadBalancer {
+    return new LoadBalancer(LbKind.SIMPLE, 'PASSTHROUGH');
+  }
+
+  /** Consistent hashing on a request header: requests with the same value reach the same pod. */
+  public static consistentHashByHeader(header: string): LoadBalancer {
+    return new LoadBalancer(LbKind.HEADER, header);
+  }
+
+  /** Consistent hashing on a cookie (Envoy generates it when missing). */
+  public static consistentHashByCookie(options: HashCookieOptions): LoadBalancer {
+    return new LoadBalancer(LbKind.COOKIE, options.name, options);
+  }
+
+  /** Consistent hashing on the client's IP address. */
+  public static consistentHashBySourceIp(): LoadBalancer {
+    return new LoadBalancer(LbKind.SOURCE_IP, '');
+  }
+
+  /** Consistent hashing on a query parameter. */
+  public static consistentHashByQueryParameter(name: string): LoadBalancer {
+    return new LoadBalancer(LbKind.QUERY, name);
+  }
+
+  private constructor(private readonly kind: LbKind, private readonly value: string, private readonly cookie?: HashCookieOptions) {}
+
+  /** True for the consistent-hash forms. */
+  public get isConsistentHash(): boolean {
+    return this.kind !== LbKind.SIMPLE;
+  }
+
+  /** @internal */
+  public _render(scope: Construct): any {
+    switch (this.kind) {
+      case LbKind.SIMPLE:
+        return { simple: this.value };
+      case LbKind.HEADER:
+        if (!HTTP_TOKEN.test(this.value)) {
+          fail(scope, 'loadBalancer.header', this.value, 'is not a valid HTTP header name', "Use e.g. 'x-user-id'");
+        }
+        return { consistentHash: { httpHeaderName: this.value.toLowerCase() } };
+      case LbKind.COOKIE: {
+        if (!HTTP_TOKEN.test(this.value)) {
+          fail(scope, 'loadBalancer.cookie.name', this.value, 'is not a valid cookie name', "Use e.g. 'session'");
+        }
+        const c = this.cookie!;
+        return {
+          consistentHash: {
+            httpCookie: {
+              name: this.value,
+              ...(c.path !== undefined ? { path: c.path } : {}),
+              ...(c.ttl !== undefined ? { ttl: istioDuration(scope, 'loadBalancer.cookie.ttl', c.ttl) } : {}),
+            },
+          },
+        };
+      }
+      case LbKind.SOURCE_IP:
+        return { consistentHash: { useSourceIp: true } };
+      case LbKind.QUERY:
+        if (this.value === '') { fail(scope, 'loadBalancer.queryParameter', this.value, 'is empty', 'Name the query parameter'); }
+        return { consistentHash: { httpQueryParameterName: this.value } };
+    }
+  }
+}
+
+/** Props for `LoadBalancing`. */
+export interface LoadBalancingProps {
+  /** The service. */
+  readonly service: IRoutableService;
+  /**
+   * Apply to one version only.
+   * @default - the whole service
+   */
+  readonly version?: string;
+  /** The algorithm. */
+  readonly loadBalancer: LoadBalancer;
+}
+
+/**
+ * The load-balancing algorithm for a service or one version, in the host's one DestinationRule.
+ *
+ * Consistent hashing keeps a client on one pod *within* a destination. It does not keep a user on
+ * one version while the service's requests are split by weight (Envoy picks the weighted subset
+ * first): that combination fails the synth unless the service also has a `VersionAffinity`.
+ */
+export class LoadBalancing extends Construct {
+  constructor(scope: Construct, id: string, props: LoadBalancingProps) {
+    super(scope, id);
+    const routing = routingOf(this, props.service);
+    const subset = props.version !== undefined ? subsetOfVersion(this, 'version', props.service, props.version) : undefined;
+    routing.setPolicy(this, subset, 'loadBalancer', props.loadBalancer._render(this));
+  }
+}
+
+/** Props for `VersionAffinity`. */
+export interface VersionAffinityProps {
+  /** The service. */
+  readonly service: IRoutableService;
+  /**
+   * A cookie naming the version: the sidecar sets it on the first response (`Set-Cookie`), browsers
+   * send it back, and later requests are routed to that version. Use this or `header`.
+   * @default - use `header`
+   */
+  readonly cookie?: string;
+  /**
+   * Lifetime of the cookie.
+   * @default - a session cookie
+   */
+  readonly cookieMaxAge?: Duration;
+  /**
+   * A request header naming the version: the sidecar returns it on the first response, and the
+   * client (or the calling application) must send it on later requests. Use this or `cookie`.
+   * @default - use `cookie`
+   */
+  readonly header?: string;
+}
+
+/**
+ * Sticky versions with a weighted split: a user's first request is routed by the split; the
+ * response names the version that served it (a cookie or header), and every later request that
+ * carries it goes to that version, by a rule matched before the weighted route. Combine with
+ * consistent hashing to also stay on one pod inside the version.
+ */
+export class VersionAffinity extends Construct {
+  /** The cookie or header that names the version. */
+  public readonly carrier: string;
+
+  constructor(scope: Construct, id: string, props: VersionAffinityProps) {
+    super(scope, id);
+    if ((props.cookie === undefined) === (props.header === undefined)) {
+      fail(this, 'cookie', props.cookie, props.cookie === undefined ? 'and header are both unset' : 'and header are both set',
+        'Name the version in exactly one of them: a cookie for browsers, a header for API clients');
+    }
+    const routing = routingOf(this, props.service);
+    const name = (props.cookie ?? props.header)!;
+    if (!HTTP_TOKEN.test(name)) {
+      fail(this, props.cookie !== undefined ? 'cookie' : 'header', name, 'is not a valid token', "Use letters, digits and '-', e.g. 'app-version'");
+    }
+    this.carrier = props.cookie ?? props.header!.toLowerCase();
+    const maxAge = props.cookieMaxAge ? `; Max-Age=${Math.floor(props.cookieMaxAge.toSeconds({ integral: false }))}` : '';
+    if (props.cookieMaxAge && props.header !== undefined) {
+      fail(this, 'cookieMaxAge', props.cookieMaxAge.toHumanString(), 'only applies to a cookie', 'Remove it, or use cookie');
+    }
+    routing.setAffinity(this);
+    for (const version of props.service.versionNames) {
+      const subset = props.service.subsetOf(version);
+      const match = props.cookie !== undefined
+        ? { headers: { cookie: { regex: `(.*;\\s*)?${escape(props.cookie)}=${escape(version)}(;.*)?` } } }
+        : { headers: { [this.carrier]: { exact: version } } };
+      routing.addRule(MESH, {
+        source: this,
+        name: `${id}-${version}`,
+        match: [match],
+        rank: RANK_AFFINITY,
+        route: [{ host: props.service.name, subset, weight: 100 }],
+      });
+      routing.setDefaultDestinationHeaders(MESH, subset, props.cookie !== undefined
+        ? { response: { add: { 'set-cookie': `${props.cookie}=${version}; Path=/${maxAge}` } } }
+        : { response: { set: { [this.carrier]: version } } });
+    }
+  }
+}
+
+function escape(s: string): string {
+  return s.replace(/[\\^$.|?*+()[\]{}]/g, m => `\\${m}`);
+}

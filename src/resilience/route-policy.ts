@@ -1,0 +1,139 @@
+import { Duration } from 'cdk8s';
+import { Construct } from 'constructs';
+import type { IRoutableService } from '../canary-service';
+import { istioDuration } from '../duration';
+import { fail } from '../errors';
+import { MESH } from '../routing/host-routing';
+import { routingOf } from '../routing/service-routing';
+
+const RETRY_CONDITIONS = [
+  '5xx', 'gateway-error', 'reset', 'reset-before-request', 'connect-failure', 'retriable-4xx', 'refused-stream',
+  'retriable-status-codes', 'retriable-headers', 'envoy-ratelimited', 'http3-post-connect-failure',
+  'cancelled', 'deadline-exceeded', 'internal', 'resource-exhausted', 'unavailable',
+];
+
+/** The HTTP status codes Istio accepts in `retryOn` (those Go's net/http knows). */
+const KNOWN_STATUS = new Set<number>([
+  100, 101, 102, 103, 200, 201, 202, 203, 204, 205, 206, 207, 208, 226, 300, 301, 302, 303, 304, 305, 307, 308,
+  ...Array.from({ length: 19 }, (_, i) => 400 + i), 421, 422, 423, 424, 425, 426, 428, 429, 431, 451,
+  500, 501, 502, 503, 504, 505, 506, 507, 508, 510, 511,
+]);
+
+/** A condition on which Envoy retries a request. */
+export class RetryOn {
+  /** Any 5xx response, or a connection failure, reset or refused stream. */
+  public static readonly FIVE_XX = new RetryOn('5xx');
+  /** 502, 503 or 504. */
+  public static readonly GATEWAY_ERROR = new RetryOn('gateway-error');
+  /** The upstream did not respond (disconnect, reset, read timeout). */
+  public static readonly RESET = new RetryOn('reset');
+  /** The connection could not be established. */
+  public static readonly CONNECT_FAILURE = new RetryOn('connect-failure');
+  /** 409 Conflict. */
+  public static readonly RETRIABLE_4XX = new RetryOn('retriable-4xx');
+  /** The upstream reset the stream with REFUSED_STREAM. */
+  public static readonly REFUSED_STREAM = new RetryOn('refused-stream');
+  /** gRPC status UNAVAILABLE. */
+  public static readonly UNAVAILABLE = new RetryOn('unavailable');
+  /** gRPC status CANCELLED. */
+  public static readonly CANCELLED = new RetryOn('cancelled');
+  /** gRPC status DEADLINE_EXCEEDED. */
+  public static readonly DEADLINE_EXCEEDED = new RetryOn('deadline-exceeded');
+  /** gRPC status RESOURCE_EXHAUSTED. */
+  public static readonly RESOURCE_EXHAUSTED = new RetryOn('resource-exhausted');
+
+  /** One HTTP status code, e.g. 503. */
+  public static statusCode(code: number): RetryOn {
+    return new RetryOn(String(code));
+  }
+
+  /** Any condition by its Envoy name, e.g. `reset-before-request`; checked at synth time. */
+  public static of(condition: string): RetryOn {
+    return new RetryOn(condition);
+  }
+
+  private constructor(/** The Envoy name of the condition. */ public readonly condition: string) {}
+}
+
+/** Retry policy. */
+export interface RetryOptions {
+  /**
+   * Number of retries. Required whenever any other retry field is set; 0 disables retries.
+   * @default - Istio's default (2 retries on connect-failure, refused-stream, unavailable, cancelled, retriable-status-codes)
+   */
+  readonly attempts?: number;
+  /**
+   * Timeout of each try.
+   * @default - the request timeout
+   */
+  readonly perTryTimeout?: Duration;
+  /**
+   * The conditions to retry on.
+   * @default - Istio's default conditions
+   */
+  readonly retryOn?: RetryOn[];
+}
+
+/** Props for `RoutePolicy`. */
+export interface RoutePolicyProps {
+  /** The service whose routes (every rule of its mesh VirtualService) get the policy. */
+  readonly service: IRoutableService;
+  /**
+   * Request timeout.
+   * @default - no timeout
+   */
+  readonly timeout?: Duration;
+  /**
+   * Retries.
+   * @default - Istio's default retry policy
+   */
+  readonly retries?: RetryOptions;
+}
+
+/** Request timeout and retries for every route of a service. */
+export class RoutePolicy extends Construct {
+  constructor(scope: Construct, id: string, props: RoutePolicyProps) {
+    super(scope, id);
+    const routing = routingOf(this, props.service);
+    if (props.timeout === undefined && props.retries === undefined) {
+      fail(this, 'timeout', undefined, 'and retries are both unset: the policy is empty', 'Set a timeout, retries, or both');
+    }
+    if (props.timeout !== undefined) {
+      routing.setRuleOption(MESH, this, 'timeout', istioDuration(this, 'timeout', props.timeout));
+    }
+    if (props.retries !== undefined) {
+      routing.setRuleOption(MESH, this, 'retries', renderRetries(this, props.retries));
+    }
+  }
+}
+
+/** Checks and renders an Istio HTTPRetry. */
+function renderRetries(scope: Construct, r: RetryOptions): any {
+  const others = r.perTryTimeout !== undefined || (r.retryOn !== undefined && r.retryOn.length > 0);
+  if (r.attempts === undefined || r.attempts === 0) {
+    if (others) {
+      fail(scope, 'retries.attempts', r.attempts, 'is unset (or 0, which disables retries) while perTryTimeout or retryOn is set, which Istio rejects',
+        'Set attempts to the number of retries (e.g. 3), or remove the other retry fields');
+    }
+    if (r.attempts === undefined) {
+      fail(scope, 'retries', r, 'is empty', 'Set attempts (and optionally perTryTimeout and retryOn), or remove retries');
+    }
+  }
+  if (!Number.isInteger(r.attempts) || r.attempts! < 0 || r.attempts! > 2_147_483_647) {
+    fail(scope, 'retries.attempts', r.attempts, 'is not a whole number of retries', 'Use a whole number such as 3; 0 disables retries');
+  }
+  const conditions = (r.retryOn ?? []).map((c, i) => {
+    const name = c.condition;
+    const numeric = /^[0-9]+$/.test(name);
+    if (numeric ? !KNOWN_STATUS.has(Number(name)) : !RETRY_CONDITIONS.includes(name)) {
+      fail(scope, `retries.retryOn[${i}]`, name, numeric ? 'is not an HTTP status code Istio knows' : "is not one of Envoy's retry conditions",
+        `Use one of ${RETRY_CONDITIONS.join(', ')}, or a standard HTTP status code (exact spelling, lower case, no spaces)`);
+    }
+    return name;
+  });
+  return {
+    attempts: r.attempts,
+    ...(r.perTryTimeout !== undefined ? { perTryTimeout: istioDuration(scope, 'retries.perTryTimeout', r.perTryTimeout) } : {}),
+    ...(conditions.length > 0 ? { retryOn: [...new Set(conditions)].join(',') } : {}),
+  };
+}

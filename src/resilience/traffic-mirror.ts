@@ -1,0 +1,67 @@
+import { Construct } from 'constructs';
+import type { IRoutableService } from '../canary-service';
+import { fail } from '../errors';
+import { MESH, RANK_DECORATION } from '../routing/host-routing';
+import { normalRoute, routingOf, subsetOfVersion } from '../routing/service-routing';
+
+/** Props for `TrafficMirror`. */
+export interface TrafficMirrorProps {
+  /** The service whose traffic is copied. */
+  readonly service: IRoutableService;
+  /** The version that receives the copies (its responses are discarded). */
+  readonly version: string;
+  /**
+   * Percentage of requests copied, 0 to 100.
+   * @default 100
+   */
+  readonly percentage?: number;
+  /**
+   * Copy only requests with these methods (e.g. `['GET', 'HEAD']`), so that writes are not
+   * performed twice.
+   * @default - every request, writes included
+   */
+  readonly methods?: string[];
+  /**
+   * Name of the VirtualService rule (with `methods`).
+   * @default - the construct id
+   */
+  readonly name?: string;
+}
+
+/**
+ * Traffic mirroring (shadowing): a percentage of the service's requests is also sent to another
+ * version, fire and forget; the mirrored responses are discarded. Mirrored requests are real
+ * requests: a POST is performed twice, once by each version, unless `methods` restricts mirroring
+ * to safe methods.
+ */
+export class TrafficMirror extends Construct {
+  constructor(scope: Construct, id: string, props: TrafficMirrorProps) {
+    super(scope, id);
+    const routing = routingOf(this, props.service);
+    const subset = subsetOfVersion(this, 'version', props.service, props.version);
+    const pct = props.percentage ?? 100;
+    if (typeof pct !== 'number' || !Number.isFinite(pct) || pct < 0 || pct > 100) {
+      fail(this, 'percentage', pct, 'is not a percentage', 'Use a number from 0 to 100');
+    }
+    const mirror = { host: props.service.name, subset };
+    if (props.methods === undefined) {
+      routing.setRuleOption(MESH, this, 'mirror', mirror);
+      routing.setRuleOption(MESH, this, 'mirrorPercentage', { value: pct });
+      return;
+    }
+    if (props.methods.length === 0) {
+      fail(this, 'methods', props.methods, 'is empty, so nothing would be mirrored', "List the methods to mirror, e.g. ['GET', 'HEAD'], or omit it");
+    }
+    props.methods.forEach((m, i) => {
+      if (!/^[A-Z]+$/.test(m)) { fail(this, `methods[${i}]`, m, 'is not an upper-case HTTP method', "Use e.g. 'GET'"); }
+    });
+    routing.addRule(MESH, {
+      source: this,
+      name: props.name ?? id,
+      match: props.methods.map(m => ({ method: { exact: m } })),
+      route: normalRoute(this, routing),
+      options: { mirror, mirrorPercentage: { value: pct } },
+      rank: RANK_DECORATION,
+    });
+  }
+}

@@ -1,0 +1,331 @@
+import { Chart, Duration, Testing } from 'cdk8s';
+import {
+  CanaryService, CircuitBreakerPolicy, DarkRelease, FaultAbort, FaultInjection, GrpcStatus, LoadBalancer, LoadBalancing, RequestCondition,
+  RetryOn, RoutePolicy, RoutingSimulator, ServiceProtocol, ServiceVersion, TrafficMirror, TrafficSplit, VersionAffinity,
+} from '../src';
+import '../src/testing/jest';
+import { only, synthChecked } from './util';
+
+function setup(traffic = TrafficSplit.canaryPercent(10), protocol?: ServiceProtocol) {
+  const chart = new Chart(Testing.app(), 'test', { namespace: 'default' });
+  const svc = new CanaryService(chart, 'ratings', {
+    port: 9080,
+    protocol,
+    versions: ['v1', 'v2'].map(v => ServiceVersion.deploy(v, { image: `ratings:${v}` })),
+    traffic,
+  });
+  return { chart, svc };
+}
+const dr = (chart: Chart) => only(synthChecked(chart), 'DestinationRule', 'ratings');
+const vs = (chart: Chart) => only(synthChecked(chart), 'VirtualService', 'ratings');
+
+describe('CircuitBreakerPolicy', () => {
+  test('connection pool and outlier detection merge into the one DestinationRule; subsets keep working', () => {
+    const { chart, svc } = setup();
+    new CircuitBreakerPolicy(chart, 'cb', {
+      service: svc,
+      connectionPool: {
+        maxConnections: 100,
+        connectTimeout: Duration.millis(250),
+        tcpKeepalive: { time: Duration.minutes(2), interval: Duration.seconds(30), probes: 3 },
+        maxPendingRequests: 10,
+        maxRequests: 200,
+        maxRequestsPerConnection: 5,
+        maxRetries: 2,
+        idleTimeout: Duration.hours(1),
+      },
+      outlierDetection: {
+        consecutive5xxErrors: 5,
+        consecutiveGatewayErrors: 3,
+        interval: Duration.seconds(10),
+        baseEjectionTime: Duration.seconds(30),
+        maxEjectionPercent: 50,
+        minHealthPercent: 20,
+      },
+    });
+    const m = synthChecked(chart);
+    expect(m.filter(o => o.kind === 'DestinationRule')).toHaveLength(1);
+    expect(only(m, 'DestinationRule', 'ratings').spec).toEqual({
+      host: 'ratings',
+      subsets: [{ name: 'v1', labels: { version: 'v1' } }, { name: 'v2', labels: { version: 'v2' } }],
+      trafficPolicy: {
+        connectionPool: {
+          tcp: { maxConnections: 100, connectTimeout: '250ms', tcpKeepalive: { time: '2m', interval: '30s', probes: 3 } },
+          http: { http1MaxPendingRequests: 10, http2MaxRequests: 200, maxRequestsPerConnection: 5, maxRetries: 2, idleTimeout: '1h' },
+        },
+        outlierDetection: {
+          consecutive5xxErrors: 5, consecutiveGatewayErrors: 3, interval: '10s', baseEjectionTime: '30s', maxEjectionPercent: 50, minHealthPercent: 20,
+        },
+      },
+    });
+    expect(chart).toSplit({ host: 'ratings' }, { v1: 90, v2: 10 });
+  });
+
+  test('a policy for one version lands on its subset', () => {
+    const { chart, svc } = setup();
+    new CircuitBreakerPolicy(chart, 'canary-cb', { service: svc, version: 'v2', connectionPool: { maxConnections: 1 } });
+    const spec = dr(chart).spec;
+    expect(spec.trafficPolicy).toBeUndefined();
+    expect(spec.subsets[1]).toEqual({ name: 'v2', labels: { version: 'v2' }, trafficPolicy: { connectionPool: { tcp: { maxConnections: 1 } } } });
+  });
+
+  test('bad input', () => {
+    const cb = (props: any) => () => { const { chart, svc } = setup(); new CircuitBreakerPolicy(chart, 'cb', { service: svc, ...props }); };
+    expect(cb({})).toThrow(/\[test\/cb\] connectionPool: \{\} and outlierDetection set nothing: the policy is empty/);
+    expect(cb({ connectionPool: {} })).toThrow(/the policy is empty/);
+    expect(cb({ connectionPool: { maxConnections: -1 } })).toThrow(/connectionPool.maxConnections: -1 is not a whole number from 0 to 2147483647/);
+    expect(cb({ connectionPool: { maxPendingRequests: 1.5 } })).toThrow(/connectionPool.maxPendingRequests: 1.5 is not a whole number/);
+    expect(cb({ outlierDetection: { maxEjectionPercent: 150 } })).toThrow(/outlierDetection.maxEjectionPercent: 150 is not a percentage/);
+    expect(cb({ outlierDetection: { interval: Duration.millis(0) } })).toThrow(/outlierDetection.interval: '0ms' is not a whole number of milliseconds of at least 1 ms/);
+    expect(cb({ connectionPool: { connectTimeout: Duration.millis(1.5) } })).toThrow(/connectionPool.connectTimeout: '1.5ms' is not a whole number of milliseconds/);
+    expect(cb({ version: 'v9', connectionPool: { maxConnections: 1 } })).toThrow(/\[test\/cb\] version: 'v9' is not a version of service 'ratings'/);
+    expect(() => {
+      const { chart, svc } = setup();
+      new CircuitBreakerPolicy(chart, 'a', { service: svc, connectionPool: { maxConnections: 1 } });
+      new CircuitBreakerPolicy(chart, 'b', { service: svc, connectionPool: { maxConnections: 2 } });
+    }).toThrow(/\[test\/b\] connectionPool: host 'ratings' already has a connectionPool from test\/a/);
+  });
+});
+
+describe('LoadBalancing', () => {
+  test.each([
+    [LoadBalancer.roundRobin(), { simple: 'ROUND_ROBIN' }],
+    [LoadBalancer.leastRequest(), { simple: 'LEAST_REQUEST' }],
+    [LoadBalancer.random(), { simple: 'RANDOM' }],
+    [LoadBalancer.passthrough(), { simple: 'PASSTHROUGH' }],
+    [LoadBalancer.consistentHashByHeader('X-User'), { consistentHash: { httpHeaderName: 'x-user' } }],
+    [LoadBalancer.consistentHashByCookie({ name: 'session', path: '/', ttl: Duration.hours(1) }), { consistentHash: { httpCookie: { name: 'session', path: '/', ttl: '1h' } } }],
+    [LoadBalancer.consistentHashBySourceIp(), { consistentHash: { useSourceIp: true } }],
+    [LoadBalancer.consistentHashByQueryParameter('user'), { consistentHash: { httpQueryParameterName: 'user' } }],
+  ])('%#: renders the algorithm for one version', (lb, expected) => {
+    const { chart, svc } = setup(TrafficSplit.stable());
+    new LoadBalancing(chart, 'lb', { service: svc, version: 'v1', loadBalancer: lb });
+    expect(dr(chart).spec.subsets[0].trafficPolicy).toEqual({ loadBalancer: expected });
+  });
+
+  test('consistent hashing with a weighted split fails and points to VersionAffinity (istio/istio#9764)', () => {
+    const { chart, svc } = setup(TrafficSplit.canaryPercent(10));
+    new LoadBalancing(chart, 'sticky', { service: svc, loadBalancer: LoadBalancer.consistentHashByHeader('x-myval') });
+    expect(() => Testing.synth(chart)).toThrow(
+      /\[test\/sticky\] loadBalancer: consistent hashing on host 'ratings' does not keep a user on one version while its requests are split by weight \(v1 90% \/ v2 10%\).*istio\/istio#9764\). Add a VersionAffinity for the service/);
+  });
+
+  test('consistent hashing without a split is fine', () => {
+    const { chart, svc } = setup(TrafficSplit.stable());
+    new LoadBalancing(chart, 'sticky', { service: svc, loadBalancer: LoadBalancer.consistentHashBySourceIp() });
+    expect(dr(chart).spec.trafficPolicy.loadBalancer).toEqual({ consistentHash: { useSourceIp: true } });
+  });
+
+  test('bad input', () => {
+    const lb = (l: LoadBalancer) => () => { const { chart, svc } = setup(); new LoadBalancing(chart, 'lb', { service: svc, loadBalancer: l }); };
+    expect(lb(LoadBalancer.consistentHashByHeader('x user'))).toThrow(/\[test\/lb\] loadBalancer.header: 'x user' is not a valid HTTP header name/);
+    expect(lb(LoadBalancer.consistentHashByCookie({ name: 'a;b' }))).toThrow(/loadBalancer.cookie.name: 'a;b' is not a valid cookie name/);
+    expect(lb(LoadBalancer.consistentHashByQueryParameter(''))).toThrow(/loadBalancer.queryParameter: '' is empty/);
+  });
+});
+
+describe('VersionAffinity: sticky versions with a weighted split', () => {
+  test('cookie: the first response sets the version cookie; later requests stay on that version', () => {
+    const { chart, svc } = setup(TrafficSplit.canaryPercent(10));
+    new LoadBalancing(chart, 'hash', { service: svc, loadBalancer: LoadBalancer.consistentHashByHeader('x-myval') });
+    new VersionAffinity(chart, 'sticky', { service: svc, cookie: 'ratings-version', cookieMaxAge: Duration.days(1) });
+    const spec = vs(chart).spec;
+    expect(spec.http.map((r: any) => r.name)).toEqual(['sticky-v1', 'sticky-v2', 'default']);
+    expect(spec.http[2].route.map((r: any) => r.headers.response.add['set-cookie'])).toEqual([
+      'ratings-version=v1; Path=/; Max-Age=86400', 'ratings-version=v2; Path=/; Max-Age=86400',
+    ]);
+    expect(chart).toSplit({ host: 'ratings', headers: { 'x-myval': 'u1' } }, { v1: 90, v2: 10 });
+    expect(chart).toRoute({ host: 'ratings', headers: { 'x-myval': 'u1', 'cookie': 'ratings-version=v2' } }, { version: 'v2' });
+    expect(chart).toRoute({ host: 'ratings', headers: { cookie: 'a=b; ratings-version=v1' } }, { version: 'v1' });
+  });
+
+  test('header: the response names the version; the client sends it back', () => {
+    const { chart, svc } = setup(TrafficSplit.canaryPercent(10));
+    const affinity = new VersionAffinity(chart, 'sticky', { service: svc, header: 'X-Ratings-Version' });
+    const spec = vs(chart).spec;
+    expect(affinity.carrier).toBe('x-ratings-version');
+    expect(spec.http[0].match).toEqual([{ headers: { 'x-ratings-version': { exact: 'v1' } } }]);
+    expect(spec.http[2].route[1].headers).toEqual({ response: { set: { 'x-ratings-version': 'v2' } } });
+    expect(chart).toRoute({ host: 'ratings', headers: { 'x-ratings-version': 'v2' } }, { version: 'v2' });
+  });
+
+  test('dark releases still win over affinity', () => {
+    const { chart, svc } = setup(TrafficSplit.canaryPercent(10));
+    new VersionAffinity(chart, 'sticky', { service: svc, cookie: 'v' });
+    new DarkRelease(chart, 'jason', { service: svc, version: 'v2', when: [RequestCondition.headerExact('end-user', 'jason')] });
+    expect(vs(chart).spec.http.map((r: any) => r.name)).toEqual(['jason', 'sticky-v1', 'sticky-v2', 'default']);
+    expect(chart).toRoute({ host: 'ratings', headers: { 'end-user': 'jason', 'cookie': 'v=v1' } }, { version: 'v2' });
+  });
+
+  test('bad input', () => {
+    const aff = (props: any) => () => { const { chart, svc } = setup(); new VersionAffinity(chart, 'a', { service: svc, ...props }); };
+    expect(aff({})).toThrow(/\[test\/a\] cookie: undefined and header are both unset/);
+    expect(aff({ cookie: 'a', header: 'b' })).toThrow(/cookie: 'a' and header are both set/);
+    expect(aff({ header: 'bad header' })).toThrow(/header: 'bad header' is not a valid token/);
+    expect(aff({ header: 'x', cookieMaxAge: Duration.days(1) })).toThrow(/cookieMaxAge: '1 day' only applies to a cookie/);
+  });
+});
+
+describe('RoutePolicy: retries and timeouts', () => {
+  test('apply to every route of the service, dark rules included', () => {
+    const { chart, svc } = setup();
+    new DarkRelease(chart, 'jason', { service: svc, version: 'v2', when: [RequestCondition.headerExact('end-user', 'jason')] });
+    new RoutePolicy(chart, 'policy', {
+      service: svc,
+      timeout: Duration.seconds(10),
+      retries: { attempts: 3, perTryTimeout: Duration.seconds(2), retryOn: [RetryOn.GATEWAY_ERROR, RetryOn.CONNECT_FAILURE, RetryOn.statusCode(503), RetryOn.of('reset-before-request')] },
+    });
+    for (const rule of vs(chart).spec.http) {
+      expect(rule.timeout).toBe('10s');
+      expect(rule.retries).toEqual({ attempts: 3, perTryTimeout: '2s', retryOn: 'gateway-error,connect-failure,503,reset-before-request' });
+    }
+    const o = RoutingSimulator.fromChart(chart).route({ host: 'ratings', headers: { 'end-user': 'jason' } });
+    expect(o.timeout).toBe('10s');
+    expect(o.retries).toEqual({ attempts: 3, perTryTimeout: '2s', retryOn: 'gateway-error,connect-failure,503,reset-before-request' });
+  });
+
+  test('attempts 0 disables retries', () => {
+    const { chart, svc } = setup();
+    new RoutePolicy(chart, 'policy', { service: svc, retries: { attempts: 0 } });
+    expect(vs(chart).spec.http[0].retries).toEqual({ attempts: 0 });
+  });
+
+  test('bad input', () => {
+    const rp = (props: any) => () => { const { chart, svc } = setup(); new RoutePolicy(chart, 'rp', { service: svc, ...props }); };
+    expect(rp({})).toThrow(/\[test\/rp\] timeout: undefined and retries are both unset: the policy is empty/);
+    expect(rp({ timeout: Duration.millis(0) })).toThrow(/\[test\/rp\] timeout: '0ms' is not a whole number of milliseconds of at least 1 ms/);
+    expect(rp({ retries: { perTryTimeout: Duration.seconds(1) } }))
+      .toThrow(/retries.attempts: undefined is unset \(or 0, which disables retries\) while perTryTimeout or retryOn is set, which Istio rejects/);
+    expect(rp({ retries: { attempts: 0, retryOn: [RetryOn.FIVE_XX] } })).toThrow(/retries.attempts: 0 is unset \(or 0/);
+    expect(rp({ retries: {} })).toThrow(/retries: \{\} is empty/);
+    expect(rp({ retries: { attempts: -1 } })).toThrow(/retries.attempts: -1 is not a whole number of retries/);
+    expect(rp({ retries: { attempts: 2, retryOn: [RetryOn.of('5XX')] } })).toThrow(/retries.retryOn\[0\]: '5XX' is not one of Envoy's retry conditions/);
+    expect(rp({ retries: { attempts: 2, retryOn: [RetryOn.of('retry-all')] } })).toThrow(/'retry-all' is not one of Envoy's retry conditions/);
+    expect(rp({ retries: { attempts: 2, retryOn: [RetryOn.statusCode(599)] } })).toThrow(/retries.retryOn\[0\]: '599' is not an HTTP status code Istio knows/);
+    expect(() => {
+      const { chart, svc } = setup();
+      new RoutePolicy(chart, 'a', { service: svc, timeout: Duration.seconds(1) });
+      new RoutePolicy(chart, 'b', { service: svc, timeout: Duration.seconds(2) });
+    }).toThrow(/\[test\/b\] timeout: host 'ratings' already has a timeout for all its routes from test\/a/);
+  });
+});
+
+describe('FaultInjection', () => {
+  test('only for requests matching a condition: the rule keeps the normal route', () => {
+    const { chart, svc } = setup(TrafficSplit.stable());
+    new FaultInjection(chart, 'jason-delay', { service: svc, delay: Duration.seconds(7), when: [RequestCondition.headerExact('end-user', 'jason')] });
+    const spec = vs(chart).spec;
+    expect(spec.http[0]).toEqual({
+      name: 'jason-delay',
+      match: [{ headers: { 'end-user': { exact: 'jason' } } }],
+      route: [{ destination: { host: 'ratings', subset: 'v1' }, weight: 100 }],
+      fault: { delay: { fixedDelay: '7s', percentage: { value: 100 } } },
+    });
+    const sim = RoutingSimulator.fromChart(chart);
+    expect(sim.route({ host: 'ratings', headers: { 'end-user': 'jason' } }).fault).toMatchObject({ delay: '7s', delayPercentage: 100 });
+    expect(sim.route({ host: 'ratings', headers: { 'end-user': 'jason' } }).versionShares).toEqual({ v1: 100 });
+    expect(sim.route({ host: 'ratings' }).fault).toBeUndefined();
+  });
+
+  test('all traffic, with the explicit opt-in: every rule gets the fault', () => {
+    const { chart, svc } = setup(TrafficSplit.weights({ v1: 10, v2: 90 }));
+    new DarkRelease(chart, 'jason', { service: svc, version: 'v2', when: [RequestCondition.headerExact('end-user', 'jason')] });
+    new FaultInjection(chart, 'abort', { service: svc, abort: FaultAbort.httpStatus(500), abortPercentage: 100, allTraffic: true });
+    for (const rule of vs(chart).spec.http) {
+      expect(rule.fault).toEqual({ abort: { httpStatus: 500, percentage: { value: 100 } } });
+    }
+    const o = RoutingSimulator.fromChart(chart).route({ host: 'ratings' });
+    expect(o.fault).toMatchObject({ abortHttpStatus: 500, abortPercentage: 100 });
+    expect(o.versionShares).toEqual({ v1: 10, v2: 90 });
+  });
+
+  test('delay and abort together, partial percentages, gRPC status for a gRPC service', () => {
+    const { chart, svc } = setup(TrafficSplit.stable(), ServiceProtocol.GRPC);
+    new FaultInjection(chart, 'chaos', {
+      service: svc,
+      allTraffic: true,
+      delay: Duration.millis(1500),
+      delayPercentage: 0.5,
+      abort: FaultAbort.grpcStatus(GrpcStatus.UNAVAILABLE),
+      abortPercentage: 0.0001,
+    });
+    expect(vs(chart).spec.http[0].fault).toEqual({
+      delay: { fixedDelay: '1500ms', percentage: { value: 0.5 } },
+      abort: { grpcStatus: 'UNAVAILABLE', percentage: { value: 0.0001 } },
+    });
+  });
+
+  test('a conditional fault that a dark release makes unreachable fails the synth', () => {
+    const { chart, svc } = setup();
+    new DarkRelease(chart, 'jason', { service: svc, version: 'v2', when: [RequestCondition.headerExact('end-user', 'jason')] });
+    new FaultInjection(chart, 'fault', { service: svc, delay: Duration.seconds(1), when: [RequestCondition.headerExact('end-user', 'jason')] });
+    expect(() => Testing.synth(chart)).toThrow(/rules 'jason' \(test\/jason\) and 'fault' \(test\/fault\) of host 'ratings' send the same requests/);
+  });
+
+  test('bad input', () => {
+    const fi = (props: any, protocol?: ServiceProtocol) => () => {
+      const { chart, svc } = setup(undefined, protocol);
+      new FaultInjection(chart, 'f', { service: svc, allTraffic: true, ...props });
+    };
+    expect(fi({})).toThrow(/\[test\/f\] delay: undefined and abort are both unset: the fault does nothing/);
+    expect(fi({ delay: Duration.seconds(1), allTraffic: undefined }))
+      .toThrow(/\[test\/f\] allTraffic: undefined is not set, but the fault would hit every request to 'ratings'. Set allTraffic: true to confirm, or limit the fault with 'when'/);
+    expect(fi({ delay: Duration.seconds(1), when: [RequestCondition.headerPresent('x')] })).toThrow(/allTraffic: true contradicts 'when'/);
+    expect(fi({ delay: Duration.seconds(1), delayPercentage: 0.00001 })).toThrow(/delayPercentage: 0.00001 is not a fault percentage. Use 0, or a number from 0.0001 to 100/);
+    expect(fi({ abort: FaultAbort.httpStatus(500), abortPercentage: 101 })).toThrow(/abortPercentage: 101 is not a fault percentage/);
+    expect(fi({ abort: FaultAbort.httpStatus(500), abortPercentage: -1 })).toThrow(/abortPercentage: -1 is not a fault percentage/);
+    expect(fi({ abort: FaultAbort.httpStatus(600) })).toThrow(/abort.httpStatus: 600 is not an HTTP status from 200 to 599/);
+    expect(fi({ abort: FaultAbort.httpStatus(100) })).toThrow(/abort.httpStatus: 100 is not an HTTP status from 200 to 599/);
+    expect(fi({ abort: FaultAbort.grpcStatus(GrpcStatus.UNAVAILABLE) })).toThrow(/abort: 'UNAVAILABLE' is a gRPC status, but the service does not speak gRPC/);
+    expect(fi({ delay: Duration.millis(0.5) })).toThrow(/delay: '0.5ms' is not a whole number of milliseconds of at least 1 ms/);
+    expect(fi({ delay: Duration.seconds(1), when: [], allTraffic: undefined })).toThrow(/when: \[\] has no condition/);
+  });
+});
+
+describe('TrafficMirror', () => {
+  test('copies a percentage of every request to another version', () => {
+    const { chart, svc } = setup(TrafficSplit.stable());
+    new TrafficMirror(chart, 'shadow', { service: svc, version: 'v2', percentage: 25 });
+    const rule = vs(chart).spec.http[0];
+    expect(rule.mirror).toEqual({ host: 'ratings', subset: 'v2' });
+    expect(rule.mirrorPercentage).toEqual({ value: 25 });
+    const o = RoutingSimulator.fromChart(chart).route({ host: 'ratings', method: 'POST' });
+    expect(o.mirrors).toEqual([{ host: 'ratings.default.svc.cluster.local', subset: 'v2', percentage: 25 }]);
+    expect(o.versionShares).toEqual({ v1: 100 });
+  });
+
+  test('only chosen methods, so writes are not performed twice', () => {
+    const { chart, svc } = setup(TrafficSplit.stable());
+    new TrafficMirror(chart, 'shadow-reads', { service: svc, version: 'v2', methods: ['GET', 'HEAD'] });
+    const sim = RoutingSimulator.fromChart(chart);
+    expect(sim.route({ host: 'ratings', method: 'GET' }).mirrors).toHaveLength(1);
+    expect(sim.route({ host: 'ratings', method: 'HEAD' }).mirrors).toHaveLength(1);
+    expect(sim.route({ host: 'ratings', method: 'POST' }).mirrors).toEqual([]);
+    expect(sim.route({ host: 'ratings', method: 'POST' }).versionShares).toEqual({ v1: 100 });
+  });
+
+  test('bad input', () => {
+    const tm = (props: any) => () => { const { chart, svc } = setup(); new TrafficMirror(chart, 'm', { service: svc, version: 'v2', ...props }); };
+    expect(tm({ percentage: 150 })).toThrow(/\[test\/m\] percentage: 150 is not a percentage/);
+    expect(tm({ version: 'v3' })).toThrow(/version: 'v3' is not a version of service 'ratings'/);
+    expect(tm({ methods: [] })).toThrow(/methods: \[\] is empty, so nothing would be mirrored/);
+    expect(tm({ methods: ['get'] })).toThrow(/methods\[0\]: 'get' is not an upper-case HTTP method/);
+  });
+});
+
+describe('everything on one host', () => {
+  test('one VirtualService and one DestinationRule, valid against the CRDs', () => {
+    const { chart, svc } = setup();
+    new DarkRelease(chart, 'jason', { service: svc, version: 'v2', when: [RequestCondition.headerExact('end-user', 'jason')] });
+    new CircuitBreakerPolicy(chart, 'cb', { service: svc, connectionPool: { maxConnections: 10 } });
+    new LoadBalancing(chart, 'lb', { service: svc, version: 'v1', loadBalancer: LoadBalancer.leastRequest() });
+    new RoutePolicy(chart, 'rp', { service: svc, timeout: Duration.seconds(3) });
+    new FaultInjection(chart, 'slow-testers', { service: svc, delay: Duration.seconds(2), when: [RequestCondition.headerPresent('x-test-slow')] });
+    new TrafficMirror(chart, 'shadow', { service: svc, version: 'v2', percentage: 5, methods: ['GET'] });
+    const m = synthChecked(chart);
+    expect(m.filter(o => o.kind === 'VirtualService')).toHaveLength(1);
+    expect(m.filter(o => o.kind === 'DestinationRule')).toHaveLength(1);
+    expect(only(m, 'VirtualService', 'ratings').spec.http.map((r: any) => r.name)).toEqual(['jason', 'slow-testers', 'shadow', 'default']);
+    expect(m).toMatchSnapshot();
+  });
+});
