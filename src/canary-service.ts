@@ -3,11 +3,22 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { fail } from './errors';
 import { isHttpProtocol, ServiceProtocol } from './protocol';
-import { HostRouting, MESH, WeightedDestination } from './routing/host-routing';
+import * as rules from './routing/host-routing';
+import { HostRouting, WeightedDestination } from './routing/host-routing';
 import { TrafficRegistry } from './routing/registry';
 import { DeployedVersionOptions, ServiceVersion } from './service-version';
 import { TrafficSplit, VersionWeight } from './traffic-split';
 import { checkDnsLabel, checkLabels, checkPort, checkWholeNumber } from './validation';
+
+/** Where a release's routing applies. */
+export enum ReleaseScope {
+  /** To requests between workloads in the mesh (the sidecars) and, through an IngressEdge, from outside. */
+  MESH_AND_EDGE = 'mesh-and-edge',
+  /** Only to requests between workloads in the mesh; requests through an IngressEdge go to the stable version. */
+  MESH = 'mesh',
+  /** Only to requests from outside through an IngressEdge; mesh requests go to the stable version. */
+  EDGE = 'edge',
+}
 
 /** How the traffic split is carried out. */
 export enum RoutingMode {
@@ -29,6 +40,8 @@ export interface IRoutableService extends IConstruct {
   readonly name: string;
   /** The namespace, when one is set on the construct or the chart. */
   readonly namespace?: string;
+  /** The Service port. */
+  readonly port: number;
   /** Names of the versions, in declaration order. */
   readonly versionNames: string[];
   /** The stable version's name. */
@@ -110,6 +123,13 @@ export interface CanaryServiceProps {
    * @default 'version'
    */
   readonly versionLabel?: string;
+  /**
+   * Where the split applies: inside the mesh, at the edge (requests routed here by an
+   * IngressEdge with `EdgeDestination.release()`), or both. Where it does not apply, requests go
+   * to the stable version.
+   * @default ReleaseScope.MESH_AND_EDGE
+   */
+  readonly releaseScope?: ReleaseScope;
   /**
    * The Service already exists in the cluster (installed by other manifests): do not create it.
    * Everything else (Deployments of created versions, Istio objects) is emitted as usual.
@@ -224,7 +244,11 @@ export class CanaryService extends Construct implements IRoutableService {
       for (const info of this.versionInfos) {
         routing.addSubset(this, info.subset, { [this.versionLabel]: info.podLabels[this.versionLabel] });
       }
-      routing.setDefaultRoute(MESH, this, this.weightedRoute(this.split));
+      const applies = props.releaseScope ?? ReleaseScope.MESH_AND_EDGE;
+      const stableOnly = this.weightedRoute(this.split.map(w => ({ version: w.version, weight: w.version === this.stableVersion ? 100 : 0 })));
+      const split = this.weightedRoute(this.split);
+      routing.setDefaultRoute(rules.MESH, this, applies === ReleaseScope.EDGE ? stableOnly : split);
+      routing.setDefaultRoute(rules.EDGE, this, applies === ReleaseScope.MESH ? stableOnly : split);
       this.routing = routing;
     }
   }
@@ -257,7 +281,7 @@ export class CanaryService extends Construct implements IRoutableService {
 
   /** The mesh VirtualService (undefined in `RoutingMode.REPLICAS`). */
   public get virtualService(): ApiObject | undefined {
-    return this.routing?.virtualServiceObject(MESH);
+    return this.routing?.virtualServiceObject(rules.MESH);
   }
 
   /**

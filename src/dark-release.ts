@@ -1,16 +1,13 @@
 import { Construct } from 'constructs';
-import { IRoutableService } from './canary-service';
+import { IRoutableService, ReleaseScope } from './canary-service';
 import { fail } from './errors';
-import { RequestCondition, renderConditions } from './request-match';
-import { MESH, WeightedDestination } from './routing/host-routing';
+import { ConditionSet, RequestCondition, renderConditions } from './request-match';
+import { EDGE, MESH, WeightedDestination } from './routing/host-routing';
 import { routingOf } from './routing/service-routing';
 import { TrafficSplit, VersionWeight } from './traffic-split';
 
-/** One set of conditions, ANDed. */
-export interface DarkRule {
-  /** The conditions; a request must meet all of them. */
-  readonly conditions: RequestCondition[];
-}
+/** One rule of a dark release: a set of conditions, ANDed. */
+export interface DarkRule extends ConditionSet {}
 
 /** Props for `DarkRelease`. */
 export interface DarkReleaseProps {
@@ -66,6 +63,12 @@ export interface DarkReleaseProps {
    * @default - the construct id
    */
   readonly name?: string;
+  /**
+   * Where the rule applies: to mesh requests, to requests an IngressEdge routes to the service's
+   * release (`EdgeDestination.release()`), or both. The call-path propagation is mesh traffic.
+   * @default ReleaseScope.MESH_AND_EDGE
+   */
+  readonly scope?: ReleaseScope;
 }
 
 /**
@@ -118,7 +121,11 @@ export class DarkRelease extends Construct {
     const options = readsUserAgent && propagate.length > 0 && hereHeader === 'user-agent' && uaHeader !== hereHeader
       ? { headers: { request: { set: { [uaHeader]: '%REQ(user-agent)%' } } } }
       : undefined;
-    routingOf(this, service).addRule(MESH, { source: this, name: this.name, match: blocks, route, options, rank: props.priority ?? 0 });
+    const routing = routingOf(this, service);
+    const applies = props.scope ?? ReleaseScope.MESH_AND_EDGE;
+    const rule = { source: this, name: this.name, match: blocks, route, options, rank: props.priority ?? 0 };
+    if (applies !== ReleaseScope.EDGE) { routing.addRule(MESH, rule); }
+    if (applies !== ReleaseScope.MESH) { routing.addRule(EDGE, rule); }
 
     this.propagatedTo = [];
     propagate.forEach((down, i) => {

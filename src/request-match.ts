@@ -307,6 +307,12 @@ export class RequestCondition {
   }
 }
 
+/** A set of conditions that a request must all meet (one match block). */
+export interface ConditionSet {
+  /** The conditions; a request must meet all of them. */
+  readonly conditions: RequestCondition[];
+}
+
 /**
  * Renders a list of conditions into one Istio HTTPMatchRequest (conditions ANDed). Fails on an
  * empty list.

@@ -42,6 +42,17 @@ describe('example recommendation-canary (S1 steps 2 to 4)', () => {
     expect(m).toMatchSnapshot();
   });
 
+  test('customer-gateway: /customer from outside reaches customer, served as /', () => {
+    const chart = charts.find(c => c.node.id === 'customer-gateway')!;
+    const m = synthChecked(chart);
+    expect(only(m, 'Gateway', 'customer-gateway').spec.servers).toEqual([{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'] }]);
+    const o = RoutingSimulator.fromChart(chart).route({ gateway: 'tutorial/customer-gateway', host: '203.0.113.10', path: '/customer' });
+    expect(o.destinations.map(d => [d.host, d.port])).toEqual([['customer.tutorial.svc.cluster.local', 8080]]);
+    expect(o.rewriteUri).toBe('/');
+    expect(chart).toRoute({ gateway: 'tutorial/customer-gateway', host: 'localhost', path: '/' }, { status: 404 });
+    expect(m).toMatchSnapshot();
+  });
+
   test('step4-firefox-v2: Firefox users reach v2, everyone else v1', () => {
     const chart = charts.find(c => c.node.id === 'step4-firefox-v2')!;
     const m = synthChecked(chart);
@@ -90,6 +101,46 @@ describe('example fleetman (S2)', () => {
   });
 });
 
+describe('example fleetman (S2): the webapp at the edge', () => {
+  const charts = buildFleetman(Testing.app());
+  const chart = (id: string) => charts.find(c => c.node.id === id)!;
+  const browser = (host: string, extra: any = {}) => ({ gateway: 'default/ingress-gateway-configuration', host, ...extra });
+
+  test.each(['webapp-edge-90-10', 'webapp-edge-paths', 'webapp-edge-subdomains', 'webapp-edge-header'])('%s is valid, with the gateway of the article', (id) => {
+    const m = synthChecked(chart(id));
+    expect(only(m, 'Gateway', 'ingress-gateway-configuration').spec.servers[0].hosts).toEqual(['fleetman.com', '*.fleetman.com']);
+    expect(m).toMatchSnapshot();
+  });
+
+  test('webapp-edge-90-10: browsers get 90/10 original/experimental', () => {
+    expect(chart('webapp-edge-90-10')).toSplit(browser('fleetman.com'), { original: 90, experimental: 10 });
+    expect(chart('webapp-edge-90-10')).toSplit(browser('www.fleetman.com'), { original: 90, experimental: 10 });
+  });
+
+  test('webapp-edge-paths: /experimental and /canary to experimental, everything else original', () => {
+    const c = chart('webapp-edge-paths');
+    expect(c).toRoute(browser('fleetman.com', { path: '/experimental' }), { version: 'experimental' });
+    expect(c).toRoute(browser('fleetman.com', { path: '/canary/vehicles' }), { version: 'experimental' });
+    expect(c).toRoute(browser('fleetman.com', { path: '/' }), { version: 'original' });
+    expect(c).toRoute(browser('fleetman.com', { path: '/vehicles' }), { version: 'original' });
+  });
+
+  test('webapp-edge-subdomains: experimental.fleetman.com to experimental, fleetman.com to original', () => {
+    const c = chart('webapp-edge-subdomains');
+    expect(c).toRoute(browser('experimental.fleetman.com'), { version: 'experimental' });
+    expect(c).toRoute(browser('fleetman.com'), { version: 'original' });
+    expect(c).toRoute(browser('www.fleetman.com'), { status: 404 });
+  });
+
+  test('webapp-edge-header: the canary header to experimental at the edge; mesh calls unaffected', () => {
+    const c = chart('webapp-edge-header');
+    expect(c).toRoute(browser('fleetman.com', { headers: { [RELEASE_HEADER]: 'canary' } }), { version: 'experimental' });
+    expect(c).toRoute(browser('fleetman.com', { headers: { [RELEASE_HEADER]: 'other' } }), { version: 'original' });
+    expect(c).toRoute(browser('fleetman.com'), { version: 'original' });
+    expect(c).toRoute({ host: 'fleetman-webapp', headers: { [RELEASE_HEADER]: 'canary' } }, { version: 'original' });
+  });
+});
+
 describe('example bff-recommendation (S3)', () => {
   const [chart] = buildBffRecommendation(Testing.app());
 
@@ -126,6 +177,24 @@ describe('example bookinfo (S4)', () => {
     expect(m.filter(o => o.kind === 'Deployment').map(o => o.metadata.name))
       .toEqual(['productpage-v1', 'details-v1', 'ratings-v1', 'reviews-v1', 'reviews-v2', 'reviews-v3']);
     expect(m).toMatchSnapshot();
+  });
+
+  test('the bookinfo-gateway sends the tutorial paths to productpage 9080 and answers 404 otherwise', () => {
+    const c = chart('routing-1-all-v1');
+    const m = synthChecked(c);
+    expect(only(m, 'Gateway', 'bookinfo-gateway').spec).toEqual({
+      selector: { istio: 'ingressgateway' },
+      servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'] }],
+    });
+    expect(only(m, 'VirtualService', 'bookinfo-gateway').spec.gateways).toEqual(['default/bookinfo-gateway']);
+    for (const p of ['/productpage', '/static/jquery.min.js', '/login', '/logout', '/api/v1/products', '/api/v1/products/0/reviews']) {
+      const o = RoutingSimulator.fromChart(c).route({ gateway: 'default/bookinfo-gateway', host: 'bookinfo.example.com', path: p, method: 'GET' });
+      expect(o.destinations.map(d => [d.host, d.port])).toEqual([['productpage.default.svc.cluster.local', 9080]]);
+      expect(o.versionShares).toEqual({ v1: 100 });
+    }
+    for (const p of ['/', '/productpage/x', '/loginx', '/api/v2/products', '/reviews']) {
+      expect(c).toRoute({ gateway: 'default/bookinfo-gateway', host: 'bookinfo.example.com', path: p }, { status: 404 });
+    }
   });
 
   test('routing-1-all-v1: everything on v1', () => {

@@ -5,7 +5,8 @@
 import { App, Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  CanaryService, CircuitBreakerPolicy, DarkRelease, FaultAbort, FaultInjection, MeshNamespace, RequestCondition, ServiceVersion, TrafficSplit,
+  CanaryService, CircuitBreakerPolicy, DarkRelease, EdgeDestination, FaultAbort, FaultInjection, IngressEdge, MeshNamespace, RequestCondition,
+  ServiceVersion, StringMatch, TrafficSplit,
 } from '../../src';
 
 /** The Bookinfo services of one chart. */
@@ -15,6 +16,7 @@ export interface Bookinfo {
   readonly details: CanaryService;
   readonly ratings: CanaryService;
   readonly reviews: CanaryService;
+  readonly gateway: IngressEdge;
 }
 
 // The Bookinfo images write to their file system and are light: say so instead of taking the
@@ -38,13 +40,33 @@ export function bookinfo(app: App, id: string, reviewsTraffic: TrafficSplit): Bo
     versions: versions.map(v => version(name, v)),
     traffic,
   });
+  const productpage = service('productpage', ['v1']);
   return {
     chart,
-    productpage: service('productpage', ['v1']),
+    productpage,
     details: service('details', ['v1']),
     ratings: service('ratings', ['v1']),
     reviews: service('reviews', ['v1', 'v2', 'v3'], reviewsTraffic),
+    gateway: bookinfoGateway(chart, productpage),
   };
+}
+
+/**
+ * The ingress: Gateway `bookinfo-gateway` (HTTP 80, any host) and the VirtualService bound to it
+ * that sends exact /productpage, prefix /static, exact /login, exact /logout and prefix
+ * /api/v1/products to productpage port 9080. Anything else gets 404.
+ */
+function bookinfoGateway(chart: Chart, productpage: CanaryService): IngressEdge {
+  const exact = (path: string) => ({ conditions: [RequestCondition.uri(StringMatch.exact(path))] });
+  const prefix = (path: string) => ({ conditions: [RequestCondition.pathPrefix(path)] });
+  return new IngressEdge(chart, 'bookinfo-gateway', {
+    hosts: ['*'],
+    routes: [{
+      name: 'productpage',
+      rules: [exact('/productpage'), prefix('/static'), exact('/login'), exact('/logout'), prefix('/api/v1/products')],
+      to: EdgeDestination.release(productpage),
+    }],
+  });
 }
 
 export function buildBookinfo(app: App): Chart[] {

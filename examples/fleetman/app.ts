@@ -2,7 +2,8 @@
 // safe-group and risky-group). One chart (one file in dist/) per recipe.
 import { App, Chart } from 'cdk8s';
 import {
-  CanaryService, DarkRelease, LoadBalancer, LoadBalancing, RequestCondition, ServiceVersion, TrafficSplit, VersionAffinity,
+  CanaryService, DarkRelease, EdgeDestination, IngressEdge, LoadBalancer, LoadBalancing, ReleaseScope, RequestCondition, ServiceVersion,
+  TrafficSplit, VersionAffinity,
 } from '../../src';
 
 const STAFF_IMAGE = 'richardchesterwood/istio-fleetman-staff-service';
@@ -35,7 +36,69 @@ export function buildFleetman(app: App): Chart[] {
   const canary = new Chart(app, 'staff-canary-90-10', { namespace: 'default' });
   staffService(canary, TrafficSplit.canaryPercent(10));
 
-  return [dark, canary, stickyVersions(app)];
+  return [dark, canary, stickyVersions(app), ...webappAtTheEdge(app)];
+}
+
+const WEBAPP_IMAGE = 'richardchesterwood/istio-fleetman-webapp-angular';
+
+/** The fleetman webapp, `original` and `experimental`, reached from browsers through the edge. */
+export function webapp(chart: Chart, traffic: TrafficSplit): CanaryService {
+  return new CanaryService(chart, 'fleetman-webapp', {
+    port: 80,
+    versions: [
+      ServiceVersion.deploy('original', { image: `${WEBAPP_IMAGE}:6`, subsetName: 'original' }),
+      ServiceVersion.deploy('experimental', { image: `${WEBAPP_IMAGE}:6-experimental`, subsetName: 'experimental' }),
+    ],
+    traffic,
+  });
+}
+
+/** The ingress gateway of the article: `ingress-gateway-configuration`, fleetman.com and its subdomains. */
+export function fleetmanEdge(chart: Chart): IngressEdge {
+  return new IngressEdge(chart, 'ingress-gateway-configuration', {
+    hosts: ['fleetman.com', '*.fleetman.com'],
+    selector: { istio: 'ingressgateway' },
+  });
+}
+
+/**
+ * The webapp at the edge, one chart per recipe of the article. A mesh-only VirtualService does not
+ * touch browser traffic: every recipe is (also) bound to the gateway.
+ */
+export function webappAtTheEdge(app: App): Chart[] {
+  // Weighted split 90/10 between original and experimental, for browsers too.
+  const weighted = new Chart(app, 'webapp-edge-90-10', { namespace: 'default' });
+  fleetmanEdge(weighted).addRoute({ to: EdgeDestination.release(webapp(weighted, TrafficSplit.canaryPercent(10))) });
+
+  // URI prefixes: /experimental and /canary to experimental, everything else to original.
+  const paths = new Chart(app, 'webapp-edge-paths', { namespace: 'default' });
+  const pathsWebapp = webapp(paths, TrafficSplit.stable());
+  const pathsEdge = fleetmanEdge(paths);
+  pathsEdge.addRoute({
+    name: 'experimental-paths',
+    rules: [{ conditions: [RequestCondition.pathPrefix('/experimental')] }, { conditions: [RequestCondition.pathPrefix('/canary')] }],
+    to: EdgeDestination.version(pathsWebapp, 'experimental'),
+  });
+  pathsEdge.addRoute({ name: 'everything-else', to: EdgeDestination.version(pathsWebapp, 'original') });
+
+  // Subdomains: experimental.fleetman.com to experimental, fleetman.com to original.
+  const subdomains = new Chart(app, 'webapp-edge-subdomains', { namespace: 'default' });
+  const subWebapp = webapp(subdomains, TrafficSplit.stable());
+  const subEdge = fleetmanEdge(subdomains);
+  subEdge.addRoute({ host: 'experimental.fleetman.com', to: EdgeDestination.version(subWebapp, 'experimental') });
+  subEdge.addRoute({ host: 'fleetman.com', to: EdgeDestination.version(subWebapp, 'original') });
+
+  // Header: the custom header set to exactly `canary` reaches experimental, all others original (the
+  // catch-all last). A dark release that applies at the edge only.
+  const header = new Chart(app, 'webapp-edge-header', { namespace: 'default' });
+  const headerWebapp = webapp(header, TrafficSplit.stable());
+  new DarkRelease(header, 'canary-header', {
+    service: headerWebapp, version: 'experimental', scope: ReleaseScope.EDGE,
+    when: [RequestCondition.headerExact(RELEASE_HEADER, 'canary')],
+  });
+  fleetmanEdge(header).addRoute({ to: EdgeDestination.release(headerWebapp) });
+
+  return [weighted, paths, subdomains, header];
 }
 
 /** The header the article hashes on to keep a user on one pod. */

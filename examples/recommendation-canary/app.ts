@@ -3,7 +3,7 @@
 // state. Each state is its own chart, so `cdk8s synth` writes one file per state
 // (dist/<state>.k8s.yaml); apply the state you want.
 import { App, Chart } from 'cdk8s';
-import { CanaryService, DarkRelease, MeshNamespace, RequestCondition, TrafficSplit, UserAgent } from '../../src';
+import { CanaryService, DarkRelease, EdgeDestination, IngressEdge, MeshNamespace, RequestCondition, ServiceVersion, TrafficSplit, UserAgent } from '../../src';
 
 const IMAGE = 'quay.io/rhdevelopers/istio-tutorial-recommendation';
 
@@ -47,9 +47,28 @@ export function firefoxChart(app: App): Chart {
   return chart;
 }
 
+/**
+ * `customer` reached from outside: an ingress Gateway (HTTP 80, any host) and a gateway-bound
+ * VirtualService that sends the path prefix /customer to the customer service (served as /).
+ */
+export function customerGatewayChart(app: App): Chart {
+  const chart = new Chart(app, 'customer-gateway', { namespace: 'tutorial' });
+  new MeshNamespace(chart, 'tutorial');
+  const customer = new CanaryService(chart, 'customer', {
+    port: 8080,
+    versions: [ServiceVersion.deploy('v1', { image: 'quay.io/rhdevelopers/istio-tutorial-customer:v1' })],
+  });
+  new IngressEdge(chart, 'customer-gateway', {
+    hosts: ['*'],
+    routes: [{ name: 'customer', when: [RequestCondition.pathPrefix('/customer')], rewriteUri: '/', to: EdgeDestination.release(customer) }],
+  });
+  return chart;
+}
+
 export function buildRecommendationCanary(app: App): Chart[] {
   return [
     ...Object.entries(RECOMMENDATION_STATES).map(([id, traffic]) => recommendationChart(app, id, traffic)),
     firefoxChart(app),
+    customerGatewayChart(app),
   ];
 }

@@ -7,6 +7,13 @@ import { covers, same } from './match-analysis';
 /** The binding name Istio uses for sidecar (east-west) traffic. */
 export const MESH = 'mesh';
 
+/**
+ * A pseudo-binding: the rules of a host that apply to traffic arriving through an ingress edge.
+ * It has no VirtualService of its own; an IngressEdge that routes to the service copies them into
+ * its gateway-bound VirtualService.
+ */
+export const EDGE = '~edge';
+
 /** A route destination: a host, optionally a subset and a port. */
 export interface Destination {
   readonly host: string;
@@ -175,14 +182,14 @@ export class HostRouting {
         + 'A host has one release split; change the split on that construct instead');
     }
     this.defaults.set(binding, { source, route, options: {} });
-    this.ensureVirtualService(source, binding);
+    if (binding !== EDGE) { this.ensureVirtualService(source, binding); }
   }
 
   /** Adds a specific (matching) rule for `binding`. */
   public addRule(binding: string, rule: HttpRuleContribution): void {
     if (!this.rules.has(binding)) { this.rules.set(binding, []); }
     this.rules.get(binding)!.push(rule);
-    this.ensureVirtualService(rule.source, binding);
+    if (binding !== EDGE) { this.ensureVirtualService(rule.source, binding); }
   }
 
   /** The catch-all route of `binding` (the release's normal route), if set. */
@@ -328,33 +335,8 @@ export class HostRouting {
       + 'or route all traffic to one version');
   }
 
-  /**
-   * Specific rules that can never apply: every request one of their match blocks selects is taken by
-   * an earlier rule (IST0130 / IST0131), or two rules send identical matches to different places.
-   */
   private unreachableRules(binding: string): string[] {
-    const errors: string[] = [];
-    const rules = this.orderedRules(binding).filter(r => r.match.length > 0);
-    rules.forEach((later, j) => {
-      for (const b of later.match) {
-        for (const earlier of rules.slice(0, j)) {
-          const a = earlier.match.find(m => covers(m, b));
-          if (!a) { continue; }
-          const where = (r: HttpRuleContribution) => `'${r.name ?? '(unnamed)'}' (${r.source.node.path})`;
-          if (same(a, b) && !same(earlier.route, later.route)) {
-            errors.push(`[${later.source.node.path}] match: rules ${where(earlier)} and ${where(later)} of host '${this.serviceName}' `
-              + `send the same requests ${JSON.stringify(b)} to different destinations (${describeRoute(earlier.route)} vs ${describeRoute(later.route)}). `
-              + 'Keep one of them, or make their conditions differ');
-          } else {
-            errors.push(`[${later.source.node.path}] match: rule ${where(later)} of host '${this.serviceName}' never applies to ${JSON.stringify(b)}: `
-              + `the earlier rule ${where(earlier)} with ${JSON.stringify(a)} takes all those requests first (IST0131). `
-              + `Give ${where(later)} a lower priority number than the broader rule, or narrow ${where(earlier)}`);
-          }
-          break;
-        }
-      }
-    });
-    return errors;
+    return unreachableRules(this.orderedRules(binding), `host '${this.serviceName}'`);
   }
 
   private ensureDestinationRule(scope: IConstruct): void {
@@ -412,6 +394,36 @@ export class HostRouting {
 }
 
 /**
+ * Specific rules that can never apply: every request one of their match blocks selects is taken by
+ * an earlier rule (IST0130 / IST0131), or two rules send identical matches to different places.
+ * `ordered` are the rules in emission order; `what` names the VirtualService for the messages.
+ */
+export function unreachableRules(ordered: HttpRuleContribution[], what: string): string[] {
+  const errors: string[] = [];
+  const rules = ordered.filter(r => r.match.length > 0);
+  const where = (r: HttpRuleContribution) => `'${r.name ?? '(unnamed)'}' (${r.source.node.path})`;
+  rules.forEach((later, j) => {
+    for (const b of later.match) {
+      for (const earlier of rules.slice(0, j)) {
+        const a = earlier.match.find(m => covers(m, b));
+        if (!a) { continue; }
+        if (same(a, b) && !same(earlier.route, later.route)) {
+          errors.push(`[${later.source.node.path}] match: rules ${where(earlier)} and ${where(later)} of ${what} `
+            + `send the same requests ${JSON.stringify(b)} to different destinations (${describeRoute(earlier.route)} vs ${describeRoute(later.route)}). `
+            + 'Keep one of them, or make their conditions differ');
+        } else {
+          errors.push(`[${later.source.node.path}] match: rule ${where(later)} of ${what} never applies to ${JSON.stringify(b)}: `
+            + `the earlier rule ${where(earlier)} with ${JSON.stringify(a)} takes all those requests first (IST0131). `
+            + `Give ${where(later)} a lower priority number than the broader rule, or narrow ${where(earlier)}`);
+        }
+        break;
+      }
+    }
+  });
+  return errors;
+}
+
+/**
  * The generated bindings name one Istio field differently from its JSON key
  * (`consecutive5xxErrors` is the property `consecutive5XxErrors`, mapped back on output); the lazy
  * spec goes through that mapping, so it must use the property name.
@@ -427,7 +439,8 @@ function describeRoute(route: WeightedDestination[]): string {
   return route.filter(d => d.weight > 0).map(d => `${d.subset ?? d.host} ${d.weight}%`).join(', ');
 }
 
-function renderRoute(route: WeightedDestination[]): any[] {
+/** Renders route destinations: zero weights dropped (unless all are zero), a single destination at 100. */
+export function renderRoute(route: WeightedDestination[]): any[] {
   const live = route.filter(d => d.weight > 0);
   const list = live.length > 0 ? live : route;
   return list.map(d => ({

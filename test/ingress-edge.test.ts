@@ -1,0 +1,224 @@
+import { Chart, Testing } from 'cdk8s';
+import {
+  CanaryService, DarkRelease, EdgeDestination, IngressEdge, IngressEdgeProps, ReleaseScope, RequestCondition, RoutingSimulator, ServiceVersion,
+  StringMatch, TlsMode, TrafficSplit,
+} from '../src';
+import '../src/testing/jest';
+import { only, synthChecked } from './util';
+
+function setup(namespace: string | null = 'shop', traffic = TrafficSplit.canaryPercent(10), releaseScope?: ReleaseScope) {
+  const chart = new Chart(Testing.app(), 'test', { namespace: namespace ?? undefined });
+  const web = new CanaryService(chart, 'web', {
+    port: 8080,
+    releaseScope,
+    versions: [ServiceVersion.deploy('original', { image: 'web:1' }), ServiceVersion.deploy('experimental', { image: 'web:2' })],
+    traffic,
+  });
+  return { chart, web };
+}
+const edge = (chart: Chart, props: Partial<IngressEdgeProps> = {}, id = 'edge') => new IngressEdge(chart, id, { hosts: ['*'], ...props });
+const at = (host: string, extra: any = {}) => ({ gateway: 'shop/edge', host, ...extra });
+
+describe('IngressEdge: the Gateway', () => {
+  test('HTTP on 80 for the hosts, selecting the default ingress gateway', () => {
+    const { chart, web } = setup();
+    edge(chart, { hosts: ['shop.example.com'], routes: [{ to: EdgeDestination.release(web) }] });
+    const m = synthChecked(chart);
+    expect(only(m, 'Gateway', 'edge')).toEqual({
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'Gateway',
+      metadata: { name: 'edge', namespace: 'shop' },
+      spec: { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['shop.example.com'] }] },
+    });
+    const vs = only(m, 'VirtualService', 'edge-shop-example-com');
+    expect(vs.spec.gateways).toEqual(['shop/edge']);
+    expect(vs.spec.hosts).toEqual(['shop.example.com']);
+    // Apply order: the Gateway before the VirtualServices bound to it.
+    expect(m.findIndex(o => o.kind === 'Gateway')).toBeLessThan(m.findIndex(o => o.metadata.name === 'edge-shop-example-com'));
+    expect(m).toMatchSnapshot();
+  });
+
+  test('HTTPS with SIMPLE and MUTUAL TLS from secrets, and the HTTP-to-HTTPS redirect', () => {
+    const { chart, web } = setup();
+    edge(chart, {
+      hosts: ['shop.example.com', 'partners.example.com'],
+      selector: { istio: 'public-gateway' },
+      redirectToHttps: true,
+      https: [
+        { credentialName: 'shop-cert', hosts: ['shop.example.com'] },
+        { credentialName: 'partners-cert', mode: TlsMode.MUTUAL, hosts: ['partners.example.com'] },
+      ],
+      routes: [{ to: EdgeDestination.release(web) }],
+    });
+    const gw = only(synthChecked(chart), 'Gateway', 'edge');
+    expect(gw.spec.selector).toEqual({ istio: 'public-gateway' });
+    expect(gw.spec.servers).toEqual([
+      { port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['shop.example.com', 'partners.example.com'], tls: { httpsRedirect: true } },
+      { port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['shop.example.com'], tls: { mode: 'SIMPLE', credentialName: 'shop-cert' } },
+      { port: { number: 443, name: 'https-2', protocol: 'HTTPS' }, hosts: ['partners.example.com'], tls: { mode: 'MUTUAL', credentialName: 'partners-cert' } },
+    ]);
+  });
+
+  test('a chart without namespace puts the edge in default, and references it as default/<name>', () => {
+    const { chart, web } = setup(null);
+    edge(chart, { routes: [{ to: EdgeDestination.release(web) }] });
+    const m = synthChecked(chart);
+    expect(only(m, 'Gateway', 'edge').metadata.namespace).toBe('default');
+    expect(only(m, 'VirtualService', 'edge').spec.gateways).toEqual(['default/edge']);
+  });
+});
+
+describe('IngressEdge: routes', () => {
+  test('paths: exact, prefix, regex, with rewrite; anything else 404', () => {
+    const { chart, web } = setup();
+    const e = edge(chart);
+    e.addRoute({ name: 'customer', when: [RequestCondition.pathPrefix('/customer')], rewriteUri: '/', to: EdgeDestination.service('customer', 8080) });
+    e.addRoute({ name: 'health', when: [RequestCondition.uri(StringMatch.exact('/healthz'))], to: EdgeDestination.service('health', 8081, 'ops') });
+    e.addRoute({ name: 'v-api', when: [RequestCondition.uri(StringMatch.regex('/v[0-9]+/.*'))], to: EdgeDestination.version(web, 'experimental') });
+    const sim = RoutingSimulator.fromChart(chart);
+    const customer = sim.route(at('a.example.com', { path: '/customer/orders' }));
+    expect(customer).toMatchObject({ ruleName: 'customer', rewriteUri: '/' });
+    expect(customer.destinations[0]).toMatchObject({ host: 'customer.shop.svc.cluster.local', port: 8080 });
+    expect(sim.route(at('a.example.com', { path: '/healthz' })).destinations[0]).toMatchObject({ host: 'health.ops.svc.cluster.local', port: 8081 });
+    expect(chart).toRoute(at('a.example.com', { path: '/v2/items' }), { version: 'experimental' });
+    expect(chart).toRoute(at('a.example.com', { path: '/other' }), { status: 404 });
+  });
+
+  test('routes are ordered most specific first, whatever the declaration order', () => {
+    const { chart, web } = setup();
+    const e = edge(chart);
+    e.addRoute({ name: 'all', to: EdgeDestination.version(web, 'original') });
+    e.addRoute({ name: 'api', when: [RequestCondition.pathPrefix('/api')], to: EdgeDestination.version(web, 'original') });
+    e.addRoute({ name: 'api-v2', when: [RequestCondition.pathPrefix('/api/v2')], to: EdgeDestination.version(web, 'experimental') });
+    e.addRoute({ name: 'login', when: [RequestCondition.uri(StringMatch.exact('/api/login'))], to: EdgeDestination.version(web, 'experimental') });
+    e.addRoute({ name: 'beta', when: [RequestCondition.headerPresent('x-beta')], to: EdgeDestination.version(web, 'experimental') });
+    expect(only(synthChecked(chart), 'VirtualService', 'edge').spec.http.map((r: any) => r.name)).toEqual(['login', 'api-v2', 'api', 'beta', 'all']);
+    expect(chart).toRoute(at('x.y', { path: '/api/v2/items' }), { version: 'experimental', rule: 'api-v2' });
+    expect(chart).toRoute(at('x.y', { path: '/api/v1/items' }), { version: 'original', rule: 'api' });
+  });
+
+  test('host and subdomain routing: one VirtualService per host', () => {
+    const { chart, web } = setup();
+    const e = edge(chart, { hosts: ['fleetman.com', '*.fleetman.com'] });
+    e.addRoute({ host: 'fleetman.com', to: EdgeDestination.version(web, 'original') });
+    e.addRoute({ host: 'experimental.fleetman.com', to: EdgeDestination.version(web, 'experimental') });
+    const m = synthChecked(chart);
+    expect(m.filter(o => o.kind === 'VirtualService' && o.spec.gateways).map(o => [o.metadata.name, o.spec.hosts])).toEqual([
+      ['edge-fleetman-com', ['fleetman.com']], ['edge-experimental-fleetman-com', ['experimental.fleetman.com']],
+    ]);
+    expect(chart).toRoute(at('fleetman.com'), { version: 'original' });
+    expect(chart).toRoute(at('experimental.fleetman.com'), { version: 'experimental' });
+    expect(chart).toRoute(at('www.fleetman.com'), { status: 404 });
+    expect(chart).toRoute(at('example.org'), { status: 404 });
+  });
+
+  test('a route to the release carries its weighted split and its dark rules to edge traffic', () => {
+    const { chart, web } = setup();
+    new DarkRelease(chart, 'testers', { service: web, version: 'experimental', when: [RequestCondition.headerExact('x-release', 'canary')] });
+    edge(chart, { routes: [{ name: 'web', to: EdgeDestination.release(web) }] });
+    const vs = only(synthChecked(chart), 'VirtualService', 'edge');
+    expect(vs.spec.http.map((r: any) => r.name)).toEqual(['web-testers', 'web']);
+    expect(chart).toSplit(at('x.y'), { original: 90, experimental: 10 });
+    expect(chart).toRoute(at('x.y', { headers: { 'x-release': 'canary' } }), { version: 'experimental' });
+    // The mesh VirtualService is unchanged and separate.
+    expect(chart).toSplit({ host: 'web' }, { original: 90, experimental: 10 });
+  });
+
+  test('a release behind a path: the route match is ANDed with each release rule', () => {
+    const { chart, web } = setup();
+    new DarkRelease(chart, 'testers', { service: web, version: 'experimental', when: [RequestCondition.headerExact('x-release', 'canary')] });
+    edge(chart, { routes: [{ name: 'shop', when: [RequestCondition.pathPrefix('/shop')], to: EdgeDestination.release(web) }] });
+    const vs = only(synthChecked(chart), 'VirtualService', 'edge');
+    expect(vs.spec.http[0].match).toEqual([{ uri: { prefix: '/shop' }, headers: { 'x-release': { exact: 'canary' } } }]);
+    expect(chart).toRoute(at('x.y', { path: '/shop/1', headers: { 'x-release': 'canary' } }), { version: 'experimental' });
+    expect(chart).toRoute(at('x.y', { path: '/other', headers: { 'x-release': 'canary' } }), { status: 404 });
+  });
+
+  test('where a release applies: edge, mesh or both', () => {
+    // The split only at the edge: mesh callers stay on the stable version.
+    const edgeOnly = setup('shop', TrafficSplit.canaryPercent(10), ReleaseScope.EDGE);
+    edge(edgeOnly.chart, { routes: [{ to: EdgeDestination.release(edgeOnly.web) }] });
+    expect(edgeOnly.chart).toSplit(at('x.y'), { original: 90, experimental: 10 });
+    expect(edgeOnly.chart).toSplit({ host: 'web' }, { original: 100 });
+    // The split only in the mesh: browsers stay on the stable version.
+    const meshOnly = setup('shop', TrafficSplit.canaryPercent(10), ReleaseScope.MESH);
+    edge(meshOnly.chart, { routes: [{ to: EdgeDestination.release(meshOnly.web) }] });
+    expect(meshOnly.chart).toSplit(at('x.y'), { original: 100 });
+    expect(meshOnly.chart).toSplit({ host: 'web' }, { original: 90, experimental: 10 });
+    // A dark release only at the edge.
+    const dark = setup('shop', TrafficSplit.stable());
+    new DarkRelease(dark.chart, 'd', { service: dark.web, version: 'experimental', when: [RequestCondition.headerPresent('x-dark')], scope: ReleaseScope.EDGE });
+    edge(dark.chart, { routes: [{ to: EdgeDestination.release(dark.web) }] });
+    synthChecked(dark.chart);
+    expect(dark.chart).toRoute(at('x.y', { headers: { 'x-dark': '1' } }), { version: 'experimental' });
+    expect(dark.chart).toRoute({ host: 'web', headers: { 'x-dark': '1' } }, { version: 'original' });
+  });
+
+  test('includeMesh binds the routes to mesh callers of the same hosts too', () => {
+    const { chart, web } = setup();
+    edge(chart, { hosts: ['shop.example.com'], includeMesh: true, routes: [{ to: EdgeDestination.version(web, 'experimental') }] });
+    const vs = only(synthChecked(chart), 'VirtualService', 'edge-shop-example-com');
+    expect(vs.spec.gateways).toEqual(['shop/edge', 'mesh']);
+    expect(RoutingSimulator.fromChart(chart).route({ host: 'shop.example.com', sourceNamespace: 'shop' }).versionShares).toEqual({ experimental: 100 });
+  });
+});
+
+describe('IngressEdge: bad input', () => {
+  const make = (props: Partial<IngressEdgeProps>, id = 'edge') => () => { const { chart } = setup(); new IngressEdge(chart, id, { hosts: ['*'], ...props }); };
+  test('a route host no server of the gateway serves', () => {
+    const { chart, web } = setup();
+    const e = edge(chart, { hosts: ['*.fleetman.com'] });
+    expect(() => e.addRoute({ host: 'fleetman.org', to: EdgeDestination.release(web) }))
+      .toThrow(/\[test\/edge\] routes\[route-1\].host: 'fleetman.org' is not served by any server of Gateway shop\/edge \(hosts: \*.fleetman.com\), so no request for it reaches the route \(IST0132\)/);
+    expect(() => e.addRoute({ host: 'fleetman.com', to: EdgeDestination.release(web) })).toThrow(/'fleetman.com' is not served by any server/);
+  });
+  test('HTTPS without a credential', () => {
+    expect(make({ https: [{ credentialName: '' }] }))
+      .toThrow(/\[test\/edge\] https\[0\].credentialName: '' is empty: an HTTPS server needs the TLS secret with its certificate/);
+    expect(make({ redirectToHttps: true })).toThrow(/redirectToHttps: true needs an HTTPS server to redirect to/);
+  });
+  test('duplicate server port names', () => {
+    expect(make({ https: [{ credentialName: 'a', portName: 'tls' }, { credentialName: 'b', portName: 'tls' }] }))
+      .toThrow(/https: 'tls' is the port name of two servers \(#1 and #2\); Istio requires unique port names/);
+    expect(make({ httpPort: 443, https: [{ credentialName: 'a' }] })).toThrow(/https: 443 is used by an HTTP and an HTTPS server/);
+  });
+  test('a wildcard host on a VirtualService that applies to the mesh', () => {
+    expect(make({ hosts: ['*.example.com'], includeMesh: true }))
+      .toThrow(/hosts\[0\]: '\*.example.com' is a wildcard host, which a VirtualService that applies to the mesh cannot have/);
+  });
+  test('a Gateway name with dots', () => {
+    expect(make({}, 'public.gateway')).toThrow(/\[test\/public.gateway\] name: 'public.gateway' contains dots, which Istio rejects in a Gateway name/);
+    expect(make({ name: 'Public_GW' })).toThrow(/name: 'Public_GW' is not a DNS-1123 label/);
+  });
+  test('hosts a Gateway cannot serve', () => {
+    expect(make({ hosts: [] })).toThrow(/hosts: \[\] is empty/);
+    expect(make({ hosts: ['reviews'] })).toThrow(/hosts\[0\]: 'reviews' is not a host a Gateway can serve.*no short names/);
+    expect(make({ hosts: ['*foo.com'] })).toThrow(/'\*foo.com' is not a host a Gateway can serve/);
+    expect(make({ hosts: ['foo.*.com'] })).toThrow(/'foo.\*.com' is not a host a Gateway can serve/);
+    expect(make({ selector: {} })).toThrow(/selector: \{\} is empty/);
+    expect(make({ http: false })).toThrow(/http: false turns off the only server/);
+  });
+  test('malformed routes', () => {
+    const { chart, web } = setup();
+    const e = edge(chart);
+    e.addRoute({ to: EdgeDestination.release(web) });
+    expect(() => e.addRoute({ name: 'again', to: EdgeDestination.version(web, 'original') })).toThrow(/routes\[again\]: 'again' is a second catch-all route for host '\*'/);
+    expect(() => e.addRoute({ name: 'x', when: [RequestCondition.pathPrefix('/x')], rewriteUri: 'x', to: EdgeDestination.release(web) })).toThrow(/routes\[x\].rewriteUri: 'x' is not a path/);
+    expect(() => e.addRoute({ name: 'v', when: [RequestCondition.pathPrefix('/v')], to: EdgeDestination.version(web, 'v9') })).toThrow(/routes\[v\].to.version: 'v9' is not a version of service 'web'/);
+    expect(() => e.addRoute({ name: 's', when: [RequestCondition.pathPrefix('/s')], to: EdgeDestination.service('svc', 0) })).toThrow(/routes\[s\].to.port: 0 is not a port number/);
+    expect(() => e.addRoute({ name: 'e', rules: [], to: EdgeDestination.release(web) })).toThrow(/routes\[e\].rules: \[\] is empty/);
+  });
+  test('two routes for the same requests to different places fail the synth', () => {
+    const { chart, web } = setup();
+    const e = edge(chart);
+    e.addRoute({ name: 'a', when: [RequestCondition.pathPrefix('/a')], to: EdgeDestination.version(web, 'original') });
+    e.addRoute({ name: 'b', when: [RequestCondition.pathPrefix('/a')], to: EdgeDestination.version(web, 'experimental') });
+    expect(() => Testing.synth(chart)).toThrow(/rules 'a' \(test\/edge\) and 'b' \(test\/edge\) of VirtualService shop\/edge send the same requests \{"uri":\{"prefix":"\/a"\}\}/);
+  });
+  test('a release rule that cannot be combined with the route', () => {
+    const { chart, web } = setup();
+    new DarkRelease(chart, 'canary-path', { service: web, version: 'experimental', when: [RequestCondition.pathPrefix('/canary')] });
+    edge(chart, { routes: [{ name: 'shop', when: [RequestCondition.pathPrefix('/shop')], to: EdgeDestination.release(web) }] });
+    expect(() => Testing.synth(chart)).toThrow(/routes\[shop\]: 'uri' of the route and of the release rule 'canary-path' both constrain uri/);
+  });
+});
