@@ -26,6 +26,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     '@types/node@^20',
     'ts-node',
     'ajv@^8.17.1',
+    'fast-check@^4',
   ],
 
   // No GitHub workflows: CI is `.ci/run` (see README).

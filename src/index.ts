@@ -15,3 +15,6 @@ export * from './resilience/route-policy';
 export * from './resilience/fault-injection';
 export * from './resilience/traffic-mirror';
 export * from './ingress-edge';
+export { Severity } from './analysis/findings';
+export type { Finding } from './analysis/findings';
+export { Analysis } from './analysis/analysis';

@@ -302,13 +302,18 @@ export class IngressEdge extends Construct {
     }
     // A release: the service's edge rules (dark releases, then its weighted split), each ANDed with the route's match.
     const routing = routingOf(this, service);
-    return routing.orderedRules(EDGE).map(q => ({
-      source: q.match.length > 0 ? q.source : this,
-      name: q.name === 'default' ? r.name : `${r.name}-${q.name}`,
-      match: andBlocks(this, r, q),
-      route: q.route.map((d: WeightedDestination) => ({ ...d, host, port: service.port })),
-      options: { ...(q.options ?? {}), ...rewrite },
-    }));
+    return routing.orderedRules(EDGE).flatMap(q => {
+      const match = andBlocks(this, r, q);
+      // A release rule no request of this route can meet (e.g. another path) does not apply here.
+      if (match === undefined) { return []; }
+      return [{
+        source: q.match.length > 0 ? q.source : this,
+        name: q.name === 'default' ? r.name : `${r.name}-${q.name}`,
+        match,
+        route: q.route.map((d: WeightedDestination) => ({ ...d, host, port: service.port })),
+        options: { ...(q.options ?? {}), ...rewrite },
+      }];
+    });
   }
 
   private hostOf(service: IRoutableService): string {
@@ -486,14 +491,21 @@ function conditions(r: EdgeRoute): number {
   return Math.max(0, ...r.blocks.map(b => Object.values(b).reduce((n: number, v: any) => n + (v && typeof v === 'object' && !('exact' in v || 'prefix' in v || 'regex' in v) ? Object.keys(v).length : 1), 0)));
 }
 
-/** The match of a release rule ANDed with the edge route's match (blocks ORed on both sides). */
-function andBlocks(scope: Construct, r: EdgeRoute, q: HttpRuleContribution): { [key: string]: any }[] {
+/**
+ * The match of a release rule ANDed with the edge route's match (blocks ORed on both sides).
+ * Undefined when no request can meet both.
+ */
+function andBlocks(scope: Construct, r: EdgeRoute, q: HttpRuleContribution): { [key: string]: any }[] | undefined {
   if (r.blocks.length === 0) { return q.match; }
   if (q.match.length === 0) { return r.blocks; }
-  return r.blocks.flatMap(a => q.match.map(b => andBlock(scope, r.name, q.name ?? '', a, b)));
+  const blocks = r.blocks.flatMap(a => q.match.map(b => andBlock(scope, r.name, q.name ?? '', a, b)))
+    .filter((b): b is { [key: string]: any } => b !== undefined);
+  return blocks.length > 0 ? blocks : undefined;
 }
 
-function andBlock(scope: Construct, route: string, rule: string, a: any, b: any): any {
+const DISJOINT = Symbol('disjoint');
+
+function andBlock(scope: Construct, route: string, rule: string, a: any, b: any): any | undefined {
   const out: any = { ...a };
   for (const [k, v] of Object.entries(b)) {
     if (out[k] === undefined) { out[k] = v; continue; }
@@ -501,18 +513,29 @@ function andBlock(scope: Construct, route: string, rule: string, a: any, b: any)
       out[k] = { ...out[k] };
       for (const [kk, vv] of Object.entries(v as any)) {
         if (out[k][kk] === undefined || JSON.stringify(out[k][kk]) === JSON.stringify(vv)) { out[k][kk] = vv; continue; }
-        out[k][kk] = narrower(scope, route, rule, `${k}.${kk}`, out[k][kk], vv, (x: any, y: any) => covers({ [k]: { [kk]: x } }, { [k]: { [kk]: y } }));
+        const both = k === 'sourceLabels' ? DISJOINT
+          : narrower(scope, route, rule, `${k}.${kk}`, out[k][kk], vv, (x: any, y: any) => covers({ [k]: { [kk]: x } }, { [k]: { [kk]: y } }));
+        if (both === DISJOINT) { return undefined; }
+        out[k][kk] = both;
       }
       continue;
     }
-    out[k] = narrower(scope, route, rule, k, out[k], v, (x: any, y: any) => covers({ [k]: x }, { [k]: y }));
+    const both = narrower(scope, route, rule, k, out[k], v, (x: any, y: any) => covers({ [k]: x }, { [k]: y }));
+    if (both === DISJOINT) { return undefined; }
+    out[k] = both;
   }
   return out;
 }
 
+/** The narrower of two string matches, DISJOINT when no value meets both, or an error when unknown. */
 function narrower(scope: Construct, route: string, rule: string, field: string, x: any, y: any, coversFn: (x: any, y: any) => boolean): any {
   if (coversFn(x, y)) { return y; }
   if (coversFn(y, x)) { return x; }
+  const literal = (m: any) => m?.exact ?? m?.prefix;
+  if (x?.regex === undefined && y?.regex === undefined && literal(x) !== undefined && literal(y) !== undefined) {
+    // Two literals where neither covers the other: no value meets both.
+    return DISJOINT;
+  }
   return fail(scope, `routes[${route}]`, field, `of the route and of the release rule '${rule}' both constrain ${field} (${JSON.stringify(x)} and ${JSON.stringify(y)}) and one match block cannot express both`,
     'Route the release at a path the rule does not constrain, or route this path to a version instead of the release');
 }

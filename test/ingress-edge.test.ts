@@ -134,6 +134,23 @@ describe('IngressEdge: routes', () => {
     expect(chart).toRoute(at('x.y', { path: '/other', headers: { 'x-release': 'canary' } }), { status: 404 });
   });
 
+  test('a release rule that no request of the route can meet does not apply to it', () => {
+    const { chart, web } = setup();
+    new DarkRelease(chart, 'canary-path', { service: web, version: 'experimental', when: [RequestCondition.pathPrefix('/canary')] });
+    const e = edge(chart);
+    e.addRoute({ name: 'all', when: [RequestCondition.pathPrefix('/')], to: EdgeDestination.release(web) });
+    e.addRoute({ name: 'shop', when: [RequestCondition.pathPrefix('/shop')], to: EdgeDestination.release(web) });
+    const vs = only(synthChecked(chart), 'VirtualService', 'edge');
+    // Under /shop the /canary rule can never apply, so that route has none; under / it narrows to /canary.
+    expect(vs.spec.http.map((r: any) => [r.name, r.match])).toEqual([
+      ['shop', [{ uri: { prefix: '/shop' } }]],
+      ['all-canary-path', [{ uri: { prefix: '/canary' } }]],
+      ['all', [{ uri: { prefix: '/' } }]],
+    ]);
+    expect(chart).toRoute(at('x.y', { path: '/canary/1' }), { version: 'experimental' });
+    expect(chart).toSplit(at('x.y', { path: '/shop/canary' }), { original: 90, experimental: 10 });
+  });
+
   test('where a release applies: edge, mesh or both', () => {
     // The split only at the edge: mesh callers stay on the stable version.
     const edgeOnly = setup('shop', TrafficSplit.canaryPercent(10), ReleaseScope.EDGE);
@@ -217,7 +234,7 @@ describe('IngressEdge: bad input', () => {
   });
   test('a release rule that cannot be combined with the route', () => {
     const { chart, web } = setup();
-    new DarkRelease(chart, 'canary-path', { service: web, version: 'experimental', when: [RequestCondition.pathPrefix('/canary')] });
+    new DarkRelease(chart, 'canary-path', { service: web, version: 'experimental', when: [RequestCondition.uri(StringMatch.regex('/shop/v[0-9]+/.*'))] });
     edge(chart, { routes: [{ name: 'shop', when: [RequestCondition.pathPrefix('/shop')], to: EdgeDestination.release(web) }] });
     expect(() => Testing.synth(chart)).toThrow(/routes\[shop\]: 'uri' of the route and of the release rule 'canary-path' both constrain uri/);
   });

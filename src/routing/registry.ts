@@ -1,6 +1,7 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { HostRouting } from './host-routing';
+import { analyzeChart, reportFindings } from '../analysis/analysis';
 
 const REGISTRY_ID = 'IstioTrafficRegistry';
 
@@ -20,6 +21,7 @@ export class TrafficRegistry extends Construct {
 
   private readonly hosts = new Map<string, HostRouting>();
   private readonly namespaces = new Map<string, ApiObject>();
+  private readonly printed = new Set<string>();
 
   private constructor(scope: Chart, id: string) {
     super(scope, id);
@@ -54,7 +56,11 @@ export class TrafficRegistry extends Construct {
 
   private validateAll(): string[] {
     this.orderAfterNamespaces();
-    return this.allHosts.flatMap(h => h.validate());
+    // The constructs' own cross checks first: their messages name the construct to change. Only
+    // when those pass does the analysis of the synthesized objects run (it would repeat them).
+    const own = this.allHosts.flatMap(h => h.validate());
+    if (own.length > 0) { return own; }
+    return reportFindings(analyzeChart(Chart.of(this)), this.printed);
   }
 
   /**

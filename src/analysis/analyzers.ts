@@ -1,0 +1,252 @@
+/**
+ * Cross-object analysis, the way `istioctl analyze` does it (Istio's message codes), plus this
+ * library's own checks (CIT codes). References are looked up among every object of the app and the
+ * workloads and services known to exist outside it; conflicts are looked for inside one chart,
+ * because charts may be alternative states of the same services.
+ */
+import { AnalyzedObject, Reporter, Severity } from './findings';
+import { hostCovers } from './webhook';
+import { istioHost } from '../simulator/routing-simulator';
+
+/** A workload that runs in the cluster but is not in the manifests. */
+export interface KnownWorkload {
+  readonly namespace: string;
+  readonly name: string;
+  readonly labels: { [key: string]: string };
+}
+
+/** A Service that exists in the cluster but is not in the manifests. */
+export interface KnownService {
+  readonly namespace: string;
+  readonly name: string;
+  readonly selector: { [key: string]: string };
+  readonly ports: number[];
+}
+
+/** What the cross-object analysis looks at. */
+export interface CrossInput {
+  /** The objects of the chart under analysis. */
+  readonly chart: AnalyzedObject[];
+  /** Every object of the app. */
+  readonly app: AnalyzedObject[];
+  readonly existingWorkloads: KnownWorkload[];
+  readonly existingServices: KnownService[];
+}
+
+const E = Severity.ERROR;
+const W = Severity.WARNING;
+const I = Severity.INFO;
+const PROTOCOLS = ['http', 'http2', 'https', 'grpc', 'grpc-web', 'tcp', 'udp', 'tls', 'mongo', 'redis', 'mysql', 'http_proxy'];
+const APP_PROTOCOL_OK = ['kubernetes.io/h2c', 'kubernetes.io/ws', 'kubernetes.io/wss'];
+
+const ns = (j: any): string => j?.metadata?.namespace ?? 'default';
+const selects = (sel: { [k: string]: string } | undefined, labels: { [k: string]: string }) =>
+  !!sel && Object.keys(sel).length > 0 && Object.entries(sel).every(([k, v]) => labels[k] === v);
+const isIstio = (o: AnalyzedObject, kind: string) => /^networking\.istio\.io\//.test(o.json?.apiVersion ?? '') && o.json.kind === kind;
+const isCore = (o: AnalyzedObject, kind: string) => o.json?.apiVersion === 'v1' && o.json.kind === kind;
+
+interface Pods { readonly namespace: string; readonly name: string; readonly labels: { [k: string]: string } }
+
+/** Runs every cross-object check. */
+export function crossChecks(input: CrossInput, r: Reporter): void {
+  const services = [
+    ...input.app.filter(o => isCore(o, 'Service')).map(o => ({
+      namespace: ns(o.json),
+      name: o.json.metadata?.name,
+      selector: o.json.spec?.selector,
+      ports: (o.json.spec?.ports ?? []) as any[],
+      external: false,
+    })),
+    ...input.existingServices.map(s => ({ ...s, ports: s.ports.map(p => ({ port: p })), external: true })),
+  ];
+  const pods: Pods[] = [
+    ...input.app.filter(o => ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'].includes(o.json?.kind)).map(o => ({
+      namespace: ns(o.json), name: `${o.json.kind}/${o.json.metadata?.name}`, labels: o.json.spec?.template?.metadata?.labels ?? {},
+    })),
+    ...input.app.filter(o => o.json?.kind === 'Pod').map(o => ({ namespace: ns(o.json), name: `Pod/${o.json.metadata?.name}`, labels: o.json.metadata?.labels ?? {} })),
+    ...input.existingWorkloads,
+  ];
+  const serviceFor = (fqdn: string) => {
+    const [name, namespace, svc] = fqdn.split('.');
+    return svc === 'svc' ? services.find(s => s.name === name && s.namespace === namespace) : undefined;
+  };
+  const gateways = input.app.filter(o => isIstio(o, 'Gateway'));
+  const destinationRules = input.app.filter(o => isIstio(o, 'DestinationRule'));
+  const drFor = (fqdn: string) => destinationRules.filter(d => typeof d.json.spec?.host === 'string' && istioHost(d.json.spec.host, ns(d.json)) === fqdn);
+
+  // ------------------------------------------------------------ VirtualServices
+  const meshHosts = new Map<string, AnalyzedObject>();
+  for (const vs of input.chart.filter(o => isIstio(o, 'VirtualService'))) {
+    const spec = vs.json.spec ?? {};
+    const vsNs = ns(vs.json);
+    const refs: string[] = spec.gateways ?? [];
+    const mesh = refs.length === 0 || refs.includes('mesh');
+    // IST0101: gateways that do not exist.
+    refs.forEach((g, i) => {
+      if (g === 'mesh') { return; }
+      const [gNs, gName] = g.includes('/') ? g.split('/', 2) : [vsNs, g];
+      const gw = gateways.find(x => x.json.metadata?.name === gName && ns(x.json) === gNs);
+      if (!gw) {
+        r.report(vs, 'IST0101', E, `spec.gateways[${i}]`, g, `references Gateway ${gNs}/${gName}, which is not in the app`, 'Create the Gateway, or fix the reference (<namespace>/<name>)');
+        return;
+      }
+      // IST0132: no VirtualService host is served by the Gateway.
+      const served: string[] = (gw.json.spec?.servers ?? []).flatMap((s: any) => (s.hosts ?? []).map((h: string) => {
+        if (!h.includes('/')) { return h; }
+        const [hNs, name] = h.split('/', 2);
+        return hNs === '*' || hNs === vsNs || (hNs === '.' && ns(gw.json) === vsNs) ? name : undefined;
+      })).filter((h: string | undefined): h is string => h !== undefined);
+      const hosts: string[] = spec.hosts ?? [];
+      if (hosts.length > 0 && !hosts.some(h => served.some(s => hostCovers(s, h) || hostCovers(h, s)))) {
+        r.report(vs, 'IST0132', W, 'spec.hosts', hosts, `none of the hosts is served by Gateway ${g} (${served.join(', ')})`, "Add the host to a server of the Gateway, or fix the VirtualService's hosts");
+      }
+    });
+    // IST0109: two mesh VirtualServices for one host.
+    if (mesh) {
+      for (const h of (spec.hosts ?? []) as string[]) {
+        const fqdn = istioHost(h, vsNs);
+        const first = meshHosts.get(fqdn);
+        if (first) {
+          r.report(vs, 'IST0109', E, 'spec.hosts', h, `host ${fqdn} is also routed by VirtualService ${ns(first.json)}/${first.json.metadata?.name} (${first.path}) in the mesh; sidecars use only one of them`,
+            'Merge the rules into one VirtualService (for hosts this library routes, add a DarkRelease or another construct instead of a second VirtualService)');
+        } else {
+          meshHosts.set(fqdn, vs);
+        }
+      }
+    }
+    // IST0101 (subsets) and IST0112 (ports) on every destination and mirror.
+    const destinations: { field: string; d: any }[] = [];
+    for (const section of ['http', 'tcp', 'tls']) {
+      (spec[section] ?? []).forEach((route: any, i: number) => {
+        (route?.route ?? []).forEach((d: any, j: number) => destinations.push({ field: `spec.${section}[${i}].route[${j}].destination`, d: d?.destination }));
+        if (route?.mirror) { destinations.push({ field: `spec.${section}[${i}].mirror`, d: route.mirror }); }
+        (route?.mirrors ?? []).forEach((m: any, j: number) => destinations.push({ field: `spec.${section}[${i}].mirrors[${j}].destination`, d: m?.destination }));
+      });
+    }
+    for (const { field, d } of destinations) {
+      if (!d || typeof d.host !== 'string') { continue; }
+      const fqdn = istioHost(d.host, vsNs);
+      if (d.subset !== undefined) {
+        const defined = drFor(fqdn).some(dr => (dr.json.spec?.subsets ?? []).some((s: any) => s?.name === d.subset));
+        if (!defined) {
+          r.report(vs, 'IST0101', E, `${field}.subset`, d.subset, `subset '${d.subset}' of host ${fqdn} is defined by no DestinationRule in the app (Envoy answers 503)`,
+            'Declare the subset in the DestinationRule of the host, or route to a declared subset');
+        }
+      }
+      const svc = serviceFor(fqdn);
+      if (svc && !svc.external && svc.ports.length > 1 && d.port === undefined) {
+        r.report(vs, 'IST0112', E, `${field}.port`, undefined, `is missing while Service ${svc.namespace}/${svc.name} has ${svc.ports.length} ports`, 'Set destination.port.number');
+      }
+    }
+  }
+
+  // ------------------------------------------------------------ DestinationRules
+  const drHosts = new Map<string, AnalyzedObject>();
+  for (const dr of input.chart.filter(o => isIstio(o, 'DestinationRule'))) {
+    const host: string = dr.json.spec?.host;
+    if (typeof host !== 'string') { continue; }
+    const fqdn = istioHost(host, ns(dr.json));
+    if (!dr.json.spec?.workloadSelector) {
+      const first = drHosts.get(fqdn);
+      if (first) {
+        r.report(dr, 'CIT0004', E, 'spec.host', host, `host ${fqdn} already has DestinationRule ${ns(first.json)}/${first.json.metadata?.name} (${first.path}); Istio applies one of them only`,
+          'Merge them into one DestinationRule (constructs of this library add policies to the host\'s one DestinationRule)');
+      } else {
+        drHosts.set(fqdn, dr);
+      }
+    }
+    if (!fqdn.endsWith('.svc.cluster.local') || fqdn.startsWith('*')) { continue; }
+    const svc = serviceFor(fqdn);
+    if (!svc) {
+      r.report(dr, 'IST0174', W, 'spec.host', host, `matches no Service in the app (${fqdn})`, 'Fix the host, or declare the service (ExistingService for one that exists outside the app)');
+      continue;
+    }
+    const behind = pods.filter(p => p.namespace === svc.namespace && selects(svc.selector, p.labels));
+    const members = new Map<Pods, string[]>();
+    (dr.json.spec?.subsets ?? []).forEach((s: any, i: number) => {
+      const chosen = behind.filter(p => Object.entries(s?.labels ?? {}).every(([k, v]) => p.labels[k] === v));
+      if (chosen.length === 0) {
+        r.report(dr, 'IST0173', E, `spec.subsets[${i}].labels`, s?.labels, `subset '${s?.name}' selects no pod of Service ${svc.namespace}/${svc.name} (Envoy answers 503 UH)`,
+          'Fix the labels, or deploy (or adopt) the version');
+      }
+      chosen.forEach(p => members.set(p, [...(members.get(p) ?? []), s?.name]));
+    });
+    for (const [pod, subsets] of members) {
+      if (subsets.length > 1) {
+        r.report(dr, 'CIT0002', E, 'spec.subsets', subsets, `subsets ${subsets.join(' and ')} overlap: ${pod.name} is in both, so the split between them is not what the weights say`,
+          'Give each version a distinct value of the version label');
+      }
+    }
+  }
+
+  // ------------------------------------------------------------ Services
+  for (const svc of input.chart.filter(o => isCore(o, 'Service'))) {
+    const spec = svc.json.spec ?? {};
+    if (spec.type === 'ExternalName' || !spec.selector || Object.keys(spec.selector).length === 0) { continue; }
+    const labels = svc.json.metadata?.labels ?? {};
+    if (!pods.some(p => p.namespace === ns(svc.json) && selects(spec.selector, p.labels))) {
+      r.report(svc, 'CIT0001', W, 'spec.selector', spec.selector, 'selects no pod of any workload in the app or known to exist', 'Fix the selector, or deploy (or adopt) the workloads');
+    }
+    if (labels.istio !== undefined || labels.release === 'istio') { continue; }
+    (spec.ports ?? []).forEach((p: any, i: number) => {
+      if (p?.protocol === 'UDP' || [25, 53, 3306, 27017].includes(p?.port)) { return; }
+      const appProtocol: string | undefined = p?.appProtocol;
+      const ok = appProtocol !== undefined
+        ? PROTOCOLS.includes(appProtocol.toLowerCase()) || APP_PROTOCOL_OK.includes(appProtocol)
+        : typeof p?.name === 'string' && PROTOCOLS.includes(p.name.split('-')[0].toLowerCase());
+      if (!ok) {
+        r.report(svc, 'IST0118', I, `spec.ports[${i}]`, { name: p?.name, appProtocol }, 'is not named for its protocol, so Istio treats it as opaque TCP (no HTTP routing)',
+          "Name the port 'http', 'grpc', 'tcp', ... (or '<protocol>-<suffix>'), or set appProtocol");
+      }
+    });
+  }
+
+  // ------------------------------------------------------------ Gateways
+  const chartGateways = input.chart.filter(o => isIstio(o, 'Gateway'));
+  chartGateways.forEach((gw, i) => {
+    const sel = gw.json.spec?.selector ?? {};
+    for (const other of chartGateways.slice(0, i)) {
+      if (JSON.stringify(other.json.spec?.selector ?? {}) !== JSON.stringify(sel)) { continue; }
+      for (const s of gw.json.spec?.servers ?? []) {
+        for (const o of other.json.spec?.servers ?? []) {
+          if (s?.port?.number !== o?.port?.number || (s?.bind ?? '') !== (o?.bind ?? '')) { continue; }
+          const dup = (s.hosts ?? []).find((h: string) => (o.hosts ?? []).includes(h));
+          if (dup !== undefined) {
+            r.report(gw, 'IST0145', E, 'spec.servers', { port: s.port.number, host: dup }, `conflicts with Gateway ${ns(other.json)}/${other.json.metadata?.name}: same selector, port ${s.port.number} and host '${dup}'`,
+              'Serve each host and port from one Gateway');
+          }
+        }
+      }
+    }
+    // IST0162: a port the gateway's Service (when it is in the app) does not expose.
+    const gwServices = input.app.filter(o => isCore(o, 'Service') && selects(o.json.spec?.selector, sel));
+    if (gwServices.length === 0) { return; }
+    const exposed = new Set<number>(gwServices.flatMap(o => (o.json.spec?.ports ?? [])
+      .filter((p: any) => (p?.protocol ?? 'TCP') === 'TCP').flatMap((p: any) => [p.port, typeof p.targetPort === 'number' ? p.targetPort : p.port])));
+    (gw.json.spec?.servers ?? []).forEach((s: any, j: number) => {
+      if (s?.port?.number !== undefined && !exposed.has(s.port.number)) {
+        r.report(gw, 'IST0162', W, `spec.servers[${j}].port.number`, s.port.number, `is not a port of the gateway Service (${gwServices.map(o => o.json.metadata?.name).join(', ')})`,
+          'Use a port the ingress gateway Service exposes, or add it to that Service');
+      }
+    });
+  });
+
+  // ------------------------------------------------------------ Namespaces
+  const routedNamespaces = new Set<string>();
+  for (const o of input.chart) {
+    if (isIstio(o, 'DestinationRule') || (isIstio(o, 'VirtualService') && (o.json.spec?.gateways ?? []).length === 0)) { routedNamespaces.add(ns(o.json)); }
+  }
+  for (const n of input.app.filter(o => isCore(o, 'Namespace'))) {
+    const labels = n.json.metadata?.labels ?? {};
+    const name = n.json.metadata?.name;
+    const injection = labels['istio-injection'] === 'enabled' || labels['istio.io/rev'] !== undefined;
+    if (labels['istio-injection'] !== undefined && (labels['istio.io/rev'] !== undefined || labels['istio.io/dataplane-mode'] !== undefined)) {
+      r.report(n, 'IST0123', W, 'metadata.labels', labels, 'has more than one injection label', 'Keep istio-injection=enabled or istio.io/rev, not both');
+    }
+    const workloads = pods.filter(p => p.namespace === name);
+    if (!injection && routedNamespaces.has(name) && workloads.length > 0) {
+      r.report(n, 'CIT0003', E, 'metadata.labels', labels, `has routed workloads (${workloads.slice(0, 3).map(w => w.name).join(', ')}) but no sidecar injection label, so none of the routing applies to them`,
+        'Label it istio-injection=enabled (MeshNamespace does), or istio.io/rev=<revision>');
+    }
+  }
+}

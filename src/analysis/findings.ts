@@ -1,0 +1,71 @@
+/** How serious a finding is. */
+export enum Severity {
+  /** Fails the synth: Kubernetes or Istio would reject the object, or the routing would break. */
+  ERROR = 'error',
+  /** Printed as a warning; the synth goes on. */
+  WARNING = 'warning',
+  /** Printed as information; the synth goes on. */
+  INFO = 'info',
+}
+
+/** One problem the analysis found. */
+export interface Finding {
+  /** The code: Istio's (`IST0101`, `IST0106` for webhook errors, `IST0133` for webhook warnings) or this library's (`CIT0001` ...). */
+  readonly code: string;
+  /** The severity after any downgrade. */
+  readonly severity: Severity;
+  /** The construct path of the object. */
+  readonly constructPath: string;
+  /** The object's kind. */
+  readonly kind: string;
+  /** The object's name. */
+  readonly name: string;
+  /** The object's namespace (`default` when unset). */
+  readonly namespace: string;
+  /** The field path, e.g. `spec.http[0].route[1].destination.subset`. */
+  readonly field: string;
+  /** The bad value, as JSON. */
+  readonly value?: string;
+  /** What is wrong. */
+  readonly message: string;
+  /** What to do instead. */
+  readonly fix: string;
+  /** Why the finding was downgraded, if it was. */
+  readonly downgradeReason?: string;
+}
+
+/** An object under analysis, with the construct that defines it. */
+export interface AnalyzedObject {
+  readonly json: any;
+  readonly path: string;
+  /** The chart the object belongs to (conflicts are looked for inside one chart). */
+  readonly chart: string;
+}
+
+/** Renders a finding as one line. */
+export function formatFinding(f: Finding): string {
+  const value = f.value !== undefined ? `: ${f.value}` : '';
+  const downgraded = f.downgradeReason ? ` (downgraded: ${f.downgradeReason})` : '';
+  return `[${f.code}] [${f.constructPath}] ${f.kind} ${f.namespace}/${f.name} ${f.field}${value} - ${f.message}. Fix: ${f.fix}${downgraded}`;
+}
+
+/** Collects findings for one object. */
+export class Reporter {
+  public readonly findings: Finding[] = [];
+
+  /** Reports a problem with `obj` at `field`. */
+  public report(obj: AnalyzedObject, code: string, severity: Severity, field: string, value: unknown, message: string, fix: string): void {
+    this.findings.push({
+      code,
+      severity,
+      constructPath: obj.path,
+      kind: obj.json?.kind ?? '?',
+      name: obj.json?.metadata?.name ?? '?',
+      namespace: obj.json?.metadata?.namespace ?? 'default',
+      field,
+      value: value === undefined ? undefined : JSON.stringify(value),
+      message,
+      fix,
+    });
+  }
+}

@@ -1,0 +1,163 @@
+// Webhook and schema parity: for every rule of shared/reference/istio-validation-rules.md (Parts 1
+// and 3) that applies to the kinds this library emits, the reference's bad example is reported
+// (IST0106 for errors, IST0133 for warnings) at the field it names.
+import { Analysis } from '../src';
+
+const vs = (spec: any, meta: any = {}) => ({ apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'vs', namespace: 'ns', ...meta }, spec });
+const dr = (spec: any, meta: any = {}) => ({ apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name: 'dr', namespace: 'ns', ...meta }, spec: { host: 'a', ...spec } });
+const gw = (servers: any[], meta: any = {}) => ({ apiVersion: 'networking.istio.io/v1', kind: 'Gateway', metadata: { name: 'gw', namespace: 'ns', ...meta }, spec: { selector: { istio: 'ingressgateway' }, servers } });
+const route = (extra: any = {}, dest: any = { host: 'a' }) => vs({ hosts: ['a'], http: [{ route: [{ destination: dest }], ...extra }] });
+const http = (m: any) => route({ match: [m] });
+const server = (extra: any) => ({ port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['a.example.com'], ...extra });
+
+const CASES: [string, any, string, string][] = [
+  // [rule, object, code, field]
+  ['1: istio.io/dry-run outside AuthorizationPolicy', vs({ hosts: ['a'], http: [{ route: [{ destination: { host: 'a' } }] }] }, { annotations: { 'istio.io/dry-run': 'true' } }), 'IST0106', 'metadata.annotations.istio.io/dry-run'],
+  ['1: internal annotation webhook-always-reject', vs({ hosts: ['a'], http: [{ route: [{ destination: { host: 'a' } }] }] }, { annotations: { 'internal.istio.io/webhook-always-reject': 'x' } }), 'IST0106', 'metadata.annotations.internal.istio.io/webhook-always-reject'],
+  ['1: object name not a DNS subdomain', vs({ hosts: ['a'], http: [{ route: [{ destination: { host: 'a' } }] }] }, { name: 'My_VS' }), 'IST0106', 'metadata.name'],
+  ['VS-1: no http, tcp or tls', vs({ hosts: ['a.com'] }), 'IST0106', 'spec'],
+  ['VS-2: empty hosts with gateways', vs({ hosts: [], gateways: ['ns/gw'], http: [{ route: [{ destination: { host: 'a' } }] }] }), 'IST0106', 'spec.hosts'],
+  ['VS-3: invalid host', vs({ hosts: ['foo.*.bar'], http: [{ route: [{ destination: { host: 'a' } }] }] }), 'IST0106', 'spec.hosts[0]'],
+  ['VS-3: numeric last label', vs({ hosts: ['a.123'], http: [{ route: [{ destination: { host: 'a' } }] }] }), 'IST0106', 'spec.hosts[0]'],
+  ['VS-4: * host on the mesh', vs({ hosts: ['*'], http: [{ route: [{ destination: { host: 'a' } }] }] }), 'IST0106', 'spec.hosts[0]'],
+  ['VS-5: overlapping hosts', vs({ hosts: ['*.foo.bar', '*.bar'], http: [{ route: [{ destination: { host: 'a' } }] }] }), 'IST0106', 'spec.hosts[1]'],
+  ['VS-6: ns/* gateway', vs({ hosts: ['a.com'], gateways: ['ns1/*'], http: [{ route: [{ destination: { host: 'a' } }] }] }), 'IST0106', 'spec.gateways[0]'],
+  ['VS-7: legacy dotted gateway (warning)', vs({ hosts: ['a.com'], gateways: ['gw.istio-system'], http: [{ route: [{ destination: { host: 'a' } }] }] }), 'IST0133', 'spec.gateways[0]'],
+  ['VS-8: exportTo ~', vs({ hosts: ['a'], exportTo: ['~'], http: [{ route: [{ destination: { host: 'a' } }] }] }), 'IST0106', 'spec.exportTo[0]'],
+  ['VS-8: exportTo * with others', vs({ hosts: ['a'], exportTo: ['*', 'ns1'], http: [{ route: [{ destination: { host: 'a' } }] }] }), 'IST0106', 'spec.exportTo'],
+  ['VS-9: JWT claim on the mesh', http({ headers: { '@request.auth.claims.group': { exact: 'admin' } } }), 'IST0106', 'spec.http[0].match[0].headers.@request.auth.claims.group'],
+  ['R-1: no route', vs({ hosts: ['a'], http: [{ match: [{ uri: { prefix: '/' } }] }] }), 'IST0106', 'spec.http[0]'],
+  ['R-2: redirect with route', route({ redirect: { uri: '/x' } }), 'IST0106', 'spec.http[0].redirect'],
+  ['R-3: directResponse with fault', vs({ hosts: ['a'], http: [{ directResponse: { status: 503 }, fault: { abort: { httpStatus: 500 } } }] }), 'IST0106', 'spec.http[0].directResponse'],
+  ['R-4: delegate with route', route({ delegate: { name: 'd' } }), 'IST0106', 'spec.http[0].delegate'],
+  ['R-6: mirror and mirrors', route({ mirror: { host: 'a' }, mirrors: [{ destination: { host: 'a' } }] }), 'IST0106', 'spec.http[0].mirror'],
+  ['M-1: bad header name', http({ headers: { 'bad header': { exact: 'x' } } }), 'IST0106', 'spec.http[0].match[0].headers.bad header'],
+  ['M-2: null header', http({ headers: { 'x-a': null } }), 'IST0106', 'spec.http[0].match[0].headers.x-a'],
+  ['M-3: empty method prefix', http({ method: { prefix: '' } }), 'IST0106', 'spec.http[0].match[0].method.prefix'],
+  ['M-3: empty query regex', http({ queryParams: { q: { regex: '' } } }), 'IST0106', 'spec.http[0].match[0].queryParams.q.regex'],
+  ['M-4: uri look-ahead', http({ uri: { regex: '(?=x)' } }), 'IST0106', 'spec.http[0].match[0].uri.regex'],
+  ['M-5: regex [', http({ headers: { x: { regex: '[' } } }), 'IST0106', 'spec.http[0].match[0].headers.x.regex'],
+  ['M-5: regex over 1024', http({ uri: { regex: 'a'.repeat(1025) } }), 'IST0106', 'spec.http[0].match[0].uri.regex'],
+  ['M-6: withoutHeaders ?', http({ withoutHeaders: { x: { regex: '?' } } }), 'IST0106', 'spec.http[0].match[0].withoutHeaders.x.regex'],
+  ['M-7: port out of range', http({ port: 70000 }), 'IST0106', 'spec.http[0].match[0].port'],
+  ['M-8: source labels', http({ sourceLabels: { app: 'a*' } }), 'IST0106', 'spec.http[0].match[0].sourceLabels.app'],
+  ['M-9: match gateway ns/*', http({ gateways: ['ns/*'] }), 'IST0106', 'spec.http[0].match[0].gateways[0]'],
+  ['M-10: source namespace', http({ sourceNamespace: 'ns.a' }), 'IST0106', 'spec.http[0].match[0].sourceNamespace'],
+  ['D-1: no destination', vs({ hosts: ['a'], http: [{ route: [{ weight: 100 }] }] }), 'IST0106', 'spec.http[0].route[0].destination'],
+  ['D-2: * destination', route({}, { host: '*' }), 'IST0106', 'spec.http[0].route[0].destination.host'],
+  ['D-2: IP destination', route({}, { host: '10.0.0.1' }), 'IST0106', 'spec.http[0].route[0].destination.host'],
+  ['D-3: subset not a label', route({}, { host: 'a', subset: 'v1.0' }), 'IST0106', 'spec.http[0].route[0].destination.subset'],
+  ['D-4: port 0', route({}, { host: 'a', port: {} }), 'IST0106', 'spec.http[0].route[0].destination.port.number'],
+  ['D-5: negative weight', vs({ hosts: ['a'], http: [{ route: [{ destination: { host: 'a' }, weight: -1 }, { destination: { host: 'b' }, weight: 1 }] }] }), 'IST0106', 'spec.http[0].route[0].weight'],
+  ['D-6: all weights 0', vs({ hosts: ['a'], http: [{ route: [{ destination: { host: 'a' }, weight: 0 }, { destination: { host: 'b' }, weight: 0 }] }] }), 'IST0106', 'spec.http[0].route'],
+  ['D-8: destination header on Host', vs({ hosts: ['a'], http: [{ route: [{ destination: { host: 'a' }, headers: { response: { set: { host: 'x' } } } }] }] }), 'IST0106', 'spec.http[0].route[0].headers.response.set.host'],
+  ['2.6: un-escaped %', route({ headers: { request: { set: { 'x-pct': '50%' } } } }), 'IST0106', 'spec.http[0].headers.request.set.x-pct'],
+  ['2.6: :path set on request', route({ headers: { request: { set: { ':path': '/x' } } } }), 'IST0106', 'spec.http[0].headers.request.set.:path'],
+  ['2.6: remove Host', route({ headers: { request: { remove: ['Host'] } } }), 'IST0106', 'spec.http[0].headers.request.remove[0]'],
+  ['2.6: authority set twice', route({ rewrite: { authority: 'a.com' }, headers: { request: { set: { host: 'b.com' } } } }), 'IST0106', 'spec.http[0]'],
+  ['2.7: CORS empty origin', route({ corsPolicy: { allowOrigins: [{ exact: '' }] } }), 'IST0106', 'spec.http[0].corsPolicy.allowOrigins[0]'],
+  ['2.7: CORS lower-case method', route({ corsPolicy: { allowMethods: ['get'] } }), 'IST0106', 'spec.http[0].corsPolicy.allowMethods[0]'],
+  ['2.7: CORS header', route({ corsPolicy: { exposeHeaders: ['x y'] } }), 'IST0106', 'spec.http[0].corsPolicy.exposeHeaders[0]'],
+  ['2.7: CORS maxAge sub-second', route({ corsPolicy: { maxAge: '1.5s' } }), 'IST0106', 'spec.http[0].corsPolicy.maxAge'],
+  ['2.8: empty fault', route({ fault: {} }), 'IST0106', 'spec.http[0].fault'],
+  ['2.8: fault percentage 101', route({ fault: { abort: { httpStatus: 500, percentage: { value: 101 } } } }), 'IST0106', 'spec.http[0].fault.abort.percentage.value'],
+  ['2.8: fault percentage 0.00001', route({ fault: { delay: { fixedDelay: '1s', percentage: { value: 0.00001 } } } }), 'IST0106', 'spec.http[0].fault.delay.percentage.value'],
+  ['2.8: httpStatus 100', route({ fault: { abort: { httpStatus: 100 } } }), 'IST0106', 'spec.http[0].fault.abort.httpStatus'],
+  ['2.8: grpcStatus lower case', route({ fault: { abort: { grpcStatus: 'unavailable' } } }), 'IST0106', 'spec.http[0].fault.abort.grpcStatus'],
+  ['2.8: http2Error', route({ fault: { abort: { http2Error: 'x' } } }), 'IST0106', 'spec.http[0].fault.abort.http2Error'],
+  ['2.8: abort without type (warning)', route({ fault: { abort: { percentage: { value: 5 } } } }), 'IST0133', 'spec.http[0].fault.abort'],
+  ['2.8: delay 0s', route({ fault: { delay: { fixedDelay: '0s' } } }), 'IST0106', 'spec.http[0].fault.delay.fixedDelay'],
+  ['2.8: exponentialDelay', route({ fault: { delay: { exponentialDelay: '1s' } } }), 'IST0106', 'spec.http[0].fault.delay.exponentialDelay'],
+  ['2.9: negative attempts', route({ retries: { attempts: -1 } }), 'IST0106', 'spec.http[0].retries.attempts'],
+  ['2.9: retry fields without attempts', route({ retries: { retryOn: '5xx' } }), 'IST0106', 'spec.http[0].retries.attempts'],
+  ['2.9: perTryTimeout 250us', route({ retries: { attempts: 2, perTryTimeout: '250us' } }), 'IST0106', 'spec.http[0].retries.perTryTimeout'],
+  ['2.9: retryOn with a space', route({ retries: { attempts: 2, retryOn: '5xx, connect-failure' } }), 'IST0106', 'spec.http[0].retries.retryOn'],
+  ['2.9: retryOn 599', route({ retries: { attempts: 2, retryOn: '599' } }), 'IST0106', 'spec.http[0].retries.retryOn'],
+  ['2.10: timeout 0s', route({ timeout: '0s' }), 'IST0106', 'spec.http[0].timeout'],
+  ['2.10: timeout 1500us', route({ timeout: '1500us' }), 'IST0106', 'spec.http[0].timeout'],
+  ['2.11: mirror *', route({ mirror: { host: '*' } }), 'IST0106', 'spec.http[0].mirror.host'],
+  ['2.11: mirrorPercentage 150', route({ mirrorPercentage: { value: 150 } }), 'IST0106', 'spec.http[0].mirrorPercentage.value'],
+  ['2.11: mirrorPercent deprecated (warning)', route({ mirrorPercent: 50 }), 'IST0133', 'spec.http[0].mirrorPercent'],
+  ['2.12: redirect with nothing', vs({ hosts: ['a'], http: [{ redirect: { redirectCode: 301 } }] }), 'IST0106', 'spec.http[0].redirect'],
+  ['2.12: redirect code 200', vs({ hosts: ['a'], http: [{ redirect: { uri: '/x', redirectCode: 200 } }] }), 'IST0106', 'spec.http[0].redirect.redirectCode'],
+  ['2.12: redirect scheme HTTPS', vs({ hosts: ['a'], http: [{ redirect: { scheme: 'HTTPS' } }] }), 'IST0106', 'spec.http[0].redirect.scheme'],
+  ['2.13: direct response 100', vs({ hosts: ['a'], http: [{ directResponse: { status: 100 } }] }), 'IST0106', 'spec.http[0].directResponse.status'],
+  ['2.14: empty rewrite', route({ rewrite: {} }), 'IST0106', 'spec.http[0].rewrite'],
+  ['2.14: uriRegexRewrite without rewrite', route({ rewrite: { uriRegexRewrite: { match: '^/a' } } }), 'IST0106', 'spec.http[0].rewrite.uriRegexRewrite'],
+  ['2.15: TLS route without sniHosts', vs({ hosts: ['a.com'], tls: [{ match: [{ port: 443 }], route: [{ destination: { host: 'a' } }] }] }), 'IST0106', 'spec.tls[0].match[0].sniHosts'],
+  ['2.15: SNI host outside hosts', vs({ hosts: ['a.com'], tls: [{ match: [{ sniHosts: ['b.com'] }], route: [{ destination: { host: 'a' } }] }] }), 'IST0106', 'spec.tls[0].match[0].sniHosts[0]'],
+  ['2.16: TCP route without destinations', vs({ hosts: ['a'], tcp: [{ route: [] }] }), 'IST0106', 'spec.tcp[0].route'],
+  ['DR-1: host IP', dr({ host: '10.1.2.3' }), 'IST0106', 'spec.host'],
+  ['DR-2: duplicate subsets', dr({ subsets: [{ name: 'v1' }, { name: 'v1' }] }), 'IST0106', 'spec.subsets[1].name'],
+  ['DR-3: subset name v1.0', dr({ subsets: [{ name: 'v1.0' }] }), 'IST0106', 'spec.subsets[0].name'],
+  ['DR-3: subset label v*', dr({ subsets: [{ name: 'v1', labels: { version: 'v*' } }] }), 'IST0106', 'spec.subsets[0].labels.version'],
+  ['DR-4: selector with exportTo *', dr({ workloadSelector: { matchLabels: { app: 'a' } }, exportTo: ['*'] }), 'IST0106', 'spec.exportTo'],
+  ['DR-5: empty workload selector (warning)', dr({ workloadSelector: { matchLabels: {} } }), 'IST0133', 'spec.workloadSelector.matchLabels'],
+  ['TP-1: empty trafficPolicy', dr({ trafficPolicy: {} }), 'IST0106', 'spec.trafficPolicy'],
+  ['TP-2: tunnel and proxyProtocol', dr({ trafficPolicy: { tunnel: { targetHost: 'a', targetPort: 1 }, proxyProtocol: { version: 'V1' } } }), 'IST0106', 'spec.trafficPolicy'],
+  ['TP-3: tunnel GET', dr({ trafficPolicy: { tunnel: { protocol: 'GET', targetHost: 'a', targetPort: 1 } } }), 'IST0106', 'spec.trafficPolicy.tunnel.protocol'],
+  ['TP-4: port policy without settings', dr({ trafficPolicy: { portLevelSettings: [{ port: { number: 80 } }] } }), 'IST0106', 'spec.trafficPolicy.portLevelSettings[0]'],
+  ['3.3: empty connection pool', dr({ trafficPolicy: { connectionPool: {} } }), 'IST0106', 'spec.trafficPolicy.connectionPool'],
+  ['3.3: negative maxConnections', dr({ trafficPolicy: { connectionPool: { tcp: { maxConnections: -1 } } } }), 'IST0106', 'spec.trafficPolicy.connectionPool.tcp.maxConnections'],
+  ['3.3: connectTimeout 0s', dr({ trafficPolicy: { connectionPool: { tcp: { connectTimeout: '0s' } } } }), 'IST0106', 'spec.trafficPolicy.connectionPool.tcp.connectTimeout'],
+  ['3.3: tcp idleTimeout 500us', dr({ trafficPolicy: { connectionPool: { tcp: { idleTimeout: '500us' } } } }), 'IST0106', 'spec.trafficPolicy.connectionPool.tcp.idleTimeout'],
+  ['3.3: UPGRADE with useClientProtocol', dr({ trafficPolicy: { connectionPool: { http: { h2UpgradePolicy: 'UPGRADE', useClientProtocol: true } } } }), 'IST0106', 'spec.trafficPolicy.connectionPool.http'],
+  ['3.3: consecutiveErrors (warning)', dr({ trafficPolicy: { outlierDetection: { consecutiveErrors: 5 } } }), 'IST0133', 'spec.trafficPolicy.outlierDetection.consecutiveErrors'],
+  ['3.3: local origin failures without split', dr({ trafficPolicy: { outlierDetection: { consecutiveLocalOriginFailures: 3 } } }), 'IST0106', 'spec.trafficPolicy.outlierDetection.consecutiveLocalOriginFailures'],
+  ['3.3: interval 0s', dr({ trafficPolicy: { outlierDetection: { interval: '0s' } } }), 'IST0106', 'spec.trafficPolicy.outlierDetection.interval'],
+  ['3.3: maxEjectionPercent 150', dr({ trafficPolicy: { outlierDetection: { maxEjectionPercent: 150 } } }), 'IST0106', 'spec.trafficPolicy.outlierDetection.maxEjectionPercent'],
+  ['3.3: httpCookie without name', dr({ trafficPolicy: { loadBalancer: { consistentHash: { httpCookie: { ttl: '10s' } } } } }), 'IST0106', 'spec.trafficPolicy.loadBalancer.consistentHash.httpCookie.name'],
+  ['3.3: duplicate cookie attributes', dr({ trafficPolicy: { loadBalancer: { consistentHash: { httpCookie: { name: 'c', attributes: [{ name: 'SameSite' }, { name: 'SameSite' }] } } } } }), 'IST0106', 'spec.trafficPolicy.loadBalancer.consistentHash.httpCookie.attributes[1].name'],
+  ['3.3: minimumRingSize (warning)', dr({ trafficPolicy: { loadBalancer: { consistentHash: { useSourceIp: true, minimumRingSize: 1024 } } } }), 'IST0133', 'spec.trafficPolicy.loadBalancer.consistentHash.minimumRingSize'],
+  ['3.3: maglev table size not prime', dr({ trafficPolicy: { loadBalancer: { consistentHash: { useSourceIp: true, maglev: { tableSize: 65536 } } } } }), 'IST0106', 'spec.trafficPolicy.loadBalancer.consistentHash.maglev.tableSize'],
+  ['3.3: distribute weights not 100', dr({ trafficPolicy: { loadBalancer: { localityLbSetting: { distribute: [{ from: 'us-east/*', to: { 'us-east/*': 60, 'us-west/*': 30 } }] } } } }), 'IST0106', 'spec.trafficPolicy.loadBalancer.localityLbSetting.distribute[0].to'],
+  ['3.3: failover to itself', dr({ trafficPolicy: { outlierDetection: {}, loadBalancer: { localityLbSetting: { failover: [{ from: 'us-east', to: 'us-east' }] } } } }), 'IST0106', 'spec.trafficPolicy.loadBalancer.localityLbSetting.failover[0]'],
+  ['3.3: failover without outlier detection (warning)', dr({ trafficPolicy: { loadBalancer: { localityLbSetting: { failover: [{ from: 'us-east', to: 'us-west' }] } } } }), 'IST0133', 'spec.trafficPolicy.loadBalancer.localityLbSetting'],
+  ['3.3: warmup aggression 0.5', dr({ trafficPolicy: { loadBalancer: { simple: 'ROUND_ROBIN', warmup: { duration: '10s', aggression: 0.5 } } } }), 'IST0106', 'spec.trafficPolicy.loadBalancer.warmup.aggression'],
+  ['3.3: configmap credential in another namespace', dr({ trafficPolicy: { tls: { mode: 'SIMPLE', credentialName: 'configmap://other-ns/ca' } } }), 'IST0106', 'spec.trafficPolicy.tls.credentialName'],
+  ['3.3: MUTUAL without client certificate', dr({ trafficPolicy: { tls: { mode: 'MUTUAL', caCertificates: '/ca' } } }), 'IST0106', 'spec.trafficPolicy.tls'],
+  ['3.3: credential and files', dr({ trafficPolicy: { tls: { mode: 'MUTUAL', credentialName: 'c', caCertificates: '/x' } } }), 'IST0106', 'spec.trafficPolicy.tls'],
+  ['GW-1: Gateway name with a dot', gw([{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'] }], { name: 'public.gateway' }), 'IST0106', 'metadata.name'],
+  ['GW-2: no servers', gw([]), 'IST0106', 'spec.servers'],
+  ['GW-3: duplicate port names', gw([server({ tls: { mode: 'SIMPLE', credentialName: 'a' } }), server({ hosts: ['b.example.com'], tls: { mode: 'SIMPLE', credentialName: 'b' } })]), 'IST0106', 'spec.servers[1].port.name'],
+  ['GW-4: httpsRedirect on HTTPS (warning)', gw([server({ tls: { httpsRedirect: true, mode: 'SIMPLE', credentialName: 'a' } })]), 'IST0133', 'spec.servers[0].tls.httpsRedirect'],
+  ['4.2: short host', gw([{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['foo'] }]), 'IST0106', 'spec.servers[0].hosts[0]'],
+  ['4.2: partial wildcard', gw([{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*bar.com'] }]), 'IST0106', 'spec.servers[0].hosts[0]'],
+  ['4.2: ~/ namespace', gw([{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['~/foo.com'] }]), 'IST0106', 'spec.servers[0].hosts[0]'],
+  ['4.3: unknown protocol', gw([{ port: { number: 80, name: 'http', protocol: 'kafka' }, hosts: ['*'] }]), 'IST0106', 'spec.servers[0].port.protocol'],
+  ['4.3: port 0', gw([{ port: { number: 0, name: 'http', protocol: 'HTTP' }, hosts: ['*'] }]), 'IST0106', 'spec.servers[0].port.number'],
+  ['4.3: targetPort', gw([{ port: { number: 80, name: 'http', protocol: 'HTTP', targetPort: 8080 }, hosts: ['*'] }]), 'IST0106', 'spec.servers[0].port.targetPort'],
+  ['4.3: two protocols on one port', gw([{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'] }, { port: { number: 80, name: 'tcp', protocol: 'TCP' }, hosts: ['*'] }]), 'IST0106', 'spec.servers[1].port'],
+  ['T-1: HTTPS without tls', gw([server({})]), 'IST0106', 'spec.servers[0].tls'],
+  ['T-2: SIMPLE TLS on an HTTP server', gw([{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'], tls: { mode: 'SIMPLE', credentialName: 'c' } }]), 'IST0106', 'spec.servers[0].tls'],
+  ['T-3: tls on a TCP server', gw([{ port: { number: 31400, name: 'tcp', protocol: 'TCP' }, hosts: ['*'], tls: { httpsRedirect: true } }]), 'IST0106', 'spec.servers[0].tls'],
+  ['T-4: ISTIO_MUTUAL with a credential', gw([server({ tls: { mode: 'ISTIO_MUTUAL', credentialName: 'c' } })]), 'IST0106', 'spec.servers[0].tls'],
+  ['T-5: PASSTHROUGH (defaulted) with a credential (warning)', gw([server({ tls: { credentialName: 'c' } })]), 'IST0133', 'spec.servers[0].tls.mode'],
+  ['T-6: two certificate sources', gw([server({ tls: { mode: 'SIMPLE', credentialName: 'a', tlsCertificates: [{ serverCertificate: '/a', privateKey: '/b' }] } })]), 'IST0106', 'spec.servers[0].tls'],
+  ['T-9: SIMPLE without certificate', gw([server({ tls: { mode: 'SIMPLE' } })]), 'IST0106', 'spec.servers[0].tls'],
+  ['T-10: MUTUAL without CA', gw([server({ tls: { mode: 'MUTUAL', serverCertificate: '/a', privateKey: '/b' } })]), 'IST0106', 'spec.servers[0].tls'],
+  ['T-13: caCrl with SIMPLE', gw([server({ tls: { mode: 'SIMPLE', serverCertificate: '/a', privateKey: '/b', caCrl: '/crl' } })]), 'IST0106', 'spec.servers[0].tls.caCrl'],
+  ['T-14: TLS 1.0 without ciphers (warning)', gw([server({ tls: { mode: 'SIMPLE', credentialName: 'a', minProtocolVersion: 'TLSV1_0' } })]), 'IST0133', 'spec.servers[0].tls.minProtocolVersion'],
+  ['T-15: unknown cipher (warning)', gw([server({ tls: { mode: 'SIMPLE', credentialName: 'a', cipherSuites: ['TLS_AES_128_GCM_SHA256'] } })]), 'IST0133', 'spec.servers[0].tls.cipherSuites[0]'],
+];
+
+describe('webhook parity', () => {
+  test.each(CASES)('%s', (_rule, object, code, field) => {
+    const findings = Analysis.analyzeManifests([object]).filter(f => f.code === 'IST0106' || f.code === 'IST0133');
+    expect(findings.map(f => `${f.code} ${f.field}`)).toContain(`${code} ${field}`);
+    const f = findings.find(x => x.field === field)!;
+    expect(f.message.length).toBeGreaterThan(5);
+    expect(f.fix.length).toBeGreaterThan(3);
+  });
+
+  test('the valid forms of the same objects have no webhook finding', () => {
+    const good = [
+      route({ timeout: '2s', retries: { attempts: 3, perTryTimeout: '500ms', retryOn: '5xx,connect-failure,503' }, fault: { abort: { httpStatus: 503, percentage: { value: 0.5 } } } }),
+      http({ headers: { 'end-user': { exact: 'jason' }, 'x-present': {} }, withoutHeaders: { 'x-any': { regex: '*' } }, uri: { prefix: '' } }),
+      dr({ subsets: [{ name: 'v1', labels: { version: 'v1' } }], trafficPolicy: { connectionPool: { tcp: { maxConnections: 1, idleTimeout: '0s' } }, outlierDetection: { consecutive5xxErrors: 1, interval: '1s', baseEjectionTime: '3m' } } }),
+      gw([{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'], tls: { httpsRedirect: true } }, server({ tls: { mode: 'SIMPLE', credentialName: 'cert' } })]),
+      vs({ hosts: ['shop.example.com'], gateways: ['ns/gw', 'mesh'], http: [{ route: [{ destination: { host: 'a', port: { number: 80 } }, headers: { request: { set: { 'x-ua': '%REQ(user-agent)%', 'x-pct': '50%%' } } } }] }] }),
+    ];
+    expect(Analysis.analyzeManifests(good).filter(f => f.code === 'IST0106' || f.code === 'IST0133')).toEqual([]);
+  });
+});
