@@ -84,4 +84,11 @@ const synth = project.addTask('synth', {
 });
 synth.exec('for d in examples/*/; do echo "== $d"; (cd "$d" && npx cdk8s synth) || exit 1; done');
 
+// Benchmarks: synthesis time and peak memory against a plain-cdk8s baseline (see README).
+const bench = project.addTask('bench', {
+  description: 'Benchmark synthesis of 100, 1,000 and 5,000 services against plain cdk8s',
+});
+bench.exec('tsc -p bench/tsconfig.json');
+bench.exec('node .bench/bench/run.js');
+
 project.synth();

@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { fail } from './errors';
 import { isHttpProtocol, ServiceProtocol } from './protocol';
+import { RenderedService } from './routing/cached-objects';
 import * as rules from './routing/host-routing';
 import { HostRouting, WeightedDestination } from './routing/host-routing';
 import { TrafficRegistry } from './routing/registry';
@@ -452,12 +453,17 @@ export class CanaryService extends Construct implements IRoutableService {
     deployment.select(kplus.LabelSelector.of({ labels: selector }));
     // cdk8s-plus always stamps a hash-valued address label on the pod template; nothing here selects
     // on it, and labels a person did not choose only confuse `kubectl get pods --show-labels`.
-    ApiObject.of(deployment).addJsonPatch(JsonPatch.remove(`/spec/template/metadata/labels/${ADDRESS_LABEL.replace('/', '~1')}`));
+    const podLabels = (deployment.podMetadata as any).labels;
+    if (podLabels && typeof podLabels === 'object' && ADDRESS_LABEL in podLabels) {
+      delete podLabels[ADDRESS_LABEL];
+    } else {
+      ApiObject.of(deployment).addJsonPatch(JsonPatch.remove(`/spec/template/metadata/labels/${ADDRESS_LABEL.replace('/', '~1')}`));
+    }
     return deployment;
   }
 
   private createService(targetPort: number): ApiObject {
-    return new kplus.k8s.KubeService(this, 'Service', {
+    return new RenderedService(this, 'Service', {
       metadata: { name: this.name, namespace: this.namespace, labels: { app: this.name } },
       spec: {
         selector: { app: this.name },

@@ -1,13 +1,15 @@
-import { ApiObject, Chart, Lazy } from 'cdk8s';
-import { Construct } from 'constructs';
+import { ApiObject, Chart } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
+import { touch } from './analysis/generation';
 import type { IRoutableService } from './canary-service';
 import { fail } from './errors';
 import { ConditionSet, RequestCondition, renderConditions } from './request-match';
-import { EDGE, HttpRuleContribution, renderRoute, unreachableRules, WeightedDestination } from './routing/host-routing';
+import { RenderedGateway, RenderedVirtualService } from './routing/cached-objects';
+import { EDGE, HostRouting, HttpRuleContribution, renderRoute, unreachableRules, WeightedDestination } from './routing/host-routing';
 import { covers } from './routing/match-analysis';
+import { TrafficRegistry } from './routing/registry';
 import { routingOf, subsetOfVersion } from './routing/service-routing';
 import { checkDnsLabel, checkLabels, checkPort, isDnsLabel } from './validation';
-import { Gateway, VirtualService } from '../imports/networking.istio.io';
 
 /** TLS mode of an HTTPS server. */
 export enum TlsMode {
@@ -200,7 +202,8 @@ export class IngressEdge extends Construct {
   private readonly serverHosts: string[];
   private readonly includeMesh: boolean;
   private readonly routes = new Map<string, EdgeRoute[]>();
-  private readonly virtualServices = new Map<string, VirtualService>();
+  private readonly virtualServices = new Map<string, RenderedVirtualService>();
+  private readonly targets = new Set<HostRouting>();
   private seq = 0;
 
   constructor(scope: Construct, id: string, props: IngressEdgeProps) {
@@ -235,16 +238,18 @@ export class IngressEdge extends Construct {
 
     const servers = this.buildServers(props);
     this.serverHosts = [...new Set(servers.flatMap(s => s.hosts))];
-    this.gateway = new Gateway(this, 'Gateway', {
+    this.gateway = new RenderedGateway(this, 'Gateway', {
       metadata: { name: this.name, namespace: this.namespace },
-      spec: { selector, servers } as any,
+      spec: () => ({ selector, servers }),
     });
     this.node.addValidation({ validate: () => this.validateRoutes() });
+    TrafficRegistry.of(this).registerEdge(this);
     for (const r of props.routes ?? []) { this.addRoute(r); }
   }
 
   /** Adds a route. */
   public addRoute(options: EdgeRouteOptions): void {
+    touch();
     const seq = this.seq++;
     const name = options.name ?? `route-${seq + 1}`;
     const field = `routes[${name}]`;
@@ -339,17 +344,34 @@ export class IngressEdge extends Construct {
     let vs = this.virtualServices.get(host);
     if (!vs) {
       const name = host === '*' ? this.name : `${this.name}-${slug(host)}`;
-      vs = new VirtualService(this, `VirtualService-${slug(host)}`, {
+      vs = new RenderedVirtualService(this, `VirtualService-${slug(host)}`, {
         metadata: { name, namespace: this.namespace },
-        spec: Lazy.any({ produce: () => this.renderVirtualService(host) }),
+        spec: () => this.renderVirtualService(host),
       });
-      vs.node.addDependency(this.gateway);
       this.virtualServices.set(host, vs);
     }
-    if (to._service) {
-      const routing = routingOf(this, to._service);
-      if (routing.destinationRuleObject) { vs.node.addDependency(routing.destinationRuleObject); }
-      if (routing.registeredService?.apiObject) { vs.node.addDependency(routing.registeredService.apiObject); }
+    if (to._service) { this.targets.add(routingOf(this, to._service)); }
+  }
+
+  /**
+   * Apply order: the Gateway and what the routes reference (DestinationRules, Services) before the
+   * VirtualServices bound to the Gateway. Dependency edges are added only where the construct
+   * order is wrong (see HostRouting.applyOrder).
+   * @internal
+   */
+  public _applyOrder(position: Map<IConstruct, number>): void {
+    const pos = (o: IConstruct | undefined) => (o ? position.get(o) ?? -1 : -1);
+    const first = Math.min(...[...this.virtualServices.values()].map(pos));
+    const referenced = [this.gateway, ...[...this.targets].flatMap(t => [t.registeredService?.apiObject, t.destinationRuleObject])]
+      .filter((o): o is ApiObject => o !== undefined);
+    if (referenced.every(o => pos(o) < first)) { return; }
+    for (const vs of this.virtualServices.values()) {
+      vs.node.addDependency(this.gateway);
+      for (const t of this.targets) {
+        t.linkChain();
+        const target = t.destinationRuleObject ?? t.registeredService?.apiObject;
+        if (target) { vs.node.addDependency(target); }
+      }
     }
   }
 

@@ -1,4 +1,4 @@
-import { Chart, Size, Testing, Yaml } from 'cdk8s';
+import { ApiObject, Chart, JsonPatch, Size, Testing, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { CanaryService, CanaryServiceProps, MeshNamespace, RoutingMode, ServiceProtocol, ServiceVersion, TrafficSplit } from '../src';
 import { defaultWeights, only, synthChecked } from './util';
@@ -174,6 +174,29 @@ describe('CanaryService: objects and names', () => {
     const m = synthChecked(c);
     expect(only(m, 'Deployment', 'api-canary').spec.template.metadata.labels).toEqual({ app: 'api', track: 'canary' });
     expect(only(m, 'DestinationRule', 'api').spec.subsets[1]).toEqual({ name: 'canary', labels: { track: 'canary' } });
+  });
+
+  test('changes after a first synth show in the next one (rendered objects are not stale)', () => {
+    const c = chart('tutorial');
+    const svc = recommendation(c, { traffic: TrafficSplit.canaryPercent(10) });
+    expect(only(Testing.synth(c), 'VirtualService', 'recommendation').metadata.labels).toBeUndefined();
+    svc.virtualService!.metadata.addLabel('team', 'search');
+    svc.destinationRule!.addJsonPatch(JsonPatch.add('/metadata/annotations', { owner: 'search' }));
+    svc.service!.metadata.addAnnotation('note', 'x');
+    const m = Testing.synth(c);
+    expect(only(m, 'VirtualService', 'recommendation').metadata.labels).toEqual({ team: 'search' });
+    expect(only(m, 'DestinationRule', 'recommendation').metadata.annotations).toEqual({ owner: 'search' });
+    expect(only(m, 'Service', 'recommendation').metadata.annotations).toEqual({ note: 'x' });
+  });
+
+  test('apply order holds when something else depends on the DestinationRule', () => {
+    const c = chart('tutorial');
+    const svc = recommendation(c, { traffic: TrafficSplit.canaryPercent(10) });
+    const other = new ApiObject(c, 'first', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'first' } });
+    // Declared after the release but depending on its DestinationRule: cdk8s now writes the
+    // DestinationRule when it writes the ConfigMap, so the library links the chain explicitly.
+    other.node.addDependency(svc.destinationRule!);
+    synthChecked(c);
   });
 
   test('synthesis is deterministic', () => {

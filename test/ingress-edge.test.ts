@@ -38,6 +38,21 @@ describe('IngressEdge: the Gateway', () => {
     expect(m).toMatchSnapshot();
   });
 
+  test('apply order holds when the edge is declared before the services it routes to', () => {
+    const chart = new Chart(Testing.app(), 'test', { namespace: 'shop' });
+    const e = new IngressEdge(chart, 'edge', { hosts: ['*'] });
+    const web = new CanaryService(chart, 'web', {
+      port: 8080, versions: [ServiceVersion.deploy('v1', { image: 'web:1' }), ServiceVersion.deploy('v2', { image: 'web:2' })], traffic: TrafficSplit.canaryPercent(5),
+    });
+    e.addRoute({ to: EdgeDestination.release(web) });
+    const m = synthChecked(chart);
+    const index = (kind: string, name: string) => m.findIndex(o => o.kind === kind && o.metadata.name === name);
+    expect(index('Gateway', 'edge')).toBeLessThan(index('VirtualService', 'edge'));
+    expect(index('Service', 'web')).toBeLessThan(index('DestinationRule', 'web'));
+    expect(index('DestinationRule', 'web')).toBeLessThan(index('VirtualService', 'edge'));
+    expect(index('DestinationRule', 'web')).toBeLessThan(index('VirtualService', 'web'));
+  });
+
   test('HTTPS with SIMPLE and MUTUAL TLS from secrets, and the HTTP-to-HTTPS redirect', () => {
     const { chart, web } = setup();
     edge(chart, {

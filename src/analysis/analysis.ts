@@ -4,7 +4,9 @@ import { CanaryService } from '../canary-service';
 import { fail } from '../errors';
 import { crossChecks, KnownService, KnownWorkload } from './analyzers';
 import { AnalyzedObject, Finding, formatFinding, Reporter, Severity } from './findings';
+import { touch } from './generation';
 import { webhookChecks } from './webhook';
+import { isRendered } from '../routing/cached-objects';
 
 interface Rule {
   readonly code: string;
@@ -54,7 +56,7 @@ export class Analysis {
   /** The findings of plain manifests (no constructs, so no suppressions). */
   public static analyzeManifests(manifests: any[]): Finding[] {
     const objects = manifests.filter(m => m && typeof m === 'object')
-      .map((json, i) => ({ json, path: `manifest[${i}]`, chart: 'manifests' }));
+      .map((json, i) => ({ json, path: `manifest[${i}]` }));
     return run(objects, objects, [], []);
   }
 
@@ -66,6 +68,7 @@ export class Analysis {
       fail(scope, 'reason', reason, 'is not a written reason', 'Say in a sentence why the finding does not apply here');
     }
     RULES.set(scope, [...(RULES.get(scope) ?? []), { code, reason: reason.trim(), suppress }]);
+    touch();
   }
 
   private constructor() {}
@@ -73,19 +76,52 @@ export class Analysis {
 
 function run(chart: AnalyzedObject[], app: AnalyzedObject[], workloads: KnownWorkload[], services: KnownService[]): Finding[] {
   const r = new Reporter();
-  for (const o of chart) { webhookChecks(o, r); }
+  for (const o of chart) {
+    if (!o.trusted) { webhookChecks(o, r); }
+  }
   crossChecks({ chart, app, existingWorkloads: workloads, existingServices: services }, r);
   return r.findings;
+}
+
+/** The kinds the analysis reads (other objects are not rendered for it). */
+const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Pod']);
+function analyzed(o: ApiObject): boolean {
+  return /\.istio\.io\//.test(o.apiVersion) || (o.apiVersion === 'v1' && (o.kind === 'Service' || o.kind === 'Namespace' || o.kind === 'Pod'))
+    || WORKLOADS.has(o.kind);
 }
 
 /** Analyses one chart: its objects, with references resolved across the app. */
 export function analyzeChart(chart: Chart): Finding[] {
   const app = App.of(chart);
   const all = app.node.findAll();
-  const objects: AnalyzedObject[] = all.filter((c): c is ApiObject => c instanceof ApiObject)
-    .map(o => ({ json: o.toJson(), path: o.node.path, chart: Chart.of(o).node.path }));
-  const inChart = objects.filter(o => o.chart === chart.node.path);
   const canaries = all.filter((c): c is CanaryService => c instanceof CanaryService);
+  // The Deployments a CanaryService creates are known without rendering them: only their pod labels
+  // matter here, and rendering every Deployment twice per synth would double its cost.
+  const known = new Map<ApiObject, any>();
+  for (const c of canaries) {
+    for (const v of c.versionNames) {
+      const d = c.deploymentOf(v);
+      if (!d) { continue; }
+      const o = ApiObject.of(d);
+      known.set(o, {
+        apiVersion: o.apiVersion,
+        kind: o.kind,
+        metadata: { name: o.name, namespace: o.metadata.namespace },
+        spec: { template: { metadata: { labels: c.podLabelsOf(v) } } },
+      });
+    }
+  }
+  // Construct paths are computed only for objects that get a finding.
+  const objects: AnalyzedObject[] = [];
+  const inChart: AnalyzedObject[] = [];
+  for (const c of all) {
+    if (!(c instanceof ApiObject) || !analyzed(c)) { continue; }
+    const o = c;
+    const trusted = isRendered(o) && ((o as any).patches ?? []).length === 0;
+    const entry: AnalyzedObject = { json: known.get(o) ?? o.toJson(), get path() { return o.node.path; }, trusted };
+    objects.push(entry);
+    if (Chart.of(o) === chart) { inChart.push(entry); }
+  }
   const workloads = canaries.flatMap(c => c._adoptedWorkloads());
   const services = canaries.filter(c => c.service === undefined && c.mode !== 'replicas')
     .map(c => ({ namespace: c.namespace ?? 'default', name: c.name, selector: { app: c.name }, ports: [c.port] }));

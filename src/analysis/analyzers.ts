@@ -66,13 +66,40 @@ export function crossChecks(input: CrossInput, r: Reporter): void {
     ...input.app.filter(o => o.json?.kind === 'Pod').map(o => ({ namespace: ns(o.json), name: `Pod/${o.json.metadata?.name}`, labels: o.json.metadata?.labels ?? {} })),
     ...input.existingWorkloads,
   ];
+  // Indexes: every lookup below is by key, so the analysis stays linear in the number of objects.
+  const serviceIndex = new Map(services.map(svc => [`${svc.namespace}/${svc.name}`, svc]));
   const serviceFor = (fqdn: string) => {
     const [name, namespace, svc] = fqdn.split('.');
-    return svc === 'svc' ? services.find(s => s.name === name && s.namespace === namespace) : undefined;
+    return svc === 'svc' ? serviceIndex.get(`${namespace}/${name}`) : undefined;
   };
-  const gateways = input.app.filter(o => isIstio(o, 'Gateway'));
-  const destinationRules = input.app.filter(o => isIstio(o, 'DestinationRule'));
-  const drFor = (fqdn: string) => destinationRules.filter(d => typeof d.json.spec?.host === 'string' && istioHost(d.json.spec.host, ns(d.json)) === fqdn);
+  const podIndex = new Map<string, Pods[]>();
+  for (const p of pods) {
+    for (const [k, v] of Object.entries(p.labels)) {
+      const key = `${p.namespace}|${k}=${v}`;
+      const bucket = podIndex.get(key);
+      if (bucket) { bucket.push(p); } else { podIndex.set(key, [p]); }
+    }
+  }
+  /** The pods of `namespace` that `selector` selects (none for an empty selector). */
+  const podsSelected = (namespace: string, selector: { [k: string]: string } | undefined): Pods[] => {
+    const entries = Object.entries(selector ?? {});
+    if (entries.length === 0) { return []; }
+    const buckets = entries.map(([k, v]) => podIndex.get(`${namespace}|${k}=${v}`) ?? []);
+    const smallest = buckets.reduce((a, b) => (b.length < a.length ? b : a));
+    return smallest.filter(p => selects(selector, p.labels));
+  };
+  const byKind = (list: AnalyzedObject[], test: (o: AnalyzedObject) => boolean) => list.filter(test);
+  const gateways = byKind(input.app, o => isIstio(o, 'Gateway'));
+  const gatewayIndex = new Map(gateways.map(g => [`${ns(g.json)}/${g.json.metadata?.name}`, g]));
+  const drIndex = new Map<string, AnalyzedObject[]>();
+  for (const d of byKind(input.app, o => isIstio(o, 'DestinationRule'))) {
+    if (typeof d.json.spec?.host !== 'string') { continue; }
+    const key = istioHost(d.json.spec.host, ns(d.json));
+    const bucket = drIndex.get(key);
+    if (bucket) { bucket.push(d); } else { drIndex.set(key, [d]); }
+  }
+  const drFor = (fqdn: string) => drIndex.get(fqdn) ?? [];
+  const appServices = byKind(input.app, o => isCore(o, 'Service'));
 
   // ------------------------------------------------------------ VirtualServices
   const meshHosts = new Map<string, AnalyzedObject>();
@@ -85,7 +112,7 @@ export function crossChecks(input: CrossInput, r: Reporter): void {
     refs.forEach((g, i) => {
       if (g === 'mesh') { return; }
       const [gNs, gName] = g.includes('/') ? g.split('/', 2) : [vsNs, g];
-      const gw = gateways.find(x => x.json.metadata?.name === gName && ns(x.json) === gNs);
+      const gw = gatewayIndex.get(`${gNs}/${gName}`);
       if (!gw) {
         r.report(vs, 'IST0101', E, `spec.gateways[${i}]`, g, `references Gateway ${gNs}/${gName}, which is not in the app`, 'Create the Gateway, or fix the reference (<namespace>/<name>)');
         return;
@@ -161,7 +188,7 @@ export function crossChecks(input: CrossInput, r: Reporter): void {
       r.report(dr, 'IST0174', W, 'spec.host', host, `matches no Service in the app (${fqdn})`, 'Fix the host, or declare the service (ExistingService for one that exists outside the app)');
       continue;
     }
-    const behind = pods.filter(p => p.namespace === svc.namespace && selects(svc.selector, p.labels));
+    const behind = podsSelected(svc.namespace, svc.selector);
     const members = new Map<Pods, string[]>();
     (dr.json.spec?.subsets ?? []).forEach((s: any, i: number) => {
       const chosen = behind.filter(p => Object.entries(s?.labels ?? {}).every(([k, v]) => p.labels[k] === v));
@@ -184,7 +211,7 @@ export function crossChecks(input: CrossInput, r: Reporter): void {
     const spec = svc.json.spec ?? {};
     if (spec.type === 'ExternalName' || !spec.selector || Object.keys(spec.selector).length === 0) { continue; }
     const labels = svc.json.metadata?.labels ?? {};
-    if (!pods.some(p => p.namespace === ns(svc.json) && selects(spec.selector, p.labels))) {
+    if (podsSelected(ns(svc.json), spec.selector).length === 0) {
       r.report(svc, 'CIT0001', W, 'spec.selector', spec.selector, 'selects no pod of any workload in the app or known to exist', 'Fix the selector, or deploy (or adopt) the workloads');
     }
     if (labels.istio !== undefined || labels.release === 'istio') { continue; }
@@ -203,29 +230,37 @@ export function crossChecks(input: CrossInput, r: Reporter): void {
 
   // ------------------------------------------------------------ Gateways
   const chartGateways = input.chart.filter(o => isIstio(o, 'Gateway'));
-  chartGateways.forEach((gw, i) => {
+  // IST0145, indexed by selector, port, bind and host: linear in the number of server hosts.
+  const claimed = new Map<string, AnalyzedObject>();
+  const servicesBySelector = new Map<string, AnalyzedObject[]>();
+  chartGateways.forEach(gw => {
     const sel = gw.json.spec?.selector ?? {};
-    for (const other of chartGateways.slice(0, i)) {
-      if (JSON.stringify(other.json.spec?.selector ?? {}) !== JSON.stringify(sel)) { continue; }
-      for (const s of gw.json.spec?.servers ?? []) {
-        for (const o of other.json.spec?.servers ?? []) {
-          if (s?.port?.number !== o?.port?.number || (s?.bind ?? '') !== (o?.bind ?? '')) { continue; }
-          const dup = (s.hosts ?? []).find((h: string) => (o.hosts ?? []).includes(h));
-          if (dup !== undefined) {
-            r.report(gw, 'IST0145', E, 'spec.servers', { port: s.port.number, host: dup }, `conflicts with Gateway ${ns(other.json)}/${other.json.metadata?.name}: same selector, port ${s.port.number} and host '${dup}'`,
-              'Serve each host and port from one Gateway');
-          }
-        }
+    const selKey = JSON.stringify(Object.fromEntries(Object.entries(sel).sort()));
+    const reported = new Set<AnalyzedObject>();
+    for (const s of gw.json.spec?.servers ?? []) {
+      for (const h of (s?.hosts ?? []) as string[]) {
+        const key = `${selKey}|${s?.port?.number}|${s?.bind ?? ''}|${h}`;
+        const other = claimed.get(key);
+        if (other === undefined) { claimed.set(key, gw); continue; }
+        if (other === gw || reported.has(other)) { continue; }
+        reported.add(other);
+        r.report(gw, 'IST0145', E, 'spec.servers', { port: s.port.number, host: h }, `conflicts with Gateway ${ns(other.json)}/${other.json.metadata?.name}: same selector, port ${s.port.number} and host '${h}'`,
+          'Serve each host and port from one Gateway');
       }
     }
     // IST0162: a port the gateway's Service (when it is in the app) does not expose.
-    const gwServices = input.app.filter(o => isCore(o, 'Service') && selects(o.json.spec?.selector, sel));
+    let gwServices = servicesBySelector.get(selKey);
+    if (gwServices === undefined) {
+      gwServices = appServices.filter(o => selects(o.json.spec?.selector, sel));
+      servicesBySelector.set(selKey, gwServices);
+    }
     if (gwServices.length === 0) { return; }
     const exposed = new Set<number>(gwServices.flatMap(o => (o.json.spec?.ports ?? [])
       .filter((p: any) => (p?.protocol ?? 'TCP') === 'TCP').flatMap((p: any) => [p.port, typeof p.targetPort === 'number' ? p.targetPort : p.port])));
+    const names = gwServices.map(o => o.json.metadata?.name).join(', ');
     (gw.json.spec?.servers ?? []).forEach((s: any, j: number) => {
       if (s?.port?.number !== undefined && !exposed.has(s.port.number)) {
-        r.report(gw, 'IST0162', W, `spec.servers[${j}].port.number`, s.port.number, `is not a port of the gateway Service (${gwServices.map(o => o.json.metadata?.name).join(', ')})`,
+        r.report(gw, 'IST0162', W, `spec.servers[${j}].port.number`, s.port.number, `is not a port of the gateway Service (${names})`,
           'Use a port the ingress gateway Service exposes, or add it to that Service');
       }
     });
@@ -236,6 +271,11 @@ export function crossChecks(input: CrossInput, r: Reporter): void {
   for (const o of input.chart) {
     if (isIstio(o, 'DestinationRule') || (isIstio(o, 'VirtualService') && (o.json.spec?.gateways ?? []).length === 0)) { routedNamespaces.add(ns(o.json)); }
   }
+  const podsByNamespace = new Map<string, Pods[]>();
+  for (const p of pods) {
+    const bucket = podsByNamespace.get(p.namespace);
+    if (bucket) { bucket.push(p); } else { podsByNamespace.set(p.namespace, [p]); }
+  }
   for (const n of input.app.filter(o => isCore(o, 'Namespace'))) {
     const labels = n.json.metadata?.labels ?? {};
     const name = n.json.metadata?.name;
@@ -243,7 +283,7 @@ export function crossChecks(input: CrossInput, r: Reporter): void {
     if (labels['istio-injection'] !== undefined && (labels['istio.io/rev'] !== undefined || labels['istio.io/dataplane-mode'] !== undefined)) {
       r.report(n, 'IST0123', W, 'metadata.labels', labels, 'has more than one injection label', 'Keep istio-injection=enabled or istio.io/rev, not both');
     }
-    const workloads = pods.filter(p => p.namespace === name);
+    const workloads = podsByNamespace.get(name) ?? [];
     if (!injection && routedNamespaces.has(name) && workloads.length > 0) {
       r.report(n, 'CIT0003', E, 'metadata.labels', labels, `has routed workloads (${workloads.slice(0, 3).map(w => w.name).join(', ')}) but no sidecar injection label, so none of the routing applies to them`,
         'Label it istio-injection=enabled (MeshNamespace does), or istio.io/rev=<revision>');

@@ -1,6 +1,7 @@
-import { ApiObject, Lazy } from 'cdk8s';
+import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { DestinationRule, VirtualService } from '../../imports/networking.istio.io';
+import { RenderedDestinationRule, RenderedVirtualService } from './cached-objects';
+import { touch } from '../analysis/generation';
 import { IstioTrafficError } from '../errors';
 import { covers, same } from './match-analysis';
 
@@ -108,8 +109,8 @@ export class HostRouting {
   private readonly defaultHeaders = new Map<string, Map<string, { [section: string]: any }>>();
   private readonly policySources = new Map<string, IConstruct>();
   private affinity?: IConstruct;
-  private destinationRule?: DestinationRule;
-  private readonly virtualServices = new Map<string, VirtualService>();
+  private destinationRule?: RenderedDestinationRule;
+  private readonly virtualServices = new Map<string, RenderedVirtualService>();
 
   constructor(
     /** Namespace of the Service (undefined: the namespace kubectl applies to). */
@@ -124,12 +125,12 @@ export class HostRouting {
   }
 
   /** The DestinationRule of this host, once some construct added a subset or a policy. */
-  public get destinationRuleObject(): DestinationRule | undefined {
+  public get destinationRuleObject(): ApiObject | undefined {
     return this.destinationRule;
   }
 
   /** The VirtualService of this host for `binding`, once some construct added a route. */
-  public virtualServiceObject(binding: string = MESH): VirtualService | undefined {
+  public virtualServiceObject(binding: string = MESH): ApiObject | undefined {
     return this.virtualServices.get(binding);
   }
 
@@ -140,6 +141,7 @@ export class HostRouting {
 
   /** Records the Service behind the host. Only one construct may own it. */
   public registerService(registration: ServiceRegistration): void {
+    touch();
     if (this.service) {
       throw new IstioTrafficError(registration.source.node.path, 'name',
         `'${this.serviceName}' in namespace '${this.namespace ?? 'default'}' is already defined by ${this.service.source.node.path}. `
@@ -150,6 +152,7 @@ export class HostRouting {
 
   /** Adds a DestinationRule subset. The same subset may be declared twice only with the same labels. */
   public addSubset(source: IConstruct, name: string, labels: { [key: string]: string }): void {
+    touch();
     const existing = this.subsets.get(name);
     if (existing) {
       if (JSON.stringify(existing.labels) !== JSON.stringify(labels)) {
@@ -175,6 +178,7 @@ export class HostRouting {
 
   /** Sets the catch-all route of `binding`. Only one construct may own it. */
   public setDefaultRoute(binding: string, source: IConstruct, route: WeightedDestination[]): void {
+    touch();
     const existing = this.defaults.get(binding);
     if (existing) {
       throw new IstioTrafficError(source.node.path, 'traffic',
@@ -187,6 +191,7 @@ export class HostRouting {
 
   /** Adds a specific (matching) rule for `binding`. */
   public addRule(binding: string, rule: HttpRuleContribution): void {
+    touch();
     if (!this.rules.has(binding)) { this.rules.set(binding, []); }
     this.rules.get(binding)!.push(rule);
     if (binding !== EDGE) { this.ensureVirtualService(rule.source, binding); }
@@ -202,6 +207,7 @@ export class HostRouting {
    * not set it itself. One construct per field.
    */
   public setRuleOption(binding: string, source: IConstruct, field: string, value: any): void {
+    touch();
     if (!this.bindingOptions.has(binding)) { this.bindingOptions.set(binding, new Map()); }
     const options = this.bindingOptions.get(binding)!;
     const existing = options.get(field);
@@ -214,12 +220,14 @@ export class HostRouting {
 
   /** Adds response or request header manipulation to one destination (by subset) of the catch-all route. */
   public setDefaultDestinationHeaders(binding: string, subset: string, headers: { [section: string]: any }): void {
+    touch();
     if (!this.defaultHeaders.has(binding)) { this.defaultHeaders.set(binding, new Map()); }
     this.defaultHeaders.get(binding)!.set(subset, headers);
   }
 
   /** Records that version affinity (sticky versions) is in place for the host. */
   public setAffinity(source: IConstruct): void {
+    touch();
     if (this.affinity) {
       throw new IstioTrafficError(source.node.path, 'service',
         `host '${this.serviceName}' already has version affinity from ${this.affinity.node.path}. Use one VersionAffinity per service`);
@@ -233,6 +241,7 @@ export class HostRouting {
    * level.
    */
   public setPolicy(source: IConstruct, subset: string | undefined, field: string, value: any): void {
+    touch();
     const key = `${subset ?? ''}/${field}`;
     const existing = this.policySources.get(key);
     const where = subset === undefined ? `host '${this.serviceName}'` : `subset '${subset}' of host '${this.serviceName}'`;
@@ -341,36 +350,58 @@ export class HostRouting {
 
   private ensureDestinationRule(scope: IConstruct): void {
     if (this.destinationRule) { return; }
-    this.destinationRule = new DestinationRule(scope as any, 'DestinationRule', {
+    this.destinationRule = new RenderedDestinationRule(scope as any, 'DestinationRule', {
       metadata: { name: this.serviceName, namespace: this.namespace },
-      spec: Lazy.any({ produce: () => this.renderDestinationRule() }),
+      spec: () => this.renderDestinationRule(),
     });
-    if (this.service?.apiObject) { this.destinationRule.node.addDependency(this.service.apiObject); }
-    for (const vs of this.virtualServices.values()) { vs.node.addDependency(this.destinationRule); }
   }
 
   private ensureVirtualService(scope: IConstruct, binding: string): void {
     if (this.virtualServices.has(binding)) { return; }
     const name = binding === MESH ? this.serviceName : `${this.serviceName}-${binding.split('/').pop()}`;
-    const vs = new VirtualService(scope as any, binding === MESH ? 'VirtualService' : `VirtualService-${name}`, {
+    const vs = new RenderedVirtualService(scope as any, binding === MESH ? 'VirtualService' : `VirtualService-${name}`, {
       metadata: { name, namespace: this.namespace },
-      spec: Lazy.any({ produce: () => this.renderVirtualService(binding) }),
+      spec: () => this.renderVirtualService(binding),
     });
-    // Apply order: what a VirtualService references (DestinationRule subsets, the Service) comes first.
-    if (this.destinationRule) { vs.node.addDependency(this.destinationRule); }
-    if (this.service?.apiObject) { vs.node.addDependency(this.service.apiObject); }
     this.virtualServices.set(binding, vs);
+  }
+
+  /**
+   * Apply order: the Service before the DestinationRule before the VirtualServices. The objects are
+   * usually created in that order in one construct, and cdk8s writes objects in construct order
+   * when nothing depends on them; dependency edges are added only where that order is wrong (cdk8s
+   * writes an object that something depends on when it writes its dependant, so then the whole
+   * chain is linked). `position` is the construct order of the chart's objects, `inbound` the
+   * constructs something depends on.
+   */
+  public applyOrder(position: Map<IConstruct, number>, inbound: Set<IConstruct>): void {
+    const chain = [this.service?.apiObject, this.destinationRule, ...this.virtualServices.values()]
+      .filter((o): o is ApiObject => o !== undefined);
+    const pos = (o: ApiObject) => position.get(o) ?? -1;
+    const inOrder = chain.every((o, i) => i === 0 || pos(chain[i - 1]) < pos(o));
+    // An object something depends on leaves the construct order: then the chain must be explicit.
+    if (inOrder && !chain.some(o => inbound.has(o))) { return; }
+    this.linkChain();
+  }
+
+  /** Links Service <- DestinationRule <- VirtualServices with dependencies. */
+  public linkChain(): void {
+    const svc = this.service?.apiObject;
+    if (this.destinationRule && svc) { this.destinationRule.node.addDependency(svc); }
+    for (const vs of this.virtualServices.values()) {
+      if (this.destinationRule) { vs.node.addDependency(this.destinationRule); } else if (svc) { vs.node.addDependency(svc); }
+    }
   }
 
   private renderDestinationRule(): any {
     const subsets = [...this.subsets.entries()].map(([name, s]) => ({
       name,
       labels: s.labels,
-      ...(s.trafficPolicy && Object.keys(s.trafficPolicy).length > 0 ? { trafficPolicy: bindingNames(s.trafficPolicy) } : {}),
+      ...(s.trafficPolicy && Object.keys(s.trafficPolicy).length > 0 ? { trafficPolicy: s.trafficPolicy } : {}),
     }));
     return {
       host: this.serviceName,
-      ...(Object.keys(this.trafficPolicy).length > 0 ? { trafficPolicy: bindingNames(this.trafficPolicy) } : {}),
+      ...(Object.keys(this.trafficPolicy).length > 0 ? { trafficPolicy: this.trafficPolicy } : {}),
       ...(subsets.length > 0 ? { subsets } : {}),
     };
   }
@@ -421,18 +452,6 @@ export function unreachableRules(ordered: HttpRuleContribution[], what: string):
     }
   });
   return errors;
-}
-
-/**
- * The generated bindings name one Istio field differently from its JSON key
- * (`consecutive5xxErrors` is the property `consecutive5XxErrors`, mapped back on output); the lazy
- * spec goes through that mapping, so it must use the property name.
- */
-function bindingNames(policy: { [field: string]: any }): { [field: string]: any } {
-  const od = policy.outlierDetection;
-  if (!od || od.consecutive5xxErrors === undefined) { return policy; }
-  const { consecutive5xxErrors, ...rest } = od;
-  return { ...policy, outlierDetection: { ...rest, consecutive5XxErrors: consecutive5xxErrors } };
 }
 
 function describeRoute(route: WeightedDestination[]): string {

@@ -1,7 +1,10 @@
-import { ApiObject, Chart } from 'cdk8s';
+import { ApiObject, App, Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import type { IngressEdge } from '../ingress-edge';
 import { HostRouting } from './host-routing';
 import { analyzeChart, reportFindings } from '../analysis/analysis';
+import { Finding } from '../analysis/findings';
+import { currentGeneration } from '../analysis/generation';
 
 const REGISTRY_ID = 'IstioTrafficRegistry';
 
@@ -22,6 +25,9 @@ export class TrafficRegistry extends Construct {
   private readonly hosts = new Map<string, HostRouting>();
   private readonly namespaces = new Map<string, ApiObject>();
   private readonly printed = new Set<string>();
+  private readonly edges: IngressEdge[] = [];
+  private cache?: { key: string; findings: Finding[] };
+  private own?: { generation: number; errors: string[] };
 
   private constructor(scope: Chart, id: string) {
     super(scope, id);
@@ -54,30 +60,57 @@ export class TrafficRegistry extends Construct {
     this.namespaces.set(name, namespaceObject);
   }
 
-  private validateAll(): string[] {
-    this.orderAfterNamespaces();
-    // The constructs' own cross checks first: their messages name the construct to change. Only
-    // when those pass does the analysis of the synthesized objects run (it would repeat them).
-    const own = this.allHosts.flatMap(h => h.validate());
-    if (own.length > 0) { return own; }
-    return reportFindings(analyzeChart(Chart.of(this)), this.printed);
+  /** Records an edge, so that its VirtualServices are written after what they reference. */
+  public registerEdge(edge: IngressEdge): void {
+    this.edges.push(edge);
   }
 
   /**
-   * Apply order: every object of the chart that lives in a namespace this chart creates depends on
-   * that Namespace object, so `kubectl apply -f` creates the namespace first. One edge per object,
-   * to a leaf, keeps cdk8s' dependency sort linear.
+   * Apply order: a plain `kubectl apply -f` must create what is referenced before what references
+   * it. cdk8s writes objects in construct order unless they have dependencies; the library adds
+   * dependency edges only where that order is wrong (few or none when the namespace is declared
+   * first, as the examples do), so that cdk8s' dependency sort stays cheap.
    */
-  private orderAfterNamespaces(): void {
-    if (this.namespaces.size === 0) { return; }
+  private applyOrder(): void {
     const chart = Chart.of(this);
+    const position = new Map<IConstruct, number>();
+    const inbound = new Set<IConstruct>();
     for (const c of chart.node.findAll()) {
-      if (!(c instanceof ApiObject) || Chart.of(c) !== chart) { continue; }
-      const ns = c.metadata.namespace;
-      const nsObject = ns !== undefined ? this.namespaces.get(ns) : undefined;
-      if (nsObject && nsObject !== c && nsObject.node.dependencies.length === 0) {
-        c.node.addDependency(nsObject);
+      if (c instanceof ApiObject) { position.set(c, position.size); }
+      for (const d of c.node.dependencies) { inbound.add(d); }
+    }
+    for (const [name, nsObject] of this.namespaces) {
+      if (nsObject.node.dependencies.length > 0) { continue; }
+      const at = position.get(nsObject) ?? -1;
+      for (const [o, p] of position) {
+        if (p < at && o !== nsObject && (o as ApiObject).metadata.namespace === name && Chart.of(o) === chart) { o.node.addDependency(nsObject); }
       }
     }
+    for (const h of this.allHosts) { h.applyOrder(position, inbound); }
+    for (const e of this.edges) { e._applyOrder(position); }
+  }
+
+  private validateAll(): string[] {
+    this.applyOrder();
+    // The constructs' own cross checks first: their messages name the construct to change. Only
+    // when those pass does the analysis of the synthesized objects run (it would repeat them).
+    const generation = currentGeneration();
+    if (this.own?.generation !== generation) {
+      this.own = { generation, errors: this.allHosts.flatMap(h => h.validate()) };
+    }
+    if (this.own.errors.length > 0) { return this.own.errors; }
+    return reportFindings(this.findings(), this.printed);
+  }
+
+  /**
+   * The analysis of this chart. cdk8s validates the whole app once per synthesized chart; the
+   * findings are reused while nothing changed (same constructs, no routing change since).
+   */
+  private findings(): Finding[] {
+    const key = `${App.of(this).node.findAll().length}:${currentGeneration()}`;
+    if (this.cache?.key !== key) {
+      this.cache = { key, findings: analyzeChart(Chart.of(this)) };
+    }
+    return this.cache.findings;
   }
 }

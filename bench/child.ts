@@ -1,0 +1,23 @@
+/**
+ * One measurement, in its own process so that peak memory is its own: builds the app (library or
+ * baseline) with `n` services, synthesizes it to YAML files, and prints one JSON line.
+ */
+import * as fs from 'fs';
+import { performance } from 'perf_hooks';
+import { App } from 'cdk8s';
+import { buildBaseline, buildLibrary } from './apps';
+
+const [variant, n, outdir] = [process.argv[2], Number(process.argv[3]), process.argv[4]];
+const rssBefore = process.resourceUsage().maxRSS;
+const t0 = performance.now();
+const app = new App({ outdir });
+(variant === 'library' ? buildLibrary : buildBaseline)(app, n);
+const t1 = performance.now();
+app.synth();
+const t2 = performance.now();
+const bytes = fs.readdirSync(outdir).reduce((a, f) => a + fs.statSync(`${outdir}/${f}`).size, 0);
+process.stdout.write(`${JSON.stringify({
+  variant, n,
+  constructMs: t1 - t0, synthMs: t2 - t1, totalMs: t2 - t0,
+  peakRssMb: process.resourceUsage().maxRSS / 1024, startRssMb: rssBefore / 1024, bytes,
+})}\n`);

@@ -1,0 +1,64 @@
+/**
+ * `npm run bench`: wall time and peak memory of synthesizing apps of 100, 1,000 and 5,000 services
+ * with the library, against a baseline that creates the same final objects as plain cdk8s
+ * ApiObjects. Each measurement runs in a fresh Node.js process (peak RSS is per process); each is
+ * repeated and the median taken. The last line is machine-readable.
+ */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App } from 'cdk8s';
+import { buildBaseline, buildLibrary } from './apps';
+
+const SIZES = (process.env.BENCH_SIZES ?? '100,1000,5000').split(',').map(Number);
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
+const child = path.join(__dirname, 'child.js');
+
+interface Sample { totalMs: number; constructMs: number; synthMs: number; peakRssMb: number; startRssMb: number; bytes: number }
+
+function measure(variant: string, n: number): Sample {
+  const samples: Sample[] = [];
+  for (let i = 0; i < REPEAT; i++) {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-${variant}-${n}-`));
+    const out = execFileSync(process.execPath, ['--max-old-space-size=8192', child, variant, String(n), outdir], { encoding: 'utf8', maxBuffer: 1 << 20 });
+    samples.push(JSON.parse(out.trim().split('\n').pop()!));
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+  const median = (k: keyof Sample) => samples.map(s => s[k]).sort((a, b) => a - b)[Math.floor(samples.length / 2)];
+  return {
+    totalMs: median('totalMs'), constructMs: median('constructMs'), synthMs: median('synthMs'),
+    peakRssMb: median('peakRssMb'), startRssMb: median('startRssMb'), bytes: median('bytes'),
+  };
+}
+
+/** The baseline must write exactly what the library writes, or the comparison means nothing. */
+function checkSameOutput(): void {
+  const lib = new App(); buildLibrary(lib, 20);
+  const base = new App(); buildBaseline(base, 20);
+  if (lib.synthYaml() !== base.synthYaml()) {
+    throw new Error('bench: the baseline does not produce the same YAML as the library; fix bench/apps.ts');
+  }
+}
+
+checkSameOutput();
+const fmt = (x: number, d = 0) => x.toFixed(d).padStart(9);
+console.log(`node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, repeat ${REPEAT} (median)`);
+console.log('services  variant      total ms  construct ms  synth ms   peak RSS MB   YAML MB  time x  mem x');
+const results = new Map<string, { lib: Sample; base: Sample }>();
+for (const n of SIZES) {
+  const base = measure('baseline', n);
+  const lib = measure('library', n);
+  results.set(String(n), { lib, base });
+  for (const [name, s] of [['baseline', base], ['library', lib]] as const) {
+    const ratio = name === 'library' ? `${(lib.totalMs / base.totalMs).toFixed(2).padStart(6)}  ${(lib.peakRssMb / base.peakRssMb).toFixed(2).padStart(5)}` : '';
+    console.log(`${String(n).padStart(8)}  ${name.padEnd(9)}${fmt(s.totalMs)}${fmt(s.constructMs, 0).padStart(14)}${fmt(s.synthMs)}${fmt(s.peakRssMb, 1).padStart(14)}${fmt(s.bytes / 2 ** 20, 1).padStart(10)}  ${ratio}`);
+  }
+}
+const at = (n: number) => results.get(String(n));
+const r1000 = at(1000);
+const r5000 = at(5000);
+const ratioTime = r1000 ? r1000.lib.totalMs / r1000.base.totalMs : NaN;
+const ratioMem = r1000 ? r1000.lib.peakRssMb / r1000.base.peakRssMb : NaN;
+const scale = r1000 && r5000 ? r5000.lib.totalMs / r1000.lib.totalMs : NaN;
+console.log(`ratio_time_1000=${ratioTime.toFixed(2)} ratio_mem_1000=${ratioMem.toFixed(2)} scale_5000_over_1000=${scale.toFixed(2)}`);
