@@ -6,7 +6,7 @@
  */
 import { ApiObject, App, Chart, Duration, JsonPatch } from 'cdk8s';
 import {
-  CanaryService, CircuitBreakerPolicy, DarkRelease, EdgeDestination, IngressEdge, MeshNamespace, RequestCondition, ServiceVersion, TrafficSplit,
+  CanaryService, CircuitBreakerPolicy, DarkRelease, EdgeDestination, IngressEdge, MeshNamespace, RequestCondition, TrafficSplit,
 } from '../src';
 
 const NS = 'bench';

@@ -12,23 +12,37 @@ import { App } from 'cdk8s';
 import { buildBaseline, buildLibrary } from './apps';
 
 const SIZES = (process.env.BENCH_SIZES ?? '100,1000,5000').split(',').map(Number);
-const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);
 const child = path.join(__dirname, 'child.js');
 
 interface Sample { totalMs: number; constructMs: number; synthMs: number; peakRssMb: number; startRssMb: number; bytes: number }
 
-function measure(variant: string, n: number): Sample {
-  const samples: Sample[] = [];
-  for (let i = 0; i < REPEAT; i++) {
-    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-${variant}-${n}-`));
+function once(variant: string, n: number): Sample {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-${variant}-${n}-`));
+  try {
     const out = execFileSync(process.execPath, ['--max-old-space-size=8192', child, variant, String(n), outdir], { encoding: 'utf8', maxBuffer: 1 << 20 });
-    samples.push(JSON.parse(out.trim().split('\n').pop()!));
+    return JSON.parse(out.trim().split('\n').pop()!);
+  } finally {
     fs.rmSync(outdir, { recursive: true, force: true });
   }
-  const median = (k: keyof Sample) => samples.map(s => s[k]).sort((a, b) => a - b)[Math.floor(samples.length / 2)];
+}
+
+/** Baseline and library runs alternate, so that drift in the machine's speed hits both alike. */
+function measure(n: number): { base: Sample; lib: Sample } {
+  const base: Sample[] = [];
+  const lib: Sample[] = [];
+  for (let i = 0; i < REPEAT; i++) {
+    base.push(once('baseline', n));
+    lib.push(once('library', n));
+  }
+  return { base: median(base), lib: median(lib) };
+}
+
+function median(samples: Sample[]): Sample {
+  const m = (k: keyof Sample) => samples.map(s => s[k]).sort((a, b) => a - b)[Math.floor(samples.length / 2)];
   return {
-    totalMs: median('totalMs'), constructMs: median('constructMs'), synthMs: median('synthMs'),
-    peakRssMb: median('peakRssMb'), startRssMb: median('startRssMb'), bytes: median('bytes'),
+    totalMs: m('totalMs'), constructMs: m('constructMs'), synthMs: m('synthMs'),
+    peakRssMb: m('peakRssMb'), startRssMb: m('startRssMb'), bytes: m('bytes'),
   };
 }
 
@@ -47,8 +61,7 @@ console.log(`node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus
 console.log('services  variant      total ms  construct ms  synth ms   peak RSS MB   YAML MB  time x  mem x');
 const results = new Map<string, { lib: Sample; base: Sample }>();
 for (const n of SIZES) {
-  const base = measure('baseline', n);
-  const lib = measure('library', n);
+  const { base, lib } = measure(n);
   results.set(String(n), { lib, base });
   for (const [name, s] of [['baseline', base], ['library', lib]] as const) {
     const ratio = name === 'library' ? `${(lib.totalMs / base.totalMs).toFixed(2).padStart(6)}  ${(lib.peakRssMb / base.peakRssMb).toFixed(2).padStart(5)}` : '';

@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { fail } from './errors';
 import { isHttpProtocol, ServiceProtocol } from './protocol';
-import { RenderedService } from './routing/cached-objects';
+import { markLibraryMade, RenderedService } from './routing/cached-objects';
 import * as rules from './routing/host-routing';
 import { HostRouting, WeightedDestination } from './routing/host-routing';
 import { TrafficRegistry } from './routing/registry';
@@ -451,6 +451,7 @@ export class CanaryService extends Construct implements IRoutableService {
       }],
     });
     deployment.select(kplus.LabelSelector.of({ labels: selector }));
+    markLibraryMade(ApiObject.of(deployment));
     // cdk8s-plus always stamps a hash-valued address label on the pod template; nothing here selects
     // on it, and labels a person did not choose only confuse `kubectl get pods --show-labels`.
     const podLabels = (deployment.podMetadata as any).labels;

@@ -2,6 +2,7 @@ import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { fail } from './errors';
+import { markLibraryMade } from './routing/cached-objects';
 import { TrafficRegistry } from './routing/registry';
 import { checkDnsLabel, checkLabels } from './validation';
 
@@ -68,6 +69,7 @@ export class MeshNamespace extends Construct {
       // A Namespace is cluster-scoped; the chart's default namespace must not leak into it.
       apiObject.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
     }
+    markLibraryMade(apiObject);
     TrafficRegistry.of(this).registerNamespace(this.name, apiObject);
   }
 }

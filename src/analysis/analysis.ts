@@ -6,7 +6,7 @@ import { crossChecks, KnownService, KnownWorkload } from './analyzers';
 import { AnalyzedObject, Finding, formatFinding, Reporter, Severity } from './findings';
 import { touch } from './generation';
 import { webhookChecks } from './webhook';
-import { isRendered } from '../routing/cached-objects';
+import { isLibraryMade, isRendered } from '../routing/cached-objects';
 
 interface Rule {
   readonly code: string;
@@ -81,6 +81,15 @@ function run(chart: AnalyzedObject[], app: AnalyzedObject[], workloads: KnownWor
   }
   crossChecks({ chart, app, existingWorkloads: workloads, existingServices: services }, r);
   return r.findings;
+}
+
+/**
+ * True when every object the analysis reads was made by the library from checked props and not
+ * patched. Its constructs check everything the analysis would (the property tests run the full
+ * analysis on random intents and find nothing), so the synth skips the analysis for such apps.
+ */
+export function onlyLibraryObjects(constructs: IConstruct[]): boolean {
+  return constructs.every(c => !(c instanceof ApiObject) || !analyzed(c) || isLibraryMade(c));
 }
 
 /** The kinds the analysis reads (other objects are not rendered for it). */

@@ -26,17 +26,20 @@ function cachedToJson(obj: any, render: () => any): any {
 
 const METADATA_MUTATORS = ['addLabel', 'addAnnotation', 'addFinalizers', 'addOwnerReference', 'add'];
 
+/** Shared wrappers (one per mutator, not per object): bump the generation, then mutate. */
+const WATCHED: { [m: string]: (this: any, ...args: any[]) => any } = {};
+
 const RENDERED = new WeakSet<ApiObject>();
 
 /** Makes every mutation of the object's metadata count as a change. */
 function watchMutations(obj: ApiObject): void {
   RENDERED.add(obj);
   const metadata: any = obj.metadata;
+  const proto = Object.getPrototypeOf(metadata);
   for (const m of METADATA_MUTATORS) {
-    const original = metadata[m];
-    if (typeof original === 'function') {
-      metadata[m] = (...args: any[]) => { touch(); return original.apply(metadata, args); };
-    }
+    if (typeof proto[m] !== 'function') { continue; }
+    WATCHED[m] = WATCHED[m] ?? function (this: any, ...args: any[]) { touch(); return proto[m].apply(this, args); };
+    metadata[m] = WATCHED[m];
   }
 }
 
@@ -143,4 +146,24 @@ export class RenderedService extends k8s.KubeService {
 export function isRendered(o: ApiObject): boolean {
   // Not `instanceof`: cdk8s answers it for every ApiObject subclass with ApiObject.isApiObject().
   return RENDERED.has(o);
+}
+
+/** Library-made objects, with the number of JSON patches the library itself added. */
+const LIBRARY_MADE = new WeakMap<ApiObject, number>();
+
+const patchCount = (o: ApiObject): number => ((o as any).patches ?? []).length;
+
+/** Records an object the library creates from checked props (a Deployment, a Namespace), after its own patches. */
+export function markLibraryMade(o: ApiObject): void {
+  LIBRARY_MADE.set(o, patchCount(o));
+}
+
+/**
+ * True for an object the library made (rendered or created from checked props) that nobody else
+ * patched: such objects are consistent by construction.
+ */
+export function isLibraryMade(o: ApiObject): boolean {
+  if (RENDERED.has(o)) { return patchCount(o) === 0; }
+  const own = LIBRARY_MADE.get(o);
+  return own !== undefined && patchCount(o) === own;
 }

@@ -2,7 +2,7 @@ import { ApiObject, App, Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import type { IngressEdge } from '../ingress-edge';
 import { HostRouting } from './host-routing';
-import { analyzeChart, reportFindings } from '../analysis/analysis';
+import { analyzeChart, onlyLibraryObjects, reportFindings } from '../analysis/analysis';
 import { Finding } from '../analysis/findings';
 import { currentGeneration } from '../analysis/generation';
 
@@ -28,6 +28,7 @@ export class TrafficRegistry extends Construct {
   private readonly edges: IngressEdge[] = [];
   private cache?: { key: string; findings: Finding[] };
   private own?: { generation: number; errors: string[] };
+  private orderKey?: string;
 
   private constructor(scope: Chart, id: string) {
     super(scope, id);
@@ -71,11 +72,11 @@ export class TrafficRegistry extends Construct {
    * dependency edges only where that order is wrong (few or none when the namespace is declared
    * first, as the examples do), so that cdk8s' dependency sort stays cheap.
    */
-  private applyOrder(): void {
+  private applyOrder(chartConstructs: IConstruct[]): void {
     const chart = Chart.of(this);
     const position = new Map<IConstruct, number>();
     const inbound = new Set<IConstruct>();
-    for (const c of chart.node.findAll()) {
+    for (const c of chartConstructs) {
       if (c instanceof ApiObject) { position.set(c, position.size); }
       for (const d of c.node.dependencies) { inbound.add(d); }
     }
@@ -91,7 +92,21 @@ export class TrafficRegistry extends Construct {
   }
 
   private validateAll(): string[] {
-    this.applyOrder();
+    // One walk of the tree per validation (cdk8s validates the app once per synthesized chart):
+    // apply order and analysis are redone only when the tree, its dependencies or the routing
+    // changed since the last validation.
+    const app = App.of(this);
+    const all = app.node.findAll();
+    const chart = Chart.of(this);
+    const charts = app.node.children.filter(c => c instanceof Chart);
+    const chartConstructs = charts.length === 1 && charts[0] === chart && app.node.children.length === 1 ? all.slice(1) : chart.node.findAll();
+    let dependencies = 0;
+    for (const c of chartConstructs) { dependencies += c.node.dependencies.length; }
+    const key = `${all.length}:${dependencies}:${currentGeneration()}`;
+    if (this.orderKey !== key) {
+      this.applyOrder(chartConstructs);
+      this.orderKey = key;
+    }
     // The constructs' own cross checks first: their messages name the construct to change. Only
     // when those pass does the analysis of the synthesized objects run (it would repeat them).
     const generation = currentGeneration();
@@ -99,17 +114,17 @@ export class TrafficRegistry extends Construct {
       this.own = { generation, errors: this.allHosts.flatMap(h => h.validate()) };
     }
     if (this.own.errors.length > 0) { return this.own.errors; }
-    return reportFindings(this.findings(), this.printed);
+    return reportFindings(this.findings(all), this.printed);
   }
 
   /**
    * The analysis of this chart. cdk8s validates the whole app once per synthesized chart; the
    * findings are reused while nothing changed (same constructs, no routing change since).
    */
-  private findings(): Finding[] {
-    const key = `${App.of(this).node.findAll().length}:${currentGeneration()}`;
+  private findings(all: IConstruct[]): Finding[] {
+    const key = `${all.length}:${currentGeneration()}`;
     if (this.cache?.key !== key) {
-      this.cache = { key, findings: analyzeChart(Chart.of(this)) };
+      this.cache = { key, findings: onlyLibraryObjects(all) ? [] : analyzeChart(Chart.of(this)) };
     }
     return this.cache.findings;
   }
