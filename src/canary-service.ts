@@ -39,7 +39,10 @@ export enum RoutingMode {
 export interface IRoutableService extends IConstruct {
   /** The Service name (and host). */
   readonly name: string;
-  /** The namespace, when one is set on the construct or the chart. */
+  /**
+   * The namespace, when one is set on the construct or the chart.
+   * @default - none: the namespace kubectl applies to
+   */
   readonly namespace?: string;
   /** The Service port. */
   readonly port: number;
@@ -211,6 +214,16 @@ export class CanaryService extends Construct implements IRoutableService {
 
     const versions = this.resolveVersions(props);
     this.versionInfos = versions.map(v => this.resolveVersion(v, targetPort));
+    const byLabel = new Map<string, string>();
+    for (const info of this.versionInfos) {
+      const value = info.podLabels[this.versionLabel];
+      const other = byLabel.get(value);
+      if (other !== undefined) {
+        fail(this, `versions[${info.version.name}].podLabels.${this.versionLabel}`, value, `is also the ${this.versionLabel} label of version '${other}', so their subsets would select the same pods`,
+          `Give every version its own ${this.versionLabel} label value`);
+      }
+      byLabel.set(value, info.version.name);
+    }
     const names = versions.map(v => v.name);
     this.stableVersion = this.pickVersion('stableVersion', props.stableVersion, names, names[0]);
     this.canaryVersion = this.pickVersion('canaryVersion', props.canaryVersion, names, names[names.length - 1]);

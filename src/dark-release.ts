@@ -128,6 +128,14 @@ export class DarkRelease extends Construct {
     if (applies !== ReleaseScope.MESH) { routing.addRule(EDGE, rule); }
 
     this.propagatedTo = [];
+    if (propagate.length > 0) {
+      rules.forEach((r, i) => r.conditions.forEach((c, j) => {
+        if (!c._propagates) {
+          fail(this, `${field(i)}[${j}]`, c._describe, 'describes the first request only (the caller, path, host, port, method or query of a downstream call are different), so it cannot be carried along the callPath',
+            'Match on a header (or a cookie or the user agent) that every service forwards, or remove callPath');
+        }
+      }));
+    }
     propagate.forEach((down, i) => {
       if (down === service || (down.name === service.name && down.namespace === service.namespace)) {
         fail(this, `callPath[${i}]`, down.name, 'is the released service itself', 'List only the services it calls, directly or further down');

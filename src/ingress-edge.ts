@@ -200,6 +200,12 @@ export class IngressEdge extends Construct {
   public readonly gateway: ApiObject;
 
   private readonly serverHosts: string[];
+  /**
+   * `<selector>|<port>|<host>` of every server host: two Gateways on the same gateway pods must not
+   * serve the same host on the same port (IST0145).
+   * @internal
+   */
+  public readonly _serverKeys: string[];
   private readonly includeMesh: boolean;
   private readonly routes = new Map<string, EdgeRoute[]>();
   private readonly virtualServices = new Map<string, RenderedVirtualService>();
@@ -238,6 +244,8 @@ export class IngressEdge extends Construct {
 
     const servers = this.buildServers(props);
     this.serverHosts = [...new Set(servers.flatMap(s => s.hosts))];
+    const selectorKey = JSON.stringify(Object.entries(selector).sort());
+    this._serverKeys = servers.flatMap(s => (s.hosts as string[]).map(h => `${selectorKey}|${s.port.number}|${h}`));
     this.gateway = new RenderedGateway(this, 'Gateway', {
       metadata: { name: this.name, namespace: this.namespace },
       spec: () => ({ selector, servers }),
@@ -307,6 +315,8 @@ export class IngressEdge extends Construct {
     }
     // A release: the service's edge rules (dark releases, then its weighted split), each ANDed with the route's match.
     const routing = routingOf(this, service);
+    // Service-wide settings for edge traffic (timeout, retries, an all-traffic fault or mirror).
+    const shared = routing.ruleOptions(EDGE);
     return routing.orderedRules(EDGE).flatMap(q => {
       const match = andBlocks(this, r, q);
       // A release rule no request of this route can meet (e.g. another path) does not apply here.
@@ -316,7 +326,7 @@ export class IngressEdge extends Construct {
         name: q.name === 'default' ? r.name : `${r.name}-${q.name}`,
         match,
         route: q.route.map((d: WeightedDestination) => ({ ...d, host, port: service.port })),
-        options: { ...(q.options ?? {}), ...rewrite },
+        options: { ...shared, ...(q.options ?? {}), ...rewrite },
       }];
     });
   }
@@ -393,7 +403,10 @@ export class IngressEdge extends Construct {
     const errors: string[] = [];
     for (const host of this.routes.keys()) {
       try {
-        errors.push(...unreachableRules(this.orderedRules(host), `VirtualService ${this.namespace}/${host === '*' ? this.name : `${this.name}-${slug(host)}`}`));
+        const own = `[${this.node.path}] `;
+        // cdk8s prefixes every message with this construct's path already.
+        errors.push(...unreachableRules(this.orderedRules(host), `VirtualService ${this.namespace}/${host === '*' ? this.name : `${this.name}-${slug(host)}`}`)
+          .map(m => (m.startsWith(own) ? m.slice(own.length) : m)));
       } catch (e) {
         errors.push((e as Error).message);
       }
@@ -535,8 +548,10 @@ function andBlock(scope: Construct, route: string, rule: string, a: any, b: any)
       out[k] = { ...out[k] };
       for (const [kk, vv] of Object.entries(v as any)) {
         if (out[k][kk] === undefined || JSON.stringify(out[k][kk]) === JSON.stringify(vv)) { out[k][kk] = vv; continue; }
+        const cover = (x: any, y: any) => covers({ headers: { h: x } }, { headers: { h: y } });
         const both = k === 'sourceLabels' ? DISJOINT
-          : narrower(scope, route, rule, `${k}.${kk}`, out[k][kk], vv, (x: any, y: any) => covers({ [k]: { [kk]: x } }, { [k]: { [kk]: y } }));
+          : k === 'withoutHeaders' ? broaderExclusion(scope, route, rule, `${k}.${kk}`, out[k][kk], vv, cover)
+            : narrower(scope, route, rule, `${k}.${kk}`, out[k][kk], vv, (x: any, y: any) => covers({ [k]: { [kk]: x } }, { [k]: { [kk]: y } }));
         if (both === DISJOINT) { return undefined; }
         out[k][kk] = both;
       }
@@ -547,6 +562,17 @@ function andBlock(scope: Construct, route: string, rule: string, a: any, b: any)
     out[k] = both;
   }
   return out;
+}
+
+/**
+ * Two exclusions of one header ANDed: excluding the broader match excludes the narrower one too;
+ * two unrelated exclusions cannot be written in one block.
+ */
+function broaderExclusion(scope: Construct, route: string, rule: string, field: string, x: any, y: any, coversFn: (x: any, y: any) => boolean): any {
+  if (coversFn(x, y)) { return x; }
+  if (coversFn(y, x)) { return y; }
+  return fail(scope, `routes[${route}]`, field, `of the route and of the release rule '${rule}' both exclude values of the header (${JSON.stringify(x)} and ${JSON.stringify(y)}) and one match block cannot express both`,
+    'Combine the exclusions into one regex, or route this path to a version instead of the release');
 }
 
 /** The narrower of two string matches, DISJOINT when no value meets both, or an error when unknown. */

@@ -201,6 +201,24 @@ export class RequestCondition {
   }
 
   /**
+   * A short description for messages, e.g. `uri` or `header end-user`.
+   * @internal
+   */
+  public get _describe(): string {
+    return this.kind === ConditionKind.QUERY ? `queryParam ${this.name}` : this.name;
+  }
+
+  /**
+   * Whether the condition can hold on a downstream hop: headers (and the cookie and user agent,
+   * carried in headers) can be forwarded; the caller, path, host, port, method and query
+   * parameters describe the first request only.
+   * @internal
+   */
+  public get _propagates(): boolean {
+    return [ConditionKind.HEADER, ConditionKind.WITHOUT_HEADER, ConditionKind.USER_AGENT, ConditionKind.COOKIE].includes(this.kind);
+  }
+
+  /**
    * The request headers this condition reads (lowercase), for header propagation.
    * @internal
    */

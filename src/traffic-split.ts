@@ -135,7 +135,12 @@ export class TrafficSplit {
       }
       case SplitKind.ALL_TO:
       case SplitKind.WEIGHTS: {
+        const seen = new Set<string>();
         for (const w of this.explicit!) {
+          if (seen.has(w.version)) {
+            fail(scope, `${field}.weights`, w.version, 'is given twice', 'Give each version one weight');
+          }
+          seen.add(w.version);
           if (!weights.has(w.version)) {
             fail(scope, `${field}.weights`, w.version, 'is not a declared version',
               `Use one of the declared versions (${versions.join(', ')}) or declare it in 'versions'`);

@@ -54,15 +54,18 @@ describe('analysis at synth time', () => {
   test('warnings are printed, not thrown', () => {
     const { chart } = chartWithReviews();
     obj(chart, 'gw-ref', 'VirtualService', 'edge', { hosts: ['shop.example.com'], gateways: ['public.istio-system'], http: [{ route: [{ destination: { host: 'reviews', subset: 'v1' } }] }] });
-    const warnings: string[] = [];
-    const listener = (w: Error) => warnings.push(w.message);
-    process.on('warning', listener);
+    const emit = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
     try {
       // IST0101 for the gateway is an error: downgrade it to see the warnings through.
       Analysis.downgrade(chart, 'IST0101', 'the public gateway is installed by the platform team');
       expect(() => Testing.synth(chart)).not.toThrow();
+      const printed = emit.mock.calls.map(c => String(c[0]));
+      expect(printed).toEqual(expect.arrayContaining([
+        expect.stringMatching(/^\[IST0133\] \[test\/gw-ref\] VirtualService shop\/edge spec.gateways\[0\]: "public.istio-system" - is a legacy dotted gateway reference/),
+        expect.stringMatching(/^\[IST0101\] .*\(downgraded: the public gateway is installed by the platform team\)$/),
+      ]));
     } finally {
-      process.off('warning', listener);
+      emit.mockRestore();
     }
     const found = Analysis.findings(chart);
     expect(found.find(f => f.code === 'IST0133')).toMatchObject({ severity: Severity.WARNING, field: 'spec.gateways[0]', message: 'is a legacy dotted gateway reference' });

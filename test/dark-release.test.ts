@@ -159,7 +159,7 @@ describe('several dark releases on one host', () => {
       return chart;
     };
     expect(() => Testing.synth(build())).toThrow(
-      /\[test\/tester-jason\] match: rule 'tester-jason' \(test\/tester-jason\) of host 'reviews' never applies to .*: the earlier rule 'all-testers' \(test\/all-testers\) with \{"headers":\{"x-tester":\{\}\}\} takes all those requests first \(IST0131\). Give 'tester-jason' \(test\/tester-jason\) a lower priority number/);
+      /\[test\/tester-jason\] match: rule 'tester-jason' \(test\/tester-jason\) of host 'reviews' never applies to .*: the earlier rule 'all-testers' \(test\/all-testers\) with \{"headers":\{"x-tester":\{\}\}\} takes all those requests first \(IST0131\). Put 'tester-jason' \(test\/tester-jason\) first \(a DarkRelease takes a lower priority number/);
     const fixed = build(-1);
     expect(fixed).toRoute({ host: 'reviews', headers: { 'x-tester': 'yes', 'end-user': 'jason' } }, { version: 'v2' });
     expect(fixed).toRoute({ host: 'reviews', headers: { 'x-tester': 'yes' } }, { version: 'v3' });

@@ -129,6 +129,22 @@ describe('property: random valid intents', () => {
         const o = sim.route({ host: s.name, path: '/', method: 'POST' });
         expect(Object.keys(o.versionShares).sort()).toEqual(Object.keys(expected).sort());
         for (const [v, w] of Object.entries(expected)) { expect(o.versionShares[v]).toBeCloseTo(w, 6); }
+        // A request that meets the dark condition reaches the dark version, in the mesh and at the edge.
+        if (s.dark && s.versions.length > 1) {
+          const d = s.dark;
+          const request: { headers?: { [k: string]: string }; path?: string } = d.kind === 'exact' ? { headers: { [d.header]: d.value } }
+            : d.kind === 'prefix' ? { headers: { [d.header]: `${d.value}-more` } }
+              : d.kind === 'regex' ? { headers: { [d.header]: `${d.value}zz` } }
+                : d.kind === 'present' ? { headers: { [d.header]: '' } }
+                  : d.kind === 'cookie' ? { headers: { cookie: `other=1; ${d.header}=${d.value}` } }
+                    : d.kind === 'firefox' ? { headers: { 'user-agent': 'Mozilla/5.0 (X11; rv:120.0) Gecko/20100101 Firefox/120.0' } }
+                      : { path: `/dark-${d.value}/x` };
+          const dark = s.versions[s.versions.length - 1];
+          expect(sim.route({ host: s.name, method: 'POST', ...request }).versionShares).toEqual({ [dark]: 100 });
+          if (intent.edge && d.kind !== 'path') {
+            expect(sim.route({ gateway: `${intent.namespace}/edge`, host: 'app.example.com', path: `/${s.name}/1`, ...request }).versionShares).toEqual({ [dark]: 100 });
+          }
+        }
       }
     }), { numRuns: RUNS });
   });

@@ -24,13 +24,19 @@ export interface Finding {
   readonly namespace: string;
   /** The field path, e.g. `spec.http[0].route[1].destination.subset`. */
   readonly field: string;
-  /** The bad value, as JSON. */
+  /**
+   * The bad value, as JSON.
+   * @default - no single value (e.g. a missing field)
+   */
   readonly value?: string;
   /** What is wrong. */
   readonly message: string;
   /** What to do instead. */
   readonly fix: string;
-  /** Why the finding was downgraded, if it was. */
+  /**
+   * Why the finding was downgraded, if it was.
+   * @default - not downgraded
+   */
   readonly downgradeReason?: string;
 }
 

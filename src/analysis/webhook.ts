@@ -397,7 +397,7 @@ class Checker {
       if (kinds.length > 1) { this.e(`${f}.abort`, a, `sets ${kinds.join(' and ')}`, 'Use one error type'); }
       if (a.http2Error !== undefined) { this.e(`${f}.abort.http2Error`, a.http2Error, 'is not supported yet', 'Use httpStatus or grpcStatus'); }
       if (a.httpStatus !== undefined && (!Number.isInteger(a.httpStatus) || a.httpStatus < 200 || a.httpStatus > 600)) {
-        this.e(`${f}.abort.httpStatus`, a.httpStatus, 'is not an HTTP status from 200 to 599', 'Use e.g. 500 or 503');
+        this.e(`${f}.abort.httpStatus`, a.httpStatus, 'is not an HTTP status from 200 to 600', 'Use e.g. 500 or 503');
       }
       if (a.grpcStatus !== undefined && !GRPC_CODES.has(a.grpcStatus)) { this.e(`${f}.abort.grpcStatus`, a.grpcStatus, 'is not an upper-case gRPC status name', "Use e.g. 'UNAVAILABLE'"); }
       if (kinds.length === 0) { this.w(`${f}.abort`, a, 'is configured, but its error type is not set', 'Set httpStatus or grpcStatus'); }

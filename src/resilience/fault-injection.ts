@@ -4,7 +4,7 @@ import type { IRoutableService } from '../canary-service';
 import { istioDuration } from '../duration';
 import { fail } from '../errors';
 import { RequestCondition, renderConditions } from '../request-match';
-import { MESH, RANK_DECORATION } from '../routing/host-routing';
+import { EDGE, MESH, TIER_DECORATION } from '../routing/host-routing';
 import { normalRoute, routingOf } from '../routing/service-routing';
 
 /** gRPC status codes for aborts. */
@@ -129,19 +129,18 @@ export class FaultInjection extends Construct {
           "Set allTraffic: true to confirm, or limit the fault with 'when' (e.g. RequestCondition.headerExact('end-user', 'jason'))");
       }
       routing.setRuleOption(MESH, this, 'fault', fault);
+      routing.setRuleOption(EDGE, this, 'fault', fault);
       return;
     }
     if (props.allTraffic === true) {
       fail(this, 'allTraffic', true, "contradicts 'when'", "Remove allTraffic, or remove 'when' to fault every request");
     }
-    routing.addRule(MESH, {
-      source: this,
-      name: props.name ?? id,
-      match: [renderConditions(this, 'when', props.when)],
-      route: normalRoute(this, routing),
-      options: { fault },
-      rank: RANK_DECORATION,
-    });
+    const match = [renderConditions(this, 'when', props.when)];
+    for (const binding of [MESH, EDGE]) {
+      routing.addRule(binding, {
+        source: this, name: props.name ?? id, match, route: normalRoute(this, routing, binding), options: { fault }, tier: TIER_DECORATION,
+      });
+    }
   }
 }
 

@@ -3,8 +3,8 @@ import { Construct } from 'constructs';
 import type { IRoutableService } from '../canary-service';
 import { istioDuration } from '../duration';
 import { fail } from '../errors';
-import { MESH, RANK_AFFINITY } from '../routing/host-routing';
-import { routingOf, subsetOfVersion } from '../routing/service-routing';
+import { EDGE, MESH, TIER_AFFINITY } from '../routing/host-routing';
+import { normalRoute, routingOf, subsetOfVersion } from '../routing/service-routing';
 
 const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
@@ -188,21 +188,27 @@ export class VersionAffinity extends Construct {
       fail(this, 'cookieMaxAge', props.cookieMaxAge.toHumanString(), 'only applies to a cookie', 'Remove it, or use cookie');
     }
     routing.setAffinity(this);
-    for (const version of props.service.versionNames) {
-      const subset = props.service.subsetOf(version);
-      const match = props.cookie !== undefined
-        ? { headers: { cookie: { regex: `(.*;\\s*)?${escape(props.cookie)}=${escape(version)}(;.*)?` } } }
-        : { headers: { [this.carrier]: { exact: version } } };
-      routing.addRule(MESH, {
-        source: this,
-        name: `${id}-${version}`,
-        match: [match],
-        rank: RANK_AFFINITY,
-        route: [{ host: props.service.name, subset, weight: 100 }],
-      });
-      routing.setDefaultDestinationHeaders(MESH, subset, props.cookie !== undefined
-        ? { response: { add: { 'set-cookie': `${props.cookie}=${version}; Path=/${maxAge}` } } }
-        : { response: { set: { [this.carrier]: version } } });
+    // For mesh traffic and for edge traffic to the service's release; only versions the normal route
+    // sends requests to can be pinned (after a rollback, a pinned canary user is back on the split).
+    for (const binding of [MESH, EDGE]) {
+      const live = new Set(normalRoute(this, routing, binding).filter(d => d.weight > 0).map(d => d.subset));
+      for (const version of props.service.versionNames) {
+        const subset = props.service.subsetOf(version);
+        if (!live.has(subset)) { continue; }
+        const match = props.cookie !== undefined
+          ? { headers: { cookie: { regex: `(.*;\\s*)?${escape(props.cookie)}=${escape(version)}(;.*)?` } } }
+          : { headers: { [this.carrier]: { exact: version } } };
+        routing.addRule(binding, {
+          source: this,
+          name: `${id}-${version}`,
+          match: [match],
+          tier: TIER_AFFINITY,
+          route: [{ host: props.service.name, subset, weight: 100 }],
+        });
+        routing.setDefaultDestinationHeaders(binding, subset, props.cookie !== undefined
+          ? { response: { add: { 'set-cookie': `${props.cookie}=${version}; Path=/${maxAge}` } } }
+          : { response: { set: { [this.carrier]: version } } });
+      }
     }
   }
 }

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import type { IRoutableService } from '../canary-service';
 import { istioDuration } from '../duration';
 import { fail } from '../errors';
-import { MESH } from '../routing/host-routing';
+import { EDGE, MESH } from '../routing/host-routing';
 import { routingOf } from '../routing/service-routing';
 
 const RETRY_CONDITIONS = [
@@ -98,11 +98,14 @@ export class RoutePolicy extends Construct {
     if (props.timeout === undefined && props.retries === undefined) {
       fail(this, 'timeout', undefined, 'and retries are both unset: the policy is empty', 'Set a timeout, retries, or both');
     }
-    if (props.timeout !== undefined) {
-      routing.setRuleOption(MESH, this, 'timeout', istioDuration(this, 'timeout', props.timeout));
-    }
-    if (props.retries !== undefined) {
-      routing.setRuleOption(MESH, this, 'retries', renderRetries(this, props.retries));
+    // Mesh traffic, and edge traffic an IngressEdge routes to the service's release.
+    for (const binding of [MESH, EDGE]) {
+      if (props.timeout !== undefined) {
+        routing.setRuleOption(binding, this, 'timeout', istioDuration(this, 'timeout', props.timeout));
+      }
+      if (props.retries !== undefined) {
+        routing.setRuleOption(binding, this, 'retries', renderRetries(this, props.retries));
+      }
     }
   }
 }

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import type { IRoutableService } from '../canary-service';
 import { fail } from '../errors';
-import { MESH, RANK_DECORATION } from '../routing/host-routing';
+import { EDGE, MESH, TIER_DECORATION } from '../routing/host-routing';
 import { normalRoute, routingOf, subsetOfVersion } from '../routing/service-routing';
 
 /** Props for `TrafficMirror`. */
@@ -45,8 +45,10 @@ export class TrafficMirror extends Construct {
     }
     const mirror = { host: props.service.name, subset };
     if (props.methods === undefined) {
-      routing.setRuleOption(MESH, this, 'mirror', mirror);
-      routing.setRuleOption(MESH, this, 'mirrorPercentage', { value: pct });
+      for (const binding of [MESH, EDGE]) {
+        routing.setRuleOption(binding, this, 'mirror', mirror);
+        routing.setRuleOption(binding, this, 'mirrorPercentage', { value: pct });
+      }
       return;
     }
     if (props.methods.length === 0) {
@@ -55,13 +57,16 @@ export class TrafficMirror extends Construct {
     props.methods.forEach((m, i) => {
       if (!/^[A-Z]+$/.test(m)) { fail(this, `methods[${i}]`, m, 'is not an upper-case HTTP method', "Use e.g. 'GET'"); }
     });
-    routing.addRule(MESH, {
-      source: this,
-      name: props.name ?? id,
-      match: props.methods.map(m => ({ method: { exact: m } })),
-      route: normalRoute(this, routing),
-      options: { mirror, mirrorPercentage: { value: pct } },
-      rank: RANK_DECORATION,
-    });
+    const match = props.methods.map(m => ({ method: { exact: m } }));
+    for (const binding of [MESH, EDGE]) {
+      routing.addRule(binding, {
+        source: this,
+        name: props.name ?? id,
+        match,
+        route: normalRoute(this, routing, binding),
+        options: { mirror, mirrorPercentage: { value: pct } },
+        tier: TIER_DECORATION,
+      });
+    }
   }
 }

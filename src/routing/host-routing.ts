@@ -30,12 +30,14 @@ export interface WeightedDestination extends Destination {
 }
 
 /**
- * Rule ranks: the order of the specific rules of a host. Dark releases (targeted requests) first,
+ * Rule tiers: the order of the specific rules of a host. Dark releases (targeted requests) first,
  * then version affinity (requests pinned to a version they were served by), then decorations of the
- * normal route (conditional faults, method-restricted mirroring), then the catch-all.
+ * normal route (conditional faults, method-restricted mirroring), then the catch-all. Inside a tier,
+ * rules are ordered by rank (a dark release's priority), then in the order they were added.
  */
-export const RANK_AFFINITY = 50;
-export const RANK_DECORATION = 100;
+export const TIER_DARK = 0;
+export const TIER_AFFINITY = 1;
+export const TIER_DECORATION = 2;
 
 /**
  * An HTTP rule one construct contributes to a host's VirtualService.
@@ -55,8 +57,12 @@ export interface HttpRuleContribution {
   /** Extra `http[]` fields (fault, retries, timeout, mirror, rewrite, headers ...). */
   readonly options?: { [field: string]: any };
   /**
-   * Order among the specific (match) rules of the host: lower first. Equal ranks keep the order in
-   * which they were added.
+   * The tier of the rule (TIER_DARK, TIER_AFFINITY, TIER_DECORATION): tiers never mix.
+   * @default TIER_DARK
+   */
+  readonly tier?: number;
+  /**
+   * Order inside the tier: lower first. Equal ranks keep the order in which they were added.
    * @default 0
    */
   readonly rank?: number;
@@ -93,7 +99,8 @@ interface DefaultRoute {
  * Synthesis emits exactly one DestinationRule for the host and one VirtualService per binding
  * (`mesh`, or a gateway), however many constructs contribute. HTTP rules are emitted in this order:
  *
- * 1. specific rules (those with a match), by `rank`, then in the order they were added;
+ * 1. specific rules (those with a match), by tier (dark releases, version affinity, decorations of
+ *    the normal route), then rank, then in the order they were added;
  * 2. the catch-all route (the weighted split of the release), always last.
  *
  * Istio evaluates rules top down and the first match wins, so this order makes every specific rule
@@ -208,6 +215,7 @@ export class HostRouting {
    */
   public setRuleOption(binding: string, source: IConstruct, field: string, value: any): void {
     touch();
+    this.requireHttp(source, field);
     if (!this.bindingOptions.has(binding)) { this.bindingOptions.set(binding, new Map()); }
     const options = this.bindingOptions.get(binding)!;
     const existing = options.get(field);
@@ -216,6 +224,20 @@ export class HostRouting {
         `host '${this.serviceName}' already has a ${field} for all its routes from ${existing.source.node.path}. One ${field} per host: change that construct instead`);
     }
     options.set(field, { source, value });
+  }
+
+  /** Fails when the service speaks a non-HTTP protocol, where HTTP route features do not exist. */
+  private requireHttp(source: IConstruct, field: string): void {
+    if (this.service && !this.service.http) {
+      throw new IstioTrafficError(source.node.path, field,
+        `host '${this.serviceName}' serves a non-HTTP protocol, where Istio has no ${field} (TCP routes only split connections). `
+        + 'Declare the service port as HTTP, HTTP2, GRPC or GRPC_WEB, or remove this construct');
+    }
+  }
+
+  /** The rule options set for every rule of `binding` (fault, timeout, retries, mirror ...). */
+  public ruleOptions(binding: string): { [field: string]: any } {
+    return Object.fromEntries([...(this.bindingOptions.get(binding) ?? new Map()).entries()].map(([k, v]) => [k, v.value]));
   }
 
   /** Adds response or request header manipulation to one destination (by subset) of the catch-all route. */
@@ -271,7 +293,7 @@ export class HostRouting {
   public orderedRules(binding: string = MESH): HttpRuleContribution[] {
     const specific = (this.rules.get(binding) ?? [])
       .map((rule, seq) => ({ rule, seq }))
-      .sort((a, b) => ((a.rule.rank ?? 0) - (b.rule.rank ?? 0)) || (a.seq - b.seq))
+      .sort((a, b) => ((a.rule.tier ?? TIER_DARK) - (b.rule.tier ?? TIER_DARK)) || ((a.rule.rank ?? 0) - (b.rule.rank ?? 0)) || (a.seq - b.seq))
       .map(x => x.rule);
     const def = this.defaults.get(binding);
     if (!def) { return specific; }
@@ -318,6 +340,13 @@ export class HostRouting {
     }
     for (const binding of this.bindings) {
       errors.push(...this.unreachableRules(binding));
+    }
+    if (this.affinity) {
+      for (const rule of (this.rules.get(MESH) ?? []).filter(r => r.tier === TIER_DECORATION)) {
+        errors.push(`[${rule.source.node.path}] match: rule '${rule.name}' of host '${this.serviceName}' would not apply to pinned users: `
+          + `the version affinity of ${this.affinity.node.path} routes every request that names a version before it. `
+          + "Apply the fault or mirror to all of the service's traffic (it then lands on every rule, pinned ones included), or drop the VersionAffinity");
+      }
     }
     errors.push(...this.hashWithWeightedSplit());
     return errors;
@@ -407,7 +436,7 @@ export class HostRouting {
   }
 
   private renderVirtualService(binding: string): any {
-    const shared = Object.fromEntries([...(this.bindingOptions.get(binding) ?? new Map()).entries()].map(([k, v]) => [k, v.value]));
+    const shared = this.ruleOptions(binding);
     const routes = this.orderedRules(binding).map(rule => ({
       ...(rule.name ? { name: rule.name } : {}),
       ...(rule.match.length > 0 ? { match: rule.match } : {}),
@@ -445,7 +474,7 @@ export function unreachableRules(ordered: HttpRuleContribution[], what: string):
         } else {
           errors.push(`[${later.source.node.path}] match: rule ${where(later)} of ${what} never applies to ${JSON.stringify(b)}: `
             + `the earlier rule ${where(earlier)} with ${JSON.stringify(a)} takes all those requests first (IST0131). `
-            + `Give ${where(later)} a lower priority number than the broader rule, or narrow ${where(earlier)}`);
+            + `Put ${where(later)} first (a DarkRelease takes a lower priority number than the broader rule), or narrow ${where(earlier)}`);
         }
         break;
       }

@@ -13,7 +13,12 @@ export function covers(a: { [key: string]: any }, b: { [key: string]: any }): bo
       case 'authority':
       case 'method':
       case 'scheme':
-        if (bv === undefined || !stringCovers(av, bv) || (field === 'uri' && !!a.ignoreUriCase !== !!b.ignoreUriCase)) { return false; }
+        // A condition every request meets (uri prefix '/', a '.*' regex) covers a block without it.
+        if (bv === undefined) {
+          if (universal(field, av)) { break; }
+          return false;
+        }
+        if (!stringCovers(av, bv) || (field === 'uri' && !universal(field, av) && !!a.ignoreUriCase !== !!b.ignoreUriCase)) { return false; }
         break;
       case 'headers':
       case 'queryParams':
@@ -55,6 +60,11 @@ function canonical(v: unknown): string {
     return `{${Object.keys(v as object).sort().map(k => `${JSON.stringify(k)}:${canonical((v as any)[k])}`).join(',')}}`;
   }
   return JSON.stringify(v);
+}
+
+/** True for a condition every request meets. */
+function universal(field: string, m: any): boolean {
+  return m?.regex === '.*' || (field === 'uri' && m?.prefix === '/');
 }
 
 function isPresence(m: any): boolean {

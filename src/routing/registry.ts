@@ -1,10 +1,11 @@
 import { ApiObject, App, Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import type { IngressEdge } from '../ingress-edge';
+import { IstioTrafficError } from '../errors';
 import { HostRouting } from './host-routing';
 import { analyzeChart, onlyLibraryObjects, reportFindings } from '../analysis/analysis';
 import { Finding } from '../analysis/findings';
 import { currentGeneration } from '../analysis/generation';
+import type { IngressEdge } from '../ingress-edge';
 
 const REGISTRY_ID = 'IstioTrafficRegistry';
 
@@ -63,6 +64,15 @@ export class TrafficRegistry extends Construct {
 
   /** Records an edge, so that its VirtualServices are written after what they reference. */
   public registerEdge(edge: IngressEdge): void {
+    for (const other of this.edges) {
+      const clash = edge._serverKeys.find(k => other._serverKeys.includes(k));
+      if (clash !== undefined) {
+        const [, port, host] = clash.split('|');
+        throw new IstioTrafficError(edge.node.path, 'hosts',
+          `'${host}' on port ${port} is already served by IngressEdge ${other.node.path} on the same gateway pods (IST0145: one of the two Gateways would lose). `
+          + 'Route the host through one edge (add routes to it), or select other gateway pods');
+      }
+    }
     this.edges.push(edge);
   }
 

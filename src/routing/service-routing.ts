@@ -1,7 +1,7 @@
 import { IConstruct } from 'constructs';
 import type { IRoutableService } from '../canary-service';
 import { fail } from '../errors';
-import { HostRouting } from './host-routing';
+import { HostRouting, MESH } from './host-routing';
 import { TrafficRegistry } from './registry';
 
 /** The per-host routing of a service, failing when the service is not routed by Istio. */
@@ -23,9 +23,9 @@ export function subsetOfVersion(scope: IConstruct, field: string, service: IRout
   return service.subsetOf(version);
 }
 
-/** The normal (catch-all) route of a service in the mesh, failing when it has none. */
-export function normalRoute(scope: IConstruct, routing: HostRouting) {
-  const route = routing.defaultRoute();
+/** The normal (catch-all) route of a service for `binding`, failing when it has none. */
+export function normalRoute(scope: IConstruct, routing: HostRouting, binding: string = MESH) {
+  const route = routing.defaultRoute(binding);
   if (!route) {
     fail(scope, 'service', routing.serviceName, 'has no normal route to decorate', 'Route the service with a CanaryService or ExistingService first');
   }

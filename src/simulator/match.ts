@@ -45,7 +45,8 @@ export function stringMatches(m: any, value: string | undefined, ignoreCase = fa
   const v = ignoreCase ? value.toLowerCase() : value;
   if (m.exact !== undefined) { return v === (ignoreCase ? String(m.exact).toLowerCase() : m.exact); }
   if (m.prefix !== undefined) { return v.startsWith(ignoreCase ? String(m.prefix).toLowerCase() : m.prefix); }
-  if (m.regex !== undefined) { return re2(ignoreCase ? `(?i)${m.regex}` : m.regex).matches(value); }
+  // Envoy applies ignore_case to exact and prefix matches only, not to regexes.
+  if (m.regex !== undefined) { return re2(m.regex).matches(value); }
   return true;
 }
 

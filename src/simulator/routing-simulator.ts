@@ -140,7 +140,7 @@ export class RoutingSimulator {
       query: new Map([...new URLSearchParams(rawQuery ?? '').entries()]),
       method: (request.method ?? 'GET').toUpperCase(),
       scheme: request.scheme ?? 'http',
-      authority: request.authority ?? request.host,
+      authority: request.authority ?? (request.port !== undefined ? `${request.host}:${request.port}` : request.host),
       headers: new Map(Object.entries(request.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
       port,
       sourceLabels: request.sourceLabels ?? gateway?.object?.spec?.selector ?? {},
@@ -155,6 +155,18 @@ export class RoutingSimulator {
         warnings.push(`Gateway ${binding} is not in the manifests; its servers were not checked`);
       } else if (!this.gatewayServes(gateway.object, target, port)) {
         return notFound(`${describe}: Gateway ${binding} has no server for host '${request.host}' on port ${port}`, warnings);
+      } else if (this.redirectsToHttps(gateway.object, target, port)) {
+        return {
+          kind: OutcomeKind.REDIRECT,
+          status: 301,
+          redirect: { scheme: 'https' },
+          destinations: [],
+          versionShares: {},
+          subsetShares: {},
+          mirrors: [],
+          warnings,
+          explanation: `${describe}: the server of Gateway ${binding} on port ${port} redirects every request to HTTPS (tls.httpsRedirect)`,
+        };
       }
     }
 
@@ -357,6 +369,12 @@ export class RoutingSimulator {
   private gatewayServes(gw: any, host: string, port: number | undefined): boolean {
     return (gw.spec?.servers ?? []).some((s: any) => (port === undefined || s.port?.number === port)
       && (s.hosts ?? []).some((h: string) => hostMatches(h.includes('/') ? h.split('/')[1] : h, host)));
+  }
+
+  private redirectsToHttps(gw: any, host: string, port: number | undefined): boolean {
+    const server = (gw.spec?.servers ?? []).find((s: any) => (port === undefined || s.port?.number === port)
+      && (s.hosts ?? []).some((h: string) => hostMatches(h.includes('/') ? h.split('/')[1] : h, host)));
+    return server?.tls?.httpsRedirect === true;
   }
 
   private guessNamespace(host: string): string {

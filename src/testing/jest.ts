@@ -18,15 +18,30 @@ import { OutcomeKind, RoutingOutcome, SimulatedRequest } from '../simulator/type
 
 /** What `toRoute` expects of the outcome. Every field given must hold. */
 export interface RouteExpectation {
-  /** All requests reach pods with this version label value. */
+  /**
+   * All requests reach pods with this version label value.
+   * @default - not checked
+   */
   readonly version?: string;
-  /** All requests go to this DestinationRule subset. */
+  /**
+   * All requests go to this DestinationRule subset.
+   * @default - not checked
+   */
   readonly subset?: string;
-  /** All requests go to this host (short name or FQDN). */
+  /**
+   * All requests go to this host (short name or FQDN).
+   * @default - not checked
+   */
   readonly host?: string;
-  /** The mesh answers with this status itself (404 when nothing matches, a direct response, a redirect). */
+  /**
+   * The mesh answers with this status itself (404 when nothing matches, a direct response, a redirect).
+   * @default - not checked
+   */
   readonly status?: number;
-  /** The matched rule has this name. */
+  /**
+   * The matched rule has this name.
+   * @default - not checked
+   */
   readonly rule?: string;
 }
 
