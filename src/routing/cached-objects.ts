@@ -74,56 +74,40 @@ export interface RenderedProps {
   readonly spec: () => any;
 }
 
-/** A VirtualService rendered from the routing model. */
-export class RenderedVirtualService extends VirtualService {
-  constructor(scope: Construct, id: string, private readonly rendered: RenderedProps) {
-    super(scope, id, { metadata: rendered.metadata });
-    watchMutations(this);
-  }
+type ApiObjectClass = new (scope: Construct, id: string, props: any) => ApiObject;
 
-  public override addJsonPatch(...ops: JsonPatch[]): void {
-    touch();
-    super.addJsonPatch(...ops);
-  }
+/** The constructor of a rendered Istio object. */
+type RenderedClass = new (scope: Construct, id: string, rendered: RenderedProps) => ApiObject;
 
-  public override toJson(): any {
-    return cachedToJson(this, () => renderPlain(this, VirtualService.GVK, this.rendered.spec()));
-  }
+/** An Istio object class rendered from the routing model, on top of its generated binding class. */
+function renderedClass(Base: ApiObjectClass, gvk: GroupVersionKind): RenderedClass {
+  return class extends Base {
+    constructor(scope: Construct, id: string, public readonly rendered: RenderedProps) {
+      super(scope, id, { metadata: rendered.metadata });
+      watchMutations(this);
+    }
+
+    public override addJsonPatch(...ops: JsonPatch[]): void {
+      touch();
+      super.addJsonPatch(...ops);
+    }
+
+    public override toJson(): any {
+      return cachedToJson(this, () => renderPlain(this, gvk, this.rendered.spec()));
+    }
+  };
 }
+
+/** A VirtualService rendered from the routing model. */
+export const RenderedVirtualService = renderedClass(VirtualService, VirtualService.GVK);
+export type RenderedVirtualService = ApiObject;
 
 /** A DestinationRule rendered from the routing model. */
-export class RenderedDestinationRule extends DestinationRule {
-  constructor(scope: Construct, id: string, private readonly rendered: RenderedProps) {
-    super(scope, id, { metadata: rendered.metadata });
-    watchMutations(this);
-  }
-
-  public override addJsonPatch(...ops: JsonPatch[]): void {
-    touch();
-    super.addJsonPatch(...ops);
-  }
-
-  public override toJson(): any {
-    return cachedToJson(this, () => renderPlain(this, DestinationRule.GVK, this.rendered.spec()));
-  }
-}
+export const RenderedDestinationRule = renderedClass(DestinationRule, DestinationRule.GVK);
+export type RenderedDestinationRule = ApiObject;
 
 /** A Gateway rendered from the edge's servers. */
-export class RenderedGateway extends Gateway {
-  constructor(scope: Construct, id: string, private readonly rendered: RenderedProps) {
-    super(scope, id, { metadata: rendered.metadata });
-    watchMutations(this);
-  }
-
-  public override addJsonPatch(...ops: JsonPatch[]): void {
-    touch();
-    super.addJsonPatch(...ops);
-  }
-
-  public override toJson(): any {
-    return cachedToJson(this, () => renderPlain(this, Gateway.GVK, this.rendered.spec()));
-  }
-}
+export const RenderedGateway = renderedClass(Gateway, Gateway.GVK);
 
 /** A Service (its spec fixed at construction) whose rendering is reused while it is unchanged. */
 export class RenderedService extends k8s.KubeService {
