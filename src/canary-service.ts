@@ -9,7 +9,7 @@ import { HostRouting, WeightedDestination } from './routing/host-routing';
 import { TrafficRegistry } from './routing/registry';
 import { DeployedVersionOptions, ServiceVersion } from './service-version';
 import { TrafficSplit, VersionWeight } from './traffic-split';
-import { checkDnsLabel, checkLabels, checkPort, checkWholeNumber } from './validation';
+import { checkDnsLabel, checkDnsSubdomain, checkLabels, checkPort, checkWholeNumber } from './validation';
 
 /** Where a release's routing applies. */
 export enum ReleaseScope {
@@ -252,7 +252,6 @@ export class CanaryService extends Construct implements IRoutableService {
         source: this,
         http: isHttpProtocol(this.protocol),
         apiObject: this.service,
-        ports: [this.port],
         grpc: this.protocol === ServiceProtocol.GRPC || this.protocol === ServiceProtocol.GRPC_WEB,
       });
       for (const info of this.versionInfos) {
@@ -429,10 +428,7 @@ export class CanaryService extends Construct implements IRoutableService {
   }
 
   private createServiceAccount(name: string): kplus.ServiceAccount {
-    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(name) || name.length > 253) {
-      fail(this, 'serviceAccountName', name, 'is not a valid Kubernetes object name',
-        "Use lowercase letters, digits, '-' and '.' (e.g. 'bookinfo-reviews')");
-    }
+    checkDnsSubdomain(this, 'serviceAccountName', name);
     return new kplus.ServiceAccount(this, 'ServiceAccount', {
       metadata: { name, namespace: this.namespace, labels: { app: this.name } },
       automountToken: false,

@@ -4,6 +4,7 @@ import { fail } from './errors';
 import { ConditionSet, RequestCondition, renderConditions } from './request-match';
 import { EDGE, MESH, WeightedDestination } from './routing/host-routing';
 import { routingOf } from './routing/service-routing';
+import { isHttpToken } from './syntax';
 import { TrafficSplit, VersionWeight } from './traffic-split';
 
 /** One rule of a dark release: a set of conditions, ANDed. */
@@ -163,7 +164,7 @@ export class DarkRelease extends Construct {
 
   private resolveRules(props: DarkReleaseProps): DarkRule[] {
     if (props.when !== undefined && props.rules !== undefined) {
-      fail(this, 'rules', props.rules.length, "is given together with 'when'", "Use 'when' for one rule or 'rules' for several, not both");
+      fail(this, 'rules', `${props.rules.length} rule(s) and when: ${props.when.length} condition(s)`, "is given together with 'when'", "Use 'when' for one rule or 'rules' for several, not both");
     }
     if (props.when !== undefined) { return [{ conditions: props.when }]; }
     if (props.rules === undefined || props.rules.length === 0) {
@@ -175,7 +176,7 @@ export class DarkRelease extends Construct {
 }
 
 function headerProp(scope: Construct, field: string, value: string): string {
-  if (typeof value !== 'string' || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(value)) {
+  if (!isHttpToken(value)) {
     fail(scope, field, value, 'is not a valid HTTP header name', "Use e.g. 'baggage-user-agent'");
   }
   return value.toLowerCase();

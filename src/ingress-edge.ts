@@ -262,7 +262,7 @@ export class IngressEdge extends Construct {
     const name = options.name ?? `route-${seq + 1}`;
     const field = `routes[${name}]`;
     if (options.when !== undefined && options.rules !== undefined) {
-      fail(this, `${field}.rules`, options.rules.length, "is given together with 'when'", "Use 'when' for one set of conditions or 'rules' for several");
+      fail(this, `${field}.rules`, `${options.rules.length} condition set(s) and when: ${options.when.length} condition(s)`, "is given together with 'when'", "Use 'when' for one set of conditions or 'rules' for several");
     }
     const blocks = options.rules !== undefined
       ? (options.rules.length === 0

@@ -1,9 +1,9 @@
 import { IConstruct } from 'constructs';
 import { fail } from './errors';
 import { re2Error } from './simulator/match';
+import { cookieRegex, isHttpToken } from './syntax';
 import { checkLabels, isDnsLabel } from './validation';
 
-const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const COOKIE_VALUE = /^[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*$/;
 const MAX_REGEX = 1024;
 
@@ -267,7 +267,7 @@ export class RequestCondition {
         break;
       }
       case ConditionKind.COOKIE: {
-        if (!HTTP_TOKEN.test(this.name)) {
+        if (!isHttpToken(this.name)) {
           fail(scope, `${field}.cookie`, this.name, 'is not a valid cookie name (an RFC 6265 token)',
             "Use letters, digits and !#$%&'*+-.^_`|~ only, without spaces, '=' or ';'");
         }
@@ -275,7 +275,7 @@ export class RequestCondition {
           fail(scope, `${field}.cookie.${this.name}`, this.text, 'is not a valid cookie value',
             'Use printable ASCII without spaces, double quotes, commas, semicolons or backslashes');
         }
-        put('headers', 'cookie', { regex: `(.*;\\s*)?${re2Quote(this.name)}=${re2Quote(this.text)}(;.*)?` });
+        put('headers', 'cookie', { regex: cookieRegex(this.name, this.text) });
         break;
       }
       case ConditionKind.URI:
@@ -346,7 +346,7 @@ export function renderConditions(scope: IConstruct, field: string, conditions: R
 }
 
 function headerName(scope: IConstruct, field: string, name: string): string {
-  if (typeof name !== 'string' || !HTTP_TOKEN.test(name)) {
+  if (!isHttpToken(name)) {
     fail(scope, field, name, 'is not a valid HTTP header name (an RFC 7230 token)',
       "Use letters, digits and !#$%&'*+-.^_`|~ only, e.g. 'end-user'; for the path, host or method use the uri, authority or method conditions");
   }
@@ -357,9 +357,4 @@ function headerName(scope: IConstruct, field: string, name: string): string {
 function conflict(scope: IConstruct, field: string, what: string): never {
   return fail(scope, field, what, 'is constrained twice in one rule (the conditions of a rule are ANDed, and Istio keeps one condition per field)',
     'Combine them into one condition (e.g. one regex), or give them as separate rules to OR them');
-}
-
-/** Quotes a literal for RE2. */
-function re2Quote(s: string): string {
-  return s.replace(/[\\^$.|?*+()[\]{}]/g, m => `\\${m}`);
 }

@@ -3,9 +3,11 @@ import { Chart, Duration, Testing } from 'cdk8s';
 import {
   CanaryService, DarkRelease, EdgeDestination, FaultAbort, FaultInjection, IngressEdge, RequestCondition, RoutePolicy, RoutingSimulator,
   ServiceProtocol, ServiceVersion, StringMatch, TrafficMirror, TrafficSplit, VersionAffinity,
+  GrpcStatus,
 } from '../src';
 import '../src/testing/jest';
 import { only, synthChecked } from './util';
+import { GRPC_STATUS_NAMES } from '../src/syntax';
 
 function setup(traffic = TrafficSplit.canaryPercent(10), protocol?: ServiceProtocol) {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'shop' });
@@ -181,5 +183,18 @@ describe('simulator details', () => {
     const sim = RoutingSimulator.fromChart(chart);
     expect(sim.route({ gateway: 'shop/edge', host: 'shop.example.com', port: 80 })).toMatchObject({ kind: 'redirect', status: 301, redirect: { scheme: 'https' } });
     expect(sim.route({ gateway: 'shop/edge', host: 'shop.example.com', port: 443 }).versionShares).toEqual({ v1: 90, v2: 10 });
+  });
+});
+
+describe('one source for shared syntax', () => {
+  test('every GrpcStatus is a status name the analysis accepts (OK is accepted but not offered)', () => {
+    expect([...GRPC_STATUS_NAMES].sort()).toEqual(['OK', ...Object.values(GrpcStatus)].sort());
+  });
+
+  test('a conflict names both values', () => {
+    const { chart, svc } = setup();
+    new RoutePolicy(chart, 'a', { service: svc, timeout: Duration.seconds(1) });
+    expect(() => new RoutePolicy(chart, 'b', { service: svc, timeout: Duration.seconds(2) }))
+      .toThrow(/\[test\/b\] timeout: host 'web' already has a timeout for all its routes from test\/a \('1s'; this one: '2s'\)/);
   });
 });

@@ -99,10 +99,11 @@ function analyzed(o: ApiObject): boolean {
     || WORKLOADS.has(o.kind);
 }
 
-/** Analyses one chart: its objects, with references resolved across the app. */
-export function analyzeChart(chart: Chart): Finding[] {
-  const app = App.of(chart);
-  const all = app.node.findAll();
+/**
+ * Analyses one chart: its objects, with references resolved across the app. `all` is every
+ * construct of the app, when the caller has walked the tree already.
+ */
+export function analyzeChart(chart: Chart, all: IConstruct[] = App.of(chart).node.findAll()): Finding[] {
   const canaries = all.filter((c): c is CanaryService => c instanceof CanaryService);
   // The Deployments a CanaryService creates are known without rendering them: only their pod labels
   // matter here, and rendering every Deployment twice per synth would double its cost.

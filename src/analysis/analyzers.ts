@@ -5,7 +5,7 @@
  * because charts may be alternative states of the same services.
  */
 import { AnalyzedObject, Reporter, Severity } from './findings';
-import { hostCovers } from './webhook';
+import { hostMatches } from '../simulator/match';
 import { istioHost } from '../simulator/routing-simulator';
 
 /** A workload that runs in the cluster but is not in the manifests. */
@@ -124,7 +124,7 @@ export function crossChecks(input: CrossInput, r: Reporter): void {
         return hNs === '*' || hNs === vsNs || (hNs === '.' && ns(gw.json) === vsNs) ? name : undefined;
       })).filter((h: string | undefined): h is string => h !== undefined);
       const hosts: string[] = spec.hosts ?? [];
-      if (hosts.length > 0 && !hosts.some(h => served.some(s => hostCovers(s, h) || hostCovers(h, s)))) {
+      if (hosts.length > 0 && !hosts.some(h => served.some(s => hostMatches(s, h) || hostMatches(h, s)))) {
         r.report(vs, 'IST0132', W, 'spec.hosts', hosts, `none of the hosts is served by Gateway ${g} (${served.join(', ')})`, "Add the host to a server of the Gateway, or fix the VirtualService's hosts");
       }
     });

@@ -7,7 +7,8 @@
  */
 import { AnalyzedObject, Reporter, Severity } from './findings';
 import { covers, same } from '../routing/match-analysis';
-import { re2Error } from '../simulator/match';
+import { hostMatches, re2Error } from '../simulator/match';
+import { GRPC_STATUS_NAMES, isHttpToken, isRetryCondition } from '../syntax';
 
 const E = Severity.ERROR;
 const W = Severity.WARNING;
@@ -18,19 +19,11 @@ const LABEL = /^[a-zA-Z0-9](?:[-a-zA-Z0-9]*[a-zA-Z0-9])?$/;
 const K8S_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const K8S_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const WILDCARD_LABEL = /^(\*|(\*|\*-)?[a-zA-Z0-9](?:[-a-zA-Z0-9]*[a-zA-Z0-9])?)$/;
-const TOKEN = /^[!#$%&'*+\-.^_`|~A-Za-z0-9]+$/;
 const PSEUDO = [':method', ':scheme', ':authority', ':path', ':status'];
 const JWT_CLAIM = /^@request\.auth\.claims(\.[^.[\]]+)+$|^@request\.auth\.claims(\[[^[\]]+\])+$/;
 const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-const RETRY_ON = new Set(['5xx', 'gateway-error', 'reset', 'reset-before-request', 'connect-failure', 'retriable-4xx', 'refused-stream',
-  'retriable-status-codes', 'retriable-headers', 'envoy-ratelimited', 'http3-post-connect-failure', 'cancelled', 'deadline-exceeded',
-  'internal', 'resource-exhausted', 'unavailable']);
-const KNOWN_STATUS = new Set<number>([100, 101, 102, 103, 200, 201, 202, 203, 204, 205, 206, 207, 208, 226, 300, 301, 302, 303, 304, 305, 307, 308,
-  ...Array.from({ length: 19 }, (_, i) => 400 + i), 421, 422, 423, 424, 425, 426, 428, 429, 431, 451,
-  500, 501, 502, 503, 504, 505, 506, 507, 508, 510, 511]);
-const GRPC_CODES = new Set(['OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS', 'PERMISSION_DENIED',
-  'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED']);
+const GRPC_CODES = new Set<string>(GRPC_STATUS_NAMES);
 const GATEWAY_PROTOCOLS = new Set(['HTTP', 'HTTPS', 'HTTP2', 'GRPC', 'GRPC-WEB', 'TCP', 'TLS', 'MONGO', 'REDIS', 'MYSQL', 'UDP', 'HTTP_PROXY']);
 const CORS_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', '*']);
 const CIPHERS = new Set(['ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-RSA-AES256-GCM-SHA384',
@@ -186,7 +179,7 @@ class Checker {
       if (!gatewayBound) { this.e(field, name, 'routes on a JWT claim, which only a VirtualService bound to a gateway (and not to mesh) may do', 'Bind the VirtualService to a gateway only, or match a header'); }
       return;
     }
-    if (!TOKEN.test(name) && !PSEUDO.includes(name)) { this.e(field, name, 'is not a valid HTTP header name (RFC 7230 token characters only)', "Use e.g. 'end-user'"); }
+    if (!isHttpToken(name) && !PSEUDO.includes(name)) { this.e(field, name, 'is not a valid HTTP header name (RFC 7230 token characters only)', "Use e.g. 'end-user'"); }
   }
 
   private headerOperations(field: string, h: any): void {
@@ -197,7 +190,7 @@ class Checker {
       for (const op of ['set', 'add']) {
         for (const [name, value] of Object.entries(ops[op] ?? {})) {
           const lower = name.toLowerCase();
-          if (name === '' || (!TOKEN.test(name) && !name.startsWith(':'))) { this.e(`${field}.${side}.${op}.${name}`, name, 'is not a valid header name', 'Use token characters'); }
+          if (name === '' || (!isHttpToken(name) && !name.startsWith(':'))) { this.e(`${field}.${side}.${op}.${name}`, name, 'is not a valid header name', 'Use token characters'); }
           const hostish = lower === 'host' || lower === ':authority';
           if ((side === 'response' && (hostish || name.startsWith(':'))) || (side === 'request' && name.startsWith(':') && !hostish)) {
             this.e(`${field}.${side}.${op}.${name}`, name, `cannot be ${op === 'set' ? 'set' : 'added'} on the ${side}`, 'Remove it (pseudo-headers and Host are managed by Envoy)');
@@ -291,7 +284,7 @@ class Checker {
         sni.forEach((h, k) => {
           if (isIp(h)) { this.w(`${f}.match[${j}].sniHosts[${k}]`, h, 'is an IP address, which goes against the SNI spec', 'Use a host name'); return; }
           const err = wildcardDomainError(h);
-          if (err) { this.e(`${f}.match[${j}].sniHosts[${k}]`, h, `is not a valid host: ${err}`, 'Fix the host'); } else if (!hosts.some(vh => hostCovers(vh, h))) { this.e(`${f}.match[${j}].sniHosts[${k}]`, h, 'is not within the VirtualService hosts', 'Add the host to spec.hosts or fix the SNI host'); }
+          if (err) { this.e(`${f}.match[${j}].sniHosts[${k}]`, h, `is not a valid host: ${err}`, 'Fix the host'); } else if (!hosts.some(vh => hostMatches(vh, h))) { this.e(`${f}.match[${j}].sniHosts[${k}]`, h, 'is not within the VirtualService hosts', 'Add the host to spec.hosts or fix the SNI host'); }
         });
       });
       if (!Array.isArray(route?.route) || route.route.length === 0) { this.e(`${f}.route`, route?.route, 'is empty', 'A TLS route needs destinations'); } else { this.weightedDestinations(`${f}.route`, route.route); }
@@ -420,7 +413,7 @@ class Checker {
     if (r.backoff !== undefined) { this.duration(`${f}.backoff`, r.backoff); }
     if (typeof r.retryOn === 'string') {
       r.retryOn.split(',').forEach((c: string) => {
-        if (/^[0-9]+$/.test(c) ? !KNOWN_STATUS.has(Number(c)) : !RETRY_ON.has(c)) {
+        if (!isRetryCondition(c)) {
           this.e(`${f}.retryOn`, c, 'is not an Envoy retry condition or known HTTP status (the list is comma-separated, no spaces)', "Use e.g. '5xx,connect-failure'");
         }
       });
@@ -452,7 +445,7 @@ class Checker {
     });
     (c.allowMethods ?? []).forEach((m: string, i: number) => { if (!CORS_METHODS.has(m)) { this.e(`${f}.allowMethods[${i}]`, m, 'is not an upper-case HTTP method or *', 'Use e.g. GET'); } });
     for (const k of ['allowHeaders', 'exposeHeaders']) {
-      (c[k] ?? []).forEach((h: string, i: number) => { if (h !== '*' && !TOKEN.test(h)) { this.e(`${f}.${k}[${i}]`, h, 'is not a header name or *', 'Fix the header'); } });
+      (c[k] ?? []).forEach((h: string, i: number) => { if (h !== '*' && !isHttpToken(h)) { this.e(`${f}.${k}[${i}]`, h, 'is not a header name or *', 'Fix the header'); } });
     }
     if (c.maxAge !== undefined) {
       this.duration(`${f}.maxAge`, c.maxAge);
@@ -717,13 +710,6 @@ function isPrime(n: number): boolean {
   return true;
 }
 
-/** True when host pattern `a` covers host `b` (wildcards on either side). */
-export function hostCovers(a: string, b: string): boolean {
-  if (a === '*' || a === b) { return true; }
-  if (a.startsWith('*')) { return b.endsWith(a.slice(1)) && b.length > a.length - 1; }
-  return false;
-}
-
 function hostOverlap(a: string, b: string): boolean {
-  return hostCovers(a, b) || hostCovers(b, a);
+  return hostMatches(a, b) || hostMatches(b, a);
 }

@@ -6,6 +6,7 @@ import { fail } from '../errors';
 import { RequestCondition, renderConditions } from '../request-match';
 import { EDGE, MESH, TIER_DECORATION } from '../routing/host-routing';
 import { normalRoute, routingOf } from '../routing/service-routing';
+import { GRPC_STATUS_NAMES } from '../syntax';
 
 /** gRPC status codes for aborts. */
 export enum GrpcStatus {
@@ -48,7 +49,7 @@ export class FaultAbort {
         fail(scope, 'abort', this.grpc, 'is a gRPC status, but the service does not speak gRPC',
           'Use FaultAbort.httpStatus(), or declare the service protocol as GRPC');
       }
-      if (!Object.values(GrpcStatus).includes(this.grpc)) {
+      if (!GRPC_STATUS_NAMES.includes(this.grpc)) {
         fail(scope, 'abort', this.grpc, 'is not a gRPC status name', 'Use a GrpcStatus value such as GrpcStatus.UNAVAILABLE');
       }
       return { grpcStatus: this.grpc };

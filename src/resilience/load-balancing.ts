@@ -5,8 +5,7 @@ import { istioDuration } from '../duration';
 import { fail } from '../errors';
 import { EDGE, MESH, TIER_AFFINITY } from '../routing/host-routing';
 import { normalRoute, routingOf, subsetOfVersion } from '../routing/service-routing';
-
-const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+import { cookieRegex, isHttpToken } from '../syntax';
 
 /** Options for hashing on a cookie. */
 export interface HashCookieOptions {
@@ -81,12 +80,12 @@ export class LoadBalancer {
       case LbKind.SIMPLE:
         return { simple: this.value };
       case LbKind.HEADER:
-        if (!HTTP_TOKEN.test(this.value)) {
+        if (!isHttpToken(this.value)) {
           fail(scope, 'loadBalancer.header', this.value, 'is not a valid HTTP header name', "Use e.g. 'x-user-id'");
         }
         return { consistentHash: { httpHeaderName: this.value.toLowerCase() } };
       case LbKind.COOKIE: {
-        if (!HTTP_TOKEN.test(this.value)) {
+        if (!isHttpToken(this.value)) {
           fail(scope, 'loadBalancer.cookie.name', this.value, 'is not a valid cookie name', "Use e.g. 'session'");
         }
         const c = this.cookie!;
@@ -179,7 +178,7 @@ export class VersionAffinity extends Construct {
     }
     const routing = routingOf(this, props.service);
     const name = (props.cookie ?? props.header)!;
-    if (!HTTP_TOKEN.test(name)) {
+    if (!isHttpToken(name)) {
       fail(this, props.cookie !== undefined ? 'cookie' : 'header', name, 'is not a valid token', "Use letters, digits and '-', e.g. 'app-version'");
     }
     this.carrier = props.cookie ?? props.header!.toLowerCase();
@@ -196,7 +195,7 @@ export class VersionAffinity extends Construct {
         const subset = props.service.subsetOf(version);
         if (!live.has(subset)) { continue; }
         const match = props.cookie !== undefined
-          ? { headers: { cookie: { regex: `(.*;\\s*)?${escape(props.cookie)}=${escape(version)}(;.*)?` } } }
+          ? { headers: { cookie: { regex: cookieRegex(props.cookie, version) } } }
           : { headers: { [this.carrier]: { exact: version } } };
         routing.addRule(binding, {
           source: this,
@@ -211,8 +210,4 @@ export class VersionAffinity extends Construct {
       }
     }
   }
-}
-
-function escape(s: string): string {
-  return s.replace(/[\\^$.|?*+()[\]{}]/g, m => `\\${m}`);
 }

@@ -5,19 +5,7 @@ import { istioDuration } from '../duration';
 import { fail } from '../errors';
 import { EDGE, MESH } from '../routing/host-routing';
 import { routingOf } from '../routing/service-routing';
-
-const RETRY_CONDITIONS = [
-  '5xx', 'gateway-error', 'reset', 'reset-before-request', 'connect-failure', 'retriable-4xx', 'refused-stream',
-  'retriable-status-codes', 'retriable-headers', 'envoy-ratelimited', 'http3-post-connect-failure',
-  'cancelled', 'deadline-exceeded', 'internal', 'resource-exhausted', 'unavailable',
-];
-
-/** The HTTP status codes Istio accepts in `retryOn` (those Go's net/http knows). */
-const KNOWN_STATUS = new Set<number>([
-  100, 101, 102, 103, 200, 201, 202, 203, 204, 205, 206, 207, 208, 226, 300, 301, 302, 303, 304, 305, 307, 308,
-  ...Array.from({ length: 19 }, (_, i) => 400 + i), 421, 422, 423, 424, 425, 426, 428, 429, 431, 451,
-  500, 501, 502, 503, 504, 505, 506, 507, 508, 510, 511,
-]);
+import { isRetryCondition, RETRY_CONDITIONS } from '../syntax';
 
 /** A condition on which Envoy retries a request. */
 export class RetryOn {
@@ -128,7 +116,7 @@ function renderRetries(scope: Construct, r: RetryOptions): any {
   const conditions = (r.retryOn ?? []).map((c, i) => {
     const name = c.condition;
     const numeric = /^[0-9]+$/.test(name);
-    if (numeric ? !KNOWN_STATUS.has(Number(name)) : !RETRY_CONDITIONS.includes(name)) {
+    if (!isRetryCondition(name)) {
       fail(scope, `retries.retryOn[${i}]`, name, numeric ? 'is not an HTTP status code Istio knows' : "is not one of Envoy's retry conditions",
         `Use one of ${RETRY_CONDITIONS.join(', ')}, or a standard HTTP status code (exact spelling, lower case, no spaces)`);
     }

@@ -2,7 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { RenderedDestinationRule, RenderedVirtualService } from './cached-objects';
 import { touch } from '../analysis/generation';
-import { IstioTrafficError } from '../errors';
+import { IstioTrafficError, show } from '../errors';
 import { covers, same } from './match-analysis';
 
 /** The binding name Istio uses for sidecar (east-west) traffic. */
@@ -77,8 +77,6 @@ export interface ServiceRegistration {
   readonly grpc?: boolean;
   /** The Service object, when the library created it. */
   readonly apiObject?: ApiObject;
-  /** Service port numbers. */
-  readonly ports: number[];
 }
 
 interface SubsetEntry {
@@ -125,11 +123,6 @@ export class HostRouting {
     /** Name of the Service; also the short host name used in VirtualService and DestinationRule. */
     public readonly serviceName: string,
   ) {}
-
-  /** `<service>.<namespace>.svc.cluster.local` (namespace `default` when unset). */
-  public get fqdn(): string {
-    return `${this.serviceName}.${this.namespace ?? 'default'}.svc.cluster.local`;
-  }
 
   /** The DestinationRule of this host, once some construct added a subset or a policy. */
   public get destinationRuleObject(): ApiObject | undefined {
@@ -178,11 +171,6 @@ export class HostRouting {
     return [...this.subsets.keys()];
   }
 
-  /** Labels of a declared subset. */
-  public subsetLabels(name: string): { [key: string]: string } | undefined {
-    return this.subsets.get(name)?.labels;
-  }
-
   /** Sets the catch-all route of `binding`. Only one construct may own it. */
   public setDefaultRoute(binding: string, source: IConstruct, route: WeightedDestination[]): void {
     touch();
@@ -221,7 +209,8 @@ export class HostRouting {
     const existing = options.get(field);
     if (existing) {
       throw new IstioTrafficError(source.node.path, field,
-        `host '${this.serviceName}' already has a ${field} for all its routes from ${existing.source.node.path}. One ${field} per host: change that construct instead`);
+        `host '${this.serviceName}' already has a ${field} for all its routes from ${existing.source.node.path} (${show(existing.value)}; this one: ${show(value)}). `
+        + `One ${field} per host: change that construct instead`);
     }
     options.set(field, { source, value });
   }
@@ -269,7 +258,8 @@ export class HostRouting {
     const where = subset === undefined ? `host '${this.serviceName}'` : `subset '${subset}' of host '${this.serviceName}'`;
     if (existing) {
       throw new IstioTrafficError(source.node.path, field,
-        `${where} already has a ${field} from ${existing.node.path}. One ${field} per service or version: change that construct instead`);
+        `${where} already has a ${field} from ${existing.node.path} (${show(this.policyField(subset, field))}; this one: ${show(value)}). `
+        + `One ${field} per service or version: change that construct instead`);
     }
     if (subset === undefined) {
       this.trafficPolicy[field] = value;
@@ -284,9 +274,8 @@ export class HostRouting {
     this.ensureDestinationRule(source);
   }
 
-  /** The traffic policy fields of the host (`subset` undefined) or of one subset. */
-  public policy(subset?: string): { [field: string]: any } {
-    return { ...(subset === undefined ? this.trafficPolicy : (this.subsets.get(subset)?.trafficPolicy ?? {})) };
+  private policyField(subset: string | undefined, field: string): any {
+    return subset === undefined ? this.trafficPolicy[field] : this.subsets.get(subset)?.trafficPolicy?.[field];
   }
 
   /** The rules of `binding` in emission order (specific rules, then the catch-all). */

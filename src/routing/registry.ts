@@ -134,7 +134,7 @@ export class TrafficRegistry extends Construct {
   private findings(all: IConstruct[]): Finding[] {
     const key = `${all.length}:${currentGeneration()}`;
     if (this.cache?.key !== key) {
-      this.cache = { key, findings: onlyLibraryObjects(all) ? [] : analyzeChart(Chart.of(this)) };
+      this.cache = { key, findings: onlyLibraryObjects(all) ? [] : analyzeChart(Chart.of(this), all) };
     }
     return this.cache.findings;
   }
