@@ -1,15 +1,15 @@
 import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { Construct, IConstruct } from 'constructs';
-import { fail } from './errors';
-import { isHttpProtocol, ServiceProtocol } from './protocol';
-import { markLibraryMade, RenderedService } from './routing/cached-objects';
-import * as rules from './routing/host-routing';
-import { HostRouting, WeightedDestination } from './routing/host-routing';
-import { TrafficRegistry } from './routing/registry';
+import { Construct } from 'constructs';
+import { checkDnsLabel, checkDnsSubdomain, checkLabels, checkPort, checkWholeNumber } from './core/checks';
+import { fail } from './core/errors';
+import { ServiceProtocol } from './core/protocol';
+import { isDns1035Label } from './core/syntax';
+import { WeightedDestination } from './model/rules';
+import { IRoutableService, modelOf, registerRoutedService, registerUnroutedService } from './routed-service';
 import { DeployedVersionOptions, ServiceVersion } from './service-version';
 import { TrafficSplit, VersionWeight } from './traffic-split';
-import { checkDnsLabel, checkDnsSubdomain, checkLabels, checkPort, checkWholeNumber } from './validation';
+import { VersionInfo, VersionSet } from './version-set';
 
 /** Where a release's routing applies. */
 export enum ReleaseScope {
@@ -30,28 +30,6 @@ export enum RoutingMode {
    * Kubernetes does it (1 pod of 3 gets about 33% of requests).
    */
   REPLICAS = 'replicas',
-}
-
-/**
- * A service whose requests the library routes with Istio: a `CanaryService` or an
- * `ExistingService`. Other constructs (DarkRelease, resilience policies, edges) add to its routing.
- */
-export interface IRoutableService extends IConstruct {
-  /** The Service name (and host). */
-  readonly name: string;
-  /**
-   * The namespace, when one is set on the construct or the chart.
-   * @default - none: the namespace kubectl applies to
-   */
-  readonly namespace?: string;
-  /** The Service port. */
-  readonly port: number;
-  /** Names of the versions, in declaration order. */
-  readonly versionNames: string[];
-  /** The stable version's name. */
-  readonly stableVersion: string;
-  /** The DestinationRule subset of a version. */
-  subsetOf(version: string): string;
 }
 
 /** Props for `CanaryService`. */
@@ -147,13 +125,6 @@ export interface CanaryServiceProps {
   readonly serviceAccountName?: string;
 }
 
-/** The resolved form of one version. */
-interface VersionInfo {
-  readonly version: ServiceVersion;
-  readonly subset: string;
-  readonly podLabels: { [key: string]: string };
-}
-
 /**
  * A service released in versions: one Deployment per version (or an adopted existing workload),
  * one Service in front of all of them, and the Istio DestinationRule and VirtualService that split
@@ -184,13 +155,19 @@ export class CanaryService extends Construct implements IRoutableService {
   public readonly split: VersionWeight[];
   /** The Kubernetes Service (undefined when `serviceExists`). */
   public readonly service?: ApiObject;
+  /** The DestinationRule (undefined in `RoutingMode.REPLICAS`). */
+  public readonly destinationRule?: ApiObject;
+  /** The mesh VirtualService (undefined in `RoutingMode.REPLICAS`). */
+  public readonly virtualService?: ApiObject;
 
-  private readonly versionInfos: VersionInfo[];
+  private readonly versions: VersionSet;
   private readonly deployments = new Map<string, kplus.Deployment>();
-  private readonly routing?: HostRouting;
 
   constructor(scope: Construct, id: string, props: CanaryServiceProps) {
     super(scope, id);
+    if (props === null || typeof props !== 'object') {
+      fail(this, 'props', props, 'is not a props object', 'Pass the props, e.g. { port: 9080, stable: { image }, canary: { image } }');
+    }
     this.name = props.name ?? id;
     this.namespace = props.namespace ?? Chart.of(this).namespace;
     this.port = props.port;
@@ -198,11 +175,17 @@ export class CanaryService extends Construct implements IRoutableService {
     this.mode = props.mode ?? RoutingMode.ISTIO;
     this.versionLabel = props.versionLabel ?? 'version';
 
-    if (!/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(this.name) || this.name.length > 63) {
+    if (!isDns1035Label(this.name)) {
       fail(this, 'name', this.name, 'is not a valid Service name (DNS-1035 label)',
         "Use at most 63 lowercase letters, digits and '-', starting with a letter (e.g. 'reviews')");
     }
     if (props.namespace !== undefined) { checkDnsLabel(this, 'namespace', props.namespace); }
+    if (!Object.values(ServiceProtocol).includes(this.protocol)) {
+      fail(this, 'protocol', this.protocol, 'is not a ServiceProtocol', `Use one of ${Object.keys(ServiceProtocol).map(k => `ServiceProtocol.${k}`).join(', ')}`);
+    }
+    if (!Object.values(RoutingMode).includes(this.mode)) {
+      fail(this, 'mode', this.mode, 'is not a RoutingMode', 'Use RoutingMode.ISTIO or RoutingMode.REPLICAS');
+    }
     checkPort(this, 'port', props.port);
     const targetPort = props.targetPort ?? props.port;
     checkPort(this, 'targetPort', targetPort);
@@ -212,32 +195,29 @@ export class CanaryService extends Construct implements IRoutableService {
         "Use a label that differs between versions, such as 'version'");
     }
 
-    const versions = this.resolveVersions(props);
-    this.versionInfos = versions.map(v => this.resolveVersion(v, targetPort));
-    const byLabel = new Map<string, string>();
-    for (const info of this.versionInfos) {
-      const value = info.podLabels[this.versionLabel];
-      const other = byLabel.get(value);
-      if (other !== undefined) {
-        fail(this, `versions[${info.version.name}].podLabels.${this.versionLabel}`, value, `is also the ${this.versionLabel} label of version '${other}', so their subsets would select the same pods`,
-          `Give every version its own ${this.versionLabel} label value`);
-      }
-      byLabel.set(value, info.version.name);
-    }
-    const names = versions.map(v => v.name);
-    this.stableVersion = this.pickVersion('stableVersion', props.stableVersion, names, names[0]);
-    this.canaryVersion = this.pickVersion('canaryVersion', props.canaryVersion, names, names[names.length - 1]);
-    this.split = (props.traffic ?? TrafficSplit.stable())._resolve(this, 'traffic', names, this.stableVersion, this.canaryVersion);
+    this.versions = new VersionSet(this, {
+      name: this.name,
+      versionLabel: this.versionLabel,
+      versions: this.declaredVersions(props),
+      stableVersion: props.stableVersion,
+      canaryVersion: props.canaryVersion,
+      traffic: props.traffic,
+      targetPort,
+      replicasFromSplit: this.mode === RoutingMode.REPLICAS,
+    });
+    this.stableVersion = this.versions.stableVersion;
+    this.canaryVersion = this.versions.canaryVersion;
+    this.split = this.versions.split;
 
     if (this.mode !== RoutingMode.REPLICAS && props.replicaBudget !== undefined) {
       fail(this, 'replicaBudget', props.replicaBudget, 'only applies in RoutingMode.REPLICAS',
-        "Remove it, or set mode: RoutingMode.REPLICAS; with Istio each version's replicas are set on the version");
+        "Remove it, or set mode: RoutingMode.ISTIO; with Istio each version's replicas are set on the version");
     }
     const replicas = this.mode === RoutingMode.REPLICAS ? this.replicasForSplit(props.replicaBudget) : undefined;
 
     // Apply order inside the construct: ServiceAccount, Deployments, Service, DestinationRule, VirtualService.
     const serviceAccount = props.serviceAccountName !== undefined ? this.createServiceAccount(props.serviceAccountName) : undefined;
-    for (const info of this.versionInfos) {
+    for (const info of this.versions.infos) {
       const opts = info.version._deployed;
       if (opts) {
         this.deployments.set(info.version.name,
@@ -246,167 +226,65 @@ export class CanaryService extends Construct implements IRoutableService {
     }
     this.service = props.serviceExists ? undefined : this.createService(targetPort);
 
-    if (this.mode === RoutingMode.ISTIO) {
-      const routing = TrafficRegistry.of(this).host(this.namespace, this.name);
-      routing.registerService({
-        source: this,
-        http: isHttpProtocol(this.protocol),
-        apiObject: this.service,
-        grpc: this.protocol === ServiceProtocol.GRPC || this.protocol === ServiceProtocol.GRPC_WEB,
-      });
-      for (const info of this.versionInfos) {
-        routing.addSubset(this, info.subset, { [this.versionLabel]: info.podLabels[this.versionLabel] });
-      }
-      const applies = props.releaseScope ?? ReleaseScope.MESH_AND_EDGE;
-      const stableOnly = this.weightedRoute(this.split.map(w => ({ version: w.version, weight: w.version === this.stableVersion ? 100 : 0 })));
-      const split = this.weightedRoute(this.split);
-      routing.setDefaultRoute(rules.MESH, this, applies === ReleaseScope.EDGE ? stableOnly : split);
-      routing.setDefaultRoute(rules.EDGE, this, applies === ReleaseScope.MESH ? stableOnly : split);
-      this.routing = routing;
+    const model = modelOf(this);
+    model.knownWorkloads.push(...this.versions.adoptedWorkloads(this.namespace ?? 'default'));
+    if (this.mode !== RoutingMode.ISTIO) {
+      registerUnroutedService(this);
+      return;
     }
+    if (props.serviceExists) {
+      model.knownServices.push({ namespace: this.namespace ?? 'default', name: this.name, selector: { app: this.name }, ports: [this.port] });
+    }
+    const applies = props.releaseScope ?? ReleaseScope.MESH_AND_EDGE;
+    if (!Object.values(ReleaseScope).includes(applies)) {
+      fail(this, 'releaseScope', applies, 'is not a ReleaseScope', 'Use ReleaseScope.MESH_AND_EDGE, ReleaseScope.MESH or ReleaseScope.EDGE');
+    }
+    const stableOnly = this.weightedRoute(this.split.map(w => ({ version: w.version, weight: w.version === this.stableVersion ? 100 : 0 })));
+    const split = this.weightedRoute(this.split);
+    const routing = registerRoutedService(this, {
+      serviceObject: this.service,
+      mesh: applies === ReleaseScope.EDGE ? stableOnly : split,
+      edge: applies === ReleaseScope.MESH ? stableOnly : split,
+    });
+    this.destinationRule = routing.objects.destinationRule as ApiObject;
+    this.virtualService = routing.objects.virtualService as ApiObject;
   }
 
   /** Names of the versions, in declaration order. */
   public get versionNames(): string[] {
-    return this.versionInfos.map(i => i.version.name);
+    return this.versions.names;
   }
 
   /** The DestinationRule subset of a version. */
   public subsetOf(version: string): string {
-    return this.info(version, 'version').subset;
+    return this.versions.info(version, 'version').subset;
   }
 
   /** The pod labels of a version (`app`, the version label, and any extra labels). */
   public podLabelsOf(version: string): { [key: string]: string } {
-    return { ...this.info(version, 'version').podLabels };
+    return { ...this.versions.info(version, 'version').podLabels };
   }
 
   /** The Deployment of a created version (undefined for adopted versions). */
   public deploymentOf(version: string): kplus.Deployment | undefined {
-    this.info(version, 'version');
+    this.versions.info(version, 'version');
     return this.deployments.get(version);
-  }
-
-  /** The DestinationRule (undefined in `RoutingMode.REPLICAS`). */
-  public get destinationRule(): ApiObject | undefined {
-    return this.routing?.destinationRuleObject;
-  }
-
-  /** The mesh VirtualService (undefined in `RoutingMode.REPLICAS`). */
-  public get virtualService(): ApiObject | undefined {
-    return this.routing?.virtualServiceObject(rules.MESH);
-  }
-
-  /**
-   * The adopted versions as existing workloads (for the routing simulator).
-   * @internal
-   */
-  public _adoptedWorkloads(): { name: string; namespace: string; labels: { [key: string]: string }; replicas: number }[] {
-    return this.versionInfos.filter(i => i.version._adopted).map(i => ({
-      name: i.version._adopted!.workloadName ?? `${this.name}-${i.version.name}`,
-      namespace: this.namespace ?? 'default',
-      labels: i.podLabels,
-      replicas: i.version._adopted!.replicas ?? 1,
-    }));
-  }
-
-  /** @internal the per-host routing model, for constructs that add rules to this host. */
-  public get _routing(): HostRouting | undefined {
-    return this.routing;
-  }
-
-  private info(version: string, field: string): VersionInfo {
-    const found = this.versionInfos.find(i => i.version.name === version);
-    if (!found) {
-      fail(this, field, version, 'is not a declared version', `Use one of: ${this.versionNames.join(', ')}`);
-    }
-    return found;
   }
 
   private weightedRoute(split: VersionWeight[]): WeightedDestination[] {
     return split.map(w => ({ host: this.name, subset: this.subsetOf(w.version), weight: w.weight }));
   }
 
-  private resolveVersions(props: CanaryServiceProps): ServiceVersion[] {
+  private declaredVersions(props: CanaryServiceProps): ServiceVersion[] {
     const shorthand = props.stable !== undefined || props.canary !== undefined;
     if (props.versions !== undefined && shorthand) {
-      fail(this, 'versions', props.versions.map(v => v.name), "is given together with 'stable'/'canary'",
+      fail(this, 'versions', Array.isArray(props.versions) ? props.versions.map(v => v?.name) : props.versions, "is given together with 'stable'/'canary'",
         "Use either 'versions' or the 'stable' + 'canary' shorthand, not both");
     }
-    const versions = props.versions ?? [
+    return props.versions ?? [
       ...(props.stable ? [ServiceVersion.deploy('v1', props.stable)] : []),
       ...(props.canary ? [ServiceVersion.deploy('v2', props.canary)] : []),
     ];
-    if (versions.length === 0) {
-      fail(this, 'versions', versions, 'declares no version',
-        "Declare at least one version, e.g. versions: [ServiceVersion.deploy('v1', { image })], or use 'stable' and 'canary'");
-    }
-    const seen = new Set<string>();
-    versions.forEach((v, i) => {
-      checkDnsLabel(this, `versions[${i}].name`, v.name);
-      if (seen.has(v.name)) {
-        fail(this, `versions[${i}].name`, v.name, 'is declared twice', 'Give every version a distinct name');
-      }
-      seen.add(v.name);
-    });
-    return versions;
-  }
-
-  private resolveVersion(v: ServiceVersion, targetPort: number): VersionInfo {
-    const i = `versions[${v.name}]`;
-    const base = { app: this.name, [this.versionLabel]: v.name };
-    if (v._deployed) {
-      const o = v._deployed;
-      if (typeof o.image !== 'string' || o.image.trim() === '') {
-        fail(this, `${i}.image`, o.image, 'is empty: a created workload needs a container image',
-          "Set 'image', or use ServiceVersion.adopt() for a workload that already exists");
-      }
-      if (o.replicas !== undefined) {
-        if (this.mode === RoutingMode.REPLICAS) {
-          fail(this, `${i}.replicas`, o.replicas, 'is computed from the split in RoutingMode.REPLICAS',
-            "Remove it; set the total with 'replicaBudget'");
-        }
-        checkWholeNumber(this, `${i}.replicas`, o.replicas, 0);
-      }
-      checkPort(this, `${i}.containerPort`, o.containerPort ?? targetPort);
-      const extra = o.podLabels ?? {};
-      checkLabels(this, `${i}.podLabels`, extra);
-      for (const k of Object.keys(base)) {
-        if (k in extra) {
-          fail(this, `${i}.podLabels.${k}`, extra[k], 'is set by CanaryService itself', `Remove '${k}' from podLabels`);
-        }
-      }
-      const subset = o.subsetName ?? v.name;
-      checkDnsLabel(this, `${i}.subsetName`, subset);
-      return { version: v, subset, podLabels: { ...base, ...extra } };
-    }
-    const o = v._adopted!;
-    if (this.mode === RoutingMode.REPLICAS) {
-      fail(this, i, v.name, 'is an adopted workload, whose replicas the library cannot set in RoutingMode.REPLICAS',
-        'Use RoutingMode.ISTIO, or let the library deploy the version');
-    }
-    if (o.replicas !== undefined) { checkWholeNumber(this, `${i}.replicas`, o.replicas, 0); }
-    const podLabels = o.podLabels ?? base;
-    checkLabels(this, `${i}.podLabels`, podLabels);
-    if (podLabels.app !== this.name) {
-      fail(this, `${i}.podLabels.app`, podLabels.app, `does not match the Service selector app=${this.name}, so the Service would not reach these pods`,
-        `Add app: '${this.name}' to the adopted pods' labels`);
-    }
-    if (podLabels[this.versionLabel] === undefined) {
-      fail(this, `${i}.podLabels`, podLabels, `has no '${this.versionLabel}' label, so no subset can select this version alone`,
-        `Label the existing pod template ${this.versionLabel}=${v.name} and list it in podLabels`);
-    }
-    const subset = o.subsetName ?? v.name;
-    checkDnsLabel(this, `${i}.subsetName`, subset);
-    return { version: v, subset, podLabels: { ...podLabels } };
-  }
-
-  private pickVersion(field: string, given: string | undefined, names: string[], fallback: string): string {
-    if (given === undefined) { return fallback; }
-    if (!names.includes(given)) {
-      fail(this, field, given, 'is not a declared version', `Use one of: ${names.join(', ')}`);
-    }
-    return given;
   }
 
   /** Replica counts that realise the split exactly with plain Kubernetes load balancing. */
@@ -460,20 +338,15 @@ export class CanaryService extends Construct implements IRoutableService {
       }],
     });
     deployment.select(kplus.LabelSelector.of({ labels: selector }));
-    markLibraryMade(ApiObject.of(deployment));
     // cdk8s-plus always stamps a hash-valued address label on the pod template; nothing here selects
-    // on it, and labels a person did not choose only confuse `kubectl get pods --show-labels`.
-    const podLabels = (deployment.podMetadata as any).labels;
-    if (podLabels && typeof podLabels === 'object' && ADDRESS_LABEL in podLabels) {
-      delete podLabels[ADDRESS_LABEL];
-    } else {
-      ApiObject.of(deployment).addJsonPatch(JsonPatch.remove(`/spec/template/metadata/labels/${ADDRESS_LABEL.replace('/', '~1')}`));
-    }
+    // on it, and labels a person did not choose only confuse `kubectl get pods --show-labels`. A JSON
+    // patch (public API) removes it from the output.
+    ApiObject.of(deployment).addJsonPatch(JsonPatch.remove(`/spec/template/metadata/labels/${ADDRESS_LABEL.replace('/', '~1')}`));
     return deployment;
   }
 
   private createService(targetPort: number): ApiObject {
-    return new RenderedService(this, 'Service', {
+    return new kplus.k8s.KubeService(this, 'Service', {
       metadata: { name: this.name, namespace: this.namespace, labels: { app: this.name } },
       spec: {
         selector: { app: this.name },

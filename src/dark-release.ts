@@ -1,10 +1,11 @@
 import { Construct } from 'constructs';
-import { IRoutableService, ReleaseScope } from './canary-service';
-import { fail } from './errors';
+import { ReleaseScope } from './canary-service';
+import { fail } from './core/errors';
+import { isHttpToken } from './core/syntax';
+import { Audience } from './model/binding';
+import { Tier, WeightedDestination } from './model/rules';
 import { ConditionSet, RequestCondition, renderConditions } from './request-match';
-import { EDGE, MESH, WeightedDestination } from './routing/host-routing';
-import { routingOf } from './routing/service-routing';
-import { isHttpToken } from './syntax';
+import { checkService, IRoutableService, routingOf } from './routed-service';
 import { TrafficSplit, VersionWeight } from './traffic-split';
 
 /** One rule of a dark release: a set of conditions, ANDed. */
@@ -69,7 +70,7 @@ export interface DarkReleaseProps {
    * release (`EdgeDestination.release()`), or both. The call-path propagation is mesh traffic.
    * @default ReleaseScope.MESH_AND_EDGE
    */
-  readonly scope?: ReleaseScope;
+  readonly releaseScope?: ReleaseScope;
 }
 
 /**
@@ -96,9 +97,13 @@ export class DarkRelease extends Construct {
 
   constructor(scope: Construct, id: string, props: DarkReleaseProps) {
     super(scope, id);
+    if (props === null || typeof props !== 'object') {
+      fail(this, 'props', props, 'is not a props object', "Pass the props, e.g. { service, version: 'v2', when: [RequestCondition.headerExact('end-user', 'jason')] }");
+    }
     this.name = props.name ?? id;
     this.version = props.version;
     const service = props.service;
+    checkService(this, service);
     const hereHeader = headerProp(this, 'userAgentHeader', props.userAgentHeader ?? 'user-agent');
     const uaHeader = headerProp(this, 'propagatedUserAgentHeader', props.propagatedUserAgentHeader ?? 'baggage-user-agent');
     if (!service.versionNames.includes(props.version)) {
@@ -115,6 +120,9 @@ export class DarkRelease extends Construct {
     const readsUserAgent = rules.some(r => r.conditions.some(c => c._readsUserAgent));
     const propagate = props.callPath ?? [];
 
+    if (props.matchedSplit !== undefined && !TrafficSplit.isTrafficSplit(props.matchedSplit)) {
+      fail(this, 'matchedSplit', props.matchedSplit, 'is not a TrafficSplit', 'Use e.g. TrafficSplit.canaryPercent(50)');
+    }
     const split: VersionWeight[] = props.matchedSplit
       ? props.matchedSplit._resolve(this, 'matchedSplit', service.versionNames, service.stableVersion, props.version)
       : [{ version: props.version, weight: 100 }];
@@ -123,10 +131,23 @@ export class DarkRelease extends Construct {
       ? { headers: { request: { set: { [uaHeader]: '%REQ(user-agent)%' } } } }
       : undefined;
     const routing = routingOf(this, service);
-    const applies = props.scope ?? ReleaseScope.MESH_AND_EDGE;
-    const rule = { source: this, name: this.name, match: blocks, route, options, rank: props.priority ?? 0 };
-    if (applies !== ReleaseScope.EDGE) { routing.addRule(MESH, rule); }
-    if (applies !== ReleaseScope.MESH) { routing.addRule(EDGE, rule); }
+    const applies = props.releaseScope ?? ReleaseScope.MESH_AND_EDGE;
+    if (!Object.values(ReleaseScope).includes(applies)) {
+      fail(this, 'releaseScope', applies, 'is not a ReleaseScope', 'Use ReleaseScope.MESH_AND_EDGE, ReleaseScope.MESH or ReleaseScope.EDGE');
+    }
+    routing.addReleaseRule({
+      source: this,
+      name: this.name,
+      match: blocks,
+      route,
+      options,
+      tier: Tier.DARK,
+      rank: [props.priority ?? 0],
+      audiences: [
+        ...(applies !== ReleaseScope.EDGE ? [Audience.MESH] : []),
+        ...(applies !== ReleaseScope.MESH ? [Audience.EDGE] : []),
+      ],
+    });
 
     this.propagatedTo = [];
     if (propagate.length > 0) {
@@ -138,17 +159,20 @@ export class DarkRelease extends Construct {
       }));
     }
     propagate.forEach((down, i) => {
+      checkService(this, down);
       if (down === service || (down.name === service.name && down.namespace === service.namespace)) {
         fail(this, `callPath[${i}]`, down.name, 'is the released service itself', 'List only the services it calls, directly or further down');
       }
       if (!down.versionNames.includes(props.version)) { return; }
       const downBlocks = rules.map((r, j) => renderConditions(this, field(j), r.conditions, uaHeader));
-      routingOf(this, down).addRule(MESH, {
+      routingOf(this, down).addReleaseRule({
         source: this,
         name: this.name,
         match: downBlocks,
         route: [{ host: down.name, subset: down.subsetOf(props.version), weight: 100 }],
-        rank: props.priority ?? 0,
+        tier: Tier.DARK,
+        rank: [props.priority ?? 0],
+        audiences: [Audience.MESH],
       });
       this.propagatedTo.push(down.name);
     });

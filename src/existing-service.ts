@@ -1,9 +1,13 @@
+import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { CanaryService } from './canary-service';
-import { fail } from './errors';
-import { ServiceProtocol } from './protocol';
+import { checkDnsLabel, checkLabels, checkPort } from './core/checks';
+import { fail } from './core/errors';
+import { ServiceProtocol } from './core/protocol';
+import { isDns1035Label } from './core/syntax';
+import { IRoutableService, modelOf, registerRoutedService } from './routed-service';
 import { ServiceVersion } from './service-version';
-import { TrafficSplit } from './traffic-split';
+import { TrafficSplit, VersionWeight } from './traffic-split';
+import { VersionSet } from './version-set';
 
 /** Props for `ExistingService`. */
 export interface ExistingServiceProps {
@@ -56,25 +60,91 @@ export interface ExistingServiceProps {
  * no Service and no Deployment for it, only the DestinationRule (one subset per version) and the
  * VirtualService that dark releases, faults and policies add to.
  */
-export class ExistingService extends CanaryService {
+export class ExistingService extends Construct implements IRoutableService {
+  /** The Service name (and host). */
+  public readonly name: string;
+  /** The namespace, when one is set on the construct or the chart. */
+  public readonly namespace?: string;
+  /** The Service port. */
+  public readonly port: number;
+  /** The protocol of the Service port. */
+  public readonly protocol: ServiceProtocol;
+  /** The pod label that distinguishes versions. */
+  public readonly versionLabel: string;
+  /** The stable version's name. */
+  public readonly stableVersion: string;
+  /** The canary version's name. */
+  public readonly canaryVersion: string;
+  /** The split in effect, one entry per version in declaration order, summing to 100. */
+  public readonly split: VersionWeight[];
+  /** The DestinationRule. */
+  public readonly destinationRule: ApiObject;
+  /** The mesh VirtualService. */
+  public readonly virtualService: ApiObject;
+
+  private readonly versions: VersionSet;
+
   constructor(scope: Construct, id: string, props: ExistingServiceProps) {
-    (props.versions ?? []).forEach((v, i) => {
-      if (v.isDeployed) {
-        fail(`${scope.node.path}/${id}`, `versions[${i}]`, v.name, 'is a version the library would deploy, but an ExistingService only adopts',
+    super(scope, id);
+    if (props === null || typeof props !== 'object') {
+      fail(this, 'props', props, 'is not a props object', "Pass the props, e.g. { port: 9080, versions: [ServiceVersion.adopt('v1')] }");
+    }
+    this.name = props.name ?? id;
+    this.namespace = props.namespace ?? Chart.of(this).namespace;
+    this.port = props.port ?? 80;
+    this.protocol = props.protocol ?? ServiceProtocol.HTTP;
+    this.versionLabel = props.versionLabel ?? 'version';
+    if (!isDns1035Label(this.name)) {
+      fail(this, 'name', this.name, 'is not a valid Service name (DNS-1035 label)',
+        "Use at most 63 lowercase letters, digits and '-', starting with a letter (e.g. 'reviews')");
+    }
+    if (props.namespace !== undefined) { checkDnsLabel(this, 'namespace', props.namespace); }
+    if (!Object.values(ServiceProtocol).includes(this.protocol)) {
+      fail(this, 'protocol', this.protocol, 'is not a ServiceProtocol', `Use one of ${Object.keys(ServiceProtocol).map(k => `ServiceProtocol.${k}`).join(', ')}`);
+    }
+    checkPort(this, 'port', this.port);
+    checkLabels(this, 'versionLabel', { [this.versionLabel]: 'x' });
+    (Array.isArray(props.versions) ? props.versions : []).forEach((v, i) => {
+      if (ServiceVersion.isServiceVersion(v) && v.isDeployed) {
+        fail(this, `versions[${i}]`, v.name, 'is a version the library would deploy, but an ExistingService only adopts',
           'Use ServiceVersion.adopt(), or a CanaryService to deploy new versions');
       }
     });
-    super(scope, id, {
-      name: props.name,
-      namespace: props.namespace,
-      port: props.port ?? 80,
-      protocol: props.protocol,
+    this.versions = new VersionSet(this, {
+      name: this.name,
+      versionLabel: this.versionLabel,
       versions: props.versions,
       stableVersion: props.stableVersion,
       canaryVersion: props.canaryVersion,
       traffic: props.traffic,
-      versionLabel: props.versionLabel,
-      serviceExists: true,
+      targetPort: this.port,
+      replicasFromSplit: false,
     });
+    this.stableVersion = this.versions.stableVersion;
+    this.canaryVersion = this.versions.canaryVersion;
+    this.split = this.versions.split;
+    const model = modelOf(this);
+    const namespace = this.namespace ?? 'default';
+    model.knownWorkloads.push(...this.versions.adoptedWorkloads(namespace));
+    model.knownServices.push({ namespace, name: this.name, selector: { app: this.name }, ports: [this.port] });
+    const split = this.split.map(w => ({ host: this.name, subset: this.subsetOf(w.version), weight: w.weight }));
+    const routing = registerRoutedService(this, { mesh: split, edge: split });
+    this.destinationRule = routing.objects.destinationRule as ApiObject;
+    this.virtualService = routing.objects.virtualService as ApiObject;
+  }
+
+  /** Names of the versions, in declaration order. */
+  public get versionNames(): string[] {
+    return this.versions.names;
+  }
+
+  /** The DestinationRule subset of a version. */
+  public subsetOf(version: string): string {
+    return this.versions.info(version, 'version').subset;
+  }
+
+  /** The pod labels of a version (`app`, the version label, and any extra labels). */
+  public podLabelsOf(version: string): { [key: string]: string } {
+    return { ...this.versions.info(version, 'version').podLabels };
   }
 }

@@ -1,15 +1,16 @@
 import { ApiObject, Chart } from 'cdk8s';
-import { Construct, IConstruct } from 'constructs';
-import { touch } from './analysis/generation';
-import type { IRoutableService } from './canary-service';
-import { fail } from './errors';
+import { Construct } from 'constructs';
+import { checkDnsLabel, checkLabels, checkPort } from './core/checks';
+import { fail } from './core/errors';
+import { hostSlug, serverCovers, serviceHostFrom } from './core/hosts';
+import { gatewayHostError, isDnsLabel, isDnsSubdomain } from './core/syntax';
+import { Audience, Binding } from './model/binding';
+import { HostRouting, VirtualServiceEntry, VirtualServiceRule } from './model/host-routing';
+import { specificityRank, Tier } from './model/rules';
+import { virtualServiceSpec } from './render/istio';
+import { newGateway, newVirtualService } from './render/objects';
 import { ConditionSet, RequestCondition, renderConditions } from './request-match';
-import { RenderedGateway, RenderedVirtualService } from './routing/cached-objects';
-import { EDGE, HostRouting, HttpRuleContribution, renderRoute, unreachableRules, WeightedDestination } from './routing/host-routing';
-import { covers } from './routing/match-analysis';
-import { TrafficRegistry } from './routing/registry';
-import { routingOf, subsetOfVersion } from './routing/service-routing';
-import { checkDnsLabel, checkLabels, checkPort, isDnsLabel } from './validation';
+import { checkService, IRoutableService, modelOf, routingOf, subsetOfVersion } from './routed-service';
 
 /** TLS mode of an HTTPS server. */
 export enum TlsMode {
@@ -104,8 +105,15 @@ export interface IngressEdgeProps {
 
 enum DestinationKind { RELEASE, VERSION, SERVICE }
 
+const DESTINATION_SYMBOL = Symbol.for('cdk8s-istio-traffic.EdgeDestination');
+
 /** Where an edge route sends requests. */
 export class EdgeDestination {
+  /** True for an EdgeDestination, also one made by another copy of this package. */
+  public static isEdgeDestination(x: any): x is EdgeDestination {
+    return x !== null && typeof x === 'object' && DESTINATION_SYMBOL in x;
+  }
+
   /**
    * To a service's release: its weighted split and its dark-release rules apply to edge traffic
    * too (those with a scope that includes the edge).
@@ -131,7 +139,9 @@ export class EdgeDestination {
     /** @internal */ public readonly _name?: string,
     /** @internal */ public readonly _port?: number,
     /** @internal */ public readonly _namespace?: string,
-  ) {}
+  ) {
+    Object.defineProperty(this, DESTINATION_SYMBOL, { value: true });
+  }
 }
 
 /** One route of an edge. */
@@ -171,13 +181,6 @@ export interface EdgeRouteOptions {
   readonly name?: string;
 }
 
-interface EdgeRoute {
-  readonly options: EdgeRouteOptions;
-  readonly blocks: { [key: string]: any }[];
-  readonly name: string;
-  readonly seq: number;
-}
-
 /**
  * The edge of the mesh: an Istio Gateway on the ingress gateway pods, and the VirtualServices bound
  * to it that route requests from outside (a browser) to services. Mesh-only routing does not touch
@@ -199,23 +202,21 @@ export class IngressEdge extends Construct {
   /** The Gateway object. */
   public readonly gateway: ApiObject;
 
+  private readonly binding: Binding;
   private readonly serverHosts: string[];
-  /**
-   * `<selector>|<port>|<host>` of every server host: two Gateways on the same gateway pods must not
-   * serve the same host on the same port (IST0145).
-   * @internal
-   */
-  public readonly _serverKeys: string[];
   private readonly includeMesh: boolean;
-  private readonly routes = new Map<string, EdgeRoute[]>();
-  private readonly virtualServices = new Map<string, RenderedVirtualService>();
-  private readonly targets = new Set<HostRouting>();
-  private seq = 0;
+  private routeCount = 0;
+  /** The edge's VirtualService objects, and the objects its routes reference (for apply order). */
+  private readonly virtualServiceObjects: ApiObject[] = [];
+  private readonly targets: ApiObject[] = [];
 
   constructor(scope: Construct, id: string, props: IngressEdgeProps) {
     super(scope, id);
+    if (props === null || typeof props !== 'object') {
+      fail(this, 'props', props, 'is not a props object', "Pass the props, e.g. { hosts: ['shop.example.com'] }");
+    }
     this.name = props.name ?? id;
-    if (this.name.includes('.')) {
+    if (typeof this.name === 'string' && this.name.includes('.')) {
       fail(this, 'name', this.name, 'contains dots, which Istio rejects in a Gateway name',
         "Use a DNS label such as 'bookinfo-gateway' (a Gateway name is a single label, unlike other object names)");
     }
@@ -223,8 +224,9 @@ export class IngressEdge extends Construct {
     this.namespace = props.namespace ?? Chart.of(this).namespace ?? 'default';
     checkDnsLabel(this, 'namespace', this.namespace);
     this.gatewayRef = `${this.namespace}/${this.name}`;
+    this.binding = Binding.gateway(this.namespace, this.name);
     this.includeMesh = props.includeMesh === true;
-    if (!props.hosts || props.hosts.length === 0) {
+    if (!Array.isArray(props.hosts) || props.hosts.length === 0) {
       fail(this, 'hosts', props.hosts ?? [], 'is empty', "List the hosts the edge serves, e.g. ['*'] or ['shop.example.com']");
     }
     this.hosts = props.hosts.map((h, i) => checkGatewayHost(this, `hosts[${i}]`, h));
@@ -243,34 +245,26 @@ export class IngressEdge extends Construct {
     }
 
     const servers = this.buildServers(props);
-    this.serverHosts = [...new Set(servers.flatMap(s => s.hosts))];
+    this.serverHosts = [...new Set(servers.flatMap(s => s.hosts as string[]))];
     const selectorKey = JSON.stringify(Object.entries(selector).sort());
-    this._serverKeys = servers.flatMap(s => (s.hosts as string[]).map(h => `${selectorKey}|${s.port.number}|${h}`));
-    this.gateway = new RenderedGateway(this, 'Gateway', {
-      metadata: { name: this.name, namespace: this.namespace },
-      spec: () => ({ selector, servers }),
+    modelOf(this).claimServerHosts(this, servers.flatMap(s => (s.hosts as string[]).map(h => `${selectorKey}|${s.port.number}|${h}`)));
+    this.gateway = newGateway(this, 'Gateway', {
+      name: this.name, namespace: this.namespace, spec: () => ({ selector, servers }),
     });
-    this.node.addValidation({ validate: () => this.validateRoutes() });
-    TrafficRegistry.of(this).registerEdge(this);
     for (const r of props.routes ?? []) { this.addRoute(r); }
   }
 
   /** Adds a route. */
   public addRoute(options: EdgeRouteOptions): void {
-    touch();
-    const seq = this.seq++;
-    const name = options.name ?? `route-${seq + 1}`;
-    const field = `routes[${name}]`;
-    if (options.when !== undefined && options.rules !== undefined) {
-      fail(this, `${field}.rules`, `${options.rules.length} condition set(s) and when: ${options.when.length} condition(s)`, "is given together with 'when'", "Use 'when' for one set of conditions or 'rules' for several");
+    if (options === null || typeof options !== 'object') {
+      fail(this, 'routes', options, 'is not a route', 'Pass { to: EdgeDestination.release(service), when: [...] }');
     }
-    const blocks = options.rules !== undefined
-      ? (options.rules.length === 0
-        ? fail(this, `${field}.rules`, [], 'is empty', "Give at least one condition set, or omit 'rules' for a catch-all route")
-        : options.rules.map((r, i) => renderConditions(this, `${field}.rules[${i}].conditions`, r.conditions)))
-      : options.when !== undefined ? [renderConditions(this, `${field}.when`, options.when)] : [];
+    this.routeCount++;
+    const name = options.name ?? `route-${this.routeCount}`;
+    const field = `routes[${name}]`;
+    const match = this.routeMatch(field, options);
     this.checkDestination(`${field}.to`, options.to);
-    if (options.rewriteUri !== undefined && (options.rewriteUri === '' || !options.rewriteUri.startsWith('/'))) {
+    if (options.rewriteUri !== undefined && (typeof options.rewriteUri !== 'string' || !options.rewriteUri.startsWith('/'))) {
       fail(this, `${field}.rewriteUri`, options.rewriteUri, 'is not a path', "Start it with '/', e.g. '/'");
     }
     const hosts = options.host !== undefined ? [checkGatewayHost(this, `${field}.host`, options.host)] : this.hosts;
@@ -279,139 +273,103 @@ export class IngressEdge extends Construct {
         fail(this, `${field}.host`, host, `is not served by any server of Gateway ${this.gatewayRef} (hosts: ${this.serverHosts.join(', ')}), so no request for it reaches the route (IST0132)`,
           "Add the host to the edge's hosts, or route a host it serves");
       }
-      const list = this.routes.get(host) ?? [];
-      if (blocks.length === 0 && list.some(r => r.blocks.length === 0)) {
+      const entry = this.virtualServiceFor(host);
+      if (match.length === 0 && entry.rules.some(r => r.match.length === 0)) {
         fail(this, field, name, `is a second catch-all route for host '${host}'`, "Only one route per host may omit 'when'/'rules'; give this one conditions");
       }
-      list.push({ options, blocks, name, seq });
-      this.routes.set(host, list);
-      this.ensureVirtualService(host, options.to);
+      entry.rules.push(this.rule(name, match, options));
     }
   }
 
-  /** The rules of a host's VirtualService in emission order (for the simulator and analysis). */
-  private orderedRules(host: string): HttpRuleContribution[] {
-    const routes = [...(this.routes.get(host) ?? [])].sort((a, b) => compareRoutes(a, b));
-    return routes.flatMap(r => this.expand(r));
+  /** The match blocks of a route: `when` (ANDed) or `rules` (ORed); none for a catch-all. */
+  private routeMatch(field: string, options: EdgeRouteOptions): { [key: string]: any }[] {
+    if (options.when !== undefined && options.rules !== undefined) {
+      fail(this, `${field}.rules`, `${options.rules.length} condition set(s) and when: ${options.when.length} condition(s)`, "is given together with 'when'", "Use 'when' for one set of conditions or 'rules' for several");
+    }
+    if (options.rules !== undefined) {
+      if (!Array.isArray(options.rules) || options.rules.length === 0) {
+        fail(this, `${field}.rules`, options.rules, 'is empty', "Give at least one condition set, or omit 'rules' for a catch-all route");
+      }
+      return options.rules.map((r, i) => renderConditions(this, `${field}.rules[${i}].conditions`, r?.conditions));
+    }
+    return options.when !== undefined ? [renderConditions(this, `${field}.when`, options.when)] : [];
   }
 
-  private expand(r: EdgeRoute): HttpRuleContribution[] {
-    const { rewriteUri, rewriteAuthority } = r.options;
+  /** The rule of a route: to a Service port, to one version, or along a service's release. */
+  private rule(name: string, match: { [key: string]: any }[], options: EdgeRouteOptions): VirtualServiceRule {
+    const { rewriteUri, rewriteAuthority } = options;
     const rewriteFields = {
       ...(rewriteUri !== undefined ? { uri: rewriteUri } : {}),
       ...(rewriteAuthority !== undefined ? { authority: rewriteAuthority } : {}),
     };
-    const rewrite = Object.keys(rewriteFields).length > 0 ? { rewrite: rewriteFields } : {};
-    const to = r.options.to;
+    const order = {
+      source: this,
+      name,
+      match,
+      tier: match.length > 0 ? Tier.ROUTE : Tier.CATCH_ALL,
+      rank: match.length > 0 ? specificityRank(match) : [],
+      options: Object.keys(rewriteFields).length > 0 ? { rewrite: rewriteFields } : {},
+    };
+    const to = options.to;
     if (to._kind === DestinationKind.SERVICE) {
-      const host = to._namespace === undefined || to._namespace === this.namespace ? to._name! : `${to._name}.${to._namespace}.svc.cluster.local`;
-      return [{ source: this, name: r.name, match: r.blocks, route: [{ host, port: to._port, weight: 100 }], options: rewrite }];
+      return { ...order, route: [{ host: serviceHostFrom(this.namespace, to._name!, to._namespace ?? this.namespace), port: to._port, weight: 100 }] };
     }
     const service = to._service!;
-    const host = this.hostOf(service);
+    const host = serviceHostFrom(this.namespace, service.name, service.namespace);
+    const routing = routingOf(this, service);
+    this.dependOn(routing);
     if (to._kind === DestinationKind.VERSION) {
-      const subset = service.subsetOf(to._version!);
-      return [{ source: this, name: r.name, match: r.blocks, route: [{ host, subset, port: service.port, weight: 100 }], options: rewrite }];
+      return { ...order, route: [{ host, subset: service.subsetOf(to._version!), port: service.port, weight: 100 }] };
     }
     // A release: the service's edge rules (dark releases, then its weighted split), each ANDed with the route's match.
-    const routing = routingOf(this, service);
-    // Service-wide settings for edge traffic (timeout, retries, an all-traffic fault or mirror).
-    const shared = routing.ruleOptions(EDGE);
-    return routing.orderedRules(EDGE).flatMap(q => {
-      const match = andBlocks(this, r, q);
-      // A release rule no request of this route can meet (e.g. another path) does not apply here.
-      if (match === undefined) { return []; }
-      return [{
-        source: q.match.length > 0 ? q.source : this,
-        name: q.name === 'default' ? r.name : `${r.name}-${q.name}`,
-        match,
-        route: q.route.map((d: WeightedDestination) => ({ ...d, host, port: service.port })),
-        options: { ...shared, ...(q.options ?? {}), ...rewrite },
-      }];
-    });
-  }
-
-  private hostOf(service: IRoutableService): string {
-    const ns = service.namespace ?? 'default';
-    return ns === this.namespace ? service.name : `${service.name}.${ns}.svc.cluster.local`;
+    return { ...order, follow: { routing, audience: Audience.EDGE, host, port: service.port } };
   }
 
   private checkDestination(field: string, to: EdgeDestination): void {
-    if (!(to instanceof EdgeDestination)) {
+    if (!EdgeDestination.isEdgeDestination(to)) {
       fail(this, field, to, 'is not an EdgeDestination', 'Use EdgeDestination.release(), .version() or .service()');
     }
     if (to._kind === DestinationKind.SERVICE) {
-      if (!isDnsLabel(to._name!)) { fail(this, `${field}.name`, to._name, 'is not a Service name', "Use the Service's name, e.g. 'productpage'"); }
-      checkPort(this, `${field}.port`, to._port!);
+      if (!isDnsLabel(to._name)) { fail(this, `${field}.name`, to._name, 'is not a Service name', "Use the Service's name, e.g. 'productpage'"); }
+      checkPort(this, `${field}.port`, to._port);
       if (to._namespace !== undefined) { checkDnsLabel(this, `${field}.namespace`, to._namespace); }
       return;
     }
+    checkService(this, to._service!);
     routingOf(this, to._service!);
     if (to._kind === DestinationKind.VERSION) { subsetOfVersion(this, `${field}.version`, to._service!, to._version!); }
   }
 
-  private ensureVirtualService(host: string, to: EdgeDestination): void {
-    let vs = this.virtualServices.get(host);
-    if (!vs) {
-      const name = host === '*' ? this.name : `${this.name}-${slug(host)}`;
-      vs = new RenderedVirtualService(this, `VirtualService-${slug(host)}`, {
-        metadata: { name, namespace: this.namespace },
-        spec: () => this.renderVirtualService(host),
-      });
-      this.virtualServices.set(host, vs);
-    }
-    if (to._service) { this.targets.add(routingOf(this, to._service)); }
-  }
-
-  /**
-   * Apply order: the Gateway and what the routes reference (DestinationRules, Services) before the
-   * VirtualServices bound to the Gateway. Dependency edges are added only where the construct
-   * order is wrong (see HostRouting.applyOrder).
-   * @internal
-   */
-  public _applyOrder(position: Map<IConstruct, number>): void {
-    const pos = (o: IConstruct | undefined) => (o ? position.get(o) ?? -1 : -1);
-    const first = Math.min(...[...this.virtualServices.values()].map(pos));
-    const referenced = [this.gateway, ...[...this.targets].flatMap(t => [t.registeredService?.apiObject, t.destinationRuleObject])]
-      .filter((o): o is ApiObject => o !== undefined);
-    if (referenced.every(o => pos(o) < first)) { return; }
-    for (const vs of this.virtualServices.values()) {
-      vs.node.addDependency(this.gateway);
-      for (const t of this.targets) {
-        t.linkChain();
-        const target = t.destinationRuleObject ?? t.registeredService?.apiObject;
-        if (target) { vs.node.addDependency(target); }
-      }
-    }
-  }
-
-  private renderVirtualService(host: string): any {
-    const http = this.orderedRules(host).map(rule => ({
-      ...(rule.name ? { name: rule.name } : {}),
-      ...(rule.match.length > 0 ? { match: rule.match } : {}),
-      route: renderRoute(rule.route),
-      ...(rule.options ?? {}),
-    }));
-    return {
-      hosts: [host],
-      gateways: this.includeMesh ? [this.gatewayRef, 'mesh'] : [this.gatewayRef],
-      http,
+  /** The VirtualService of `host` at this edge's Gateway, created on first use. */
+  private virtualServiceFor(host: string): VirtualServiceEntry {
+    const routing = modelOf(this).externalHost(host);
+    const existing = routing.entryFor(this.binding);
+    if (existing) { return existing; }
+    const entry: VirtualServiceEntry = {
+      owner: this,
+      name: host === '*' ? this.name : `${this.name}-${hostSlug(host)}`,
+      namespace: this.namespace,
+      host,
+      bindings: this.includeMesh ? [this.binding, Binding.MESH] : [this.binding],
+      http: true,
+      rules: [],
     };
+    routing.addVirtualService(entry);
+    const vs = newVirtualService(this, `VirtualService-${hostSlug(host)}`, {
+      name: entry.name, namespace: this.namespace, spec: () => virtualServiceSpec(routing, entry),
+    });
+    // Apply order: the Gateway, and what the routes reference, before the VirtualServices.
+    vs.node.addDependency(this.gateway, ...this.targets);
+    this.virtualServiceObjects.push(vs);
+    return entry;
   }
 
-  private validateRoutes(): string[] {
-    const errors: string[] = [];
-    for (const host of this.routes.keys()) {
-      try {
-        const own = `[${this.node.path}] `;
-        // cdk8s prefixes every message with this construct's path already.
-        errors.push(...unreachableRules(this.orderedRules(host), `VirtualService ${this.namespace}/${host === '*' ? this.name : `${this.name}-${slug(host)}`}`)
-          .map(m => (m.startsWith(own) ? m.slice(own.length) : m)));
-      } catch (e) {
-        errors.push((e as Error).message);
-      }
-    }
-    return errors;
+  /** Apply order: what a route references (the service's DestinationRule, or its Service) before the edge's VirtualServices. */
+  private dependOn(routing: HostRouting): void {
+    const target = routing.objects.destinationRule ?? routing.objects.service;
+    if (!target || !ApiObject.isApiObject(target) || this.targets.includes(target)) { return; }
+    this.targets.push(target);
+    for (const vs of this.virtualServiceObjects) { vs.node.addDependency(target); }
   }
 
   private buildServers(props: IngressEdgeProps): any[] {
@@ -442,7 +400,7 @@ export class IngressEdge extends Construct {
         fail(this, `${field}.credentialName`, h.credentialName, 'is empty: an HTTPS server needs the TLS secret with its certificate',
           'Create a kubernetes.io/tls Secret in the ingress gateway namespace and name it here');
       }
-      if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(h.credentialName)) {
+      if (!isDnsSubdomain(h.credentialName)) {
         fail(this, `${field}.credentialName`, h.credentialName, 'is not a valid Secret name', 'Use the name of a kubernetes.io/tls Secret');
       }
       const port = h.port ?? 443;
@@ -481,109 +439,9 @@ export class IngressEdge extends Construct {
 /** Checks a Gateway server host: `*`, `*.domain`, or a name with a dot; no partial wildcards. */
 function checkGatewayHost(scope: Construct, field: string, host: string): string {
   const h = typeof host === 'string' ? host.toLowerCase() : host;
-  const label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-  const ok = typeof h === 'string' && h.length <= 253 && (h === '*' || (() => {
-    const labels = (h.startsWith('*.') ? h.slice(2) : h).split('.');
-    return labels.length >= (h.startsWith('*.') ? 1 : 2) && labels.every(l => label.test(l)) && !/^[0-9]+$/.test(labels[labels.length - 1]);
-  })());
-  if (!ok) {
+  if (gatewayHostError(h) !== undefined) {
     fail(scope, field, host, 'is not a host a Gateway can serve',
       "Use '*', a wildcard such as '*.example.com' (the '*' only as the whole first label), or a name with a dot such as 'shop.example.com' (no short names)");
   }
   return h;
-}
-
-/** True when a server host (possibly a wildcard) serves every request for `host`. */
-function serverCovers(server: string, host: string): boolean {
-  if (server === '*') { return true; }
-  if (server.startsWith('*.')) {
-    const suffix = server.slice(1);
-    return host === server || (host.endsWith(suffix) && !host.slice(0, -suffix.length).includes('*'))
-      || (host.startsWith('*.') && host.endsWith(suffix) && host.length > server.length);
-  }
-  return server === host;
-}
-
-function slug(host: string): string {
-  return host === '*' ? 'all' : host.replace(/^\*\./, 'wildcard.').replace(/\./g, '-');
-}
-
-/** Orders routes most specific first: exact paths, longer prefixes, regexes, other conditions, catch-all. */
-function compareRoutes(a: EdgeRoute, b: EdgeRoute): number {
-  return (rank(a) - rank(b)) || (prefixLength(b) - prefixLength(a)) || (conditions(b) - conditions(a)) || (a.seq - b.seq);
-}
-
-function rank(r: EdgeRoute): number {
-  if (r.blocks.length === 0) { return 9; }
-  return Math.min(...r.blocks.map(b => (b.uri?.exact !== undefined ? 0 : b.uri?.prefix !== undefined ? 1 : b.uri?.regex !== undefined ? 2 : 3)));
-}
-
-function prefixLength(r: EdgeRoute): number {
-  return Math.max(0, ...r.blocks.map(b => (b.uri?.prefix ?? '').length));
-}
-
-function conditions(r: EdgeRoute): number {
-  return Math.max(0, ...r.blocks.map(b => Object.values(b).reduce((n: number, v: any) => n + (v && typeof v === 'object' && !('exact' in v || 'prefix' in v || 'regex' in v) ? Object.keys(v).length : 1), 0)));
-}
-
-/**
- * The match of a release rule ANDed with the edge route's match (blocks ORed on both sides).
- * Undefined when no request can meet both.
- */
-function andBlocks(scope: Construct, r: EdgeRoute, q: HttpRuleContribution): { [key: string]: any }[] | undefined {
-  if (r.blocks.length === 0) { return q.match; }
-  if (q.match.length === 0) { return r.blocks; }
-  const blocks = r.blocks.flatMap(a => q.match.map(b => andBlock(scope, r.name, q.name ?? '', a, b)))
-    .filter((b): b is { [key: string]: any } => b !== undefined);
-  return blocks.length > 0 ? blocks : undefined;
-}
-
-const DISJOINT = Symbol('disjoint');
-
-function andBlock(scope: Construct, route: string, rule: string, a: any, b: any): any | undefined {
-  const out: any = { ...a };
-  for (const [k, v] of Object.entries(b)) {
-    if (out[k] === undefined) { out[k] = v; continue; }
-    if (['headers', 'withoutHeaders', 'queryParams', 'sourceLabels'].includes(k)) {
-      out[k] = { ...out[k] };
-      for (const [kk, vv] of Object.entries(v as any)) {
-        if (out[k][kk] === undefined || JSON.stringify(out[k][kk]) === JSON.stringify(vv)) { out[k][kk] = vv; continue; }
-        const cover = (x: any, y: any) => covers({ headers: { h: x } }, { headers: { h: y } });
-        const both = k === 'sourceLabels' ? DISJOINT
-          : k === 'withoutHeaders' ? broaderExclusion(scope, route, rule, `${k}.${kk}`, out[k][kk], vv, cover)
-            : narrower(scope, route, rule, `${k}.${kk}`, out[k][kk], vv, (x: any, y: any) => covers({ [k]: { [kk]: x } }, { [k]: { [kk]: y } }));
-        if (both === DISJOINT) { return undefined; }
-        out[k][kk] = both;
-      }
-      continue;
-    }
-    const both = narrower(scope, route, rule, k, out[k], v, (x: any, y: any) => covers({ [k]: x }, { [k]: y }));
-    if (both === DISJOINT) { return undefined; }
-    out[k] = both;
-  }
-  return out;
-}
-
-/**
- * Two exclusions of one header ANDed: excluding the broader match excludes the narrower one too;
- * two unrelated exclusions cannot be written in one block.
- */
-function broaderExclusion(scope: Construct, route: string, rule: string, field: string, x: any, y: any, coversFn: (x: any, y: any) => boolean): any {
-  if (coversFn(x, y)) { return x; }
-  if (coversFn(y, x)) { return y; }
-  return fail(scope, `routes[${route}]`, field, `of the route and of the release rule '${rule}' both exclude values of the header (${JSON.stringify(x)} and ${JSON.stringify(y)}) and one match block cannot express both`,
-    'Combine the exclusions into one regex, or route this path to a version instead of the release');
-}
-
-/** The narrower of two string matches, DISJOINT when no value meets both, or an error when unknown. */
-function narrower(scope: Construct, route: string, rule: string, field: string, x: any, y: any, coversFn: (x: any, y: any) => boolean): any {
-  if (coversFn(x, y)) { return y; }
-  if (coversFn(y, x)) { return x; }
-  const literal = (m: any) => m?.exact ?? m?.prefix;
-  if (x?.regex === undefined && y?.regex === undefined && literal(x) !== undefined && literal(y) !== undefined) {
-    // Two literals where neither covers the other: no value meets both.
-    return DISJOINT;
-  }
-  return fail(scope, `routes[${route}]`, field, `of the route and of the release rule '${rule}' both constrain ${field} (${JSON.stringify(x)} and ${JSON.stringify(y)}) and one match block cannot express both`,
-    'Route the release at a path the rule does not constrain, or route this path to a version instead of the release');
 }

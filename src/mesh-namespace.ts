@@ -1,10 +1,9 @@
 import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { fail } from './errors';
-import { markLibraryMade } from './routing/cached-objects';
-import { TrafficRegistry } from './routing/registry';
-import { checkDnsLabel, checkLabels } from './validation';
+import { checkDnsLabel, checkLabels } from './core/checks';
+import { fail } from './core/errors';
+import { modelOf } from './routed-service';
 
 /** Props for `MeshNamespace`. */
 export interface MeshNamespaceProps {
@@ -35,7 +34,8 @@ export interface MeshNamespaceProps {
  * A namespace whose pods get the Istio sidecar. Without the sidecar none of the routing applies.
  *
  * Objects of the same chart that live in this namespace are written after it in the synthesized
- * file, so a plain `kubectl apply -f` creates the namespace first.
+ * file, so a plain `kubectl apply -f` creates the namespace first: those declared later follow it
+ * in construct order, those declared earlier get a dependency on it.
  */
 export class MeshNamespace extends Construct {
   /** The namespace name. */
@@ -69,7 +69,16 @@ export class MeshNamespace extends Construct {
       // A Namespace is cluster-scoped; the chart's default namespace must not leak into it.
       apiObject.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
     }
-    markLibraryMade(apiObject);
-    TrafficRegistry.of(this).registerNamespace(this.name, apiObject);
+    modelOf(this);
+    this.applyBeforeEarlierObjects(apiObject);
+  }
+
+  /** Objects of the chart in this namespace that were declared before it depend on it. */
+  private applyBeforeEarlierObjects(namespaceObject: ApiObject): void {
+    const chart = Chart.of(this);
+    for (const c of chart.node.findAll()) {
+      if (c === namespaceObject || !ApiObject.isApiObject(c) || Chart.of(c) !== chart) { continue; }
+      if (c.metadata.namespace === this.name) { c.node.addDependency(namespaceObject); }
+    }
   }
 }

@@ -1,11 +1,10 @@
 import { IConstruct } from 'constructs';
-import { fail } from './errors';
-import { re2Error } from './simulator/match';
-import { cookieRegex, isHttpToken } from './syntax';
-import { checkLabels, isDnsLabel } from './validation';
+import { checkLabels } from './core/checks';
+import { fail } from './core/errors';
+import { re2Error } from './core/re2';
+import { cookieRegex, isCookieValue, isDnsLabel, isHttpMethod, isHttpToken, isPort, MAX_REGEX_LENGTH } from './core/syntax';
 
-const COOKIE_VALUE = /^[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*$/;
-const MAX_REGEX = 1024;
+const MAX_REGEX = MAX_REGEX_LENGTH;
 
 enum MatchKind { EXACT = 'exact', PREFIX = 'prefix', REGEX = 'regex' }
 
@@ -241,89 +240,109 @@ export class RequestCondition {
    * @internal
    */
   public _addTo(scope: IConstruct, field: string, block: { [key: string]: any }, userAgentHeader = 'user-agent'): void {
-    const put = (section: string, key: string | undefined, value: any) => {
+    for (const [section, key, value] of this.render(scope, field, userAgentHeader)) {
       if (key === undefined) {
         if (block[section] !== undefined) { conflict(scope, field, section); }
         block[section] = value;
-        return;
+        continue;
       }
       block[section] = block[section] ?? {};
       if (block[section][key] !== undefined) { conflict(scope, field, `${section}.${key}`); }
       block[section][key] = value;
-    };
-    switch (this.kind) {
-      case ConditionKind.HEADER:
-      case ConditionKind.WITHOUT_HEADER: {
-        const name = headerName(scope, `${field}.header`, this.name);
-        const target = name === 'user-agent' ? userAgentHeader : name;
-        put(this.kind === ConditionKind.HEADER ? 'headers' : 'withoutHeaders', target, this.match ? this.match._render(scope, `${field}.${name}`) : {});
-        break;
-      }
-      case ConditionKind.USER_AGENT: {
-        const agent = this.agent!;
-        checkRegex(scope, `${field}.userAgent`, agent.regex);
-        put('headers', userAgentHeader, { regex: agent.regex });
-        if (agent.excludeRegex) { put('withoutHeaders', userAgentHeader, { regex: agent.excludeRegex }); }
-        break;
-      }
-      case ConditionKind.COOKIE: {
-        if (!isHttpToken(this.name)) {
-          fail(scope, `${field}.cookie`, this.name, 'is not a valid cookie name (an RFC 6265 token)',
-            "Use letters, digits and !#$%&'*+-.^_`|~ only, without spaces, '=' or ';'");
-        }
-        if (typeof this.text !== 'string' || !COOKIE_VALUE.test(this.text)) {
-          fail(scope, `${field}.cookie.${this.name}`, this.text, 'is not a valid cookie value',
-            'Use printable ASCII without spaces, double quotes, commas, semicolons or backslashes');
-        }
-        put('headers', 'cookie', { regex: cookieRegex(this.name, this.text) });
-        break;
-      }
-      case ConditionKind.URI:
-        put('uri', undefined, this.match!._render(scope, `${field}.uri`));
-        break;
-      case ConditionKind.AUTHORITY:
-        put('authority', undefined, this.match!._render(scope, `${field}.authority`));
-        break;
-      case ConditionKind.METHOD: {
-        const rendered = this.match!._render(scope, `${field}.method`);
-        if (!/^[A-Z]+$/.test(rendered.exact)) {
-          fail(scope, `${field}.method`, rendered.exact, 'is not an upper-case HTTP method', "Use e.g. 'GET', 'POST', 'DELETE'");
-        }
-        put('method', undefined, rendered);
-        break;
-      }
-      case ConditionKind.QUERY:
-        if (this.name === '') {
-          fail(scope, `${field}.queryParam`, this.name, 'is an empty parameter name', 'Name the query parameter');
-        }
-        if (this.match!._kind === MatchKind.PREFIX) {
-          fail(scope, `${field}.queryParam.${this.name}`, 'prefix', 'is not supported for query parameters by Istio',
-            'Use StringMatch.exact() or StringMatch.regex()');
-        }
-        put('queryParams', this.name, this.match!._render(scope, `${field}.queryParam.${this.name}`));
-        break;
-      case ConditionKind.SOURCE_LABELS:
-        checkLabels(scope, `${field}.callerLabels`, this.labels!);
-        if (Object.keys(this.labels!).length === 0) {
-          fail(scope, `${field}.callerLabels`, this.labels, 'is empty', 'Give at least one label of the calling workload');
-        }
-        put('sourceLabels', undefined, { ...this.labels! });
-        break;
-      case ConditionKind.SOURCE_NAMESPACE:
-        if (!isDnsLabel(this.text!)) {
-          fail(scope, `${field}.callerNamespace`, this.text, 'is not a DNS-1123 label', 'Give the namespace name of the caller');
-        }
-        put('sourceNamespace', undefined, this.text);
-        break;
-      case ConditionKind.PORT:
-        if (!Number.isInteger(this.portNumber) || this.portNumber! < 1 || this.portNumber! > 65535) {
-          fail(scope, `${field}.port`, this.portNumber, 'is not a port number', 'Use a whole number from 1 to 65535');
-        }
-        put('port', undefined, this.portNumber);
-        break;
     }
   }
+
+  /** The checked condition as entries `[section, key (for map sections), value]` of a match block. */
+  private render(scope: IConstruct, field: string, userAgentHeader: string): MatchEntry[] {
+    switch (this.kind) {
+      case ConditionKind.HEADER:
+      case ConditionKind.WITHOUT_HEADER:
+        return this.renderHeader(scope, field, userAgentHeader);
+      case ConditionKind.USER_AGENT:
+        return this.renderUserAgent(scope, field, userAgentHeader);
+      case ConditionKind.COOKIE:
+        return this.renderCookie(scope, field);
+      case ConditionKind.URI:
+        return [['uri', undefined, this.match!._render(scope, `${field}.uri`)]];
+      case ConditionKind.AUTHORITY:
+        return [['authority', undefined, this.match!._render(scope, `${field}.authority`)]];
+      case ConditionKind.METHOD:
+        return this.renderMethod(scope, field);
+      case ConditionKind.QUERY:
+        return this.renderQuery(scope, field);
+      case ConditionKind.SOURCE_LABELS:
+        return this.renderCallerLabels(scope, field);
+      case ConditionKind.SOURCE_NAMESPACE:
+        if (!isDnsLabel(this.text)) {
+          fail(scope, `${field}.callerNamespace`, this.text, 'is not a DNS-1123 label', 'Give the namespace name of the caller');
+        }
+        return [['sourceNamespace', undefined, this.text]];
+      case ConditionKind.PORT:
+        if (!isPort(this.portNumber)) {
+          fail(scope, `${field}.port`, this.portNumber, 'is not a port number', 'Use a whole number from 1 to 65535');
+        }
+        return [['port', undefined, this.portNumber]];
+    }
+  }
+
+  private renderHeader(scope: IConstruct, field: string, userAgentHeader: string): MatchEntry[] {
+    const name = headerName(scope, `${field}.header`, this.name);
+    const target = name === 'user-agent' ? userAgentHeader : name;
+    const section = this.kind === ConditionKind.HEADER ? 'headers' : 'withoutHeaders';
+    return [[section, target, this.match ? this.match._render(scope, `${field}.${name}`) : {}]];
+  }
+
+  private renderUserAgent(scope: IConstruct, field: string, userAgentHeader: string): MatchEntry[] {
+    const agent = this.agent!;
+    checkRegex(scope, `${field}.userAgent`, agent.regex);
+    return [
+      ['headers', userAgentHeader, { regex: agent.regex }],
+      ...(agent.excludeRegex ? [['withoutHeaders', userAgentHeader, { regex: agent.excludeRegex }] as MatchEntry] : []),
+    ];
+  }
+
+  private renderCookie(scope: IConstruct, field: string): MatchEntry[] {
+    if (!isHttpToken(this.name)) {
+      fail(scope, `${field}.cookie`, this.name, 'is not a valid cookie name (an RFC 6265 token)',
+        "Use letters, digits and !#$%&'*+-.^_`|~ only, without spaces, '=' or ';'");
+    }
+    if (!isCookieValue(this.text)) {
+      fail(scope, `${field}.cookie.${this.name}`, this.text, 'is not a valid cookie value',
+        'Use printable ASCII without spaces, double quotes, commas, semicolons or backslashes');
+    }
+    return [['headers', 'cookie', { regex: cookieRegex(this.name, this.text!) }]];
+  }
+
+  private renderMethod(scope: IConstruct, field: string): MatchEntry[] {
+    const rendered = this.match!._render(scope, `${field}.method`);
+    if (!isHttpMethod(rendered.exact)) {
+      fail(scope, `${field}.method`, rendered.exact, 'is not an upper-case HTTP method', "Use e.g. 'GET', 'POST', 'DELETE'");
+    }
+    return [['method', undefined, rendered]];
+  }
+
+  private renderQuery(scope: IConstruct, field: string): MatchEntry[] {
+    if (this.name === '') {
+      fail(scope, `${field}.queryParam`, this.name, 'is an empty parameter name', 'Name the query parameter');
+    }
+    if (this.match!._kind === MatchKind.PREFIX) {
+      fail(scope, `${field}.queryParam.${this.name}`, 'prefix', 'is not supported for query parameters by Istio',
+        'Use StringMatch.exact() or StringMatch.regex()');
+    }
+    return [['queryParams', this.name, this.match!._render(scope, `${field}.queryParam.${this.name}`)]];
+  }
+
+  private renderCallerLabels(scope: IConstruct, field: string): MatchEntry[] {
+    checkLabels(scope, `${field}.callerLabels`, this.labels!);
+    if (Object.keys(this.labels!).length === 0) {
+      fail(scope, `${field}.callerLabels`, this.labels, 'is empty', 'Give at least one label of the calling workload');
+    }
+    return [['sourceLabels', undefined, { ...this.labels! }]];
+  }
 }
+
+/** One entry of a match block: the section, the key inside a map section (headers ...), the value. */
+type MatchEntry = [string, string | undefined, any];
 
 /** A set of conditions that a request must all meet (one match block). */
 export interface ConditionSet {

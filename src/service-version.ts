@@ -1,5 +1,7 @@
 import * as kplus from 'cdk8s-plus-27';
 
+const VERSION_SYMBOL = Symbol.for('cdk8s-istio-traffic.ServiceVersion');
+
 /** Options for a version whose Deployment the library creates. */
 export interface DeployedVersionOptions {
   /** Container image, e.g. `istio/examples-bookinfo-reviews-v2:1.20.2`. */
@@ -104,6 +106,11 @@ export interface AdoptedVersionOptions {
  * adopts (only its labels are known).
  */
 export class ServiceVersion {
+  /** True for a ServiceVersion, also one made by another copy of this package. */
+  public static isServiceVersion(x: any): x is ServiceVersion {
+    return x !== null && typeof x === 'object' && VERSION_SYMBOL in x;
+  }
+
   /**
    * A version the library deploys as Deployment `<service>-<name>`, labelled `app=<service>` and
    * `version=<name>`.
@@ -128,7 +135,9 @@ export class ServiceVersion {
     public readonly _deployed: DeployedVersionOptions | undefined,
     /** @internal */
     public readonly _adopted: AdoptedVersionOptions | undefined,
-  ) {}
+  ) {
+    Object.defineProperty(this, VERSION_SYMBOL, { value: true });
+  }
 
   /** True when the library creates this version's Deployment. */
   public get isDeployed(): boolean {

@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { fail } from './errors';
+import { fail } from './core/errors';
 
 /** One version's share of traffic. */
 export interface VersionWeight {
@@ -23,6 +23,8 @@ export interface StepPlanOptions {
   readonly currentStep: number;
 }
 
+const SPLIT_SYMBOL = Symbol.for('cdk8s-istio-traffic.TrafficSplit');
+
 enum SplitKind { STABLE, PROMOTE, ROLLBACK, ALL_TO, CANARY_PERCENT, WEIGHTS, STEPS }
 
 /**
@@ -32,6 +34,11 @@ enum SplitKind { STABLE, PROMOTE, ROLLBACK, ALL_TO, CANARY_PERCENT, WEIGHTS, STE
  * but a percentage is what people mean and what reviewers can check).
  */
 export class TrafficSplit {
+  /** True for a TrafficSplit, also one made by another copy of this package. */
+  public static isTrafficSplit(x: any): x is TrafficSplit {
+    return x !== null && typeof x === 'object' && SPLIT_SYMBOL in x;
+  }
+
   /** Everything on the stable version (the first declared version unless `stableVersion` is set). */
   public static stable(): TrafficSplit {
     return new TrafficSplit(SplitKind.STABLE);
@@ -83,7 +90,9 @@ export class TrafficSplit {
     private readonly explicit?: VersionWeight[],
     private readonly percent?: number,
     private readonly plan?: StepPlanOptions,
-  ) {}
+  ) {
+    Object.defineProperty(this, SPLIT_SYMBOL, { value: true });
+  }
 
   /**
    * Resolves the split against the service's versions.

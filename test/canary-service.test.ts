@@ -405,7 +405,7 @@ describe('CanaryService: bad input fails at synth time, naming path, field, valu
     expect(canary({ traffic: TrafficSplit.stepPlan({ steps: [10, 25, 50, 100], currentStep: 4 }) }))
       .toThrow(/traffic.stepPlan.currentStep: 4 is not a step index of a plan with 4 steps. Use a whole number from 0 to 3/);
     expect(canary({ traffic: TrafficSplit.stepPlan({ steps: [10], currentStep: Number(undefined) }) }))
-      .toThrow(/currentStep: null is not a step index/);
+      .toThrow(/currentStep: NaN is not a step index/);
   });
   test('a split across one version only', () => {
     expect(() => new CanaryService(chart(), 'r', { port: 80, stable: { image: 'a' }, traffic: TrafficSplit.canaryPercent(10) }))

@@ -238,7 +238,7 @@ describe('DarkRelease on an existing service known by name and labels', () => {
       kind: 'Service',
       metadata: { name: 'fleetman-staff-service', namespace: 'default' },
       spec: { selector: { app: 'fleetman-staff-service' }, ports: [{ port: 8080 }] },
-    }], { existingWorkloads: [...existing, ...staff._adoptedWorkloads()] });
+    }], { existingWorkloads: [...existing, ...staff.versionNames.map(v => ({ name: `fleetman-staff-service-${v}`, namespace: "default", labels: staff.podLabelsOf(v) }))] });
     expect(sim.route({ host: 'fleetman-staff-service', headers: { 'x-release': 'canary' } }).versionShares).toEqual({ risky: 100 });
     expect(sim.route({ host: 'fleetman-staff-service' }).versionShares).toEqual({ safe: 100 });
   });

@@ -179,7 +179,7 @@ describe('IngressEdge: routes', () => {
     expect(meshOnly.chart).toSplit({ host: 'web' }, { original: 90, experimental: 10 });
     // A dark release only at the edge.
     const dark = setup('shop', TrafficSplit.stable());
-    new DarkRelease(dark.chart, 'd', { service: dark.web, version: 'experimental', when: [RequestCondition.headerPresent('x-dark')], scope: ReleaseScope.EDGE });
+    new DarkRelease(dark.chart, 'd', { service: dark.web, version: 'experimental', when: [RequestCondition.headerPresent('x-dark')], releaseScope: ReleaseScope.EDGE });
     edge(dark.chart, { routes: [{ to: EdgeDestination.release(dark.web) }] });
     synthChecked(dark.chart);
     expect(dark.chart).toRoute(at('x.y', { headers: { 'x-dark': '1' } }), { version: 'experimental' });

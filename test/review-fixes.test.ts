@@ -7,7 +7,7 @@ import {
 } from '../src';
 import '../src/testing/jest';
 import { only, synthChecked } from './util';
-import { GRPC_STATUS_NAMES } from '../src/syntax';
+import { GRPC_STATUS_NAMES } from '../src/core/syntax';
 
 function setup(traffic = TrafficSplit.canaryPercent(10), protocol?: ServiceProtocol) {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'shop' });

@@ -93,7 +93,7 @@ export function webappAtTheEdge(app: App): Chart[] {
   const header = new Chart(app, 'webapp-edge-header', { namespace: 'default' });
   const headerWebapp = webapp(header, TrafficSplit.stable());
   new DarkRelease(header, 'canary-header', {
-    service: headerWebapp, version: 'experimental', scope: ReleaseScope.EDGE,
+    service: headerWebapp, version: 'experimental', releaseScope: ReleaseScope.EDGE,
     when: [RequestCondition.headerExact(RELEASE_HEADER, 'canary')],
   });
   fleetmanEdge(header).addRoute({ to: EdgeDestination.release(headerWebapp) });

@@ -1,21 +1,22 @@
 import { ApiObject, App, Chart } from 'cdk8s';
-import { IConstruct } from 'constructs';
-import { CanaryService } from '../canary-service';
-import { fail } from '../errors';
-import { crossChecks, KnownService, KnownWorkload } from './analyzers';
+import { Construct, IConstruct } from 'constructs';
+import { crossChecks } from './analyzers';
 import { AnalyzedObject, Finding, formatFinding, Reporter, Severity } from './findings';
-import { touch } from './generation';
 import { webhookChecks } from './webhook';
-import { isLibraryMade, isRendered } from '../routing/cached-objects';
+import { fail } from '../core/errors';
+import { KnownService, KnownWorkload, TrafficModel } from '../model/traffic-model';
+
+/** The construct metadata type under which suppressions and downgrades are recorded. */
+const RULE_METADATA = 'cdk8s-istio-traffic:analysis-rule';
+const CODE = /^(IST|CIT)[0-9]{4}$/;
+const CHECKS_ID = 'IstioTrafficChecks';
+const CHECKS_SYMBOL = Symbol.for('cdk8s-istio-traffic.ChartChecks');
 
 interface Rule {
   readonly code: string;
   readonly reason: string;
   readonly suppress: boolean;
 }
-
-const RULES = new WeakMap<IConstruct, Rule[]>();
-const CODE = /^(IST|CIT)[0-9]{4}$/;
 
 /**
  * The synth-time analysis: every object of a chart that uses this library (and objects written by
@@ -29,10 +30,10 @@ export class Analysis {
    * objects). Charts with one of the library's constructs are analysed anyway.
    */
   public static enableFor(chart: Chart): void {
-    // The registry's validation runs the analysis of its chart.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { TrafficRegistry } = require('../routing/registry');
-    TrafficRegistry.of(chart);
+    if (!Chart.isChart(chart)) {
+      fail('<app>', 'chart', typeof chart, 'is not a cdk8s Chart', 'Pass the Chart whose objects should be analysed');
+    }
+    ChartChecks.of(chart);
   }
 
   /**
@@ -50,46 +51,76 @@ export class Analysis {
 
   /** The findings of a chart, after suppressions and downgrades (for tests and tools). */
   public static findings(chart: Chart): Finding[] {
+    if (!Chart.isChart(chart)) {
+      fail('<app>', 'chart', typeof chart, 'is not a cdk8s Chart', 'Pass the Chart to analyse');
+    }
     return analyzeChart(chart);
   }
 
   /** The findings of plain manifests (no constructs, so no suppressions). */
   public static analyzeManifests(manifests: any[]): Finding[] {
+    if (!Array.isArray(manifests)) {
+      fail('<app>', 'manifests', typeof manifests, 'is not a list of manifest objects', 'Pass the parsed objects, e.g. from YAML.parseAllDocuments');
+    }
     const objects = manifests.filter(m => m && typeof m === 'object')
       .map((json, i) => ({ json, path: `manifest[${i}]` }));
     return run(objects, objects, [], []);
   }
 
   private static addRule(scope: IConstruct, code: string, reason: string, suppress: boolean): void {
-    if (!CODE.test(code)) {
+    if (scope === null || typeof scope !== 'object' || (scope as any).node === undefined) {
+      fail('<app>', 'scope', scope, 'is not a construct', 'Pass the construct (or chart) whose objects the rule covers');
+    }
+    if (typeof code !== 'string' || !CODE.test(code)) {
       fail(scope, 'code', code, 'is not a finding code', "Use a code as printed, e.g. 'IST0118' or 'CIT0001'");
     }
     if (typeof reason !== 'string' || reason.trim().length < 10) {
       fail(scope, 'reason', reason, 'is not a written reason', 'Say in a sentence why the finding does not apply here');
     }
-    RULES.set(scope, [...(RULES.get(scope) ?? []), { code, reason: reason.trim(), suppress }]);
-    touch();
+    const rule: Rule = { code, reason: reason.trim(), suppress };
+    scope.node.addMetadata(RULE_METADATA, rule);
   }
 
   private constructor() {}
 }
 
-function run(chart: AnalyzedObject[], app: AnalyzedObject[], workloads: KnownWorkload[], services: KnownService[]): Finding[] {
-  const r = new Reporter();
-  for (const o of chart) {
-    if (!o.trusted) { webhookChecks(o, r); }
+/**
+ * The synth-time checks of one chart, a construct without API objects under the chart: at every
+ * validation (so at every synth) it reports the cross-construct problems of the chart's routing
+ * model, then, when there are none, the analysis of every object of the chart. Nothing is cached
+ * between validations and the tree is never changed.
+ */
+export class ChartChecks extends Construct {
+  /** The checks of the chart `scope` belongs to, created on first use. */
+  public static of(scope: IConstruct): ChartChecks {
+    const chart = Chart.of(scope);
+    const existing = chart.node.tryFindChild(CHECKS_ID) as any;
+    return existing !== undefined && CHECKS_SYMBOL in existing ? existing : new ChartChecks(chart, CHECKS_ID);
   }
-  crossChecks({ chart, app, existingWorkloads: workloads, existingServices: services }, r);
-  return r.findings;
+
+  /** Warnings already printed, so that a warning is printed once however often cdk8s validates. */
+  private readonly printed = new Set<string>();
+
+  private constructor(scope: Chart, id: string) {
+    super(scope, id);
+    Object.defineProperty(this, CHECKS_SYMBOL, { value: true });
+    this.node.addValidation({ validate: () => this.check() });
+  }
+
+  private check(): string[] {
+    const chart = Chart.of(this);
+    // The constructs' own cross checks first: their messages name the construct to change.
+    const own = TrafficModel.tryOf(chart)?.validate() ?? [];
+    if (own.length > 0) { return own; }
+    return reportFindings(analyzeChart(chart), this.printed);
+  }
 }
 
-/**
- * True when every object the analysis reads was made by the library from checked props and not
- * patched. Its constructs check everything the analysis would (the property tests run the full
- * analysis on random intents and find nothing), so the synth skips the analysis for such apps.
- */
-export function onlyLibraryObjects(constructs: IConstruct[]): boolean {
-  return constructs.every(c => !(c instanceof ApiObject) || !analyzed(c) || isLibraryMade(c));
+function run(chart: AnalyzedObject[], app: AnalyzedObject[], workloads: KnownWorkload[], services: KnownService[]): Finding[] {
+  const r = new Reporter();
+  for (const o of chart) { webhookChecks(o, r); }
+  crossChecks({ chart, app, existingWorkloads: workloads, existingServices: services }, r);
+  return r.findings;
 }
 
 /** The kinds the analysis reads (other objects are not rendered for it). */
@@ -100,48 +131,42 @@ function analyzed(o: ApiObject): boolean {
 }
 
 /**
- * Analyses one chart: its objects, with references resolved across the app. `all` is every
- * construct of the app, when the caller has walked the tree already.
+ * Analyses one chart: its objects, with references resolved across the app, and the workloads and
+ * services the charts' routing models know to exist outside the manifests.
  */
-export function analyzeChart(chart: Chart, all: IConstruct[] = App.of(chart).node.findAll()): Finding[] {
-  const canaries = all.filter((c): c is CanaryService => c instanceof CanaryService);
-  // The Deployments a CanaryService creates are known without rendering them: only their pod labels
-  // matter here, and rendering every Deployment twice per synth would double its cost.
-  const known = new Map<ApiObject, any>();
-  for (const c of canaries) {
-    for (const v of c.versionNames) {
-      const d = c.deploymentOf(v);
-      if (!d) { continue; }
-      const o = ApiObject.of(d);
-      known.set(o, {
-        apiVersion: o.apiVersion,
-        kind: o.kind,
-        metadata: { name: o.name, namespace: o.metadata.namespace },
-        spec: { template: { metadata: { labels: c.podLabelsOf(v) } } },
-      });
-    }
-  }
-  // Construct paths are computed only for objects that get a finding.
+export function analyzeChart(chart: Chart): Finding[] {
+  const app = App.of(chart);
   const objects: AnalyzedObject[] = [];
   const inChart: AnalyzedObject[] = [];
-  for (const c of all) {
-    if (!(c instanceof ApiObject) || !analyzed(c)) { continue; }
+  const workloads: KnownWorkload[] = [];
+  const services: KnownService[] = [];
+  for (const c of app.node.findAll()) {
+    if (Chart.isChart(c)) {
+      const model = TrafficModel.tryOf(c);
+      if (model) {
+        workloads.push(...model.knownWorkloads);
+        services.push(...model.knownServices);
+      }
+      continue;
+    }
+    if (!ApiObject.isApiObject(c) || !analyzed(c)) { continue; }
     const o = c;
-    const trusted = isRendered(o) && ((o as any).patches ?? []).length === 0;
-    const entry: AnalyzedObject = { json: known.get(o) ?? o.toJson(), get path() { return o.node.path; }, trusted };
+    // Construct paths are computed only for objects that get a finding.
+    const entry: AnalyzedObject = { json: o.toJson(), get path() { return o.node.path; } };
     objects.push(entry);
     if (Chart.of(o) === chart) { inChart.push(entry); }
   }
-  const workloads = canaries.flatMap(c => c._adoptedWorkloads());
-  const services = canaries.filter(c => c.service === undefined && c.mode !== 'replicas')
-    .map(c => ({ namespace: c.namespace ?? 'default', name: c.name, selector: { app: c.name }, ports: [c.port] }));
-  const byPath = new Map(all.map(c => [c.node.path, c]));
-  return run(inChart, objects, workloads, services).flatMap(f => applyRules(f, byPath.get(f.constructPath)));
+  const byPath = new Map<string, IConstruct>();
+  const constructOf = (path: string): IConstruct | undefined => {
+    if (byPath.size === 0) { for (const c of app.node.findAll()) { byPath.set(c.node.path, c); } }
+    return byPath.get(path);
+  };
+  return run(inChart, objects, workloads, services).flatMap(f => applyRules(f, constructOf(f.constructPath)));
 }
 
 function applyRules(f: Finding, construct: IConstruct | undefined): Finding[] {
   for (let c: IConstruct | undefined = construct; c; c = c.node.scope) {
-    const rule = (RULES.get(c) ?? []).find(x => x.code === f.code);
+    const rule = c.node.metadata.filter(m => m.type === RULE_METADATA).map(m => m.data as Rule).find(x => x.code === f.code);
     if (!rule) { continue; }
     if (rule.suppress) { return []; }
     return [{ ...f, severity: f.severity === Severity.ERROR ? Severity.WARNING : f.severity, downgradeReason: rule.reason }];

@@ -5,23 +5,8 @@
  * because charts may be alternative states of the same services.
  */
 import { AnalyzedObject, Reporter, Severity } from './findings';
-import { hostMatches } from '../simulator/match';
-import { istioHost } from '../simulator/routing-simulator';
-
-/** A workload that runs in the cluster but is not in the manifests. */
-export interface KnownWorkload {
-  readonly namespace: string;
-  readonly name: string;
-  readonly labels: { [key: string]: string };
-}
-
-/** A Service that exists in the cluster but is not in the manifests. */
-export interface KnownService {
-  readonly namespace: string;
-  readonly name: string;
-  readonly selector: { [key: string]: string };
-  readonly ports: number[];
-}
+import { hostMatches, istioHost } from '../core/hosts';
+import { KnownService, KnownWorkload } from '../model/traffic-model';
 
 /** What the cross-object analysis looks at. */
 export interface CrossInput {
@@ -47,8 +32,27 @@ const isCore = (o: AnalyzedObject, kind: string) => o.json?.apiVersion === 'v1' 
 
 interface Pods { readonly namespace: string; readonly name: string; readonly labels: { [k: string]: string } }
 
+/** The indexes every check looks things up in, built once: lookups by key keep the analysis linear. */
+interface Index {
+  readonly pods: Pods[];
+  readonly serviceFor: (fqdn: string) => ({ namespace: string; name: string; selector: any; ports: any[]; external: boolean } | undefined);
+  readonly podsSelected: (namespace: string, selector: { [k: string]: string } | undefined) => Pods[];
+  readonly gatewayIndex: Map<string, AnalyzedObject>;
+  readonly drFor: (fqdn: string) => AnalyzedObject[];
+  readonly appServices: AnalyzedObject[];
+}
+
 /** Runs every cross-object check. */
 export function crossChecks(input: CrossInput, r: Reporter): void {
+  const ix = buildIndex(input);
+  checkVirtualServices(input, ix, r);
+  checkDestinationRules(input, ix, r);
+  checkServices(input, ix, r);
+  checkGateways(input, ix, r);
+  checkNamespaces(input, ix, r);
+}
+
+function buildIndex(input: CrossInput): Index {
   const services = [
     ...input.app.filter(o => isCore(o, 'Service')).map(o => ({
       namespace: ns(o.json),
@@ -101,7 +105,12 @@ export function crossChecks(input: CrossInput, r: Reporter): void {
   const drFor = (fqdn: string) => drIndex.get(fqdn) ?? [];
   const appServices = byKind(input.app, o => isCore(o, 'Service'));
 
-  // ------------------------------------------------------------ VirtualServices
+  return { pods, serviceFor, podsSelected, gatewayIndex, drFor, appServices };
+}
+
+/** IST0101 (gateways, subsets), IST0132, IST0109, IST0112 on the VirtualServices of the chart. */
+function checkVirtualServices(input: CrossInput, ix: Index, r: Reporter): void {
+  const { serviceFor, gatewayIndex, drFor } = ix;
   const meshHosts = new Map<string, AnalyzedObject>();
   for (const vs of input.chart.filter(o => isIstio(o, 'VirtualService'))) {
     const spec = vs.json.spec ?? {};
@@ -167,7 +176,11 @@ export function crossChecks(input: CrossInput, r: Reporter): void {
     }
   }
 
-  // ------------------------------------------------------------ DestinationRules
+}
+
+/** CIT0004, IST0174, IST0173 and CIT0002 on the DestinationRules of the chart. */
+function checkDestinationRules(input: CrossInput, ix: Index, r: Reporter): void {
+  const { serviceFor, podsSelected } = ix;
   const drHosts = new Map<string, AnalyzedObject>();
   for (const dr of input.chart.filter(o => isIstio(o, 'DestinationRule'))) {
     const host: string = dr.json.spec?.host;
@@ -206,7 +219,11 @@ export function crossChecks(input: CrossInput, r: Reporter): void {
     }
   }
 
-  // ------------------------------------------------------------ Services
+}
+
+/** CIT0001 and IST0118 on the Services of the chart. */
+function checkServices(input: CrossInput, ix: Index, r: Reporter): void {
+  const { podsSelected } = ix;
   for (const svc of input.chart.filter(o => isCore(o, 'Service'))) {
     const spec = svc.json.spec ?? {};
     if (spec.type === 'ExternalName' || !spec.selector || Object.keys(spec.selector).length === 0) { continue; }
@@ -228,7 +245,11 @@ export function crossChecks(input: CrossInput, r: Reporter): void {
     });
   }
 
-  // ------------------------------------------------------------ Gateways
+}
+
+/** IST0145 and IST0162 on the Gateways of the chart. */
+function checkGateways(input: CrossInput, ix: Index, r: Reporter): void {
+  const { appServices } = ix;
   const chartGateways = input.chart.filter(o => isIstio(o, 'Gateway'));
   // IST0145, indexed by selector, port, bind and host: linear in the number of server hosts.
   const claimed = new Map<string, AnalyzedObject>();
@@ -266,7 +287,11 @@ export function crossChecks(input: CrossInput, r: Reporter): void {
     });
   });
 
-  // ------------------------------------------------------------ Namespaces
+}
+
+/** IST0123 and CIT0003 on the Namespaces of the app. */
+function checkNamespaces(input: CrossInput, ix: Index, r: Reporter): void {
+  const { pods } = ix;
   const routedNamespaces = new Set<string>();
   for (const o of input.chart) {
     if (isIstio(o, 'DestinationRule') || (isIstio(o, 'VirtualService') && (o.json.spec?.gateways ?? []).length === 0)) { routedNamespaces.add(ns(o.json)); }

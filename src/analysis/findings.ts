@@ -44,12 +44,6 @@ export interface Finding {
 export interface AnalyzedObject {
   readonly json: any;
   readonly path: string;
-  /**
-   * Rendered by the library from checked props and not patched: valid by construction (the test
-   * suite proves it for random inputs), so the per-object webhook checks are skipped for it. The
-   * cross-object checks always see it.
-   */
-  readonly trusted?: boolean;
 }
 
 /** Renders a finding as one line. */

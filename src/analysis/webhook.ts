@@ -6,23 +6,19 @@
  * as IST0133, the reachability warnings as IST0130 / IST0131.
  */
 import { AnalyzedObject, Reporter, Severity } from './findings';
-import { covers, same } from '../routing/match-analysis';
-import { hostMatches, re2Error } from '../simulator/match';
-import { GRPC_STATUS_NAMES, isHttpToken, isRetryCondition } from '../syntax';
+import { covers, same } from '../core/match-analysis';
+import { hostMatches } from '../core/hosts';
+import { re2Error } from '../core/re2';
+import {
+  GRPC_STATUS_NAMES, goDurationMs, isAnyCaseDnsLabel, isDnsLabel, isDnsSubdomain, isHttpToken, isIp, isLabelValue, isRetryCondition, labelKeyError, PSEUDO_HEADERS, wildcardDomainError,
+} from '../core/syntax';
 
 const E = Severity.ERROR;
 const W = Severity.WARNING;
 const SCHEMA = 'IST0106';
 const SCHEMA_WARNING = 'IST0133';
 
-const LABEL = /^[a-zA-Z0-9](?:[-a-zA-Z0-9]*[a-zA-Z0-9])?$/;
-const K8S_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const K8S_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const WILDCARD_LABEL = /^(\*|(\*|\*-)?[a-zA-Z0-9](?:[-a-zA-Z0-9]*[a-zA-Z0-9])?)$/;
-const PSEUDO = [':method', ':scheme', ':authority', ':path', ':status'];
 const JWT_CLAIM = /^@request\.auth\.claims(\.[^.[\]]+)+$|^@request\.auth\.claims(\[[^[\]]+\])+$/;
-const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const GRPC_CODES = new Set<string>(GRPC_STATUS_NAMES);
 const GATEWAY_PROTOCOLS = new Set(['HTTP', 'HTTPS', 'HTTP2', 'GRPC', 'GRPC-WEB', 'TCP', 'TLS', 'MONGO', 'REDIS', 'MYSQL', 'UDP', 'HTTP_PROXY']);
 const CORS_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', '*']);
@@ -41,32 +37,6 @@ export function webhookChecks(obj: AnalyzedObject, r: Reporter): void {
     if (j.kind === 'DestinationRule') { c.destinationRule(j.spec ?? {}); }
     if (j.kind === 'Gateway') { c.gateway(j.spec ?? {}); }
   }
-}
-
-/** True for an IPv4 or IPv6 address. */
-function isIp(s: string): boolean {
-  return /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(s) || (s.includes(':') && /^[0-9a-fA-F:.]+$/.test(s));
-}
-
-/** Istio's ValidateWildcardDomain. */
-export function wildcardDomainError(host: string): string | undefined {
-  if (typeof host !== 'string' || host.length === 0 || host.length > 255) { return 'must be 1 to 255 characters'; }
-  const labels = host.replace(/\.$/, '').split('.');
-  if (!WILDCARD_LABEL.test(labels[0]) || labels[0].length > 63) { return `the first label '${labels[0]}' is not a DNS label or a leading wildcard`; }
-  for (const l of labels.slice(1)) {
-    if (!LABEL.test(l) || l.length > 63) { return `'${l}' is not a DNS-1123 label (a wildcard may only be the first label)`; }
-  }
-  if (labels.length > 1 && /^[0-9]+$/.test(labels[labels.length - 1])) { return 'the last label is all digits'; }
-  return undefined;
-}
-
-/** Milliseconds of a Go duration string, or undefined when it does not parse. */
-export function goDurationMs(d: unknown): number | undefined {
-  if (typeof d !== 'string' || !/^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/.test(d)) { return undefined; }
-  const unit: { [u: string]: number } = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  let total = 0;
-  for (const m of d.matchAll(/([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)/g)) { total += Number(m[1]) * unit[m[2]]; }
-  return Math.round(total * 1e6) / 1e6;
 }
 
 /** Envoy's header value formatter rules: no control characters, a literal `%` written `%%`. */
@@ -106,12 +76,12 @@ class Checker {
     for (const a of ['internal.istio.io/webhook-always-reject', 'internal.istio.io/parent-namespace', 'internal.istio.io/parents']) {
       if (a in annotations) { this.e(`metadata.annotations.${a}`, annotations[a], 'is reserved for Istio itself', 'Remove the annotation'); }
     }
-    if (typeof m.name !== 'string' || m.name.length > 253 || !K8S_SUBDOMAIN.test(m.name)) {
+    if (!isDnsSubdomain(m.name)) {
       this.e('metadata.name', m.name, 'is not a valid object name (a lowercase DNS-1123 subdomain)', "Use lowercase letters, digits, '-' and '.'");
-    } else if (kind === 'Gateway' && (!K8S_LABEL.test(m.name) || m.name.length > 63)) {
+    } else if (kind === 'Gateway' && !isDnsLabel(m.name)) {
       this.e('metadata.name', m.name, 'is not a DNS-1123 label: Istio rejects dots in Gateway names', "Use a name without dots, e.g. 'public-gateway'");
     }
-    if (m.namespace !== undefined && (!K8S_LABEL.test(m.namespace) || m.namespace.length > 63)) {
+    if (m.namespace !== undefined && !isDnsLabel(m.namespace)) {
       this.e('metadata.namespace', m.namespace, 'is not a DNS-1123 label', 'Use a valid namespace name');
     }
   }
@@ -145,13 +115,10 @@ class Checker {
   private labels(field: string, labels: any, workloadSelector = false): void {
     if (labels === null || typeof labels !== 'object') { return; }
     for (const [k, v] of Object.entries(labels)) {
-      const slash = k.lastIndexOf('/');
-      const name = slash >= 0 ? k.slice(slash + 1) : k;
-      const prefix = slash >= 0 ? k.slice(0, slash) : undefined;
-      if (k === '' || name.length > 63 || !LABEL_NAME.test(name) || (prefix !== undefined && !K8S_SUBDOMAIN.test(prefix)) || (workloadSelector && k.includes('*'))) {
+      if (labelKeyError(k, !workloadSelector) !== undefined) {
         this.e(`${field}.${k}`, k, 'is not a valid label key', 'Use a Kubernetes label key such as app or version');
       }
-      if (typeof v !== 'string' || !LABEL_VALUE.test(v) || (workloadSelector && (v.includes('*') || v.length > 63))) {
+      if (!isLabelValue(v) || (workloadSelector && String(v).includes('*'))) {
         this.e(`${field}.${k}`, v, 'is not a valid label value', 'Use letters, digits, -, _ and . (no wildcards)');
       }
     }
@@ -165,7 +132,7 @@ class Checker {
     if (!Array.isArray(list)) { return; }
     const seen = new Set<string>();
     list.forEach((x: any, i: number) => {
-      if (x === '~') { this.e(`${field}[${i}]`, x, "'~' is not allowed for Istio configuration objects", "Use '.', '*' or namespace names"); } else if (x !== '.' && x !== '*' && !LABEL.test(x)) { this.e(`${field}[${i}]`, x, 'is not ".", "*" or a namespace name', 'Fix the entry'); }
+      if (x === '~') { this.e(`${field}[${i}]`, x, "'~' is not allowed for Istio configuration objects", "Use '.', '*' or namespace names"); } else if (x !== '.' && x !== '*' && !isAnyCaseDnsLabel(x)) { this.e(`${field}[${i}]`, x, 'is not ".", "*" or a namespace name', 'Fix the entry'); }
       if (seen.has(x)) { this.e(`${field}[${i}]`, x, 'is listed twice', 'Remove the duplicate'); }
       seen.add(x);
     });
@@ -179,7 +146,7 @@ class Checker {
       if (!gatewayBound) { this.e(field, name, 'routes on a JWT claim, which only a VirtualService bound to a gateway (and not to mesh) may do', 'Bind the VirtualService to a gateway only, or match a header'); }
       return;
     }
-    if (!isHttpToken(name) && !PSEUDO.includes(name)) { this.e(field, name, 'is not a valid HTTP header name (RFC 7230 token characters only)', "Use e.g. 'end-user'"); }
+    if (!isHttpToken(name) && !PSEUDO_HEADERS.includes(name)) { this.e(field, name, 'is not a valid HTTP header name (RFC 7230 token characters only)', "Use e.g. 'end-user'"); }
   }
 
   private headerOperations(field: string, h: any): void {
@@ -216,7 +183,7 @@ class Checker {
       const err = wildcardDomainError(d.host);
       if (err) { this.e(`${field}.host`, d.host, `is not a valid host: ${err}`, "Use a service name such as 'reviews' or 'reviews.ns.svc.cluster.local'"); }
     }
-    if (d.subset !== undefined && (typeof d.subset !== 'string' || !LABEL.test(d.subset) || d.subset.length > 63)) {
+    if (d.subset !== undefined && !isAnyCaseDnsLabel(d.subset)) {
       this.e(`${field}.subset`, d.subset, 'is not a DNS-1123 label', 'Use the name of a DestinationRule subset');
     }
     if (d.port !== undefined) { this.port(`${field}.port.number`, d.port?.number); }
@@ -297,7 +264,7 @@ class Checker {
     if (typeof g !== 'string' || g === '') { this.e(field, g, 'is empty', "Use 'mesh' or '<namespace>/<gateway>'"); return; }
     if (g.includes('/')) {
       const [ns, name] = g.split('/', 2);
-      if (!K8S_LABEL.test(ns) || !K8S_LABEL.test(name) || g.split('/').length > 2) {
+      if (!isDnsLabel(ns) || !isDnsLabel(name) || g.split('/').length > 2) {
         this.e(field, g, 'is not <namespace>/<name> with DNS-label parts', "Use e.g. 'istio-system/public-gateway'");
       }
       return;
@@ -368,7 +335,7 @@ class Checker {
     if (m.port !== undefined && m.port !== 0) { this.port(`${f}.port`, m.port); }
     this.labels(`${f}.sourceLabels`, m.sourceLabels);
     (m.gateways ?? []).forEach((g: string, i: number) => this.gatewayRef(`${f}.gateways[${i}]`, g));
-    if (m.sourceNamespace !== undefined && !LABEL.test(m.sourceNamespace)) { this.e(`${f}.sourceNamespace`, m.sourceNamespace, 'is not a DNS-1123 label', 'Give a namespace name'); }
+    if (m.sourceNamespace !== undefined && !isAnyCaseDnsLabel(m.sourceNamespace)) { this.e(`${f}.sourceNamespace`, m.sourceNamespace, 'is not a DNS-1123 label', 'Give a namespace name'); }
   }
 
   private faultPercent(field: string, v: unknown): void {
@@ -489,7 +456,7 @@ class Checker {
     (spec.subsets ?? []).forEach((s: any, i: number) => {
       const f = `spec.subsets[${i}]`;
       if (!s) { this.e(f, s, 'is null', 'Remove it'); return; }
-      if (typeof s.name !== 'string' || !LABEL.test(s.name) || s.name.length > 63) { this.e(`${f}.name`, s.name, 'is not a DNS-1123 label', "Use e.g. 'v1'"); }
+      if (!isAnyCaseDnsLabel(s.name)) { this.e(`${f}.name`, s.name, 'is not a DNS-1123 label', "Use e.g. 'v1'"); }
       if (names.has(s.name)) { this.e(`${f}.name`, s.name, 'is declared twice', 'Give every subset its own name'); }
       names.add(s.name);
       this.labels(`${f}.labels`, s.labels);
@@ -659,7 +626,7 @@ class Checker {
     let ns: string | undefined;
     let name = h;
     if (typeof h === 'string' && h.includes('/')) { [ns, name] = h.split('/', 2); }
-    if (ns !== undefined && ns !== '*' && ns !== '.' && !K8S_LABEL.test(ns)) { this.e(f, h, 'has an invalid namespace part', "Use '*/', './' or '<namespace>/'"); return; }
+    if (ns !== undefined && ns !== '*' && ns !== '.' && !isDnsLabel(ns)) { this.e(f, h, 'has an invalid namespace part', "Use '*/', './' or '<namespace>/'"); return; }
     if (typeof name !== 'string' || name === '') { this.e(f, h, 'is empty', 'Give a host'); return; }
     if (name !== '*' && !name.includes('.')) { this.e(f, h, 'is a short name, which a Gateway cannot serve', "Use a host with a dot, e.g. 'shop.example.com'"); return; }
     if (name.includes('*') && name !== '*' && !(name.startsWith('*.') && !name.slice(2).includes('*'))) { this.e(f, h, 'is a partial wildcard', "Use '*' alone or a leading '*.'"); return; }

@@ -1,13 +1,13 @@
 import { App, Chart } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
-import { CanaryService } from '../canary-service';
-import { hostMatches, hostSpecificity, MatchInput, matchRequest } from './match';
+import { CLUSTER_SUFFIX, hostMatches, hostSpecificity, istioHost, qualifyHost } from '../core/hosts';
+import { TrafficModel } from '../model/traffic-model';
+import { MatchInput, matchRequest, Re2Cache } from './match';
 import {
-  ExistingWorkload, OutcomeKind, RoutingOutcome, RoutingSimulatorOptions, SimulatedDestination, SimulatedFault,
+  OutcomeKind, RoutingOutcome, RoutingSimulatorOptions, SimulatedDestination, SimulatedFault,
   SimulatedMirror, SimulatedRequest, SimulatedRetries, SimulatedWorkload,
 } from './types';
 
-const CLUSTER_SUFFIX = 'svc.cluster.local';
 const NETWORKING = /^networking\.istio\.io\//;
 
 interface PodGroup {
@@ -28,29 +28,6 @@ function nsOf(obj: any): string {
 
 function selects(selector: { [k: string]: string }, labels: { [k: string]: string }): boolean {
   return Object.entries(selector).every(([k, v]) => labels[k] === v);
-}
-
-/**
- * Expands a host written in an Istio object of `namespace` the way Istio does
- * (`ResolveShortnameToFQDN`): a name without dots becomes `<name>.<namespace>.svc.cluster.local`;
- * anything with a dot, and `*`, is taken as written.
- */
-export function istioHost(host: string, namespace: string): string {
-  if (host === '*' || host.includes('.')) { return host.replace(/\.$/, ''); }
-  return `${host}.${namespace}.${CLUSTER_SUFFIX}`;
-}
-
-/**
- * Expands the host a client calls the way Kubernetes DNS does from a pod in `namespace`:
- * `reviews`, `reviews.ns`, `reviews.ns.svc` and the FQDN all name `reviews.ns.svc.cluster.local`.
- */
-export function qualifyHost(host: string, namespace: string): string {
-  if (host === '*' || host.startsWith('*')) { return host; }
-  const parts = host.replace(/\.$/, '').split('.');
-  if (parts.length === 1) { return `${host}.${namespace}.${CLUSTER_SUFFIX}`; }
-  if (parts.length === 2) { return `${host}.${CLUSTER_SUFFIX}`; }
-  if (parts.length === 3 && parts[2] === 'svc') { return `${host}.cluster.local`; }
-  return host.replace(/\.$/, '');
 }
 
 /**
@@ -104,6 +81,8 @@ export class RoutingSimulator {
   private readonly services: any[];
   private readonly pods: PodGroup[];
   private readonly versionLabel: string;
+  /** Regexes compiled for this simulator's requests. */
+  private readonly re2Cache: Re2Cache = new Map();
 
   private constructor(manifests: any[], options: RoutingSimulatorOptions) {
     const objs = manifests.filter(m => m && typeof m === 'object');
@@ -147,6 +126,7 @@ export class RoutingSimulator {
       sourceNamespace,
       binding,
       resolveGateway: (ref: string) => ref,
+      re2Cache: this.re2Cache,
     };
     const describe = `${input.method} ${request.host}${request.path ?? '/'}${gateway ? ` at gateway ${binding}` : ''}`;
 
@@ -387,9 +367,8 @@ export class RoutingSimulator {
 }
 
 function withAdopted(scope: Chart | App, options: RoutingSimulatorOptions): RoutingSimulatorOptions {
-  const adopted: ExistingWorkload[] = scope.node.findAll()
-    .filter((c): c is CanaryService => c instanceof CanaryService)
-    .flatMap(c => c._adoptedWorkloads());
+  const charts = Chart.isChart(scope) ? [scope] : (scope as App).charts;
+  const adopted = charts.flatMap(c => TrafficModel.tryOf(c)?.knownWorkloads ?? []);
   return { ...options, existingWorkloads: [...adopted, ...(options.existingWorkloads ?? [])] };
 }
 

@@ -1,8 +1,8 @@
 import { Construct } from 'constructs';
-import type { IRoutableService } from '../canary-service';
-import { fail } from '../errors';
-import { EDGE, MESH, TIER_DECORATION } from '../routing/host-routing';
-import { normalRoute, routingOf, subsetOfVersion } from '../routing/service-routing';
+import { ALL_AUDIENCES } from './model/binding';
+import { Tier } from './model/rules';
+import { IRoutableService, routingOf, subsetOfVersion } from './routed-service';
+import { fail } from './core/errors';
 
 /** Props for `TrafficMirror`. */
 export interface TrafficMirrorProps {
@@ -45,9 +45,9 @@ export class TrafficMirror extends Construct {
     }
     const mirror = { host: props.service.name, subset };
     if (props.methods === undefined) {
-      for (const binding of [MESH, EDGE]) {
-        routing.setRuleOption(binding, this, 'mirror', mirror);
-        routing.setRuleOption(binding, this, 'mirrorPercentage', { value: pct });
+      for (const audience of ALL_AUDIENCES) {
+        routing.setReleaseOption(audience, this, 'mirror', mirror);
+        routing.setReleaseOption(audience, this, 'mirrorPercentage', { value: pct });
       }
       return;
     }
@@ -58,15 +58,14 @@ export class TrafficMirror extends Construct {
       if (!/^[A-Z]+$/.test(m)) { fail(this, `methods[${i}]`, m, 'is not an upper-case HTTP method', "Use e.g. 'GET'"); }
     });
     const match = props.methods.map(m => ({ method: { exact: m } }));
-    for (const binding of [MESH, EDGE]) {
-      routing.addRule(binding, {
-        source: this,
-        name: props.name ?? id,
-        match,
-        route: normalRoute(this, routing, binding),
-        options: { mirror, mirrorPercentage: { value: pct } },
-        tier: TIER_DECORATION,
-      });
-    }
+    routing.addReleaseRule({
+      source: this,
+      name: props.name ?? id,
+      match,
+      audiences: ALL_AUDIENCES,
+      options: { mirror, mirrorPercentage: { value: pct } },
+      tier: Tier.DECORATION,
+      rank: [],
+    });
   }
 }

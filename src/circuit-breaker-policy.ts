@@ -1,9 +1,8 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import type { IRoutableService } from '../canary-service';
-import { istioDuration } from '../duration';
-import { fail } from '../errors';
-import { routingOf, subsetOfVersion } from '../routing/service-routing';
+import { IRoutableService, routingOf, subsetOfVersion } from './routed-service';
+import { istioDuration } from './core/duration';
+import { fail } from './core/errors';
 
 /** TCP keepalive probing of upstream connections. */
 export interface TcpKeepalive {

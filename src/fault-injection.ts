@@ -1,12 +1,12 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import type { IRoutableService } from '../canary-service';
-import { istioDuration } from '../duration';
-import { fail } from '../errors';
-import { RequestCondition, renderConditions } from '../request-match';
-import { EDGE, MESH, TIER_DECORATION } from '../routing/host-routing';
-import { normalRoute, routingOf } from '../routing/service-routing';
-import { GRPC_STATUS_NAMES } from '../syntax';
+import { ALL_AUDIENCES } from './model/binding';
+import { Tier } from './model/rules';
+import { IRoutableService, routingOf } from './routed-service';
+import { istioDuration } from './core/duration';
+import { fail } from './core/errors';
+import { RequestCondition, renderConditions } from './request-match';
+import { GRPC_STATUS_NAMES } from './core/syntax';
 
 /** gRPC status codes for aborts. */
 export enum GrpcStatus {
@@ -129,19 +129,16 @@ export class FaultInjection extends Construct {
         fail(this, 'allTraffic', props.allTraffic, `is not set, but the fault would hit every request to '${props.service.name}'`,
           "Set allTraffic: true to confirm, or limit the fault with 'when' (e.g. RequestCondition.headerExact('end-user', 'jason'))");
       }
-      routing.setRuleOption(MESH, this, 'fault', fault);
-      routing.setRuleOption(EDGE, this, 'fault', fault);
+      for (const audience of ALL_AUDIENCES) { routing.setReleaseOption(audience, this, 'fault', fault); }
       return;
     }
     if (props.allTraffic === true) {
       fail(this, 'allTraffic', true, "contradicts 'when'", "Remove allTraffic, or remove 'when' to fault every request");
     }
     const match = [renderConditions(this, 'when', props.when)];
-    for (const binding of [MESH, EDGE]) {
-      routing.addRule(binding, {
-        source: this, name: props.name ?? id, match, route: normalRoute(this, routing, binding), options: { fault }, tier: TIER_DECORATION,
-      });
-    }
+    routing.addReleaseRule({
+      source: this, name: props.name ?? id, match, audiences: ALL_AUDIENCES, options: { fault }, tier: Tier.DECORATION, rank: [],
+    });
   }
 }
 

@@ -1,11 +1,10 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import type { IRoutableService } from '../canary-service';
-import { istioDuration } from '../duration';
-import { fail } from '../errors';
-import { EDGE, MESH } from '../routing/host-routing';
-import { routingOf } from '../routing/service-routing';
-import { isRetryCondition, RETRY_CONDITIONS } from '../syntax';
+import { ALL_AUDIENCES } from './model/binding';
+import { IRoutableService, routingOf } from './routed-service';
+import { istioDuration } from './core/duration';
+import { fail } from './core/errors';
+import { isRetryCondition, RETRY_CONDITIONS } from './core/syntax';
 
 /** A condition on which Envoy retries a request. */
 export class RetryOn {
@@ -87,13 +86,11 @@ export class RoutePolicy extends Construct {
       fail(this, 'timeout', undefined, 'and retries are both unset: the policy is empty', 'Set a timeout, retries, or both');
     }
     // Mesh traffic, and edge traffic an IngressEdge routes to the service's release.
-    for (const binding of [MESH, EDGE]) {
-      if (props.timeout !== undefined) {
-        routing.setRuleOption(binding, this, 'timeout', istioDuration(this, 'timeout', props.timeout));
-      }
-      if (props.retries !== undefined) {
-        routing.setRuleOption(binding, this, 'retries', renderRetries(this, props.retries));
-      }
+    const timeout = props.timeout !== undefined ? istioDuration(this, 'timeout', props.timeout) : undefined;
+    const retries = props.retries !== undefined ? renderRetries(this, props.retries) : undefined;
+    for (const audience of ALL_AUDIENCES) {
+      if (timeout !== undefined) { routing.setReleaseOption(audience, this, 'timeout', timeout); }
+      if (retries !== undefined) { routing.setReleaseOption(audience, this, 'retries', retries); }
     }
   }
 }

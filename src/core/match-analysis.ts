@@ -1,4 +1,4 @@
-import { re2 } from '../simulator/match';
+import { re2FullMatch } from './re2';
 
 /**
  * Static analysis of Istio HTTPMatchRequest blocks: does every request that block `b` matches
@@ -83,7 +83,7 @@ function stringCovers(a: any, b: any): boolean {
   }
   if (a.regex !== undefined) {
     if (b.exact !== undefined) {
-      try { return re2(a.regex).matches(b.exact); } catch { return false; }
+      try { return re2FullMatch(a.regex, b.exact); } catch { return false; }
     }
     if (b.regex !== undefined) { return b.regex === a.regex || a.regex === '.*'; }
     if (b.prefix !== undefined) { return a.regex === '.*'; }

@@ -1,11 +1,11 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import type { IRoutableService } from '../canary-service';
-import { istioDuration } from '../duration';
-import { fail } from '../errors';
-import { EDGE, MESH, TIER_AFFINITY } from '../routing/host-routing';
-import { normalRoute, routingOf, subsetOfVersion } from '../routing/service-routing';
-import { cookieRegex, isHttpToken } from '../syntax';
+import { ALL_AUDIENCES } from './model/binding';
+import { Tier } from './model/rules';
+import { catchAllOf, IRoutableService, routingOf, subsetOfVersion } from './routed-service';
+import { istioDuration } from './core/duration';
+import { fail } from './core/errors';
+import { cookieRegex, isHttpToken } from './core/syntax';
 
 /** Options for hashing on a cookie. */
 export interface HashCookieOptions {
@@ -189,22 +189,24 @@ export class VersionAffinity extends Construct {
     routing.setAffinity(this);
     // For mesh traffic and for edge traffic to the service's release; only versions the normal route
     // sends requests to can be pinned (after a rollback, a pinned canary user is back on the split).
-    for (const binding of [MESH, EDGE]) {
-      const live = new Set(normalRoute(this, routing, binding).filter(d => d.weight > 0).map(d => d.subset));
+    for (const audience of ALL_AUDIENCES) {
+      const live = new Set(catchAllOf(this, routing, audience).filter(d => d.weight > 0).map(d => d.subset));
       for (const version of props.service.versionNames) {
         const subset = props.service.subsetOf(version);
         if (!live.has(subset)) { continue; }
         const match = props.cookie !== undefined
           ? { headers: { cookie: { regex: cookieRegex(props.cookie, version) } } }
           : { headers: { [this.carrier]: { exact: version } } };
-        routing.addRule(binding, {
+        routing.addReleaseRule({
           source: this,
           name: `${id}-${version}`,
           match: [match],
-          tier: TIER_AFFINITY,
+          audiences: [audience],
+          tier: Tier.AFFINITY,
+          rank: [],
           route: [{ host: props.service.name, subset, weight: 100 }],
         });
-        routing.setDefaultDestinationHeaders(binding, subset, props.cookie !== undefined
+        routing.setCatchAllHeaders(audience, subset, props.cookie !== undefined
           ? { response: { add: { 'set-cookie': `${props.cookie}=${version}; Path=/${maxAge}` } } }
           : { response: { set: { [this.carrier]: version } } });
       }

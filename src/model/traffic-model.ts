@@ -1,0 +1,107 @@
+import { Chart } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
+import { failWith } from '../core/errors';
+import { serviceFqdn } from '../core/hosts';
+import { HostRouting } from './host-routing';
+
+const MODEL_ID = 'IstioTrafficModel';
+const MODEL_SYMBOL = Symbol.for('cdk8s-istio-traffic.TrafficModel');
+
+/** A workload that runs in the cluster but is not in the manifests (an adopted version). */
+export interface KnownWorkload {
+  readonly name: string;
+  readonly namespace: string;
+  readonly labels: { [key: string]: string };
+  readonly replicas: number;
+}
+
+/** A Service that exists in the cluster but is not in the manifests. */
+export interface KnownService {
+  readonly namespace: string;
+  readonly name: string;
+  readonly selector: { [key: string]: string };
+  readonly ports: number[];
+}
+
+/**
+ * The routing model of one chart: every host the chart's constructs route, keyed by FQDN, plus what
+ * the chart knows to exist outside its manifests. It is a construct without API objects, a child
+ * of the chart, so it lives and dies with the chart it describes. Each chart is an independent
+ * unit: two charts may route the same host differently (for example one chart per release state).
+ */
+export class TrafficModel extends Construct {
+  /** The model of the chart `scope` belongs to, created on first use. */
+  public static of(scope: IConstruct): TrafficModel {
+    const chart = Chart.of(scope);
+    return TrafficModel.tryOf(chart) ?? new TrafficModel(chart, MODEL_ID);
+  }
+
+  /** The model of `chart`, if any construct of the library is in it. */
+  public static tryOf(chart: Chart): TrafficModel | undefined {
+    const child = chart.node.tryFindChild(MODEL_ID) as any;
+    return child !== undefined && MODEL_SYMBOL in child ? child as TrafficModel : undefined;
+  }
+
+  private readonly hosts = new Map<string, HostRouting>();
+  private readonly gatewayServers = new Map<string, IConstruct>();
+  /** Workloads the chart's constructs adopt: they run, but are not in the manifests. */
+  public readonly knownWorkloads: KnownWorkload[] = [];
+  /** Services the chart's constructs adopt. */
+  public readonly knownServices: KnownService[] = [];
+
+  private constructor(scope: Chart, id: string) {
+    super(scope, id);
+    Object.defineProperty(this, MODEL_SYMBOL, { value: true });
+  }
+
+  /** The routing of Service `name` in `namespace`, created on first use. */
+  public serviceHost(name: string, namespace: string | undefined): HostRouting {
+    return this.host(serviceFqdn(name, namespace), namespace, name);
+  }
+
+  /** The routing of Service `name` in `namespace`, if any construct has declared it. */
+  public tryServiceHost(name: string, namespace: string | undefined): HostRouting | undefined {
+    return this.hosts.get(serviceFqdn(name, namespace));
+  }
+
+  /** The routing of an external host (`shop.example.com`), created on first use. */
+  public externalHost(host: string): HostRouting {
+    return this.host(host, undefined, host);
+  }
+
+  /** All hosts, in the order they were first declared. */
+  public get allHosts(): HostRouting[] {
+    return [...this.hosts.values()];
+  }
+
+  /**
+   * Records the server hosts of a Gateway (`<selector>|<port>|<host>`): two Gateways on the same
+   * gateway pods must not serve the same host on the same port (IST0145).
+   */
+  public claimServerHosts(source: IConstruct, keys: string[]): void {
+    for (const k of keys) {
+      const other = this.gatewayServers.get(k);
+      if (other !== undefined && other !== source) {
+        const [, port, host] = k.split('|');
+        failWith(source, 'hosts',
+          `'${host}' on port ${port} is already served by IngressEdge ${other.node.path} on the same gateway pods (IST0145: one of the two Gateways would lose)`,
+          'Route the host through one edge (add routes to it), or select other gateway pods');
+      }
+    }
+    for (const k of keys) { this.gatewayServers.set(k, source); }
+  }
+
+  /** The cross-construct problems of the chart's routing, as error messages. */
+  public validate(): string[] {
+    return this.allHosts.flatMap(h => h.validate());
+  }
+
+  private host(fqdn: string, namespace: string | undefined, shortHost: string): HostRouting {
+    let h = this.hosts.get(fqdn);
+    if (!h) {
+      h = new HostRouting(fqdn, namespace, shortHost);
+      this.hosts.set(fqdn, h);
+    }
+    return h;
+  }
+}

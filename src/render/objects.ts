@@ -1,0 +1,39 @@
+import { ApiObject, GroupVersionKind, Lazy } from 'cdk8s';
+import { Construct } from 'constructs';
+import { DestinationRule, Gateway, VirtualService } from '../../imports/networking.istio.io';
+
+/** What an Istio object is made of: its name and namespace, and a producer of its spec (Istio JSON). */
+export interface IstioObjectProps {
+  readonly name: string;
+  readonly namespace?: string;
+  /** Called at synthesis, so the spec reflects everything the constructs added until then. */
+  readonly spec: () => any;
+}
+
+/**
+ * An Istio object whose spec is produced from the routing model when the chart is synthesized. A
+ * plain cdk8s ApiObject with a lazy spec: cdk8s renders it (tokens, key order, JSON patches) like
+ * any other object. The kinds and API versions come from the generated bindings in `imports/`.
+ */
+function istioObject(scope: Construct, id: string, gvk: GroupVersionKind, props: IstioObjectProps): ApiObject {
+  return new ApiObject(scope, id, {
+    ...gvk,
+    metadata: { name: props.name, namespace: props.namespace },
+    spec: Lazy.any({ produce: props.spec }),
+  });
+}
+
+/** A VirtualService rendered from the routing model. */
+export function newVirtualService(scope: Construct, id: string, props: IstioObjectProps): ApiObject {
+  return istioObject(scope, id, VirtualService.GVK, props);
+}
+
+/** A DestinationRule rendered from the routing model. */
+export function newDestinationRule(scope: Construct, id: string, props: IstioObjectProps): ApiObject {
+  return istioObject(scope, id, DestinationRule.GVK, props);
+}
+
+/** A Gateway rendered from an edge's servers. */
+export function newGateway(scope: Construct, id: string, props: IstioObjectProps): ApiObject {
+  return istioObject(scope, id, Gateway.GVK, props);
+}

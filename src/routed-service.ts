@@ -1,0 +1,158 @@
+import { ApiObject } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
+import { ChartChecks } from './analysis/analysis';
+import { fail } from './core/errors';
+import { isHttpProtocol, ServiceProtocol } from './core/protocol';
+import { Audience, Binding } from './model/binding';
+import { HostRouting } from './model/host-routing';
+import { Tier, WeightedDestination } from './model/rules';
+import { TrafficModel } from './model/traffic-model';
+import { destinationRuleSpec, virtualServiceSpec } from './render/istio';
+import { newDestinationRule, newVirtualService } from './render/objects';
+
+/**
+ * A service whose requests the library routes with Istio. `CanaryService` and `ExistingService`
+ * implement it, and so can a construct of your own: DarkRelease, the resilience constructs and
+ * IngressEdge route any implementation. The first of them to route a service that no construct of
+ * this library registered creates its DestinationRule (one subset per version, selecting the
+ * version label) and its mesh VirtualService (everything to the stable version, plus what the
+ * constructs add), as children of the service construct.
+ */
+export interface IRoutableService extends IConstruct {
+  /** The Service name (and host). */
+  readonly name: string;
+  /**
+   * The namespace, when one is set on the construct or the chart.
+   * @default - none: the namespace kubectl applies to
+   */
+  readonly namespace?: string;
+  /** The Service port. */
+  readonly port: number;
+  /** The application protocol of the Service port. */
+  readonly protocol: ServiceProtocol;
+  /** Names of the versions, in declaration order. */
+  readonly versionNames: string[];
+  /** The stable version's name. */
+  readonly stableVersion: string;
+  /** The pod label that tells versions apart (subsets select on it). */
+  readonly versionLabel: string;
+  /** The DestinationRule subset of a version. */
+  subsetOf(version: string): string;
+  /** The pod labels of a version (they include the version label). */
+  podLabelsOf(version: string): { [key: string]: string };
+}
+
+/** The routing model of the chart of `scope`, with the synth-time checks of that chart installed. */
+export function modelOf(scope: IConstruct): TrafficModel {
+  ChartChecks.of(scope);
+  return TrafficModel.of(scope);
+}
+
+/** How a service registers its routing. */
+export interface RoutedServiceOptions {
+  /** The Service object, when the construct creates one. */
+  readonly serviceObject?: ApiObject;
+  /** The catch-all route of the release for each audience. */
+  readonly mesh: WeightedDestination[];
+  readonly edge: WeightedDestination[];
+}
+
+/**
+ * Registers `service` as routed by Istio: its host, subsets and release, and its DestinationRule
+ * and mesh VirtualService, created as children of the service construct in apply order (Service,
+ * DestinationRule, VirtualService).
+ */
+export function registerRoutedService(service: IRoutableService, options: RoutedServiceOptions): HostRouting {
+  const routing = modelOf(service).serviceHost(service.name, service.namespace);
+  const http = isHttpProtocol(service.protocol);
+  routing.registerService({
+    source: service,
+    routed: true,
+    http,
+    grpc: service.protocol === ServiceProtocol.GRPC || service.protocol === ServiceProtocol.GRPC_WEB,
+    port: service.port,
+  });
+  for (const version of service.versionNames) {
+    routing.addSubset(service, service.subsetOf(version), { [service.versionLabel]: service.podLabelsOf(version)[service.versionLabel] });
+  }
+  routing.setCatchAll(Audience.MESH, service, options.mesh);
+  routing.setCatchAll(Audience.EDGE, service, options.edge);
+  const scope = service as Construct;
+  const dr = newDestinationRule(scope, 'DestinationRule', {
+    name: service.name, namespace: service.namespace, spec: () => destinationRuleSpec(routing),
+  });
+  const entry = {
+    owner: service,
+    name: service.name,
+    namespace: service.namespace,
+    host: service.name,
+    bindings: [Binding.MESH],
+    http,
+    rules: [{ source: service, match: [], tier: Tier.CATCH_ALL, rank: [], follow: { routing, audience: Audience.MESH } }],
+  };
+  routing.addVirtualService(entry);
+  const vs = newVirtualService(scope, 'VirtualService', {
+    name: service.name, namespace: service.namespace, spec: () => virtualServiceSpec(routing, entry),
+  });
+  // Apply order: Service, DestinationRule, VirtualService. They are declared in that order, but cdk8s
+  // writes an object that something depends on where its first dependant is written, so the chain
+  // is explicit: whatever else comes to depend on one of them, the order holds.
+  if (options.serviceObject) { dr.node.addDependency(options.serviceObject); }
+  vs.node.addDependency(dr);
+  routing.objects = { service: options.serviceObject, destinationRule: dr, virtualService: vs };
+  return routing;
+}
+
+/** Registers a service whose split the library carries out without Istio (replica counts). */
+export function registerUnroutedService(service: IRoutableService): void {
+  modelOf(service).serviceHost(service.name, service.namespace).registerService({
+    source: service, routed: false, http: isHttpProtocol(service.protocol), grpc: false, port: service.port,
+  });
+}
+
+/**
+ * The per-host routing of a service, failing when the service is not routed by Istio. A service
+ * that no construct of this library registered (your own implementation of IRoutableService) is
+ * registered on first use, everything on its stable version.
+ */
+export function routingOf(scope: IConstruct, service: IRoutableService): HostRouting {
+  checkService(scope, service);
+  const existing = modelOf(service).tryServiceHost(service.name, service.namespace);
+  if (existing?.registeredService === undefined) {
+    const stable = [{ host: service.name, subset: service.subsetOf(service.stableVersion), weight: 100 }];
+    return registerRoutedService(service, { mesh: stable, edge: stable });
+  }
+  if (!existing.registeredService.routed) {
+    fail(scope, 'service', service.name, 'is not routed by Istio (a CanaryService in RoutingMode.REPLICAS has no VirtualService or DestinationRule to add to)',
+      'Use RoutingMode.ISTIO for this service');
+  }
+  return existing;
+}
+
+/** Fails unless `service` looks like an IRoutableService (plain JavaScript callers pass anything). */
+export function checkService(scope: IConstruct, service: IRoutableService): void {
+  const s: any = service;
+  if (s === null || typeof s !== 'object' || typeof s.name !== 'string' || !Array.isArray(s.versionNames)
+    || typeof s.subsetOf !== 'function' || typeof s.podLabelsOf !== 'function' || s.node === undefined) {
+    fail(scope, 'service', s === null || typeof s !== 'object' ? s : Object.keys(s), 'is not a routable service',
+      'Pass a CanaryService, an ExistingService or another construct that implements IRoutableService');
+  }
+}
+
+/** The subset of `version` on `service`, failing for an undeclared version. */
+export function subsetOfVersion(scope: IConstruct, field: string, service: IRoutableService, version: string): string {
+  if (!service.versionNames.includes(version)) {
+    fail(scope, field, version, `is not a version of service '${service.name}'`,
+      `Use one of: ${service.versionNames.join(', ')}, or declare the version on the service`);
+  }
+  return service.subsetOf(version);
+}
+
+/** The normal (catch-all) route of a service for `audience`, failing when it has none. */
+export function catchAllOf(scope: IConstruct, routing: HostRouting, audience: Audience): WeightedDestination[] {
+  const route = routing.catchAllRoute(audience);
+  if (!route) {
+    fail(scope, 'service', routing.shortHost, 'has no normal route to decorate', 'Route the service with a CanaryService or ExistingService first');
+  }
+  return route;
+}

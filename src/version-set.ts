@@ -1,0 +1,173 @@
+import { IConstruct } from 'constructs';
+import { checkDnsLabel, checkLabels, checkPort, checkWholeNumber } from './core/checks';
+import { fail } from './core/errors';
+import { KnownWorkload } from './model/traffic-model';
+import { ServiceVersion } from './service-version';
+import { TrafficSplit, VersionWeight } from './traffic-split';
+
+/** The resolved form of one version. */
+export interface VersionInfo {
+  readonly version: ServiceVersion;
+  readonly subset: string;
+  readonly podLabels: { [key: string]: string };
+}
+
+/** What a version set is resolved from. */
+export interface VersionSetProps {
+  /** The service name (the `app` label). */
+  readonly name: string;
+  readonly versionLabel: string;
+  readonly versions: ServiceVersion[];
+  readonly stableVersion?: string;
+  readonly canaryVersion?: string;
+  readonly traffic?: TrafficSplit;
+  /** The container port a deployed version listens on unless it says otherwise. */
+  readonly targetPort: number;
+  /** Replica counts come from the split: deployed versions must not set them, adopted ones are refused. */
+  readonly replicasFromSplit: boolean;
+}
+
+/**
+ * The versions of a service, checked and resolved: names, pod labels, subsets, the stable and canary
+ * version, and the split in effect. Shared by CanaryService and ExistingService.
+ */
+export class VersionSet {
+  public readonly infos: VersionInfo[];
+  public readonly stableVersion: string;
+  public readonly canaryVersion: string;
+  /** The split in effect, one entry per version in declaration order, summing to 100. */
+  public readonly split: VersionWeight[];
+
+  constructor(private readonly scope: IConstruct, private readonly props: VersionSetProps) {
+    if (!Array.isArray(props.versions)) {
+      fail(scope, 'versions', props.versions, 'is not a list of versions', "Declare the versions, e.g. versions: [ServiceVersion.deploy('v1', { image })]");
+    }
+    if (props.versions.length === 0) {
+      fail(scope, 'versions', props.versions, 'declares no version',
+        "Declare at least one version, e.g. versions: [ServiceVersion.deploy('v1', { image })], or use 'stable' and 'canary'");
+    }
+    const seen = new Set<string>();
+    props.versions.forEach((v, i) => {
+      if (!ServiceVersion.isServiceVersion(v)) {
+        fail(scope, `versions[${i}]`, v, 'is not a ServiceVersion', "Use ServiceVersion.deploy() or ServiceVersion.adopt()");
+      }
+      checkDnsLabel(scope, `versions[${i}].name`, v.name);
+      if (seen.has(v.name)) {
+        fail(scope, `versions[${i}].name`, v.name, 'is declared twice', 'Give every version a distinct name');
+      }
+      seen.add(v.name);
+    });
+    this.infos = props.versions.map(v => this.resolve(v));
+    this.checkDistinctVersionLabels();
+    const names = this.names;
+    this.stableVersion = this.pick('stableVersion', props.stableVersion, names[0]);
+    this.canaryVersion = this.pick('canaryVersion', props.canaryVersion, names[names.length - 1]);
+    const traffic = props.traffic ?? TrafficSplit.stable();
+    if (!TrafficSplit.isTrafficSplit(traffic)) {
+      fail(scope, 'traffic', traffic, 'is not a TrafficSplit', 'Use TrafficSplit.stable(), .canaryPercent(10), .weights({...}) or another TrafficSplit factory');
+    }
+    this.split = traffic._resolve(scope, 'traffic', names, this.stableVersion, this.canaryVersion);
+  }
+
+  /** Names of the versions, in declaration order. */
+  public get names(): string[] {
+    return this.infos.map(i => i.version.name);
+  }
+
+  /** The resolved version, failing for an undeclared one. */
+  public info(version: string, field: string): VersionInfo {
+    const found = this.infos.find(i => i.version.name === version);
+    if (!found) {
+      fail(this.scope, field, version, 'is not a declared version', `Use one of: ${this.names.join(', ')}`);
+    }
+    return found;
+  }
+
+  /** The adopted versions, as workloads known to run in `namespace`. */
+  public adoptedWorkloads(namespace: string): KnownWorkload[] {
+    return this.infos.filter(i => i.version._adopted).map(i => ({
+      name: i.version._adopted!.workloadName ?? `${this.props.name}-${i.version.name}`,
+      namespace,
+      labels: i.podLabels,
+      replicas: i.version._adopted!.replicas ?? 1,
+    }));
+  }
+
+  private resolve(v: ServiceVersion): VersionInfo {
+    return v._deployed ? this.resolveDeployed(v) : this.resolveAdopted(v);
+  }
+
+  private resolveDeployed(v: ServiceVersion): VersionInfo {
+    const i = `versions[${v.name}]`;
+    const base = { app: this.props.name, [this.props.versionLabel]: v.name };
+    const o = v._deployed!;
+    if (typeof o.image !== 'string' || o.image.trim() === '') {
+      fail(this.scope, `${i}.image`, o.image, 'is empty: a created workload needs a container image',
+        "Set 'image', or use ServiceVersion.adopt() for a workload that already exists");
+    }
+    if (o.replicas !== undefined) {
+      if (this.props.replicasFromSplit) {
+        fail(this.scope, `${i}.replicas`, o.replicas, 'is computed from the split in RoutingMode.REPLICAS',
+          "Remove it; set the total with 'replicaBudget'");
+      }
+      checkWholeNumber(this.scope, `${i}.replicas`, o.replicas, 0);
+    }
+    checkPort(this.scope, `${i}.containerPort`, o.containerPort ?? this.props.targetPort);
+    const extra = o.podLabels ?? {};
+    checkLabels(this.scope, `${i}.podLabels`, extra);
+    for (const k of Object.keys(base)) {
+      if (Object.prototype.hasOwnProperty.call(extra, k)) {
+        fail(this.scope, `${i}.podLabels.${k}`, extra[k], 'is set by the service construct itself', `Remove '${k}' from podLabels`);
+      }
+    }
+    const subset = o.subsetName ?? v.name;
+    checkDnsLabel(this.scope, `${i}.subsetName`, subset);
+    return { version: v, subset, podLabels: { ...base, ...extra } };
+  }
+
+  private resolveAdopted(v: ServiceVersion): VersionInfo {
+    const i = `versions[${v.name}]`;
+    const o = v._adopted!;
+    const base = { app: this.props.name, [this.props.versionLabel]: v.name };
+    if (this.props.replicasFromSplit) {
+      fail(this.scope, i, v.name, 'is an adopted workload, whose replicas the library cannot set in RoutingMode.REPLICAS',
+        'Use RoutingMode.ISTIO, or let the library deploy the version');
+    }
+    if (o.replicas !== undefined) { checkWholeNumber(this.scope, `${i}.replicas`, o.replicas, 0); }
+    const podLabels = o.podLabels ?? base;
+    checkLabels(this.scope, `${i}.podLabels`, podLabels);
+    if (podLabels.app !== this.props.name) {
+      fail(this.scope, `${i}.podLabels.app`, podLabels.app, `does not match the Service selector app=${this.props.name}, so the Service would not reach these pods`,
+        `Add app: '${this.props.name}' to the adopted pods' labels`);
+    }
+    if (podLabels[this.props.versionLabel] === undefined) {
+      fail(this.scope, `${i}.podLabels`, podLabels, `has no '${this.props.versionLabel}' label, so no subset can select this version alone`,
+        `Label the existing pod template ${this.props.versionLabel}=${v.name} and list it in podLabels`);
+    }
+    const subset = o.subsetName ?? v.name;
+    checkDnsLabel(this.scope, `${i}.subsetName`, subset);
+    return { version: v, subset, podLabels: { ...podLabels } };
+  }
+
+  private checkDistinctVersionLabels(): void {
+    const label = this.props.versionLabel;
+    const byLabel = new Map<string, string>();
+    for (const info of this.infos) {
+      const value = info.podLabels[label];
+      const other = byLabel.get(value);
+      if (other !== undefined) {
+        fail(this.scope, `versions[${info.version.name}].podLabels.${label}`, value, `is also the ${label} label of version '${other}', so their subsets would select the same pods`,
+          `Give every version its own ${label} label value`);
+      }
+      byLabel.set(value, info.version.name);
+    }
+  }
+
+  private pick(field: string, given: string | undefined, fallback: string): string {
+    if (given === undefined) { return fallback; }
+    if (!this.names.includes(given)) {
+      fail(this.scope, field, given, 'is not a declared version', `Use one of: ${this.names.join(', ')}`);
+    }
+    return given;
+  }
+}
