@@ -58,6 +58,9 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     dirs: ['src'],
     devdirs: ['test'],
     ignorePatterns: ['imports/', 'examples/*/dist/', '*.d.ts', '*.js', 'node_modules/'],
+    // `eslint` (run by `npm test`, hence by CI) only reports: a lint error fails the run instead of being
+    // fixed in the CI checkout and passing. `npx projen eslint:fix` (below) fixes what eslint can.
+    commandOptions: { fix: false },
   },
   gitignore: ['examples/*/dist/', '.bench/'],
   npmIgnoreOptions: { ignorePatterns: ['examples/', 'bench/', '.ci/', 'imports/crds/', 'scripts/'] },
@@ -79,6 +82,11 @@ const typecheck = project.addTask('typecheck', {
 });
 project.testTask.prependSpawn(typecheck);
 project.testTask.prependSpawn(project.compileTask);
+
+// Lint with fixes, for developers: the eslint task with --fix added.
+project.addTask('eslint:fix', {
+  description: 'Runs eslint against the codebase and fixes what it can',
+}).spawn(project.eslint!.eslintTask, { args: ['--fix'] });
 
 // Synthesize every example into its own cdk8s output folder (examples/<name>/dist).
 const synth = project.addTask('synth', {

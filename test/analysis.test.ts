@@ -1,5 +1,6 @@
 import { ApiObject, Chart, Testing } from 'cdk8s';
-import { Analysis, CanaryService, ExistingService, Finding, ServiceVersion, Severity, TrafficSplit } from '../src';
+import { Analysis, CanaryService, ExistingService, Finding, GrpcStatus, ServiceVersion, Severity, TrafficSplit } from '../src';
+import { GRPC_STATUS_NAMES } from '../src/core/syntax';
 
 function chartWithReviews() {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'shop' });
@@ -179,5 +180,11 @@ describe('cross-object analyzers', () => {
     const chart = new Chart(Testing.app(), 'test', { namespace: 'shop' });
     new ExistingService(chart, 'legacy', { versions: [ServiceVersion.adopt('v1'), ServiceVersion.adopt('v2')] });
     expect(Analysis.findings(chart)).toEqual([]);
+  });
+});
+
+describe('the analysis and the constructs share one syntax', () => {
+  test('every GrpcStatus is a status name the analysis accepts (OK is accepted but not offered)', () => {
+    expect([...GRPC_STATUS_NAMES].sort()).toEqual(['OK', ...Object.values(GrpcStatus)].sort());
   });
 });

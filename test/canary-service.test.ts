@@ -351,6 +351,10 @@ describe('CanaryService: bad input fails at synth time, naming path, field, valu
     expect(canary({ traffic: TrafficSplit.weights({ v1: 90, v2: 20 }) }))
       .toThrow(/traffic.weights: \{"v1":90,"v2":20\} sum to 110, not 100. Give percentages that add up to exactly 100/);
   });
+  test('the same version twice in a weight list', () => {
+    expect(canary({ traffic: TrafficSplit.weightList([{ version: 'v1', weight: 50 }, { version: 'v1', weight: 50 }]) }))
+      .toThrow(/traffic.weights: 'v1' is given twice/);
+  });
   test('a version referenced but not declared', () => {
     expect(canary({ traffic: TrafficSplit.weights({ v1: 50, v3: 50 }) }))
       .toThrow(/traffic.weights: 'v3' is not a declared version. Use one of the declared versions \(v1, v2\)/);
@@ -361,6 +365,12 @@ describe('CanaryService: bad input fails at synth time, naming path, field, valu
   test('duplicate versions', () => {
     expect(() => new CanaryService(chart(), 'r', { port: 80, versions: [ServiceVersion.deploy('v1', { image: 'a' }), ServiceVersion.deploy('v1', { image: 'b' })] }))
       .toThrow(/\[test\/r\] versions\[1\].name: 'v1' is declared twice. Give every version a distinct name/);
+  });
+  test('an adopted version whose version label another version already uses', () => {
+    expect(() => new CanaryService(chart(), 'pc', {
+      port: 80,
+      versions: [ServiceVersion.adopt('v1', { podLabels: { app: 'pc', version: 'v2' } }), ServiceVersion.deploy('v2', { image: 'pc:2' })],
+    })).toThrow(/\[test\/pc\] versions\[v2\].podLabels.version: 'v2' is also the version label of version 'v1', so their subsets would select the same pods/);
   });
   test('version names that are not DNS labels', () => {
     expect(() => new CanaryService(chart(), 'r', { port: 80, versions: [ServiceVersion.deploy('v1.0', { image: 'a' })] }))

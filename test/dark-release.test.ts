@@ -238,7 +238,7 @@ describe('DarkRelease on an existing service known by name and labels', () => {
       kind: 'Service',
       metadata: { name: 'fleetman-staff-service', namespace: 'default' },
       spec: { selector: { app: 'fleetman-staff-service' }, ports: [{ port: 8080 }] },
-    }], { existingWorkloads: [...existing, ...staff.versionNames.map(v => ({ name: `fleetman-staff-service-${v}`, namespace: "default", labels: staff.podLabelsOf(v) }))] });
+    }], { existingWorkloads: [...existing, ...staff.versionNames.map(v => ({ name: `fleetman-staff-service-${v}`, namespace: 'default', labels: staff.podLabelsOf(v) }))] });
     expect(sim.route({ host: 'fleetman-staff-service', headers: { 'x-release': 'canary' } }).versionShares).toEqual({ risky: 100 });
     expect(sim.route({ host: 'fleetman-staff-service' }).versionShares).toEqual({ safe: 100 });
   });
@@ -294,6 +294,16 @@ describe('DarkRelease: bad input fails at synth time', () => {
     expect(() => dark({ when: [RequestCondition.port(0)] })).toThrow(/when\[0\].port: 0 is not a port number/);
     expect(() => dark({ when: [RequestCondition.headerPresent('x')], priority: 1.5 })).toThrow(/priority: 1.5 is not a whole number/);
     expect(() => dark({ when: [RequestCondition.headerPresent('x')], userAgentHeader: 'bad header' })).toThrow(/userAgentHeader: 'bad header' is not a valid HTTP header name/);
+  });
+  test('a call path with conditions that only describe the first request', () => {
+    const { chart, reviews } = setup();
+    const down = new CanaryService(chart, 'api', { port: 80, versions: ['v1', 'v2'].map(v => ServiceVersion.deploy(v, { image: `api:${v}` })) });
+    expect(() => new DarkRelease(chart, 'd', {
+      service: reviews, version: 'v2', callPath: [down], when: [RequestCondition.headerPresent('x-qa'), RequestCondition.pathPrefix('/beta')],
+    })).toThrow(/\[test\/d\] when\[1\]: 'uri' describes the first request only/);
+    expect(() => new DarkRelease(chart, 'e', {
+      service: reviews, version: 'v2', callPath: [down], when: [RequestCondition.callerLabels({ app: 'front' })],
+    })).toThrow(/when\[0\]: 'sourceLabels' describes the first request only/);
   });
   test('a service without Istio routing, and a call path that loops', () => {
     const chart = new Chart(Testing.app(), 'test');

@@ -168,9 +168,12 @@ describe('example bookinfo (S4)', () => {
     const m = synthChecked(chart(id));
     expect(m[0]).toMatchObject({ kind: 'Namespace', metadata: { name: 'default', labels: { 'istio-injection': 'enabled' } } });
     for (const svc of ['productpage', 'details', 'ratings', 'reviews']) {
-      expect(only(m, 'ServiceAccount', `bookinfo-${svc}`)).toBeDefined();
+      const versions = svc === 'reviews' ? ['v1', 'v2', 'v3'] : ['v1'];
+      // One ServiceAccount per service (only() fails otherwise), used by every version's pods.
+      const account = only(m, 'ServiceAccount', `bookinfo-${svc}`).metadata.name;
+      expect(versions.map(v => only(m, 'Deployment', `${svc}-${v}`).spec.template.spec.serviceAccountName)).toEqual(versions.map(() => account));
       expect(only(m, 'Service', svc).spec.ports).toEqual([{ name: 'http', appProtocol: 'http', port: 9080, targetPort: 9080, protocol: 'TCP' }]);
-      expect(only(m, 'DestinationRule', svc)).toBeDefined();
+      expect(only(m, 'DestinationRule', svc).spec.subsets.map((s: any) => s.name)).toEqual(versions);
     }
     expect(m.filter(o => o.kind === 'Deployment').map(o => o.metadata.name))
       .toEqual(['productpage-v1', 'details-v1', 'ratings-v1', 'reviews-v1', 'reviews-v2', 'reviews-v3']);

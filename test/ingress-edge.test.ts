@@ -1,7 +1,7 @@
-import { Chart, Testing } from 'cdk8s';
+import { Chart, Duration, Testing } from 'cdk8s';
 import {
-  CanaryService, DarkRelease, EdgeDestination, IngressEdge, IngressEdgeProps, ReleaseScope, RequestCondition, RoutingSimulator, ServiceVersion,
-  StringMatch, TlsMode, TrafficSplit,
+  CanaryService, DarkRelease, EdgeDestination, FaultAbort, FaultInjection, IngressEdge, IngressEdgeProps, ReleaseScope, RequestCondition, RoutePolicy,
+  RoutingSimulator, ServiceVersion, StringMatch, TlsMode, TrafficSplit, VersionAffinity,
 } from '../src';
 import '../src/testing/jest';
 import { only, synthChecked } from './util';
@@ -193,6 +193,49 @@ describe('IngressEdge: routes', () => {
     expect(vs.spec.gateways).toEqual(['shop/edge', 'mesh']);
     expect(RoutingSimulator.fromChart(chart).route({ host: 'shop.example.com', sourceNamespace: 'shop' }).versionShares).toEqual({ experimental: 100 });
   });
+
+  test('a route and a release rule that exclude values of one header: the broader exclusion stays', () => {
+    const { chart, web } = setup('shop', TrafficSplit.stable());
+    new DarkRelease(chart, 'not-pro', { service: web, version: 'experimental', when: [RequestCondition.headerNot('x-env', StringMatch.prefix('pro'))] });
+    const e = edge(chart);
+    e.addRoute({ name: 'r', when: [RequestCondition.headerNot('x-env', StringMatch.exact('prod'))], to: EdgeDestination.release(web) });
+    const vs = only(synthChecked(chart), 'VirtualService', 'edge');
+    // Excluding every 'pro...' value also excludes 'prod': the broader exclusion stays.
+    expect(vs.spec.http.map((r: any) => r.match)).toEqual([
+      [{ withoutHeaders: { 'x-env': { prefix: 'pro' } } }],
+      [{ withoutHeaders: { 'x-env': { exact: 'prod' } } }],
+    ]);
+    expect(chart).toRoute(at('a.b', { headers: { 'x-env': 'staging' } }), { version: 'experimental' });
+    expect(chart).toRoute(at('a.b', { headers: { 'x-env': 'prototype' } }), { version: 'original' });
+  });
+});
+
+describe('IngressEdge: edge traffic to a release gets the service-wide settings', () => {
+  test('version affinity, timeouts, retries and an all-traffic fault apply at the edge too', () => {
+    const { chart, web } = setup();
+    new VersionAffinity(chart, 'pin', { service: web, cookie: 'ver' });
+    new RoutePolicy(chart, 'policy', { service: web, timeout: Duration.seconds(3), retries: { attempts: 2 } });
+    new FaultInjection(chart, 'chaos', { service: web, abort: FaultAbort.httpStatus(503), abortPercentage: 0.5, allTraffic: true });
+    edge(chart, { routes: [{ name: 'web', to: EdgeDestination.release(web) }] });
+    const vs = only(synthChecked(chart), 'VirtualService', 'edge');
+    expect(vs.spec.http.map((r: any) => r.name)).toEqual(['web-pin-original', 'web-pin-experimental', 'web']);
+    for (const rule of vs.spec.http) {
+      expect(rule.timeout).toBe('3s');
+      expect(rule.retries).toEqual({ attempts: 2 });
+      expect(rule.fault).toEqual({ abort: { httpStatus: 503, percentage: { value: 0.5 } } });
+    }
+    expect(vs.spec.http[2].route.map((r: any) => r.headers.response.add['set-cookie'])).toEqual(['ver=original; Path=/', 'ver=experimental; Path=/']);
+    expect(chart).toRoute(at('x.example.com', { headers: { cookie: 'ver=experimental' } }), { version: 'experimental' });
+  });
+
+  test('a conditional fault applies to edge traffic to the release', () => {
+    const { chart, web } = setup('shop', TrafficSplit.stable());
+    new FaultInjection(chart, 'slow-jason', { service: web, delay: Duration.seconds(7), when: [RequestCondition.headerExact('end-user', 'jason')] });
+    edge(chart, { routes: [{ name: 'web', to: EdgeDestination.release(web) }] });
+    synthChecked(chart);
+    const o = RoutingSimulator.fromChart(chart).route(at('a.example.com', { headers: { 'end-user': 'jason' } }));
+    expect(o.fault).toMatchObject({ delay: '7s' });
+  });
 });
 
 describe('IngressEdge: bad input', () => {
@@ -252,5 +295,25 @@ describe('IngressEdge: bad input', () => {
     new DarkRelease(chart, 'canary-path', { service: web, version: 'experimental', when: [RequestCondition.uri(StringMatch.regex('/shop/v[0-9]+/.*'))] });
     edge(chart, { routes: [{ name: 'shop', when: [RequestCondition.pathPrefix('/shop')], to: EdgeDestination.release(web) }] });
     expect(() => Testing.synth(chart)).toThrow(/routes\[shop\]: 'uri' of the route and of the release rule 'canary-path' both constrain uri/);
+  });
+  test('a route and a release rule that exclude different values of one header', () => {
+    const { chart, web } = setup('shop', TrafficSplit.stable());
+    new DarkRelease(chart, 'not-prod', { service: web, version: 'experimental', when: [RequestCondition.headerNot('x-env', StringMatch.exact('prod'))] });
+    edge(chart, { routes: [{ name: 'r', when: [RequestCondition.headerNot('x-env', StringMatch.exact('staging'))], to: EdgeDestination.release(web) }] });
+    expect(() => Testing.synth(chart)).toThrow(/routes\[r\]: 'withoutHeaders.x-env' of the route and of the release rule 'not-prod' both exclude values of the header/);
+  });
+  test('an edge route on a header only, after a route on every path, is shadowed', () => {
+    const { chart, web } = setup();
+    const e = edge(chart);
+    e.addRoute({ name: 'all-paths', when: [RequestCondition.pathPrefix('/')], to: EdgeDestination.version(web, 'original') });
+    e.addRoute({ name: 'canary-header', when: [RequestCondition.headerExact('x-canary', 'yes')], to: EdgeDestination.version(web, 'experimental') });
+    expect(() => Testing.synth(chart)).toThrow(/rule 'canary-header' \(test\/edge\) of VirtualService shop\/edge never applies.*the earlier rule 'all-paths'/);
+  });
+  test('two edges serving one host on the same gateway pods (IST0145); other gateway pods may serve it', () => {
+    const { chart } = setup();
+    edge(chart, {}, 'a');
+    expect(() => edge(chart, {}, 'b'))
+      .toThrow(/\[test\/b\] hosts: '\*' on port 80 is already served by IngressEdge test\/a on the same gateway pods \(IST0145/);
+    expect(() => edge(chart, { selector: { istio: 'internal-gateway' } }, 'c')).not.toThrow();
   });
 });

@@ -42,6 +42,23 @@ describe('toRoute', () => {
   test('rejects what it cannot simulate', () => {
     expect(() => expect(42).toRoute({ host: 'x' }, {})).toThrow(/expected a Chart, an App, a RoutingSimulator, manifest objects or YAML text/);
   });
+
+  test('an expectation without any field fails, naming the fields: it would assert nothing', () => {
+    const chart = reviewsChart(TrafficSplit.stable());
+    const fields = /asserts nothing: give at least one of the fields version, subset, host, status, rule/;
+    expect(() => expect(chart).toRoute({ host: 'reviews' }, {})).toThrow(fields);
+    expect(() => expect(chart).toRoute({ host: 'reviews' }, { version: undefined, rule: undefined })).toThrow(/the expectation \{\} is empty and asserts nothing/);
+    expect(() => expect(chart).toRoute({ host: 'reviews' }, undefined as any)).toThrow(/the expectation undefined is empty/);
+    expect(() => expect(chart).toRoute({ host: 'reviews' }, null as any)).toThrow(/the expectation null is empty/);
+    // A field this matcher does not know is no expectation either.
+    expect(() => expect(chart).toRoute({ host: 'reviews' }, { versoin: 'v1' } as any)).toThrow(fields);
+  });
+
+  test('with .not, an expectation without any field is an error too, not a pass', () => {
+    const chart = reviewsChart(TrafficSplit.stable());
+    expect(() => expect(chart).not.toRoute({ host: 'reviews' }, {})).toThrow(/asserts nothing/);
+    expect(() => expect(chart).not.toRoute({ host: 'reviews' }, undefined as any)).toThrow(/asserts nothing/);
+  });
 });
 
 describe('toSplit', () => {
@@ -52,5 +69,21 @@ describe('toSplit', () => {
     expect(() => expect(chart).toSplit({ host: 'reviews' }, { v1: 90, v2: 10 }))
       .toThrow(/to split \{"v1":90,"v2":10\} \(v1: expected 90%, got 50%; v2: expected 10%, got 0%; v3: expected 0%, got 50%\)/);
     expect(chart).not.toSplit({ host: 'reviews' }, { v1: 100 });
+  });
+
+  test('no shares, or a share that is not a finite number, fails instead of asserting nothing', () => {
+    const chart = reviewsChart(TrafficSplit.weights({ v1: 50, v3: 50 }));
+    expect(() => expect(chart).toSplit({ host: 'reviews' }, {})).toThrow(/toSplit: the shares \{\} are empty and assert nothing/);
+    expect(() => expect(chart).toSplit({ host: 'reviews' }, undefined as any)).toThrow(/the shares undefined are empty/);
+    expect(() => expect(chart).toSplit({ host: 'reviews' }, null as any)).toThrow(/the shares null are empty/);
+    expect(() => expect(chart).toSplit({ host: 'reviews' }, { v1: 50, v3: NaN })).toThrow(/every share must be a finite number of percent; not: v3: NaN/);
+    expect(() => expect(chart).toSplit({ host: 'reviews' }, { v1: Infinity })).toThrow(/not: v1: Infinity/);
+    expect(() => expect(chart).toSplit({ host: 'reviews' }, { v1: '50', v3: 50 } as any)).toThrow(/not: v1: 50/);
+  });
+
+  test('with .not, unusable shares are an error too, not a pass', () => {
+    const chart = reviewsChart(TrafficSplit.weights({ v1: 50, v3: 50 }));
+    expect(() => expect(chart).not.toSplit({ host: 'reviews' }, {})).toThrow(/assert nothing/);
+    expect(() => expect(chart).not.toSplit({ host: 'reviews' }, { v1: NaN })).toThrow(/finite number/);
   });
 });

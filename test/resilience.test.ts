@@ -4,7 +4,7 @@ import {
   RetryOn, RoutePolicy, RoutingSimulator, ServiceProtocol, ServiceVersion, TrafficMirror, TrafficSplit, VersionAffinity,
 } from '../src';
 import '../src/testing/jest';
-import { only, synthChecked } from './util';
+import { only, synthChecked, webRelease } from './util';
 
 function setup(traffic = TrafficSplit.canaryPercent(10), protocol?: ServiceProtocol) {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'default' });
@@ -157,6 +157,40 @@ describe('VersionAffinity: sticky versions with a weighted split', () => {
     expect(chart).toRoute({ host: 'ratings', headers: { 'end-user': 'jason', 'cookie': 'v=v1' } }, { version: 'v2' });
   });
 
+  test('a dark release with a high priority number still comes before version affinity', () => {
+    const { chart, svc } = webRelease();
+    new VersionAffinity(chart, 'pin', { service: svc, cookie: 'ver' });
+    new DarkRelease(chart, 'late', { service: svc, version: 'v3', priority: 500, when: [RequestCondition.headerExact('end-user', 'jason')] });
+    const names = only(synthChecked(chart), 'VirtualService', 'web').spec.http.map((r: any) => r.name);
+    expect(names).toEqual(['late', 'pin-v1', 'pin-v2', 'default']);
+    expect(chart).toRoute({ host: 'web', headers: { 'end-user': 'jason', 'cookie': 'ver=v1' } }, { version: 'v3' });
+  });
+
+  test('a conditional fault or a method-limited mirror fails: pinned users would skip them', () => {
+    const { chart, svc } = webRelease();
+    new VersionAffinity(chart, 'pin', { service: svc, cookie: 'ver' });
+    new FaultInjection(chart, 'slow-jason', { service: svc, delay: Duration.seconds(2), when: [RequestCondition.headerExact('end-user', 'jason')] });
+    new TrafficMirror(chart, 'shadow', { service: svc, version: 'v3', methods: ['GET'] });
+    expect(() => Testing.synth(chart)).toThrow(/\[test\/slow-jason\] match: rule 'slow-jason' of host 'web' would not apply to pinned users: the version affinity of test\/pin/);
+  });
+
+  test('an all-traffic fault lands on the pinned rules too', () => {
+    const { chart, svc } = webRelease();
+    new VersionAffinity(chart, 'pin', { service: svc, cookie: 'ver' });
+    new FaultInjection(chart, 'chaos', { service: svc, abort: FaultAbort.httpStatus(503), abortPercentage: 1, allTraffic: true });
+    const o = RoutingSimulator.fromChart(chart).route({ host: 'web', headers: { cookie: 'ver=v2' } });
+    expect(o.ruleName).toBe('pin-v2');
+    expect(o.fault).toMatchObject({ abortHttpStatus: 503, abortPercentage: 1 });
+  });
+
+  test('after a rollback, users pinned to the canary are back on the split', () => {
+    const { chart, svc } = webRelease(TrafficSplit.rollback());
+    new VersionAffinity(chart, 'pin', { service: svc, cookie: 'ver' });
+    const vsWeb = only(synthChecked(chart), 'VirtualService', 'web');
+    expect(vsWeb.spec.http.map((r: any) => r.name)).toEqual(['pin-v1', 'default']);
+    expect(chart).toRoute({ host: 'web', headers: { cookie: 'ver=v2' } }, { version: 'v1' });
+  });
+
   test('bad input', () => {
     const aff = (props: any) => () => { const { chart, svc } = setup(); new VersionAffinity(chart, 'a', { service: svc, ...props }); };
     expect(aff({})).toThrow(/\[test\/a\] cookie: undefined and header are both unset/);
@@ -206,7 +240,7 @@ describe('RoutePolicy: retries and timeouts', () => {
       const { chart, svc } = setup();
       new RoutePolicy(chart, 'a', { service: svc, timeout: Duration.seconds(1) });
       new RoutePolicy(chart, 'b', { service: svc, timeout: Duration.seconds(2) });
-    }).toThrow(/\[test\/b\] timeout: host 'ratings' already has a timeout for all its routes from test\/a/);
+    }).toThrow(/\[test\/b\] timeout: host 'ratings' already has a timeout for all its routes from test\/a \('1s'; this one: '2s'\)/);
   });
 });
 
@@ -310,6 +344,15 @@ describe('TrafficMirror', () => {
     expect(tm({ version: 'v3' })).toThrow(/version: 'v3' is not a version of service 'ratings'/);
     expect(tm({ methods: [] })).toThrow(/methods: \[\] is empty, so nothing would be mirrored/);
     expect(tm({ methods: ['get'] })).toThrow(/methods\[0\]: 'get' is not an upper-case HTTP method/);
+  });
+});
+
+describe('HTTP-only settings on a non-HTTP service', () => {
+  test('a timeout or a fault on a TCP service fails instead of being dropped', () => {
+    const { chart, svc } = setup(TrafficSplit.stable(), ServiceProtocol.TCP);
+    expect(() => new RoutePolicy(chart, 'rp', { service: svc, timeout: Duration.seconds(1) }))
+      .toThrow(/\[test\/rp\] timeout: host 'ratings' serves a non-HTTP protocol, where Istio has no timeout/);
+    expect(() => new FaultInjection(chart, 'f', { service: svc, abort: FaultAbort.httpStatus(500), allTraffic: true })).toThrow(/where Istio has no fault/);
   });
 });
 

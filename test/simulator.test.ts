@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
-import { CanaryService, OutcomeKind, RoutingSimulator, ServiceVersion, TrafficSplit } from '../src';
+import { CanaryService, EdgeDestination, IngressEdge, OutcomeKind, RoutingSimulator, ServiceVersion, TrafficSplit } from '../src';
+import { webRelease } from './util';
 
 const BOOKINFO = fs.readFileSync(path.join(__dirname, 'fixtures', 'bookinfo.yaml'), 'utf8');
 
@@ -155,6 +156,27 @@ describe('rule order and match semantics', () => {
     expect(sim.route({ host: 'reviews', method: 'POST', path: '/x?beta=1&y=2' }).ruleIndex).toBe(2);
     expect(sim.route({ host: 'reviews', method: 'POST', path: '/x?beta=2' }).ruleIndex).toBe(3);
     expect(sim.route({ host: 'reviews', method: 'GET', path: '/x?beta=1' }).ruleIndex).toBe(3);
+  });
+
+  test('ignoreUriCase applies to exact and prefix, not to regex (as in Envoy)', () => {
+    const sim = reviews([
+      { match: [{ uri: { regex: '/api/.*' }, ignoreUriCase: true }], route: [to('reviews')] },
+      { match: [{ uri: { prefix: '/API' }, ignoreUriCase: true }], name: 'prefix', route: [to('reviews')] },
+    ]);
+    expect(sim.route({ host: 'reviews', path: '/api/x' }).ruleIndex).toBe(0);
+    expect(sim.route({ host: 'reviews', path: '/API/x' }).ruleName).toBe('prefix');
+  });
+
+  test('the authority carries the port when the request names one', () => {
+    const sim = RoutingSimulator.fromManifests([svc('r', 'default', 9080), deploy('r', 'v1'), vs('r', {
+      hosts: ['r'],
+      http: [
+        { match: [{ authority: { exact: 'r' } }], name: 'bare', route: [to('r')] },
+        { match: [{ authority: { exact: 'r:9080' } }], name: 'with-port', route: [to('r')] },
+      ],
+    })]);
+    expect(sim.route({ host: 'r', port: 9080 }).ruleName).toBe('with-port');
+    expect(sim.route({ host: 'r' }).ruleName).toBe('bare');
   });
 
   test('source labels and source namespace', () => {
@@ -345,5 +367,15 @@ describe('on charts made by this library', () => {
       name: 'productcatalogservice-v1', namespace: 'onlineboutique', labels: { app: 'productcatalogservice', version: 'v1' }, version: 'v1', replicas: 2, share: 75,
     }]);
     expect(RoutingSimulator.fromApp(app).route({ host: 'productcatalogservice.onlineboutique' }).ruleName).toBe('default');
+  });
+
+  test('an HTTP server with httpsRedirect answers 301; the HTTPS server routes', () => {
+    const { chart, svc: web } = webRelease();
+    new IngressEdge(chart, 'edge', {
+      hosts: ['shop.example.com'], redirectToHttps: true, https: [{ credentialName: 'cert' }], routes: [{ to: EdgeDestination.release(web) }],
+    });
+    const sim = RoutingSimulator.fromChart(chart);
+    expect(sim.route({ gateway: 'shop/edge', host: 'shop.example.com', port: 80 })).toMatchObject({ kind: 'redirect', status: 301, redirect: { scheme: 'https' } });
+    expect(sim.route({ gateway: 'shop/edge', host: 'shop.example.com', port: 443 }).versionShares).toEqual({ v1: 90, v2: 10 });
   });
 });

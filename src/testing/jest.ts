@@ -108,10 +108,53 @@ export function shareDifferences(o: RoutingOutcome, expected: { [version: string
     .map(k => `${k}: expected ${expected[k] ?? 0}%, got ${Math.round((o.versionShares[k] ?? 0) * 100) / 100}%`);
 }
 
+const EXPECTATION_FIELDS: ReadonlyArray<keyof RouteExpectation> = ['version', 'subset', 'host', 'status', 'rule'];
+
+/**
+ * Why an expectation cannot be checked, or undefined when it can. An expectation without a single
+ * field would hold for every outcome (and its negation for none): it asserts nothing.
+ */
+function emptyRouteExpectation(expected: RouteExpectation | undefined | null): string | undefined {
+  const given = expected !== null && typeof expected === 'object'
+    ? EXPECTATION_FIELDS.filter(f => (expected as any)[f] !== undefined)
+    : [];
+  if (given.length > 0) { return undefined; }
+  return `toRoute: the expectation ${JSON.stringify(expected) ?? 'undefined'} is empty and asserts nothing: give at least one of the fields ${EXPECTATION_FIELDS.join(', ')}`;
+}
+
+/** Why a share table cannot be checked, or undefined when it can. */
+function invalidShares(shares: { [version: string]: number } | undefined | null): string | undefined {
+  if (shares === null || typeof shares !== 'object' || Object.keys(shares).length === 0) {
+    return `toSplit: the shares ${JSON.stringify(shares) ?? 'undefined'} are empty and assert nothing: give the percentage of at least one version, e.g. { v1: 90, v2: 10 }`;
+  }
+  const bad = Object.entries(shares).filter(([, s]) => typeof s !== 'number' || !Number.isFinite(s));
+  if (bad.length > 0) {
+    return `toSplit: every share must be a finite number of percent; not: ${bad.map(([v, s]) => `${v}: ${String(s)}`).join(', ')}`;
+  }
+  return undefined;
+}
+
+/**
+ * The result of a matcher whose expectation is unusable. Without `.not` it fails with `problem`;
+ * with `.not` it throws, because "not <nothing>" would otherwise pass (or fail) without checking anything.
+ */
+function unusable(isNot: boolean, problem: string) {
+  if (isNot) { throw new Error(problem); }
+  return { pass: false, message: () => problem };
+}
+
+/** Whether jest runs the matcher under `.not` (`this` is jest's matcher context). */
+function isNegated(context: unknown): boolean {
+  return (context as { isNot?: boolean } | undefined)?.isNot === true;
+}
+
 /** The matchers, for `expect.extend`. */
 export const routingMatchers = {
-  toRoute(received: RoutingTarget, request: SimulatedRequest, expected: RouteExpectation) {
-    const outcome = simulatorFor(received).route(request);
+  toRoute(this: unknown, received: RoutingTarget, request: SimulatedRequest, expected: RouteExpectation) {
+    const simulator = simulatorFor(received);
+    const problem = emptyRouteExpectation(expected);
+    if (problem) { return unusable(isNegated(this), problem); }
+    const outcome = simulator.route(request);
     const unmet = unmetExpectations(outcome, expected);
     const pass = unmet.length === 0;
     return {
@@ -122,8 +165,11 @@ export const routingMatchers = {
     };
   },
 
-  toSplit(received: RoutingTarget, request: SimulatedRequest, shares: { [version: string]: number }) {
-    const outcome = simulatorFor(received).route(request);
+  toSplit(this: unknown, received: RoutingTarget, request: SimulatedRequest, shares: { [version: string]: number }) {
+    const simulator = simulatorFor(received);
+    const problem = invalidShares(shares);
+    if (problem) { return unusable(isNegated(this), problem); }
+    const outcome = simulator.route(request);
     const diff = shareDifferences(outcome, shares);
     const pass = diff.length === 0;
     return {

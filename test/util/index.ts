@@ -3,6 +3,7 @@ import { applyOrderProblems, crossReferenceProblems, PodGroup } from './cross-re
 import { validateIstioObjects } from './istio-schema';
 
 export * from './cross-references';
+export * from './fixtures';
 export * from './istio-schema';
 
 /**

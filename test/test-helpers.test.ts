@@ -1,4 +1,4 @@
-// The checks every other test relies on must be able to fail: each is fed a broken manifest here.
+// The checks every other test relies on (test/util) must be able to fail: each is fed a broken manifest here.
 import { applyOrderProblems, crossReferenceProblems, istioSchemaErrors } from './util';
 
 const deployment = (name: string, labels: any, namespace = 'ns') => ({
