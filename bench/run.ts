@@ -69,9 +69,14 @@ for (const n of SIZES) {
   }
 }
 const at = (n: number) => results.get(String(n));
+const ratio = (n: number, k: 'totalMs' | 'peakRssMb') => {
+  const r = at(n);
+  return r ? r.lib[k] / r.base[k] : NaN;
+};
 const r1000 = at(1000);
 const r5000 = at(5000);
-const ratioTime = r1000 ? r1000.lib.totalMs / r1000.base.totalMs : NaN;
-const ratioMem = r1000 ? r1000.lib.peakRssMb / r1000.base.peakRssMb : NaN;
 const scale = r1000 && r5000 ? r5000.lib.totalMs / r1000.lib.totalMs : NaN;
-console.log(`ratio_time_1000=${ratioTime.toFixed(2)} ratio_mem_1000=${ratioMem.toFixed(2)} scale_5000_over_1000=${scale.toFixed(2)}`);
+const baseScale = r1000 && r5000 ? r5000.base.totalMs / r1000.base.totalMs : NaN;
+console.log(`baseline scale_5000_over_1000=${baseScale.toFixed(2)} (target for the library: at most ${(baseScale * 1.1).toFixed(2)})`);
+console.log(`ratio_time_1000=${ratio(1000, 'totalMs').toFixed(2)} ratio_mem_1000=${ratio(1000, 'peakRssMb').toFixed(2)} `
+  + `ratio_time_5000=${ratio(5000, 'totalMs').toFixed(2)} ratio_mem_5000=${ratio(5000, 'peakRssMb').toFixed(2)} scale_5000_over_1000=${scale.toFixed(2)}`);

@@ -1,12 +1,11 @@
 import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { checkDnsLabel, checkDnsSubdomain, checkLabels, checkPort, checkWholeNumber } from './core/checks';
+import { checkDnsSubdomain, checkLabels, checkPort, checkWholeNumber } from './core/checks';
 import { fail } from './core/errors';
 import { ServiceProtocol } from './core/protocol';
-import { isDns1035Label } from './core/syntax';
 import { WeightedDestination } from './model/rules';
-import { IRoutableService, modelOf, registerRoutedService, registerUnroutedService } from './routed-service';
+import { checkServiceIdentity, IRoutableService, modelOf, registerRoutedService, registerUnroutedService } from './routed-service';
 import { DeployedVersionOptions, ServiceVersion } from './service-version';
 import { TrafficSplit, VersionWeight } from './traffic-split';
 import { VersionInfo, VersionSet } from './version-set';
@@ -175,14 +174,7 @@ export class CanaryService extends Construct implements IRoutableService {
     this.mode = props.mode ?? RoutingMode.ISTIO;
     this.versionLabel = props.versionLabel ?? 'version';
 
-    if (!isDns1035Label(this.name)) {
-      fail(this, 'name', this.name, 'is not a valid Service name (DNS-1035 label)',
-        "Use at most 63 lowercase letters, digits and '-', starting with a letter (e.g. 'reviews')");
-    }
-    if (props.namespace !== undefined) { checkDnsLabel(this, 'namespace', props.namespace); }
-    if (!Object.values(ServiceProtocol).includes(this.protocol)) {
-      fail(this, 'protocol', this.protocol, 'is not a ServiceProtocol', `Use one of ${Object.keys(ServiceProtocol).map(k => `ServiceProtocol.${k}`).join(', ')}`);
-    }
+    checkServiceIdentity(this, this.name, props.namespace, this.protocol);
     if (!Object.values(RoutingMode).includes(this.mode)) {
       fail(this, 'mode', this.mode, 'is not a RoutingMode', 'Use RoutingMode.ISTIO or RoutingMode.REPLICAS');
     }

@@ -1,8 +1,8 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { IRoutableService, routingOf, subsetOfVersion } from './routed-service';
 import { istioDuration } from './core/duration';
 import { fail } from './core/errors';
+import { IRoutableService, routingOf, subsetOfVersion } from './routed-service';
 
 /** TCP keepalive probing of upstream connections. */
 export interface TcpKeepalive {

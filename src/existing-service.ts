@@ -1,10 +1,9 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { checkDnsLabel, checkLabels, checkPort } from './core/checks';
+import { checkLabels, checkPort } from './core/checks';
 import { fail } from './core/errors';
 import { ServiceProtocol } from './core/protocol';
-import { isDns1035Label } from './core/syntax';
-import { IRoutableService, modelOf, registerRoutedService } from './routed-service';
+import { checkServiceIdentity, IRoutableService, modelOf, registerRoutedService } from './routed-service';
 import { ServiceVersion } from './service-version';
 import { TrafficSplit, VersionWeight } from './traffic-split';
 import { VersionSet } from './version-set';
@@ -94,14 +93,7 @@ export class ExistingService extends Construct implements IRoutableService {
     this.port = props.port ?? 80;
     this.protocol = props.protocol ?? ServiceProtocol.HTTP;
     this.versionLabel = props.versionLabel ?? 'version';
-    if (!isDns1035Label(this.name)) {
-      fail(this, 'name', this.name, 'is not a valid Service name (DNS-1035 label)',
-        "Use at most 63 lowercase letters, digits and '-', starting with a letter (e.g. 'reviews')");
-    }
-    if (props.namespace !== undefined) { checkDnsLabel(this, 'namespace', props.namespace); }
-    if (!Object.values(ServiceProtocol).includes(this.protocol)) {
-      fail(this, 'protocol', this.protocol, 'is not a ServiceProtocol', `Use one of ${Object.keys(ServiceProtocol).map(k => `ServiceProtocol.${k}`).join(', ')}`);
-    }
+    checkServiceIdentity(this, this.name, props.namespace, this.protocol);
     checkPort(this, 'port', this.port);
     checkLabels(this, 'versionLabel', { [this.versionLabel]: 'x' });
     (Array.isArray(props.versions) ? props.versions : []).forEach((v, i) => {

@@ -1,12 +1,12 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ALL_AUDIENCES } from './model/binding';
-import { Tier } from './model/rules';
-import { IRoutableService, routingOf } from './routed-service';
 import { istioDuration } from './core/duration';
 import { fail } from './core/errors';
-import { RequestCondition, renderConditions } from './request-match';
 import { GRPC_STATUS_NAMES } from './core/syntax';
+import { ALL_AUDIENCES } from './model/binding';
+import { Tier } from './model/rules';
+import { RequestCondition, renderConditions } from './request-match';
+import { IRoutableService, routingOf } from './routed-service';
 
 /** gRPC status codes for aborts. */
 export enum GrpcStatus {

@@ -1,5 +1,5 @@
 export * from './core/protocol';
-export { IstioTrafficError } from './core/errors';
+export * from './errors';
 export * from './traffic-split';
 export * from './service-version';
 export * from './mesh-namespace';

@@ -312,7 +312,8 @@ export class IngressEdge extends Construct {
     };
     const to = options.to;
     if (to._kind === DestinationKind.SERVICE) {
-      return { ...order, route: [{ host: serviceHostFrom(this.namespace, to._name!, to._namespace ?? this.namespace), port: to._port, weight: 100 }] };
+      const host = serviceHostFrom(this.namespace, to._name!, to._namespace ?? this.namespace);
+      return { ...order, route: [{ host, port: to._port, weight: 100 }] };
     }
     const service = to._service!;
     const host = serviceHostFrom(this.namespace, service.name, service.namespace);

@@ -1,11 +1,11 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ALL_AUDIENCES } from './model/binding';
-import { Tier } from './model/rules';
-import { catchAllOf, IRoutableService, routingOf, subsetOfVersion } from './routed-service';
 import { istioDuration } from './core/duration';
 import { fail } from './core/errors';
 import { cookieRegex, isHttpToken } from './core/syntax';
+import { ALL_AUDIENCES } from './model/binding';
+import { Tier } from './model/rules';
+import { catchAllOf, IRoutableService, routingOf, subsetOfVersion } from './routed-service';
 
 /** Options for hashing on a cookie. */
 export interface HashCookieOptions {

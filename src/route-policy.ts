@@ -1,10 +1,10 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ALL_AUDIENCES } from './model/binding';
-import { IRoutableService, routingOf } from './routed-service';
 import { istioDuration } from './core/duration';
 import { fail } from './core/errors';
 import { isRetryCondition, RETRY_CONDITIONS } from './core/syntax';
+import { ALL_AUDIENCES } from './model/binding';
+import { IRoutableService, routingOf } from './routed-service';
 
 /** A condition on which Envoy retries a request. */
 export class RetryOn {

@@ -1,8 +1,10 @@
 import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { ChartChecks } from './analysis/analysis';
+import { checkDnsLabel } from './core/checks';
 import { fail } from './core/errors';
 import { isHttpProtocol, ServiceProtocol } from './core/protocol';
+import { isDns1035Label } from './core/syntax';
 import { Audience, Binding } from './model/binding';
 import { HostRouting } from './model/host-routing';
 import { Tier, WeightedDestination } from './model/rules';
@@ -155,4 +157,16 @@ export function catchAllOf(scope: IConstruct, routing: HostRouting, audience: Au
     fail(scope, 'service', routing.shortHost, 'has no normal route to decorate', 'Route the service with a CanaryService or ExistingService first');
   }
   return route;
+}
+
+/** Checks what names a service: its Service name, the namespace given as a prop, its protocol. */
+export function checkServiceIdentity(scope: IConstruct, name: string, namespace: string | undefined, protocol: ServiceProtocol): void {
+  if (!isDns1035Label(name)) {
+    fail(scope, 'name', name, 'is not a valid Service name (DNS-1035 label)',
+      "Use at most 63 lowercase letters, digits and '-', starting with a letter (e.g. 'reviews')");
+  }
+  if (namespace !== undefined) { checkDnsLabel(scope, 'namespace', namespace); }
+  if (!Object.values(ServiceProtocol).includes(protocol)) {
+    fail(scope, 'protocol', protocol, 'is not a ServiceProtocol', `Use one of ${Object.keys(ServiceProtocol).map(k => `ServiceProtocol.${k}`).join(', ')}`);
+  }
 }

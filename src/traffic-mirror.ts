@@ -1,8 +1,8 @@
 import { Construct } from 'constructs';
+import { fail } from './core/errors';
 import { ALL_AUDIENCES } from './model/binding';
 import { Tier } from './model/rules';
 import { IRoutableService, routingOf, subsetOfVersion } from './routed-service';
-import { fail } from './core/errors';
 
 /** Props for `TrafficMirror`. */
 export interface TrafficMirrorProps {

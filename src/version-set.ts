@@ -49,7 +49,7 @@ export class VersionSet {
     const seen = new Set<string>();
     props.versions.forEach((v, i) => {
       if (!ServiceVersion.isServiceVersion(v)) {
-        fail(scope, `versions[${i}]`, v, 'is not a ServiceVersion', "Use ServiceVersion.deploy() or ServiceVersion.adopt()");
+        fail(scope, `versions[${i}]`, v, 'is not a ServiceVersion', 'Use ServiceVersion.deploy() or ServiceVersion.adopt()');
       }
       checkDnsLabel(scope, `versions[${i}].name`, v.name);
       if (seen.has(v.name)) {

@@ -50,6 +50,24 @@ export function crossChecks(input: CrossInput, r: Reporter): void {
   checkServices(input, ix, r);
   checkGateways(input, ix, r);
   checkNamespaces(input, ix, r);
+  checkDuplicates(input, r);
+}
+
+/**
+ * CIT0005: two objects of one kind, namespace and name in the chart. `kubectl apply` keeps only the
+ * last one, so whatever the first one says is lost without a word.
+ */
+function checkDuplicates(input: CrossInput, r: Reporter): void {
+  const seen = new Map<string, AnalyzedObject>();
+  for (const o of input.chart) {
+    const group = String(o.json?.apiVersion ?? '').split('/').slice(0, -1).join('/');
+    const key = `${group}|${o.json?.kind}|${o.json?.metadata?.namespace ?? ''}|${o.json?.metadata?.name}`;
+    const first = seen.get(key);
+    if (!first) { seen.set(key, o); continue; }
+    r.report(o, 'CIT0005', E, 'metadata.name', o.json?.metadata?.name,
+      `is also the name of ${o.json?.kind} ${ns(first.json)}/${first.json?.metadata?.name} defined by ${first.path}; kubectl apply keeps only one of them`,
+      'Give one of the two constructs another name (or namespace)');
+  }
 }
 
 function buildIndex(input: CrossInput): Index {

@@ -6,11 +6,12 @@
  * as IST0133, the reachability warnings as IST0130 / IST0131.
  */
 import { AnalyzedObject, Reporter, Severity } from './findings';
-import { covers, same } from '../core/match-analysis';
 import { hostMatches } from '../core/hosts';
+import { covers, same } from '../core/match-analysis';
 import { re2Error } from '../core/re2';
 import {
-  GRPC_STATUS_NAMES, goDurationMs, isAnyCaseDnsLabel, isDnsLabel, isDnsSubdomain, isHttpToken, isIp, isLabelValue, isRetryCondition, labelKeyError, PSEUDO_HEADERS, wildcardDomainError,
+  GRPC_STATUS_NAMES, goDurationMs, isAnyCaseDnsLabel, isDnsLabel, isDnsSubdomain, isHttpToken, isIp, isLabelValue, isRetryCondition, labelKeyError,
+  PSEUDO_HEADERS, wildcardDomainError,
 } from '../core/syntax';
 
 const E = Severity.ERROR;

@@ -1,9 +1,9 @@
 import { IConstruct } from 'constructs';
-import { failWith, IstioTrafficError, show } from '../core/errors';
 import { Audience, Binding } from './binding';
 import {
   andMatches, orderRules, ResolvedRule, RuleOrder, Tier, unreachableRules, WeightedDestination,
 } from './rules';
+import { failWith, IstioTrafficError, show } from '../core/errors';
 
 /** The service behind a host, as registered by the construct that created or adopted it. */
 export interface ServiceRegistration {
@@ -60,6 +60,12 @@ export interface VirtualServiceEntry {
   /** Whether the VirtualService carries `http` rules (else `tcp`). */
   readonly http: boolean;
   readonly rules: VirtualServiceRule[];
+}
+
+/** What a host's DestinationRule says: the host-wide traffic policy and the subsets. */
+export interface DestinationRuleContent {
+  readonly trafficPolicy: { [field: string]: any };
+  readonly subsets: { name: string; labels: { [k: string]: string }; trafficPolicy: { [field: string]: any } }[];
 }
 
 interface SubsetEntry {
@@ -230,7 +236,7 @@ export class HostRouting {
   }
 
   /** The DestinationRule's content: host-wide traffic policy and subsets, in declaration order. */
-  public get destinationRule(): { trafficPolicy: { [field: string]: any }; subsets: { name: string; labels: { [k: string]: string }; trafficPolicy: { [field: string]: any } }[] } {
+  public get destinationRule(): DestinationRuleContent {
     const values = (m: Iterable<[string, Owned<any>]>) => Object.fromEntries([...m].map(([k, v]) => [k, v.value]));
     return {
       trafficPolicy: values(this.trafficPolicy.entries()),
@@ -273,7 +279,8 @@ export class HostRouting {
   public release(audience: Audience): ResolvedRule[] {
     const catchAll = this.catchAll.get(audience);
     const headers = this.catchAllHeaders.get(audience);
-    const normal = catchAll ? catchAll.value.map(d => (d.subset !== undefined && headers?.has(d.subset) ? { ...d, headers: headers.get(d.subset) } : d)) : [];
+    const withHeaders = (d: WeightedDestination) => (d.subset !== undefined && headers?.has(d.subset) ? { ...d, headers: headers.get(d.subset) } : d);
+    const normal = catchAll ? catchAll.value.map(withHeaders) : [];
     const specific = orderRules(this.releaseRules.filter(r => r.audiences.includes(audience))).map(r => ({
       source: r.source, name: r.name, match: r.match, route: r.route ?? normal, options: r.options ?? {},
     }));

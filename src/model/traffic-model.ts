@@ -1,8 +1,8 @@
 import { Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import { HostRouting } from './host-routing';
 import { failWith } from '../core/errors';
 import { serviceFqdn } from '../core/hosts';
-import { HostRouting } from './host-routing';
 
 const MODEL_ID = 'IstioTrafficModel';
 const MODEL_SYMBOL = Symbol.for('cdk8s-istio-traffic.TrafficModel');

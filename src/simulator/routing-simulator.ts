@@ -1,12 +1,12 @@
 import { App, Chart } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
-import { CLUSTER_SUFFIX, hostMatches, hostSpecificity, istioHost, qualifyHost } from '../core/hosts';
-import { TrafficModel } from '../model/traffic-model';
 import { MatchInput, matchRequest, Re2Cache } from './match';
 import {
   OutcomeKind, RoutingOutcome, RoutingSimulatorOptions, SimulatedDestination, SimulatedFault,
   SimulatedMirror, SimulatedRequest, SimulatedRetries, SimulatedWorkload,
 } from './types';
+import { CLUSTER_SUFFIX, hostMatches, hostSpecificity, istioHost, qualifyHost } from '../core/hosts';
+import { TrafficModel } from '../model/traffic-model';
 
 const NETWORKING = /^networking\.istio\.io\//;
 
