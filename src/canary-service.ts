@@ -3,9 +3,10 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { checkDnsSubdomain, checkLabels, checkPort, checkWholeNumber } from './core/checks';
 import { fail } from './core/errors';
+import { DEFAULT_NAMESPACE } from './core/hosts';
 import { ServiceProtocol } from './core/protocol';
 import { WeightedDestination } from './model/rules';
-import { checkServiceIdentity, IRoutableService, modelOf, registerRoutedService, registerUnroutedService } from './routed-service';
+import { checkServiceIdentity, IRoutableService, registerRoutedService, registerUnroutedService } from './routed-service';
 import { DeployedVersionOptions, ServiceVersion } from './service-version';
 import { TrafficSplit, VersionWeight } from './traffic-split';
 import { VersionInfo, VersionSet } from './version-set';
@@ -203,7 +204,7 @@ export class CanaryService extends Construct implements IRoutableService {
 
     if (this.mode !== RoutingMode.REPLICAS && props.replicaBudget !== undefined) {
       fail(this, 'replicaBudget', props.replicaBudget, 'only applies in RoutingMode.REPLICAS',
-        "Remove it, or set mode: RoutingMode.ISTIO; with Istio each version's replicas are set on the version");
+        "Remove it, or set mode: RoutingMode.REPLICAS; with Istio each version's replicas are set on the version");
     }
     const replicas = this.mode === RoutingMode.REPLICAS ? this.replicasForSplit(props.replicaBudget) : undefined;
 
@@ -218,14 +219,10 @@ export class CanaryService extends Construct implements IRoutableService {
     }
     this.service = props.serviceExists ? undefined : this.createService(targetPort);
 
-    const model = modelOf(this);
-    model.knownWorkloads.push(...this.versions.adoptedWorkloads(this.namespace ?? 'default'));
     if (this.mode !== RoutingMode.ISTIO) {
+      // Adopted versions are refused in RoutingMode.REPLICAS, so nothing runs outside the manifests.
       registerUnroutedService(this);
       return;
-    }
-    if (props.serviceExists) {
-      model.knownServices.push({ namespace: this.namespace ?? 'default', name: this.name, selector: { app: this.name }, ports: [this.port] });
     }
     const applies = props.releaseScope ?? ReleaseScope.MESH_AND_EDGE;
     if (!Object.values(ReleaseScope).includes(applies)) {
@@ -237,6 +234,8 @@ export class CanaryService extends Construct implements IRoutableService {
       serviceObject: this.service,
       mesh: applies === ReleaseScope.EDGE ? stableOnly : split,
       edge: applies === ReleaseScope.MESH ? stableOnly : split,
+      adoptedWorkloads: this.versions.adoptedWorkloads(this.namespace ?? DEFAULT_NAMESPACE),
+      serviceExists: props.serviceExists,
     });
     this.destinationRule = routing.objects.destinationRule as ApiObject;
     this.virtualService = routing.objects.virtualService as ApiObject;

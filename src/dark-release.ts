@@ -5,7 +5,7 @@ import { isHttpToken } from './core/syntax';
 import { Audience } from './model/binding';
 import { Tier, WeightedDestination } from './model/rules';
 import { ConditionSet, RequestCondition, renderConditions } from './request-match';
-import { checkService, IRoutableService, routingOf } from './routed-service';
+import { checkService, IRoutableService, routingOf, subsetOfVersion } from './routed-service';
 import { TrafficSplit, VersionWeight } from './traffic-split';
 
 /** One rule of a dark release: a set of conditions, ANDed. */
@@ -106,10 +106,7 @@ export class DarkRelease extends Construct {
     checkService(this, service);
     const hereHeader = headerProp(this, 'userAgentHeader', props.userAgentHeader ?? 'user-agent');
     const uaHeader = headerProp(this, 'propagatedUserAgentHeader', props.propagatedUserAgentHeader ?? 'baggage-user-agent');
-    if (!service.versionNames.includes(props.version)) {
-      fail(this, 'version', props.version, `is not a version of service '${service.name}'`,
-        `Use one of: ${service.versionNames.join(', ')}, or declare the version on the service`);
-    }
+    subsetOfVersion(this, 'version', service, props.version);
     if (props.priority !== undefined && !Number.isInteger(props.priority)) {
       fail(this, 'priority', props.priority, 'is not a whole number', 'Use a whole number; lower comes first');
     }

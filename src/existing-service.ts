@@ -2,8 +2,9 @@ import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkLabels, checkPort } from './core/checks';
 import { fail } from './core/errors';
+import { DEFAULT_NAMESPACE } from './core/hosts';
 import { ServiceProtocol } from './core/protocol';
-import { checkServiceIdentity, IRoutableService, modelOf, registerRoutedService } from './routed-service';
+import { checkServiceIdentity, IRoutableService, registerRoutedService } from './routed-service';
 import { ServiceVersion } from './service-version';
 import { TrafficSplit, VersionWeight } from './traffic-split';
 import { VersionSet } from './version-set';
@@ -115,12 +116,13 @@ export class ExistingService extends Construct implements IRoutableService {
     this.stableVersion = this.versions.stableVersion;
     this.canaryVersion = this.versions.canaryVersion;
     this.split = this.versions.split;
-    const model = modelOf(this);
-    const namespace = this.namespace ?? 'default';
-    model.knownWorkloads.push(...this.versions.adoptedWorkloads(namespace));
-    model.knownServices.push({ namespace, name: this.name, selector: { app: this.name }, ports: [this.port] });
     const split = this.split.map(w => ({ host: this.name, subset: this.subsetOf(w.version), weight: w.weight }));
-    const routing = registerRoutedService(this, { mesh: split, edge: split });
+    const routing = registerRoutedService(this, {
+      mesh: split,
+      edge: split,
+      adoptedWorkloads: this.versions.adoptedWorkloads(this.namespace ?? DEFAULT_NAMESPACE),
+      serviceExists: true,
+    });
     this.destinationRule = routing.objects.destinationRule as ApiObject;
     this.virtualService = routing.objects.virtualService as ApiObject;
   }

@@ -10,7 +10,7 @@ import { specificityRank, Tier } from './model/rules';
 import { virtualServiceSpec } from './render/istio';
 import { newGateway, newVirtualService } from './render/objects';
 import { ConditionSet, RequestCondition, renderConditions } from './request-match';
-import { checkService, IRoutableService, modelOf, routingOf, subsetOfVersion } from './routed-service';
+import { IRoutableService, modelOf, routingOf, subsetOfVersion } from './routed-service';
 
 /** TLS mode of an HTTPS server. */
 export enum TlsMode {
@@ -336,7 +336,6 @@ export class IngressEdge extends Construct {
       if (to._namespace !== undefined) { checkDnsLabel(this, `${field}.namespace`, to._namespace); }
       return;
     }
-    checkService(this, to._service!);
     routingOf(this, to._service!);
     if (to._kind === DestinationKind.VERSION) { subsetOfVersion(this, `${field}.version`, to._service!, to._version!); }
   }

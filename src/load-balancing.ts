@@ -5,7 +5,7 @@ import { fail } from './core/errors';
 import { cookieRegex, isHttpToken } from './core/syntax';
 import { ALL_AUDIENCES } from './model/binding';
 import { Tier } from './model/rules';
-import { catchAllOf, IRoutableService, routingOf, subsetOfVersion } from './routed-service';
+import { IRoutableService, routingOf, subsetOfVersion } from './routed-service';
 
 /** Options for hashing on a cookie. */
 export interface HashCookieOptions {
@@ -190,7 +190,7 @@ export class VersionAffinity extends Construct {
     // For mesh traffic and for edge traffic to the service's release; only versions the normal route
     // sends requests to can be pinned (after a rollback, a pinned canary user is back on the split).
     for (const audience of ALL_AUDIENCES) {
-      const live = new Set(catchAllOf(this, routing, audience).filter(d => d.weight > 0).map(d => d.subset));
+      const live = new Set(routing.catchAllRoute(this, audience).filter(d => d.weight > 0).map(d => d.subset));
       for (const version of props.service.versionNames) {
         const subset = props.service.subsetOf(version);
         if (!live.has(subset)) { continue; }

@@ -3,12 +3,13 @@ import { Construct, IConstruct } from 'constructs';
 import { ChartChecks } from './analysis/analysis';
 import { checkDnsLabel } from './core/checks';
 import { fail } from './core/errors';
+import { DEFAULT_NAMESPACE } from './core/hosts';
 import { isHttpProtocol, ServiceProtocol } from './core/protocol';
 import { isDns1035Label } from './core/syntax';
 import { Audience, Binding } from './model/binding';
-import { HostRouting } from './model/host-routing';
+import { HostRouting, ServiceRegistration } from './model/host-routing';
 import { Tier, WeightedDestination } from './model/rules';
-import { TrafficModel } from './model/traffic-model';
+import { KnownWorkload, TrafficModel } from './model/traffic-model';
 import { destinationRuleSpec, virtualServiceSpec } from './render/istio';
 import { newDestinationRule, newVirtualService } from './render/objects';
 
@@ -57,6 +58,16 @@ export interface RoutedServiceOptions {
   /** The catch-all route of the release for each audience. */
   readonly mesh: WeightedDestination[];
   readonly edge: WeightedDestination[];
+  /**
+   * The versions that run outside the manifests (adopted workloads), for the analysis and the simulator.
+   * @default - none
+   */
+  readonly adoptedWorkloads?: KnownWorkload[];
+  /**
+   * The Service itself runs outside the manifests.
+   * @default false
+   */
+  readonly serviceExists?: boolean;
 }
 
 /**
@@ -65,15 +76,15 @@ export interface RoutedServiceOptions {
  * DestinationRule, VirtualService).
  */
 export function registerRoutedService(service: IRoutableService, options: RoutedServiceOptions): HostRouting {
-  const routing = modelOf(service).serviceHost(service.name, service.namespace);
+  const model = modelOf(service);
+  const routing = model.serviceHost(service.name, service.namespace);
+  routing.registerService(registration(service, true));
   const http = isHttpProtocol(service.protocol);
-  routing.registerService({
-    source: service,
-    routed: true,
-    http,
-    grpc: service.protocol === ServiceProtocol.GRPC || service.protocol === ServiceProtocol.GRPC_WEB,
-    port: service.port,
-  });
+  model.knownWorkloads.push(...(options.adoptedWorkloads ?? []));
+  if (options.serviceExists) {
+    const namespace = service.namespace ?? DEFAULT_NAMESPACE;
+    model.knownServices.push({ namespace, name: service.name, selector: { app: service.name }, ports: [service.port] });
+  }
   for (const version of service.versionNames) {
     routing.addSubset(service, service.subsetOf(version), { [service.versionLabel]: service.podLabelsOf(version)[service.versionLabel] });
   }
@@ -107,9 +118,16 @@ export function registerRoutedService(service: IRoutableService, options: Routed
 
 /** Registers a service whose split the library carries out without Istio (replica counts). */
 export function registerUnroutedService(service: IRoutableService): void {
-  modelOf(service).serviceHost(service.name, service.namespace).registerService({
-    source: service, routed: false, http: isHttpProtocol(service.protocol), grpc: false, port: service.port,
-  });
+  modelOf(service).serviceHost(service.name, service.namespace).registerService(registration(service, false));
+}
+
+function registration(service: IRoutableService, routed: boolean): ServiceRegistration {
+  return {
+    source: service,
+    routed,
+    http: isHttpProtocol(service.protocol),
+    grpc: service.protocol === ServiceProtocol.GRPC || service.protocol === ServiceProtocol.GRPC_WEB,
+  };
 }
 
 /**
@@ -148,15 +166,6 @@ export function subsetOfVersion(scope: IConstruct, field: string, service: IRout
       `Use one of: ${service.versionNames.join(', ')}, or declare the version on the service`);
   }
   return service.subsetOf(version);
-}
-
-/** The normal (catch-all) route of a service for `audience`, failing when it has none. */
-export function catchAllOf(scope: IConstruct, routing: HostRouting, audience: Audience): WeightedDestination[] {
-  const route = routing.catchAllRoute(audience);
-  if (!route) {
-    fail(scope, 'service', routing.shortHost, 'has no normal route to decorate', 'Route the service with a CanaryService or ExistingService first');
-  }
-  return route;
 }
 
 /** Checks what names a service: its Service name, the namespace given as a prop, its protocol. */

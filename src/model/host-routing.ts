@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { Audience, Binding } from './binding';
+import { ALL_AUDIENCES, Audience, Binding } from './binding';
 import {
   andMatches, orderRules, ResolvedRule, RuleOrder, Tier, unreachableRules, WeightedDestination,
 } from './rules';
@@ -17,8 +17,6 @@ export interface ServiceRegistration {
   readonly http: boolean;
   /** Whether the port speaks gRPC. */
   readonly grpc: boolean;
-  /** The Service port. */
-  readonly port: number;
 }
 
 /** A rule on the service's own traffic (its release), for one or both audiences. */
@@ -71,7 +69,7 @@ export interface DestinationRuleContent {
 interface SubsetEntry {
   readonly source: IConstruct;
   readonly labels: { [key: string]: string };
-  readonly trafficPolicy: { [field: string]: any };
+  readonly trafficPolicy: Map<string, Owned<any>>;
 }
 
 interface Owned<T> {
@@ -98,7 +96,7 @@ export class HostRouting {
   private readonly releaseOptions = new Map<Audience, Map<string, Owned<any>>>();
   private readonly catchAllHeaders = new Map<Audience, Map<string, { [section: string]: any }>>();
   private affinity?: IConstruct;
-  private readonly entries = new Map<string, VirtualServiceEntry>();
+  private readonly entries: VirtualServiceEntry[] = [];
   /** The objects of the host's Service, DestinationRule and mesh VirtualService, for apply order. */
   public objects: { readonly service?: IConstruct; readonly destinationRule?: IConstruct; readonly virtualService?: IConstruct } = {};
 
@@ -137,17 +135,12 @@ export class HostRouting {
       }
       return;
     }
-    this.subsets.set(name, { source, labels: { ...labels }, trafficPolicy: {} });
+    this.subsets.set(name, { source, labels: { ...labels }, trafficPolicy: new Map() });
   }
 
   /** Names of the declared subsets, in declaration order. */
   public get subsetNames(): string[] {
     return [...this.subsets.keys()];
-  }
-
-  /** Whether the host has anything for a DestinationRule (subsets or a traffic policy). */
-  public get hasDestinationRule(): boolean {
-    return this.subsets.size > 0 || this.trafficPolicy.size > 0;
   }
 
   /** Sets the catch-all route of the release for `audience`. Only one construct may own it. */
@@ -160,19 +153,19 @@ export class HostRouting {
     this.catchAll.set(audience, { source, value: route });
   }
 
-  /** The catch-all route of the release for `audience`, if set. */
-  public catchAllRoute(audience: Audience): WeightedDestination[] | undefined {
-    return this.catchAll.get(audience)?.value;
+  /** The catch-all route of the release for `audience`; fails, naming `source`, when the host has none. */
+  public catchAllRoute(source: IConstruct, audience: Audience): WeightedDestination[] {
+    const route = this.catchAll.get(audience)?.value;
+    if (!route) {
+      failWith(source, 'service', `'${this.shortHost}' has no normal route to decorate`, 'Route the service with a CanaryService or ExistingService first');
+    }
+    return route;
   }
 
   /** Adds a specific (matching) rule to the release. */
   public addReleaseRule(rule: ReleaseRule): void {
     if (rule.route === undefined) {
-      for (const a of rule.audiences) {
-        if (!this.catchAll.has(a)) {
-          failWith(rule.source, 'service', `'${this.shortHost}' has no normal route to decorate`, 'Route the service with a CanaryService or ExistingService first');
-        }
-      }
+      for (const a of rule.audiences) { this.catchAllRoute(rule.source, a); }
     }
     this.releaseRules.push(rule);
   }
@@ -196,7 +189,7 @@ export class HostRouting {
 
   /** The release options of `audience` (fault, timeout, retries, mirror ...). */
   public releaseOptionsOf(audience: Audience): { [field: string]: any } {
-    return Object.fromEntries([...(this.releaseOptions.get(audience) ?? new Map<string, Owned<any>>()).entries()].map(([k, v]) => [k, v.value]));
+    return values(this.releaseOptions.get(audience) ?? new Map<string, Owned<any>>());
   }
 
   /** Adds header manipulation to one destination (by subset) of the catch-all route of `audience`. */
@@ -226,21 +219,20 @@ export class HostRouting {
     if (subset !== undefined && !entry) {
       failWith(source, 'version', `subset '${subset}' of host '${this.shortHost}' is not declared`, 'Use a declared version');
     }
-    const policy = entry ? entry.trafficPolicy : undefined;
-    const existing = policy ? policy[field] as Owned<any> | undefined : this.trafficPolicy.get(field);
+    const policy = entry ? entry.trafficPolicy : this.trafficPolicy;
+    const existing = policy.get(field);
     if (existing) {
       failWith(source, field, `${where} already has a ${field} from ${existing.source.node.path} (${show(existing.value)}; this one: ${show(value)})`,
         `One ${field} per service or version: change that construct instead`);
     }
-    if (policy) { policy[field] = { source, value }; } else { this.trafficPolicy.set(field, { source, value }); }
+    policy.set(field, { source, value });
   }
 
   /** The DestinationRule's content: host-wide traffic policy and subsets, in declaration order. */
   public get destinationRule(): DestinationRuleContent {
-    const values = (m: Iterable<[string, Owned<any>]>) => Object.fromEntries([...m].map(([k, v]) => [k, v.value]));
     return {
-      trafficPolicy: values(this.trafficPolicy.entries()),
-      subsets: [...this.subsets.entries()].map(([name, s]) => ({ name, labels: s.labels, trafficPolicy: values(Object.entries(s.trafficPolicy)) })),
+      trafficPolicy: values(this.trafficPolicy),
+      subsets: [...this.subsets.entries()].map(([name, s]) => ({ name, labels: s.labels, trafficPolicy: values(s.trafficPolicy) })),
     };
   }
 
@@ -258,17 +250,12 @@ export class HostRouting {
             : 'Add the routes to the existing construct instead');
       }
     }
-    this.entries.set(entry.bindings.map(b => b.ref).join(','), entry);
+    this.entries.push(entry);
   }
 
   /** The VirtualService of this host that `binding` uses, if any. */
   public entryFor(binding: Binding): VirtualServiceEntry | undefined {
-    return [...this.entries.values()].find(e => e.bindings.some(b => b.ref === binding.ref));
-  }
-
-  /** The VirtualServices of this host. */
-  public get virtualServices(): VirtualServiceEntry[] {
-    return [...this.entries.values()];
+    return this.entries.find(e => e.bindings.some(b => b.ref === binding.ref));
   }
 
   /**
@@ -303,7 +290,7 @@ export class HostRouting {
   public validate(): string[] {
     const errors: string[] = [];
     const http = this.service?.http ?? true;
-    for (const audience of [Audience.MESH, Audience.EDGE]) {
+    for (const audience of ALL_AUDIENCES) {
       for (const rule of this.release(audience)) {
         if (!http && rule.match.length > 0) {
           errors.push(`[${rule.source.node.path}] match: host '${this.shortHost}' serves a non-HTTP protocol, so HTTP match rules never apply. `
@@ -320,7 +307,7 @@ export class HostRouting {
         }
       }
     }
-    for (const entry of this.entries.values()) {
+    for (const entry of this.entries) {
       try {
         const what = entry.bindings.length === 1 && entry.bindings[0].isMesh ? `host '${this.shortHost}'` : `VirtualService ${entry.namespace ?? 'default'}/${entry.name}`;
         errors.push(...unreachableRules(this.resolve(entry), what));
@@ -355,8 +342,8 @@ export class HostRouting {
   private hashWithWeightedSplit(): string[] {
     if (this.affinity) { return []; }
     const hashed = [
-      ...[this.trafficPolicy.get('loadBalancer')],
-      ...[...this.subsets.values()].map(e => e.trafficPolicy.loadBalancer as Owned<any> | undefined),
+      this.trafficPolicy.get('loadBalancer'),
+      ...[...this.subsets.values()].map(e => e.trafficPolicy.get('loadBalancer')),
     ].filter((x): x is Owned<any> => x !== undefined && x.value?.consistentHash !== undefined).map(x => x.source);
     if (hashed.length === 0) { return []; }
     const split = [...this.catchAll.values()].find(d => d.value.filter(r => r.weight > 0).length > 1);
@@ -367,6 +354,11 @@ export class HostRouting {
       + 'Add a VersionAffinity for the service (a cookie or header naming the version, matched before the weighted route), '
       + 'or route all traffic to one version');
   }
+}
+
+/** The values of a map of owned fields, as an object (`{ connectionPool: ..., loadBalancer: ... }`). */
+function values(m: Map<string, Owned<any>>): { [field: string]: any } {
+  return Object.fromEntries([...m.entries()].map(([k, v]) => [k, v.value]));
 }
 
 /**

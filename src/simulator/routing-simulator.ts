@@ -9,6 +9,7 @@ import { CLUSTER_SUFFIX, hostMatches, hostSpecificity, istioHost, qualifyHost } 
 import { TrafficModel } from '../model/traffic-model';
 
 const NETWORKING = /^networking\.istio\.io\//;
+const SIMULATOR_SYMBOL = Symbol.for('cdk8s-istio-traffic.RoutingSimulator');
 
 interface PodGroup {
   readonly name: string;
@@ -51,6 +52,11 @@ function selects(selector: { [k: string]: string }, labels: { [k: string]: strin
  * Works on what this library synthesizes and on any other manifests (objects or YAML).
  */
 export class RoutingSimulator {
+  /** True for a RoutingSimulator, also one made by another copy of this package. */
+  public static isRoutingSimulator(x: any): x is RoutingSimulator {
+    return x !== null && typeof x === 'object' && SIMULATOR_SYMBOL in x;
+  }
+
   /** Simulates the objects of one chart; adopted CanaryService versions count as existing workloads. */
   public static fromChart(chart: Chart, options: RoutingSimulatorOptions = {}): RoutingSimulator {
     return new RoutingSimulator(chart.toJson(), withAdopted(chart, options));
@@ -85,6 +91,7 @@ export class RoutingSimulator {
   private readonly re2Cache: Re2Cache = new Map();
 
   private constructor(manifests: any[], options: RoutingSimulatorOptions) {
+    Object.defineProperty(this, SIMULATOR_SYMBOL, { value: true });
     const objs = manifests.filter(m => m && typeof m === 'object');
     this.virtualServices = objs.filter(m => NETWORKING.test(m.apiVersion ?? '') && m.kind === 'VirtualService')
       .map(vs => ({ vs, namespace: nsOf(vs) }));

@@ -51,8 +51,8 @@ export type RoutingTarget = Chart | App | RoutingSimulator | any[] | string;
 const TOLERANCE = 0.01;
 
 function simulatorFor(target: RoutingTarget): RoutingSimulator {
-  if (target instanceof RoutingSimulator) { return target; }
-  if (target instanceof Chart) { return RoutingSimulator.fromChart(target); }
+  if (RoutingSimulator.isRoutingSimulator(target)) { return target; }
+  if (Chart.isChart(target)) { return RoutingSimulator.fromChart(target); }
   if (target instanceof App) { return RoutingSimulator.fromApp(target); }
   if (typeof target === 'string') { return RoutingSimulator.fromYaml(target); }
   if (Array.isArray(target)) { return RoutingSimulator.fromManifests(target); }
