@@ -1,9 +1,13 @@
-import { ApiObject, Chart, JsonPatch, Testing } from 'cdk8s';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ApiObject, App, Chart, JsonPatch, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import '../src/testing/jest';
 import {
-  CanaryService, DarkRelease, EdgeDestination, ExistingService, IngressEdge, IRoutableService, IstioTrafficErrors,
-  RequestCondition, RoutingSimulator, ServiceProtocol, ServiceVersion, TrafficSplit,
+  Analysis, CanaryService, DarkRelease, EdgeDestination, ExistingService, IngressEdge, IRoutableService, IstioTrafficErrors,
+  RequestCondition, RoutingMode, RoutingSimulator, ServiceProtocol, ServiceVersion, TrafficSplit,
 } from '../src';
 import { only, synthChecked } from './util';
 import { IstioTrafficError } from '../src/core/errors';
@@ -132,5 +136,76 @@ describe('checks that always run', () => {
     const first = Testing.synth(chart);
     expect(deps()).toBe(before);
     expect(Testing.synth(chart)).toEqual(first);
+  });
+});
+
+/** An object that counts how often it is rendered. */
+class Counted extends ApiObject {
+  public renders = 0;
+  public toJson(): any {
+    this.renders++;
+    return super.toJson();
+  }
+}
+
+describe('the analysis runs once per synthesis, on the tree as it is written', () => {
+  const reviewsChart = (app = Testing.app(), id = 'test') => {
+    const chart = new Chart(app, id, { namespace: 'shop' });
+    const reviews = new CanaryService(chart, 'reviews', { port: 9080, stable: { image: 'r:1' }, canary: { image: 'r:2' } });
+    const counted = new Counted(chart, 'counted', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'other' }, spec: { selector: { app: 'reviews' }, ports: [{ name: 'http', port: 80 }] } });
+    return { app, chart, reviews, counted };
+  };
+
+  test('App.synth() validates twice, yet each object is rendered once for the analysis and once for the output', () => {
+    const { app, counted } = reviewsChart(Testing.app({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'once-')) }));
+    app.synth();
+    expect(counted.renders).toBe(2);
+  });
+
+  test('a problem added after a successful synth fails the next synth of the same app', () => {
+    const { app, chart, reviews } = reviewsChart();
+    expect(() => app.synthYaml()).not.toThrow();
+    reviews.virtualService!.addJsonPatch(JsonPatch.replace('/spec/http/0/route/0/destination/subset', 'v9'));
+    expect(() => app.synthYaml()).toThrow(/\[IST0101\] \[test\/reviews\/VirtualService\].*subset: "v9"/);
+    expect(() => Testing.synth(chart)).toThrow(/\[IST0101\]/);
+  });
+
+  test('after a synth that failed elsewhere, a fix that breaks the routing is caught (nothing is remembered from the failed synth)', () => {
+    const { chart, reviews } = reviewsChart();
+    let broken = true;
+    const other = new Chart(App.of(chart) as App, 'other');
+    other.node.addValidation({ validate: () => (broken ? ['not ready yet'] : []) });
+    expect(() => Testing.synth(chart)).toThrow(/not ready yet/);
+    broken = false;
+    reviews.virtualService!.addJsonPatch(JsonPatch.replace('/spec/http/0/route/0/destination/subset', 'v9'));
+    expect(() => Testing.synth(chart)).toThrow(/\[IST0101\]/);
+  });
+
+  test('with several charts each chart reports its own findings when it is written', () => {
+    const app = Testing.app();
+    const a = reviewsChart(app, 'a');
+    const b = reviewsChart(app, 'b');
+    b.reviews.virtualService!.addJsonPatch(JsonPatch.replace('/spec/http/0/route/0/destination/subset', 'v9'));
+    expect(() => Testing.synth(a.chart)).not.toThrow();
+    expect(() => Testing.synth(b.chart)).toThrow(/\[IST0101\] \[b\/reviews\/VirtualService\]/);
+    expect(() => app.synthYaml()).toThrow(/\[IST0101\] \[b\/reviews\/VirtualService\]/);
+  });
+
+  test('a chart whose services have no Istio objects (RoutingMode.REPLICAS) is analysed at validation', () => {
+    const chart = new Chart(Testing.app(), 'test', { namespace: 'shop' });
+    new CanaryService(chart, 'reviews', { port: 9080, stable: { image: 'r:1' }, canary: { image: 'r:2' }, mode: RoutingMode.REPLICAS });
+    new ApiObject(chart, 'mine', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'reviews' }, spec: { selector: { app: 'reviews' }, ports: [{ name: 'http', port: 80 }] } });
+    expect(() => chart.node.findChild('IstioTrafficChecks').node.validate()).not.toThrow();
+    expect(chart.node.findChild('IstioTrafficChecks').node.validate()).toEqual([expect.stringMatching(/\[CIT0005\] \[test\/mine\]/)]);
+  });
+
+  test('cdk8s-plus workloads are read through cdk8s-plus: pod labels added after construction count', () => {
+    const chart = new Chart(Testing.app(), 'test', { namespace: 'shop' });
+    new CanaryService(chart, 'reviews', { port: 9080, stable: { image: 'r:1' } });
+    const svc = new ApiObject(chart, 'ratings', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'ratings' }, spec: { selector: { app: 'ratings' }, ports: [{ name: 'http', port: 80 }] } });
+    const deployment = new kplus.Deployment(chart, 'ratings-v1', { containers: [{ image: 'ratings:1', portNumber: 80, securityContext: { ensureNonRoot: false } }] });
+    expect(Analysis.findings(chart).filter(f => f.constructPath === svc.node.path).map(f => f.code)).toEqual(['CIT0001']);
+    deployment.podMetadata.addLabel('app', 'ratings');
+    expect(Analysis.findings(chart).filter(f => f.constructPath === svc.node.path)).toEqual([]);
   });
 });

@@ -85,10 +85,18 @@ export class Analysis {
 }
 
 /**
- * The synth-time checks of one chart, a construct without API objects under the chart: at every
- * validation (so at every synth) it reports the cross-construct problems of the chart's routing
- * model, then, when there are none, the analysis of every object of the chart. Nothing is cached
- * between validations and the tree is never changed.
+ * The synth-time checks of one chart, a construct without API objects under the chart. At every
+ * validation it reports the cross-construct problems of the chart's routing model. The analysis of
+ * every object then runs once per synthesis of the chart, on the tree as it is written:
+ *
+ * - for a chart with Istio objects of the library, the validation arms it and the first of those
+ *   objects to be rendered runs it (cdk8s validates the whole app before writing each chart, and
+ *   `App.synth()` validates twice, so analysing at validation would analyse every object two or
+ *   more times per synth); errors then fail the synth from inside the chart's rendering;
+ * - for a chart without them (only hand-written objects, or services with `RoutingMode.REPLICAS`),
+ *   the validation runs it.
+ *
+ * Nothing is cached: each run renders what it reads, and the tree is never changed.
  */
 export class ChartChecks extends Construct {
   /** The checks of the chart `scope` belongs to, created on first use. */
@@ -98,7 +106,7 @@ export class ChartChecks extends Construct {
     return existing !== undefined && CHECKS_SYMBOL in existing ? existing : new ChartChecks(chart, CHECKS_ID);
   }
 
-  /** Warnings already printed, so that a warning is printed once however often cdk8s validates. */
+  /** Warnings already printed, so that a warning is printed once however often the chart is synthesized. */
   private readonly printed = new Set<string>();
 
   private constructor(scope: Chart, id: string) {
@@ -109,10 +117,25 @@ export class ChartChecks extends Construct {
 
   private check(): string[] {
     const chart = Chart.of(this);
+    const model = TrafficModel.tryOf(chart);
     // The constructs' own cross checks first: their messages name the construct to change.
-    const own = TrafficModel.tryOf(chart)?.validate() ?? [];
+    const own = model?.validate() ?? [];
     if (own.length > 0) { return own; }
+    if (model?.rendersObjects) {
+      model.armBeforeRender(() => this.analyseForOutput(chart));
+      return [];
+    }
     return reportFindings(analyzeChart(chart), this.printed);
+  }
+
+  /** The analysis at the rendering of the chart: errors fail the synth in the format of a validation. */
+  private analyseForOutput(chart: Chart): void {
+    const errors = reportFindings(analyzeChart(chart), this.printed);
+    if (errors.length > 0) {
+      // cdk8s prefixes this with the object being written when the analysis ran; say that it is not the culprit.
+      throw new Error(`Validation failed with the following errors (found by the analysis of chart '${chart.node.path}' as it was written; `
+        + `each line names the object to fix):\n  ${errors.map(e => `[${this.node.path}] ${e}`).join('\n  ')}`);
+    }
   }
 }
 
@@ -131,6 +154,20 @@ function analyzed(o: ApiObject): boolean {
 }
 
 /**
+ * The manifest of an object as the analysis reads it. A cdk8s-plus workload is read through
+ * cdk8s-plus's public model (its object's metadata and its pods' metadata, the same calls cdk8s-plus
+ * renders them with) instead of rendering its whole pod spec: the analysis reads nothing else of a
+ * workload, and rendering pod specs is most of the cost of a synth.
+ */
+function manifestOf(o: ApiObject): any {
+  const owner: any = o.node.scope;
+  if (WORKLOADS.has(o.kind) && o.kind !== 'Pod' && owner && owner.apiObject === o && typeof owner.podMetadata?.toJson === 'function') {
+    return { apiVersion: o.apiVersion, kind: o.kind, metadata: o.metadata.toJson(), spec: { template: { metadata: owner.podMetadata.toJson() } } };
+  }
+  return o.toJson();
+}
+
+/**
  * Analyses one chart: its objects, with references resolved across the app, and the workloads and
  * services the charts' routing models know to exist outside the manifests.
  */
@@ -140,25 +177,33 @@ export function analyzeChart(chart: Chart): Finding[] {
   const inChart: AnalyzedObject[] = [];
   const workloads: KnownWorkload[] = [];
   const services: KnownService[] = [];
-  for (const c of app.node.findAll()) {
-    if (Chart.isChart(c)) {
-      const model = TrafficModel.tryOf(c);
-      if (model) {
-        workloads.push(...model.knownWorkloads);
-        services.push(...model.knownServices);
-      }
-      continue;
+  const all = app.node.findAll();
+  const models: TrafficModel[] = [];
+  for (const c of all) {
+    const model = Chart.isChart(c) ? TrafficModel.tryOf(c) : undefined;
+    if (model) {
+      models.push(model);
+      workloads.push(...model.knownWorkloads);
+      services.push(...model.knownServices);
     }
-    if (!ApiObject.isApiObject(c) || !analyzed(c)) { continue; }
-    const o = c;
-    // Construct paths are computed only for objects that get a finding.
-    const entry: AnalyzedObject = { json: o.toJson(), get path() { return o.node.path; } };
-    objects.push(entry);
-    if (Chart.of(o) === chart) { inChart.push(entry); }
+  }
+  // Rendering objects for the analysis must not start the analysis armed for another chart.
+  models.forEach(m => m.setRenderWorkEnabled(false));
+  try {
+    for (const c of all) {
+      if (!ApiObject.isApiObject(c) || !analyzed(c)) { continue; }
+      const o = c;
+      // Construct paths are computed only for objects that get a finding.
+      const entry: AnalyzedObject = { json: manifestOf(o), get path() { return o.node.path; } };
+      objects.push(entry);
+      if (Chart.of(o) === chart) { inChart.push(entry); }
+    }
+  } finally {
+    models.forEach(m => m.setRenderWorkEnabled(true));
   }
   const byPath = new Map<string, IConstruct>();
   const constructOf = (path: string): IConstruct | undefined => {
-    if (byPath.size === 0) { for (const c of app.node.findAll()) { byPath.set(c.node.path, c); } }
+    if (byPath.size === 0) { for (const c of all) { byPath.set(c.node.path, c); } }
     return byPath.get(path);
   };
   return run(inChart, objects, workloads, services).flatMap(f => applyRules(f, constructOf(f.constructPath)));

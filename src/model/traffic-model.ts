@@ -48,6 +48,12 @@ export class TrafficModel extends Construct {
   public readonly knownWorkloads: KnownWorkload[] = [];
   /** Services the chart's constructs adopt. */
   public readonly knownServices: KnownService[] = [];
+  /** How many Istio objects the model renders (each runs `rendering()` when it is written). */
+  private renderedObjects = 0;
+  /** Work armed by the chart's validation, done when the first of its Istio objects is rendered. */
+  private beforeRender?: () => void;
+  /** While set, rendering does not run the armed work (the analysis itself renders objects). */
+  private quiet = false;
 
   private constructor(scope: Chart, id: string) {
     super(scope, id);
@@ -89,6 +95,41 @@ export class TrafficModel extends Construct {
       }
     }
     for (const k of keys) { this.gatewayServers.set(k, source); }
+  }
+
+  /** Records that an Istio object of this chart is rendered from the model. */
+  public addRenderedObject(): void {
+    this.renderedObjects++;
+  }
+
+  /** Whether the chart has Istio objects rendered from the model (so `rendering()` will be called). */
+  public get rendersObjects(): boolean {
+    return this.renderedObjects > 0;
+  }
+
+  /**
+   * Arms `work` to run once, when the next of the chart's Istio objects is rendered. cdk8s always
+   * validates a chart before it writes it, so work armed at validation runs exactly once per
+   * synthesis of the chart, on the tree as it is written. A later validation re-arms it.
+   */
+  public armBeforeRender(work: () => void): void {
+    this.beforeRender = work;
+  }
+
+  /** Called by each Istio object of the chart as it is rendered: runs the armed work, once. */
+  public rendering(): void {
+    const work = this.beforeRender;
+    if (work === undefined || this.quiet) { return; }
+    this.beforeRender = undefined;
+    work();
+  }
+
+  /**
+   * Whether rendering runs the armed work. The analysis turns it off while it renders objects
+   * itself, and back on when done.
+   */
+  public setRenderWorkEnabled(enabled: boolean): void {
+    this.quiet = !enabled;
   }
 
   /** The cross-construct problems of the chart's routing, as error messages. */

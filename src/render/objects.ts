@@ -1,6 +1,7 @@
 import { ApiObject, GroupVersionKind, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { DestinationRule, Gateway, VirtualService } from '../../imports/networking.istio.io';
+import { TrafficModel } from '../model/traffic-model';
 
 /** What an Istio object is made of: its name and namespace, and a producer of its spec (Istio JSON). */
 export interface IstioObjectProps {
@@ -14,12 +15,20 @@ export interface IstioObjectProps {
  * An Istio object whose spec is produced from the routing model when the chart is synthesized. A
  * plain cdk8s ApiObject with a lazy spec: cdk8s renders it (tokens, key order, JSON patches) like
  * any other object. The kinds and API versions come from the generated bindings in `imports/`.
+ * Rendering it tells the chart's model (which runs the synth-time analysis armed at validation).
  */
 function istioObject(scope: Construct, id: string, gvk: GroupVersionKind, props: IstioObjectProps): ApiObject {
+  const model = TrafficModel.of(scope);
+  model.addRenderedObject();
   return new ApiObject(scope, id, {
     ...gvk,
     metadata: { name: props.name, namespace: props.namespace },
-    spec: Lazy.any({ produce: props.spec }),
+    spec: Lazy.any({
+      produce: () => {
+        model.rendering();
+        return props.spec();
+      },
+    }),
   });
 }
 
