@@ -111,9 +111,32 @@ export class RoutingSimulator {
     this.versionLabel = options.versionLabel ?? 'version';
   }
 
-  /** Routes one request and tells where it goes. */
+  /**
+   * Routes one request and tells where it goes: the gateway's server (for a request at a gateway),
+   * the VirtualServices of the host for the binding, the first rule that matches (following a
+   * delegate), and the destinations it splits the request over.
+   */
   public route(request: SimulatedRequest): RoutingOutcome {
     const warnings: string[] = [];
+    const req = this.requestFor(request);
+    const atGateway = req.gateway ? this.checkGateway(req, warnings) : undefined;
+    if (atGateway) { return atGateway; }
+    const candidates = this.virtualServicesFor(req.target, req.input.binding);
+    if (candidates.length === 0) { return this.withoutVirtualService(req, warnings); }
+    if (!req.gateway && candidates.length > 1) {
+      warnings.push(`IST0109: ${candidates.length} mesh VirtualServices define host '${req.target}' (${candidates.map(c => `${c.namespace}/${c.vs.metadata.name}`).join(', ')}); sidecars use only one of them. This simulation uses the first`);
+    }
+    const effective = req.gateway ? candidates : candidates.slice(0, 1);
+    for (const c of effective) {
+      const matched = this.firstMatchingRule(req, c, warnings);
+      if (matched) { return matched; }
+    }
+    const names = effective.map(c => `${c.namespace}/${c.vs.metadata.name}`).join(', ');
+    return notFound(`${req.describe}: no rule of ${names} matches`, warnings);
+  }
+
+  /** The request as the matchers see it: host, port, path, headers, source and binding resolved. */
+  private requestFor(request: SimulatedRequest): ResolvedRequest {
     const gateway = request.gateway !== undefined ? this.resolveGatewayRequest(request.gateway) : undefined;
     const sourceNamespace = request.sourceNamespace ?? gateway?.namespace ?? this.guessNamespace(request.host);
     const binding = gateway ? `${gateway.namespace}/${gateway.name}` : 'mesh';
@@ -136,84 +159,92 @@ export class RoutingSimulator {
       re2Cache: this.re2Cache,
     };
     const describe = `${input.method} ${request.host}${request.path ?? '/'}${gateway ? ` at gateway ${binding}` : ''}`;
+    return { host: request.host, gateway, sourceNamespace, target, service, port, input, describe };
+  }
 
-    if (gateway) {
-      if (!gateway.object) {
-        warnings.push(`Gateway ${binding} is not in the manifests; its servers were not checked`);
-      } else if (!this.gatewayServes(gateway.object, target, port)) {
-        return notFound(`${describe}: Gateway ${binding} has no server for host '${request.host}' on port ${port}`, warnings);
-      } else if (this.redirectsToHttps(gateway.object, target, port)) {
-        return {
-          kind: OutcomeKind.REDIRECT,
-          status: 301,
-          redirect: { scheme: 'https' },
-          destinations: [],
-          versionShares: {},
-          subsetShares: {},
-          mirrors: [],
-          warnings,
-          explanation: `${describe}: the server of Gateway ${binding} on port ${port} redirects every request to HTTPS (tls.httpsRedirect)`,
-        };
-      }
+  /** At a gateway: a request its servers do not take, or redirect to HTTPS, ends there. */
+  private checkGateway(req: ResolvedRequest, warnings: string[]): RoutingOutcome | undefined {
+    const gateway = req.gateway!;
+    const binding = req.input.binding;
+    if (!gateway.object) {
+      warnings.push(`Gateway ${binding} is not in the manifests; its servers were not checked`);
+      return undefined;
     }
-
-    const candidates = this.virtualServicesFor(target, binding);
-    if (candidates.length === 0) {
-      if (gateway) {
-        return notFound(`${describe}: no VirtualService bound to ${binding} serves host '${request.host}'`, warnings);
-      }
-      if (!service) {
-        return {
-          kind: OutcomeKind.UNKNOWN_HOST,
-          destinations: [],
-          versionShares: {},
-          subsetShares: {},
-          mirrors: [],
-          warnings,
-          explanation: `${describe}: no VirtualService and no Service for host '${target}'`,
-        };
-      }
-      const dest = this.destination({ host: target }, 100, 100, sourceNamespace, warnings);
+    if (!this.gatewayServes(gateway.object, req.target, req.port)) {
+      return notFound(`${req.describe}: Gateway ${binding} has no server for host '${req.host}' on port ${req.port}`, warnings);
+    }
+    if (this.redirectsToHttps(gateway.object, req.target, req.port)) {
       return {
-        kind: OutcomeKind.KUBERNETES_DEFAULT,
-        destinations: [dest],
-        ...shares([dest], this.versionLabel),
+        kind: OutcomeKind.REDIRECT,
+        status: 301,
+        redirect: { scheme: 'https' },
+        destinations: [],
+        versionShares: {},
+        subsetShares: {},
         mirrors: [],
         warnings,
-        explanation: `${describe}: no VirtualService for '${target}'; Kubernetes spreads requests over the pods of Service ${nsOf(service)}/${service.metadata.name} by replica count`,
+        explanation: `${req.describe}: the server of Gateway ${binding} on port ${req.port} redirects every request to HTTPS (tls.httpsRedirect)`,
       };
     }
-    if (!gateway && candidates.length > 1) {
-      warnings.push(`IST0109: ${candidates.length} mesh VirtualServices define host '${target}' (${candidates.map(c => `${c.namespace}/${c.vs.metadata.name}`).join(', ')}); sidecars use only one of them. This simulation uses the first`);
-    }
-    const effective = gateway ? candidates : candidates.slice(0, 1);
+    return undefined;
+  }
 
-    for (const c of effective) {
-      const resolveGateway = (ref: string) => (ref.includes('/') ? ref : `${c.namespace}/${ref}`);
-      const cinput = { ...input, resolveGateway };
-      const rules: any[] = c.vs.spec?.http ?? [];
-      const tcp = rules.length === 0 ? (c.vs.spec?.tcp ?? []) : [];
-      for (const [i, rule] of [...rules, ...tcp].entries()) {
-        const matches: any[] = rule.match ?? [];
-        if (matches.length > 0 && !matches.some(m => matchRequest(m, cinput))) { continue; }
-        const id = `${c.namespace}/${c.vs.metadata.name}`;
-        if (rule.delegate) {
-          const delegateNs = rule.delegate.namespace ?? c.namespace;
-          const delegate = this.virtualServices.find(d => d.vs.metadata.name === rule.delegate.name && d.namespace === delegateNs);
-          if (!delegate) {
-            warnings.push(`rule #${i} of ${id} delegates to ${rule.delegate.namespace ?? c.namespace}/${rule.delegate.name}, which is not in the manifests`);
-            return notFound(`${describe}: delegate VirtualService missing`, warnings);
-          }
-          const inner = (delegate.vs.spec?.http ?? []).findIndex((r: any) => (r.match ?? []).length === 0
-            || (r.match as any[]).some(m => matchRequest(m, { ...cinput, resolveGateway: (ref: string) => (ref.includes('/') ? ref : `${delegate.namespace}/${ref}`) })));
-          if (inner < 0) { return notFound(`${describe}: rule #${i} of ${id} delegates to ${delegate.namespace}/${delegate.vs.metadata.name}, where no rule matches`, warnings); }
-          return this.outcome(delegate, delegate.vs.spec.http[inner], inner, sourceNamespace, describe, warnings);
-        }
-        return this.outcome(c, rule, i, sourceNamespace, describe, warnings);
-      }
+  /** No VirtualService for the host: not found at a gateway, Kubernetes' own spreading in the mesh. */
+  private withoutVirtualService(req: ResolvedRequest, warnings: string[]): RoutingOutcome {
+    if (req.gateway) {
+      return notFound(`${req.describe}: no VirtualService bound to ${req.input.binding} serves host '${req.host}'`, warnings);
     }
-    const names = effective.map(c => `${c.namespace}/${c.vs.metadata.name}`).join(', ');
-    return notFound(`${describe}: no rule of ${names} matches`, warnings);
+    const service = req.service;
+    if (!service) {
+      return {
+        kind: OutcomeKind.UNKNOWN_HOST,
+        destinations: [],
+        versionShares: {},
+        subsetShares: {},
+        mirrors: [],
+        warnings,
+        explanation: `${req.describe}: no VirtualService and no Service for host '${req.target}'`,
+      };
+    }
+    const dest = this.destination({ host: req.target }, 100, 100, req.sourceNamespace, warnings);
+    return {
+      kind: OutcomeKind.KUBERNETES_DEFAULT,
+      destinations: [dest],
+      ...shares([dest], this.versionLabel),
+      mirrors: [],
+      warnings,
+      explanation: `${req.describe}: no VirtualService for '${req.target}'; Kubernetes spreads requests over the pods of Service ${nsOf(service)}/${service.metadata.name} by replica count`,
+    };
+  }
+
+  /** The outcome of the first rule of VirtualService `c` that matches (HTTP rules, else TCP), if any. */
+  private firstMatchingRule(req: ResolvedRequest, c: Candidate, warnings: string[]): RoutingOutcome | undefined {
+    const input = { ...req.input, resolveGateway: gatewayResolver(c.namespace) };
+    const rules: any[] = c.vs.spec?.http ?? [];
+    const tcp = rules.length === 0 ? (c.vs.spec?.tcp ?? []) : [];
+    const index = [...rules, ...tcp].findIndex(rule => ruleMatches(rule, input));
+    if (index < 0) { return undefined; }
+    const rule = [...rules, ...tcp][index];
+    return rule.delegate
+      ? this.delegated(req, c, rule, index, warnings)
+      : this.outcome(c, rule, index, req.sourceNamespace, req.describe, warnings);
+  }
+
+  /** A matching rule that delegates: the first matching rule of the delegate VirtualService decides. */
+  private delegated(req: ResolvedRequest, c: Candidate, rule: any, index: number, warnings: string[]): RoutingOutcome {
+    const id = `${c.namespace}/${c.vs.metadata.name}`;
+    const delegateNs = rule.delegate.namespace ?? c.namespace;
+    const delegate = this.virtualServices.find(d => d.vs.metadata.name === rule.delegate.name && d.namespace === delegateNs);
+    if (!delegate) {
+      warnings.push(`rule #${index} of ${id} delegates to ${delegateNs}/${rule.delegate.name}, which is not in the manifests`);
+      return notFound(`${req.describe}: delegate VirtualService missing`, warnings);
+    }
+    const input = { ...req.input, resolveGateway: gatewayResolver(delegate.namespace) };
+    const inner = (delegate.vs.spec?.http ?? []).findIndex((r: any) => ruleMatches(r, input));
+    if (inner < 0) {
+      return notFound(`${req.describe}: rule #${index} of ${id} delegates to ${delegate.namespace}/${delegate.vs.metadata.name}, where no rule matches`, warnings);
+    }
+    return this.outcome(delegate, delegate.vs.spec.http[inner], inner, req.sourceNamespace, req.describe, warnings);
   }
 
   private outcome(c: Candidate, rule: any, index: number, sourceNamespace: string, describe: string, warnings: string[]): RoutingOutcome {
@@ -377,6 +408,31 @@ function withAdopted(scope: Chart | App, options: RoutingSimulatorOptions): Rout
   const charts = Chart.isChart(scope) ? [scope] : (scope as App).charts;
   const adopted = charts.flatMap(c => TrafficModel.tryOf(c)?.knownWorkloads ?? []);
   return { ...options, existingWorkloads: [...adopted, ...(options.existingWorkloads ?? [])] };
+}
+
+/** A request with everything the routing steps need resolved once. */
+interface ResolvedRequest {
+  readonly host: string;
+  readonly gateway?: { namespace: string; name: string; object?: any };
+  readonly sourceNamespace: string;
+  /** The host as matched: lower case, and qualified (FQDN) in the mesh. */
+  readonly target: string;
+  readonly service?: any;
+  readonly port?: number;
+  readonly input: MatchInput;
+  /** "GET host/path at gateway ns/name", the start of every explanation. */
+  readonly describe: string;
+}
+
+/** Gateway references of a VirtualService in `namespace`: a bare name is in the same namespace. */
+function gatewayResolver(namespace: string): (ref: string) => string {
+  return (ref: string) => (ref.includes('/') ? ref : `${namespace}/${ref}`);
+}
+
+/** A rule without matches takes every request; otherwise one of its match blocks must. */
+function ruleMatches(rule: any, input: MatchInput): boolean {
+  const matches: any[] = rule.match ?? [];
+  return matches.length === 0 || matches.some(m => matchRequest(m, input));
 }
 
 function notFound(explanation: string, warnings: string[]): RoutingOutcome {
