@@ -44,6 +44,11 @@ export function buildBaseline(app: App, n: number): Chart {
     .addJsonPatch(JsonPatch.remove('/metadata/namespace'));
   for (let i = 0; i < n; i++) {
     const name = `svc-${i}`;
+    new ApiObject(chart, `${name}-sa`, {
+      apiVersion: 'v1', kind: 'ServiceAccount',
+      metadata: { name, namespace: NS, labels: { app: name } },
+      automountServiceAccountToken: false,
+    });
     for (const v of ['v1', 'v2']) {
       new ApiObject(chart, `${name}-${v}`, deployment(name, v));
     }
@@ -120,6 +125,7 @@ function deployment(name: string, v: string): any {
           hostNetwork: false,
           restartPolicy: 'Always',
           securityContext: { fsGroupChangePolicy: 'Always', runAsNonRoot: true },
+          serviceAccountName: name,
           setHostnameAsFQDN: false,
           terminationGracePeriodSeconds: 30,
         },

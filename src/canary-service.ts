@@ -5,11 +5,65 @@ import { checkDnsSubdomain, checkLabels, checkPort, checkWholeNumber } from './c
 import { fail } from './core/errors';
 import { DEFAULT_NAMESPACE } from './core/hosts';
 import { ServiceProtocol } from './core/protocol';
+import { checkProps, T } from './core/shape';
 import { WeightedDestination } from './model/rules';
 import { checkServiceIdentity, IRoutableService, registerRoutedService, registerUnroutedService } from './routed-service';
-import { DeployedVersionOptions, ServiceVersion } from './service-version';
+import { DeployedVersionOptions, PodDefaults, ServiceVersion } from './service-version';
 import { TrafficSplit, VersionWeight } from './traffic-split';
-import { VersionInfo, VersionSet } from './version-set';
+import { checkPodSettings, VersionInfo, VersionSet } from './version-set';
+
+const IDENTITY_SYMBOL = Symbol.for('cdk8s-istio-traffic.ServiceIdentity');
+
+/**
+ * The ServiceAccount the created versions of a `CanaryService` run under. Istio gives a workload
+ * its mesh identity (the SPIFFE name in its certificate, what an AuthorizationPolicy names) from its
+ * ServiceAccount, so services that share an account cannot be told apart by the mesh.
+ */
+export class ServiceIdentity {
+  /** True for a ServiceIdentity, also one made by another copy of this package. */
+  public static isServiceIdentity(x: any): x is ServiceIdentity {
+    return x !== null && typeof x === 'object' && IDENTITY_SYMBOL in x;
+  }
+
+  /**
+   * A ServiceAccount of the service's own, created with it (before its Deployments) and used by
+   * every version it creates; the service account token is not mounted (Istio does not need it).
+   * Two services of one chart cannot both create an account of one name and namespace.
+   *
+   * @param name the ServiceAccount name (Bookinfo's `bookinfo-reviews`, say); by default the service name
+   */
+  public static own(name?: string): ServiceIdentity {
+    return new ServiceIdentity('own', name);
+  }
+
+  /**
+   * Run under the existing ServiceAccount `name`: the one another CanaryService of the chart owns,
+   * or one installed by other manifests. Nothing is created; every service naming one account shares
+   * one mesh identity.
+   *
+   * @param name the ServiceAccount name
+   */
+  public static named(name: string): ServiceIdentity {
+    return new ServiceIdentity('named', name);
+  }
+
+  /**
+   * The namespace's `default` ServiceAccount: nothing is created and the pods name no account. Every
+   * workload of the namespace that does this shares one mesh identity.
+   */
+  public static namespaceDefault(): ServiceIdentity {
+    return new ServiceIdentity('namespace-default', undefined);
+  }
+
+  private constructor(
+    /** @internal */
+    public readonly _kind: string,
+    /** @internal */
+    public readonly _name: string | undefined,
+  ) {
+    Object.defineProperty(this, IDENTITY_SYMBOL, { value: true });
+  }
+}
 
 /** Where a release's routing applies. */
 export enum ReleaseScope {
@@ -119,20 +173,60 @@ export interface CanaryServiceProps {
    */
   readonly serviceExists?: boolean;
   /**
-   * Create a ServiceAccount with this name and run every created version under it.
-   * @default - no ServiceAccount is created; pods use the namespace's default account
+   * The ServiceAccount every created version runs under, and so the service's mesh identity:
+   * `ServiceIdentity.own()` creates one named after the service, `ServiceIdentity.own(name)` one
+   * of that name, `ServiceIdentity.named(name)` shares an existing one, and
+   * `ServiceIdentity.namespaceDefault()` uses the namespace's `default` account.
+   * @default ServiceIdentity.own() - a ServiceAccount named after the service, when the service
+   * creates a version
+   */
+  readonly serviceIdentity?: ServiceIdentity;
+  /**
+   * Run every created version under this existing ServiceAccount (another service's, or one that
+   * other manifests install) instead of one of the service's own; nothing is created. The same as
+   * `serviceIdentity: ServiceIdentity.named(name)`.
+   * @default - see `serviceIdentity`
    */
   readonly serviceAccountName?: string;
+  /**
+   * Pod and container settings (resources, security contexts, image pull policy) for every version
+   * the service creates; a version's own settings win, merged key by key.
+   * @default - cdk8s-plus defaults per container: requests 1000m CPU / 512Mi, limits 1500m CPU /
+   * 2048Mi, read-only root file system, `runAsNonRoot`, `imagePullPolicy: Always`
+   */
+  readonly podDefaults?: PodDefaults;
 }
+
+const PROPS = T.struct('CanaryServiceProps', {
+  name: T.optional(T.string()),
+  namespace: T.optional(T.string()),
+  port: T.any(),
+  targetPort: T.optional(T.any()),
+  protocol: T.optional(T.enumOf(ServiceProtocol, 'ServiceProtocol')),
+  versions: T.optional(T.array(T.instance('ServiceVersion', x => ServiceVersion.isServiceVersion(x), "Use ServiceVersion.deploy('v1', { image }) or ServiceVersion.adopt('v1')"))),
+  stable: T.optional(T.any()),
+  canary: T.optional(T.any()),
+  stableVersion: T.optional(T.string()),
+  canaryVersion: T.optional(T.string()),
+  traffic: T.optional(T.instance('TrafficSplit', x => TrafficSplit.isTrafficSplit(x), 'Use a TrafficSplit factory, e.g. TrafficSplit.canaryPercent(10)')),
+  mode: T.optional(T.enumOf(RoutingMode, 'RoutingMode')),
+  replicaBudget: T.optional(T.number()),
+  versionLabel: T.optional(T.string()),
+  releaseScope: T.optional(T.enumOf(ReleaseScope, 'ReleaseScope')),
+  serviceExists: T.optional(T.boolean()),
+  serviceIdentity: T.optional(T.any()),
+  serviceAccountName: T.optional(T.string()),
+  podDefaults: T.optional(T.any()),
+}, "{ port: 9080, stable: { image: 'reviews:1' }, canary: { image: 'reviews:2' }, traffic: TrafficSplit.canaryPercent(10) }");
 
 /**
  * A service released in versions: one Deployment per version (or an adopted existing workload),
  * one Service in front of all of them, and the Istio DestinationRule and VirtualService that split
  * requests between the versions as `traffic` says.
  *
- * Objects and names: Deployments `<name>-<version>`, Service, DestinationRule and VirtualService
- * `<name>`, written in apply order (ServiceAccount, Deployments, Service, DestinationRule,
- * VirtualService).
+ * Objects and names: ServiceAccount `<name>` (see `serviceIdentity`), Deployments
+ * `<name>-<version>`, Service, DestinationRule and VirtualService `<name>`, written in apply order
+ * (ServiceAccount, Deployments, Service, DestinationRule, VirtualService).
  */
 export class CanaryService extends Construct implements IRoutableService {
   /** The Service name (and host). */
@@ -159,15 +253,19 @@ export class CanaryService extends Construct implements IRoutableService {
   public readonly destinationRule?: ApiObject;
   /** The mesh VirtualService (undefined in `RoutingMode.REPLICAS`). */
   public readonly virtualService?: ApiObject;
+  /**
+   * The ServiceAccount the created versions run under: a `kplus.ServiceAccount` the service created
+   * (`ServiceIdentity.own()`) or a reference to an existing one (`ServiceIdentity.named()`).
+   * Undefined for `ServiceIdentity.namespaceDefault()` and when every version is adopted.
+   */
+  public readonly serviceAccount?: kplus.IServiceAccount;
 
   private readonly versions: VersionSet;
   private readonly deployments = new Map<string, kplus.Deployment>();
 
   constructor(scope: Construct, id: string, props: CanaryServiceProps) {
     super(scope, id);
-    if (props === null || typeof props !== 'object') {
-      fail(this, 'props', props, 'is not a props object', 'Pass the props, e.g. { port: 9080, stable: { image }, canary: { image } }');
-    }
+    checkProps(this, props, PROPS);
     this.name = props.name ?? id;
     this.namespace = props.namespace ?? Chart.of(this).namespace;
     this.port = props.port;
@@ -208,13 +306,19 @@ export class CanaryService extends Construct implements IRoutableService {
     }
     const replicas = this.mode === RoutingMode.REPLICAS ? this.replicasForSplit(props.replicaBudget) : undefined;
 
+    const podDefaults = props.podDefaults === undefined ? {} : props.podDefaults;
+    checkPodSettings(this, 'podDefaults', podDefaults);
+
     // Apply order inside the construct: ServiceAccount, Deployments, Service, DestinationRule, VirtualService.
-    const serviceAccount = props.serviceAccountName !== undefined ? this.createServiceAccount(props.serviceAccountName) : undefined;
+    const account = this.serviceAccountFor(props);
+    this.serviceAccount = account?.account;
     for (const info of this.versions.infos) {
       const opts = info.version._deployed;
       if (opts) {
-        this.deployments.set(info.version.name,
-          this.createDeployment(info, opts, targetPort, replicas?.get(info.version.name) ?? opts.replicas ?? 1, serviceAccount));
+        const deployment = this.createDeployment(info, withDefaults(opts, podDefaults), targetPort,
+          replicas?.get(info.version.name) ?? opts.replicas ?? 1, account?.account);
+        account?.use(deployment);
+        this.deployments.set(info.version.name, deployment);
       }
     }
     this.service = props.serviceExists ? undefined : this.createService(targetPort);
@@ -222,6 +326,7 @@ export class CanaryService extends Construct implements IRoutableService {
     if (this.mode !== RoutingMode.ISTIO) {
       // Adopted versions are refused in RoutingMode.REPLICAS, so nothing runs outside the manifests.
       registerUnroutedService(this);
+      account?.claim();
       return;
     }
     const applies = props.releaseScope ?? ReleaseScope.MESH_AND_EDGE;
@@ -237,6 +342,7 @@ export class CanaryService extends Construct implements IRoutableService {
       adoptedWorkloads: this.versions.adoptedWorkloads(this.namespace ?? DEFAULT_NAMESPACE),
       serviceExists: props.serviceExists,
     });
+    account?.claim();
     this.destinationRule = routing.objects.destinationRule as ApiObject;
     this.virtualService = routing.objects.virtualService as ApiObject;
   }
@@ -272,6 +378,10 @@ export class CanaryService extends Construct implements IRoutableService {
       fail(this, 'versions', Array.isArray(props.versions) ? props.versions.map(v => v?.name) : props.versions, "is given together with 'stable'/'canary'",
         "Use either 'versions' or the 'stable' + 'canary' shorthand, not both");
     }
+    if (props.versions === undefined && props.canary !== undefined && props.stable === undefined) {
+      fail(this, 'stable', props.stable, "is not given while 'canary' is, so the canary would be the only version and take all traffic",
+        "Give 'stable' (the version that runs today) next to 'canary', or declare the versions with 'versions'");
+    }
     return props.versions ?? [
       ...(props.stable ? [ServiceVersion.deploy('v1', props.stable)] : []),
       ...(props.canary ? [ServiceVersion.deploy('v2', props.canary)] : []),
@@ -296,16 +406,68 @@ export class CanaryService extends Construct implements IRoutableService {
     return new Map(this.split.map(w => [w.version, (w.weight / g) * k]));
   }
 
-  private createServiceAccount(name: string): kplus.ServiceAccount {
-    checkDnsSubdomain(this, 'serviceAccountName', name);
-    return new kplus.ServiceAccount(this, 'ServiceAccount', {
+  /**
+   * The ServiceAccount of the created versions (created here for `ServiceIdentity.own()`); undefined
+   * when the pods name no account.
+   */
+  private serviceAccountFor(props: CanaryServiceProps): ServiceAccountUse | undefined {
+    const given = props.serviceIdentity;
+    if (given !== undefined && !ServiceIdentity.isServiceIdentity(given)) {
+      fail(this, 'serviceIdentity', given, 'is not a ServiceIdentity',
+        "Use ServiceIdentity.own(), ServiceIdentity.own('name'), ServiceIdentity.named('name') or ServiceIdentity.namespaceDefault()");
+    }
+    let identity = given ?? ServiceIdentity.own();
+    let field = 'serviceIdentity';
+    if (props.serviceAccountName !== undefined) {
+      if (given !== undefined) {
+        fail(this, 'serviceAccountName', props.serviceAccountName, "is given together with 'serviceIdentity'",
+          "Use one of them: serviceAccountName: 'x' is serviceIdentity: ServiceIdentity.named('x')");
+      }
+      field = 'serviceAccountName';
+      identity = ServiceIdentity.named(props.serviceAccountName);
+    }
+    if (!this.versions.infos.some(i => i.version.isDeployed)) {
+      if (given !== undefined || props.serviceAccountName !== undefined) {
+        fail(this, field, given ?? props.serviceAccountName, 'has nothing to apply to: every version is adopted, and adopted workloads keep their own ServiceAccount',
+          `Remove '${field}'`);
+      }
+      return undefined;
+    }
+    if (identity._kind === 'namespace-default') { return undefined; }
+
+    const named = identity._kind === 'named';
+    const name = identity._name ?? this.name;
+    const nameField = field === 'serviceAccountName' ? field : `${field}.name`;
+    if (identity._name !== undefined || named) { checkDnsSubdomain(this, nameField, identity._name); }
+    const namespace = this.namespace ?? DEFAULT_NAMESPACE;
+    const entry = accountEntry(this, namespace, name);
+    if (named) {
+      const account = kplus.ServiceAccount.fromServiceAccountName(this, 'ServiceAccount', name, { namespaceName: namespace });
+      // Applied after the account when a service of this chart owns it (now or once it is declared).
+      return { account, use: d => (entry.account ? d.node.addDependency(entry.account) : entry.users.push(d)), claim: () => undefined };
+    }
+    if (name === 'default') {
+      fail(this, nameField, name, 'is the ServiceAccount every namespace already has; creating it would take it over for every workload that uses it',
+        "Use ServiceIdentity.namespaceDefault() to run under it, or give the service's own account another name");
+    }
+    const account = new kplus.ServiceAccount(this, 'ServiceAccount', {
       metadata: { name, namespace: this.namespace, labels: { app: this.name } },
       automountToken: false,
     });
+    const claim = () => {
+      if (entry.owner !== undefined) {
+        fail(this, nameField, name, `is also the ServiceAccount created by ${entry.owner} in namespace '${namespace}'; two ServiceAccounts of one name and namespace cannot both be applied`,
+          `Share that account with serviceAccountName: '${name}', or give this service's account another name with ServiceIdentity.own('other-name')`);
+      }
+      entry.owner = this.node.path;
+      entry.account = account;
+      for (const user of entry.users.splice(0)) { user.node.addDependency(account); }
+    };
+    return { account, use: () => undefined, claim };
   }
 
   private createDeployment(info: VersionInfo, o: DeployedVersionOptions, targetPort: number, replicas: number,
-    serviceAccount: kplus.ServiceAccount | undefined): kplus.Deployment {
+    serviceAccount: kplus.IServiceAccount | undefined): kplus.Deployment {
     const selector = { app: this.name, [this.versionLabel]: info.podLabels[this.versionLabel] };
     const deployment = new kplus.Deployment(this, `Deployment-${info.version.name}`, {
       metadata: { name: `${this.name}-${info.version.name}`, namespace: this.namespace, labels: selector },
@@ -317,11 +479,14 @@ export class CanaryService extends Construct implements IRoutableService {
       containers: [{
         name: this.name,
         image: o.image,
-        ports: [{ number: o.containerPort ?? targetPort, name: this.protocol === ServiceProtocol.GRPC_WEB ? 'grpc-web' : this.protocol }],
+        // The container's port as cdk8s-plus' `portNumber`: HTTP and TCP probes without a port of
+        // their own go to it (cdk8s-plus sends them to port 80 otherwise).
+        portNumber: o.containerPort ?? targetPort,
         envVariables: Object.fromEntries(Object.entries(o.env ?? {}).map(([k, v]) => [k, kplus.EnvValue.fromValue(v)])),
         command: o.command,
         args: o.args,
         resources: o.resources,
+        imagePullPolicy: o.imagePullPolicy,
         readiness: o.readiness,
         liveness: o.liveness,
         startup: o.startup,
@@ -329,10 +494,19 @@ export class CanaryService extends Construct implements IRoutableService {
       }],
     });
     deployment.select(kplus.LabelSelector.of({ labels: selector }));
+    const api = ApiObject.of(deployment);
     // cdk8s-plus always stamps a hash-valued address label on the pod template; nothing here selects
     // on it, and labels a person did not choose only confuse `kubectl get pods --show-labels`. A JSON
     // patch (public API) removes it from the output.
-    ApiObject.of(deployment).addJsonPatch(JsonPatch.remove(`/spec/template/metadata/labels/${ADDRESS_LABEL.replace('/', '~1')}`));
+    api.addJsonPatch(JsonPatch.remove(`/spec/template/metadata/labels/${ADDRESS_LABEL.replace('/', '~1')}`));
+    // The `portNumber` port has no name in cdk8s-plus (and a second, named port of the same number is
+    // refused): the port is named for its protocol in the output.
+    api.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/ports/0/name', this.protocol === ServiceProtocol.GRPC_WEB ? 'grpc-web' : this.protocol));
+    if (o.startup === undefined) {
+      // With a `portNumber`, cdk8s-plus adds a TCP startup probe (3 failures, 10 s apart) that kills
+      // a container still starting after 30 s; a version has a startup probe only when it says so.
+      api.addJsonPatch(JsonPatch.remove('/spec/template/spec/containers/0/startupProbe'));
+    }
     return deployment;
   }
 
@@ -354,6 +528,60 @@ export class CanaryService extends Construct implements IRoutableService {
 }
 
 const ADDRESS_LABEL = 'cdk8s.io/metadata.addr';
+
+/** The ServiceAccount of a service's created versions. */
+interface ServiceAccountUse {
+  readonly account: kplus.IServiceAccount;
+  /** Makes a Deployment that runs under the account apply after it (when this chart creates it). */
+  readonly use: (deployment: kplus.Deployment) => void;
+  /**
+   * Records the account as created by the service, failing when another service of the chart
+   * creates one of the same name and namespace. Called once the service's name is known to be its
+   * own (after its registration), so that a repeated service name is reported as such.
+   */
+  readonly claim: () => void;
+}
+
+/** The ServiceAccounts of a chart, by namespace and name: who created each, and who waits for it. */
+interface AccountEntry {
+  owner?: string;
+  account?: kplus.ServiceAccount;
+  readonly users: kplus.Deployment[];
+}
+const ACCOUNTS = new WeakMap<Chart, Map<string, AccountEntry>>();
+
+function accountEntry(scope: Construct, namespace: string, name: string): AccountEntry {
+  const chart = Chart.of(scope);
+  let accounts = ACCOUNTS.get(chart);
+  if (!accounts) {
+    accounts = new Map();
+    ACCOUNTS.set(chart, accounts);
+  }
+  const key = `${namespace}/${name}`;
+  let entry = accounts.get(key);
+  if (!entry) {
+    entry = { users: [] };
+    accounts.set(key, entry);
+  }
+  return entry;
+}
+
+/** A version's settings over the service's pod defaults: plain fields replaced, settings objects merged key by key. */
+function withDefaults(o: DeployedVersionOptions, d: PodDefaults): DeployedVersionOptions {
+  return {
+    ...o,
+    resources: merged(d.resources, o.resources),
+    securityContext: merged(d.securityContext, o.securityContext),
+    podSecurityContext: merged(d.podSecurityContext, o.podSecurityContext),
+    imagePullPolicy: o.imagePullPolicy ?? d.imagePullPolicy,
+  };
+}
+
+function merged<T extends object>(base: T | undefined, over: T | undefined): T | undefined {
+  if (base === undefined) { return over; }
+  if (over === undefined) { return base; }
+  return { ...base, ...Object.fromEntries(Object.entries(over).filter(([, v]) => v !== undefined)) } as T;
+}
 
 function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);

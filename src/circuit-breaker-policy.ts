@@ -2,7 +2,33 @@ import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { istioDuration } from './core/duration';
 import { fail } from './core/errors';
+import { checkProps, T } from './core/shape';
 import { IRoutableService, routingOf, subsetOfVersion } from './routed-service';
+
+const DURATION = T.optional(T.duration());
+const NUMBER = T.optional(T.number());
+const PROPS = T.struct('CircuitBreakerPolicyProps', {
+  service: T.any(),
+  version: T.optional(T.string()),
+  connectionPool: T.optional(T.struct('ConnectionPoolOptions', {
+    connectTimeout: DURATION,
+    idleTimeout: DURATION,
+    maxConnections: NUMBER,
+    maxPendingRequests: NUMBER,
+    maxRequests: NUMBER,
+    maxRequestsPerConnection: NUMBER,
+    maxRetries: NUMBER,
+    tcpKeepalive: T.optional(T.struct('TcpKeepalive', { interval: DURATION, probes: NUMBER, time: DURATION }, '{ time: Duration.minutes(5) }')),
+  }, '{ maxConnections: 100 }')),
+  outlierDetection: T.optional(T.struct('OutlierDetectionOptions', {
+    baseEjectionTime: DURATION,
+    consecutive5xxErrors: NUMBER,
+    consecutiveGatewayErrors: NUMBER,
+    interval: DURATION,
+    maxEjectionPercent: NUMBER,
+    minHealthPercent: NUMBER,
+  }, '{ consecutive5xxErrors: 5, interval: Duration.seconds(10) }')),
+}, '{ service, connectionPool: { maxConnections: 100 } }');
 
 /** TCP keepalive probing of upstream connections. */
 export interface TcpKeepalive {
@@ -130,6 +156,7 @@ export interface CircuitBreakerPolicyProps {
 export class CircuitBreakerPolicy extends Construct {
   constructor(scope: Construct, id: string, props: CircuitBreakerPolicyProps) {
     super(scope, id);
+    checkProps(this, props, PROPS);
     const routing = routingOf(this, props.service);
     const subset = props.version !== undefined ? subsetOfVersion(this, 'version', props.service, props.version) : undefined;
     const pool = props.connectionPool ? this.renderPool(props.connectionPool) : undefined;

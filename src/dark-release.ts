@@ -1,12 +1,28 @@
 import { Construct } from 'constructs';
 import { ReleaseScope } from './canary-service';
 import { fail } from './core/errors';
-import { isHttpToken } from './core/syntax';
+import { takesEveryRequest } from './core/match-analysis';
+import { checkProps, T } from './core/shape';
+import { isHttpToken, isSettableHeader } from './core/syntax';
 import { Audience } from './model/binding';
 import { Tier, WeightedDestination } from './model/rules';
 import { ConditionSet, RequestCondition, renderConditions } from './request-match';
 import { checkService, IRoutableService, routingOf, subsetOfVersion } from './routed-service';
 import { TrafficSplit, VersionWeight } from './traffic-split';
+
+const PROPS = T.struct('DarkReleaseProps', {
+  service: T.any(),
+  version: T.string(),
+  when: T.optional(T.array(T.instance('RequestCondition', x => RequestCondition.isRequestCondition(x), "Use RequestCondition factories, e.g. RequestCondition.headerExact('end-user', 'jason')"))),
+  rules: T.optional(T.array(T.struct('ConditionSet', { conditions: T.array(T.instance('RequestCondition', x => RequestCondition.isRequestCondition(x), "Use RequestCondition factories, e.g. RequestCondition.headerExact('end-user', 'jason')")) }, '{ conditions: [RequestCondition.pathPrefix(\'/api\')] }'))),
+  matchedSplit: T.optional(T.instance('TrafficSplit', x => TrafficSplit.isTrafficSplit(x), 'Use a TrafficSplit factory, e.g. TrafficSplit.canaryPercent(50)')),
+  callPath: T.optional(T.array(T.any())),
+  userAgentHeader: T.optional(T.string()),
+  propagatedUserAgentHeader: T.optional(T.string()),
+  priority: T.optional(T.number()),
+  name: T.optional(T.string()),
+  releaseScope: T.optional(T.enumOf(ReleaseScope, 'ReleaseScope')),
+}, "{ service, version: 'v2', when: [RequestCondition.headerExact('end-user', 'jason')] }");
 
 /** One rule of a dark release: a set of conditions, ANDed. */
 export interface DarkRule extends ConditionSet {}
@@ -97,9 +113,7 @@ export class DarkRelease extends Construct {
 
   constructor(scope: Construct, id: string, props: DarkReleaseProps) {
     super(scope, id);
-    if (props === null || typeof props !== 'object') {
-      fail(this, 'props', props, 'is not a props object', "Pass the props, e.g. { service, version: 'v2', when: [RequestCondition.headerExact('end-user', 'jason')] }");
-    }
+    checkProps(this, props, PROPS);
     this.name = props.name ?? id;
     this.version = props.version;
     const service = props.service;
@@ -114,6 +128,12 @@ export class DarkRelease extends Construct {
     const rules = this.resolveRules(props);
     const field = (i: number) => (props.when ? 'when' : `rules[${i}].conditions`);
     const blocks = rules.map((r, i) => renderConditions(this, field(i), r.conditions, hereHeader));
+    blocks.forEach((b, i) => {
+      if (takesEveryRequest(b)) {
+        fail(this, field(i), b, 'matches every request (each condition is one every request meets), so the dark release would take all traffic',
+          "Give a condition only the chosen requests meet (a tester's header, a user's cookie); to move all traffic, change the service's traffic split");
+      }
+    });
     const readsUserAgent = rules.some(r => r.conditions.some(c => c._readsUserAgent));
     const propagate = props.callPath ?? [];
 
@@ -199,6 +219,10 @@ export class DarkRelease extends Construct {
 function headerProp(scope: Construct, field: string, value: string): string {
   if (!isHttpToken(value)) {
     fail(scope, field, value, 'is not a valid HTTP header name', "Use e.g. 'baggage-user-agent'");
+  }
+  if (!isSettableHeader(value)) {
+    fail(scope, field, value, 'is a header proxies own (host, pseudo-headers, content-length, hop-by-hop headers): it cannot carry the user agent',
+      "Use a header of your own that the applications forward, e.g. 'baggage-user-agent'");
   }
   return value.toLowerCase();
 }

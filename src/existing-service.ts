@@ -4,6 +4,7 @@ import { checkLabels, checkPort } from './core/checks';
 import { fail } from './core/errors';
 import { DEFAULT_NAMESPACE } from './core/hosts';
 import { ServiceProtocol } from './core/protocol';
+import { checkProps, T } from './core/shape';
 import { checkServiceIdentity, IRoutableService, registerRoutedService } from './routed-service';
 import { ServiceVersion } from './service-version';
 import { TrafficSplit, VersionWeight } from './traffic-split';
@@ -55,6 +56,18 @@ export interface ExistingServiceProps {
   readonly versionLabel?: string;
 }
 
+const PROPS = T.struct('ExistingServiceProps', {
+  name: T.optional(T.string()),
+  namespace: T.optional(T.string()),
+  port: T.optional(T.any()),
+  protocol: T.optional(T.enumOf(ServiceProtocol, 'ServiceProtocol')),
+  versions: T.array(T.instance('ServiceVersion', x => ServiceVersion.isServiceVersion(x), "Use ServiceVersion.adopt('v1')")),
+  stableVersion: T.optional(T.string()),
+  canaryVersion: T.optional(T.string()),
+  traffic: T.optional(T.instance('TrafficSplit', x => TrafficSplit.isTrafficSplit(x), 'Use a TrafficSplit factory, e.g. TrafficSplit.canaryPercent(10)')),
+  versionLabel: T.optional(T.string()),
+}, "{ port: 9080, versions: [ServiceVersion.adopt('v1'), ServiceVersion.adopt('v2')] }");
+
 /**
  * A service that already runs in the cluster, known by name and version labels: the library creates
  * no Service and no Deployment for it, only the DestinationRule (one subset per version) and the
@@ -86,9 +99,7 @@ export class ExistingService extends Construct implements IRoutableService {
 
   constructor(scope: Construct, id: string, props: ExistingServiceProps) {
     super(scope, id);
-    if (props === null || typeof props !== 'object') {
-      fail(this, 'props', props, 'is not a props object', "Pass the props, e.g. { port: 9080, versions: [ServiceVersion.adopt('v1')] }");
-    }
+    checkProps(this, props, PROPS);
     this.name = props.name ?? id;
     this.namespace = props.namespace ?? Chart.of(this).namespace;
     this.port = props.port ?? 80;

@@ -2,6 +2,8 @@ import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { istioDuration } from './core/duration';
 import { fail } from './core/errors';
+import { takesEveryRequest } from './core/match-analysis';
+import { checkProps, T } from './core/shape';
 import { GRPC_STATUS_NAMES } from './core/syntax';
 import { ALL_AUDIENCES } from './model/binding';
 import { Tier } from './model/rules';
@@ -29,7 +31,14 @@ export enum GrpcStatus {
 }
 
 /** What an injected abort answers. */
+const ABORT_SYMBOL = Symbol.for('cdk8s-istio-traffic.FaultAbort');
+
 export class FaultAbort {
+  /** True for a FaultAbort, also one made by another copy of this package. */
+  public static isFaultAbort(x: any): x is FaultAbort {
+    return x !== null && typeof x === 'object' && ABORT_SYMBOL in x;
+  }
+
   /** An HTTP status from 200 to 599, e.g. 500. */
   public static httpStatus(status: number): FaultAbort {
     return new FaultAbort(status, undefined);
@@ -40,7 +49,9 @@ export class FaultAbort {
     return new FaultAbort(undefined, status);
   }
 
-  private constructor(private readonly http?: number, private readonly grpc?: GrpcStatus) {}
+  private constructor(private readonly http?: number, private readonly grpc?: GrpcStatus) {
+    Object.defineProperty(this, ABORT_SYMBOL, { value: true });
+  }
 
   /** @internal */
   public _render(scope: Construct, grpcService: boolean): any {
@@ -104,6 +115,17 @@ export interface FaultInjectionProps {
   readonly name?: string;
 }
 
+const PROPS = T.struct('FaultInjectionProps', {
+  service: T.any(),
+  delay: T.optional(T.duration()),
+  delayPercentage: T.optional(T.number()),
+  abort: T.optional(T.instance('FaultAbort', x => FaultAbort.isFaultAbort(x), 'Use FaultAbort.httpStatus(503) or FaultAbort.grpcStatus(GrpcStatus.UNAVAILABLE)')),
+  abortPercentage: T.optional(T.number()),
+  when: T.optional(T.array(T.instance('RequestCondition', RequestCondition.isRequestCondition, 'Use RequestCondition factories, e.g. RequestCondition.headerExact(\'end-user\', \'jason\')'))),
+  allTraffic: T.optional(T.boolean()),
+  name: T.optional(T.string()),
+}, '{ service, delay: Duration.seconds(5), delayPercentage: 10 }');
+
 /**
  * Fault injection: a fixed delay and/or an abort (HTTP or gRPC status) for a percentage of requests,
  * for the whole service or only for requests meeting conditions. Use it to prove that callers cope
@@ -112,9 +134,15 @@ export interface FaultInjectionProps {
 export class FaultInjection extends Construct {
   constructor(scope: Construct, id: string, props: FaultInjectionProps) {
     super(scope, id);
+    checkProps(this, props, PROPS);
     const routing = routingOf(this, props.service);
     if (props.delay === undefined && props.abort === undefined) {
       fail(this, 'delay', undefined, 'and abort are both unset: the fault does nothing', 'Set a delay, an abort, or both');
+    }
+    for (const [pct, what] of [['delayPercentage', 'delay'], ['abortPercentage', 'abort']] as const) {
+      if (props[pct] !== undefined && props[what] === undefined) {
+        fail(this, pct, props[pct], `is set without a ${what}, so it does nothing`, `Set ${what} too, or remove ${pct}`);
+      }
     }
     const fault = {
       ...(props.delay !== undefined ? {
@@ -136,6 +164,10 @@ export class FaultInjection extends Construct {
       fail(this, 'allTraffic', true, "contradicts 'when'", "Remove allTraffic, or remove 'when' to fault every request");
     }
     const match = [renderConditions(this, 'when', props.when)];
+    if (takesEveryRequest(match[0])) {
+      fail(this, 'when', match[0], `matches every request (each condition is one every request meets), so the fault would hit every request to '${props.service.name}'`,
+        "Remove 'when' and set allTraffic: true to fault every request on purpose, or give a condition only some requests meet");
+    }
     routing.addReleaseRule({
       source: this, name: props.name ?? id, match, audiences: ALL_AUDIENCES, options: { fault }, tier: Tier.DECORATION, rank: [],
     });

@@ -1,8 +1,10 @@
+import { createHash } from 'crypto';
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkDnsLabel, checkLabels, checkPort } from './core/checks';
 import { fail } from './core/errors';
 import { hostSlug, serverCovers, serviceHostFrom } from './core/hosts';
+import { checkProps, T } from './core/shape';
 import { gatewayHostError, isDnsLabel, isDnsSubdomain } from './core/syntax';
 import { Audience, Binding } from './model/binding';
 import { HostRouting, VirtualServiceEntry, VirtualServiceRule } from './model/host-routing';
@@ -10,7 +12,7 @@ import { specificityRank, Tier } from './model/rules';
 import { virtualServiceSpec } from './render/istio';
 import { newGateway, newVirtualService } from './render/objects';
 import { ConditionSet, RequestCondition, renderConditions } from './request-match';
-import { IRoutableService, modelOf, routingOf, subsetOfVersion } from './routed-service';
+import { checkExplicitNamespace, IRoutableService, modelOf, routingOf, subsetOfVersion } from './routed-service';
 
 /** TLS mode of an HTTPS server. */
 export enum TlsMode {
@@ -175,11 +177,47 @@ export interface EdgeRouteOptions {
    */
   readonly rewriteAuthority?: string;
   /**
+   * Route to a plain Service (`EdgeDestination.service()`) even though this library routes that
+   * service with a weighted split, so that gateway traffic bypasses the split on purpose.
+   * @default false - such a route fails, since it usually means the split was forgotten at the edge
+   */
+  readonly bypassRelease?: boolean;
+  /**
    * Name of the VirtualService rule.
    * @default - `route-<n>`
    */
   readonly name?: string;
 }
+
+const ROUTE = T.struct('EdgeRouteOptions', {
+  to: T.instance('EdgeDestination', x => EdgeDestination.isEdgeDestination(x), 'Use EdgeDestination.release(service), .version(service, v) or .service(name, port)'),
+  host: T.optional(T.string()),
+  when: T.optional(T.array(T.instance('RequestCondition', x => RequestCondition.isRequestCondition(x), "Use RequestCondition factories, e.g. RequestCondition.headerExact('end-user', 'jason')"))),
+  rules: T.optional(T.array(T.struct('ConditionSet', { conditions: T.array(T.instance('RequestCondition', x => RequestCondition.isRequestCondition(x), "Use RequestCondition factories, e.g. RequestCondition.headerExact('end-user', 'jason')")) }, '{ conditions: [RequestCondition.pathPrefix(\'/api\')] }'))),
+  rewriteUri: T.optional(T.string()),
+  rewriteAuthority: T.optional(T.string()),
+  name: T.optional(T.string()),
+  bypassRelease: T.optional(T.boolean()),
+}, '{ to: EdgeDestination.release(service) }');
+
+const PROPS = T.struct('IngressEdgeProps', {
+  name: T.optional(T.string()),
+  namespace: T.optional(T.string()),
+  selector: T.optional(T.map()),
+  hosts: T.array(T.string()),
+  http: T.optional(T.boolean()),
+  httpPort: T.optional(T.number()),
+  https: T.optional(T.array(T.struct('HttpsServerOptions', {
+    credentialName: T.string(),
+    mode: T.optional(T.enumOf(TlsMode, 'TlsMode')),
+    hosts: T.optional(T.array(T.string())),
+    port: T.optional(T.number()),
+    portName: T.optional(T.string()),
+  }, "{ credentialName: 'shop-cert' }"))),
+  redirectToHttps: T.optional(T.boolean()),
+  includeMesh: T.optional(T.boolean()),
+  routes: T.optional(T.array(ROUTE)),
+}, "{ hosts: ['shop.example.com'], routes: [{ to: EdgeDestination.release(service) }] }");
 
 /**
  * The edge of the mesh: an Istio Gateway on the ingress gateway pods, and the VirtualServices bound
@@ -209,19 +247,19 @@ export class IngressEdge extends Construct {
   /** The edge's VirtualService objects, and the objects its routes reference (for apply order). */
   private readonly virtualServiceObjects: ApiObject[] = [];
   private readonly targets: ApiObject[] = [];
+  private readonly virtualServiceNames = new Set<string>();
 
   constructor(scope: Construct, id: string, props: IngressEdgeProps) {
     super(scope, id);
-    if (props === null || typeof props !== 'object') {
-      fail(this, 'props', props, 'is not a props object', "Pass the props, e.g. { hosts: ['shop.example.com'] }");
-    }
+    checkProps(this, props, PROPS);
     this.name = props.name ?? id;
     if (typeof this.name === 'string' && this.name.includes('.')) {
       fail(this, 'name', this.name, 'contains dots, which Istio rejects in a Gateway name',
         "Use a DNS label such as 'bookinfo-gateway' (a Gateway name is a single label, unlike other object names)");
     }
     checkDnsLabel(this, 'name', this.name);
-    this.namespace = props.namespace ?? Chart.of(this).namespace ?? 'default';
+    checkExplicitNamespace(this, props.namespace);
+    this.namespace = props.namespace ?? Chart.of(this).namespace!;
     checkDnsLabel(this, 'namespace', this.namespace);
     this.gatewayRef = `${this.namespace}/${this.name}`;
     this.binding = Binding.gateway(this.namespace, this.name);
@@ -256,9 +294,7 @@ export class IngressEdge extends Construct {
 
   /** Adds a route. */
   public addRoute(options: EdgeRouteOptions): void {
-    if (options === null || typeof options !== 'object') {
-      fail(this, 'routes', options, 'is not a route', 'Pass { to: EdgeDestination.release(service), when: [...] }');
-    }
+    ROUTE.check(this, 'route', options);
     this.routeCount++;
     const name = options.name ?? `route-${this.routeCount}`;
     const field = `routes[${name}]`;
@@ -313,6 +349,7 @@ export class IngressEdge extends Construct {
     const to = options.to;
     if (to._kind === DestinationKind.SERVICE) {
       const host = serviceHostFrom(this.namespace, to._name!, to._namespace ?? this.namespace);
+      this.checkNotBypassingRelease(name, to, options.bypassRelease === true);
       return { ...order, route: [{ host, port: to._port, weight: 100 }] };
     }
     const service = to._service!;
@@ -324,6 +361,21 @@ export class IngressEdge extends Construct {
     }
     // A release: the service's edge rules (dark releases, then its weighted split), each ANDed with the route's match.
     return { ...order, follow: { routing, audience: Audience.EDGE, host, port: service.port } };
+  }
+
+  /**
+   * A route to the plain Service of a service this library routes with a weighted split: requests at
+   * the gateway would go to the Service's pods by replica count, bypassing the split (and the dark
+   * releases) that mesh traffic gets (Istio's IST0140 family).
+   */
+  private checkNotBypassingRelease(name: string, to: EdgeDestination, bypass: boolean): void {
+    const routing = modelOf(this).tryServiceHost(to._name!, to._namespace ?? this.namespace);
+    const live = routing?.release(Audience.EDGE).find(r => r.match.length === 0)?.route.filter(d => d.weight > 0) ?? [];
+    if (live.length > 1 && !bypass) {
+      fail(this, `routes[${name}].to`, `EdgeDestination.service('${to._name}', ${to._port})`,
+        `is the plain Service of '${to._name}', whose release splits requests (${live.map(d => `${d.subset} ${d.weight}%`).join(' / ')}); the gateway would bypass the split`,
+        'Use EdgeDestination.release(service) to follow the split, or set bypassRelease: true on the route if bypassing it is what you want');
+    }
   }
 
   private checkDestination(field: string, to: EdgeDestination): void {
@@ -347,7 +399,7 @@ export class IngressEdge extends Construct {
     if (existing) { return existing; }
     const entry: VirtualServiceEntry = {
       owner: this,
-      name: host === '*' ? this.name : `${this.name}-${hostSlug(host)}`,
+      name: this.virtualServiceName(host),
       namespace: this.namespace,
       host,
       bindings: this.includeMesh ? [this.binding, Binding.MESH] : [this.binding],
@@ -355,13 +407,25 @@ export class IngressEdge extends Construct {
       rules: [],
     };
     routing.addVirtualService(entry);
-    const vs = newVirtualService(this, `VirtualService-${hostSlug(host)}`, {
+    const vs = newVirtualService(this, `VirtualService-${host}`, {
       name: entry.name, namespace: this.namespace, spec: () => virtualServiceSpec(routing, entry),
     });
     // Apply order: the Gateway, and what the routes reference, before the VirtualServices.
     vs.node.addDependency(this.gateway, ...this.targets);
     this.virtualServiceObjects.push(vs);
     return entry;
+  }
+
+  /**
+   * The VirtualService name of `host`: the edge name and the host's slug (`shop-api-example-com`).
+   * Distinct hosts can share a slug (`a-b.example.com`, `a.b.example.com`); the later one gets a
+   * short hash of the host so that both work.
+   */
+  private virtualServiceName(host: string): string {
+    const base = host === '*' ? this.name : `${this.name}-${hostSlug(host)}`;
+    const name = this.virtualServiceNames.has(base) ? `${base.slice(0, 244)}-${shortHash(host)}` : base;
+    this.virtualServiceNames.add(name);
+    return name;
   }
 
   /** Apply order: what a route references (the service's DestinationRule, or its Service) before the edge's VirtualServices. */
@@ -417,6 +481,14 @@ export class IngressEdge extends Construct {
         tls: { mode: h.mode ?? TlsMode.SIMPLE, credentialName: h.credentialName },
       });
     });
+    if (props.redirectToHttps) {
+      const secure = servers.filter(x => x.port.protocol === 'HTTPS').flatMap(x => x.hosts as string[]);
+      const uncovered = this.hosts.filter(hh => !secure.some(x => serverCovers(x, hh)));
+      if (uncovered.length > 0) {
+        fail(this, 'redirectToHttps', uncovered, 'redirects hosts to HTTPS that no HTTPS server serves, so browsers are sent to a host the gateway refuses',
+          "Add those hosts to an HTTPS server's hosts (or leave its hosts unset to serve all), or turn off redirectToHttps");
+      }
+    }
     const names = new Map<string, number>();
     const protocols = new Map<number, string>();
     servers.forEach((s, i) => {
@@ -444,4 +516,9 @@ function checkGatewayHost(scope: Construct, field: string, host: string): string
       "Use '*', a wildcard such as '*.example.com' (the '*' only as the whole first label), or a name with a dot such as 'shop.example.com' (no short names)");
   }
   return h;
+}
+
+/** Eight hex digits of the SHA-256 of `s`, to tell apart names that would otherwise meet. */
+function shortHash(s: string): string {
+  return createHash('sha256').update(s).digest('hex').slice(0, 8);
 }

@@ -2,7 +2,8 @@ import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { istioDuration } from './core/duration';
 import { fail } from './core/errors';
-import { cookieRegex, isHttpToken } from './core/syntax';
+import { T, checkProps } from './core/shape';
+import { cookieRegex, isHttpToken, isSettableHeader } from './core/syntax';
 import { ALL_AUDIENCES } from './model/binding';
 import { Tier } from './model/rules';
 import { IRoutableService, routingOf, subsetOfVersion } from './routed-service';
@@ -26,7 +27,14 @@ export interface HashCookieOptions {
 enum LbKind { SIMPLE, HEADER, COOKIE, SOURCE_IP, QUERY }
 
 /** How a client sidecar picks a pod among the pods of a destination. */
+const LB_SYMBOL = Symbol.for('cdk8s-istio-traffic.LoadBalancer');
+
 export class LoadBalancer {
+  /** True for a LoadBalancer, also one made by another copy of this package. */
+  public static isLoadBalancer(x: any): x is LoadBalancer {
+    return x !== null && typeof x === 'object' && LB_SYMBOL in x;
+  }
+
   /** Round robin over the pods. */
   public static roundRobin(): LoadBalancer {
     return new LoadBalancer(LbKind.SIMPLE, 'ROUND_ROBIN');
@@ -54,6 +62,8 @@ export class LoadBalancer {
 
   /** Consistent hashing on a cookie (Envoy generates it when missing). */
   public static consistentHashByCookie(options: HashCookieOptions): LoadBalancer {
+    T.struct('HashCookieOptions', { name: T.string(), path: T.optional(T.string()), ttl: T.optional(T.duration()) }, "{ name: 'session' }")
+      .check('LoadBalancer.consistentHashByCookie', 'options', options);
     return new LoadBalancer(LbKind.COOKIE, options.name, options);
   }
 
@@ -67,7 +77,9 @@ export class LoadBalancer {
     return new LoadBalancer(LbKind.QUERY, name);
   }
 
-  private constructor(private readonly kind: LbKind, private readonly value: string, private readonly cookie?: HashCookieOptions) {}
+  private constructor(private readonly kind: LbKind, private readonly value: string, private readonly cookie?: HashCookieOptions) {
+    Object.defineProperty(this, LB_SYMBOL, { value: true });
+  }
 
   /** True for the consistent-hash forms. */
   public get isConsistentHash(): boolean {
@@ -131,11 +143,25 @@ export interface LoadBalancingProps {
 export class LoadBalancing extends Construct {
   constructor(scope: Construct, id: string, props: LoadBalancingProps) {
     super(scope, id);
+    checkProps(this, props, LOAD_BALANCING_PROPS);
     const routing = routingOf(this, props.service);
     const subset = props.version !== undefined ? subsetOfVersion(this, 'version', props.service, props.version) : undefined;
     routing.setPolicy(this, subset, 'loadBalancer', props.loadBalancer._render(this));
   }
 }
+
+const LOAD_BALANCING_PROPS = T.struct('LoadBalancingProps', {
+  service: T.any(),
+  version: T.optional(T.string()),
+  loadBalancer: T.instance('LoadBalancer', x => LoadBalancer.isLoadBalancer(x), 'Use a LoadBalancer factory, e.g. LoadBalancer.leastRequest()'),
+}, '{ service, loadBalancer: LoadBalancer.leastRequest() }');
+
+const AFFINITY_PROPS = T.struct('VersionAffinityProps', {
+  service: T.any(),
+  cookie: T.optional(T.string()),
+  cookieMaxAge: T.optional(T.duration()),
+  header: T.optional(T.string()),
+}, "{ service, cookie: 'app-version' }");
 
 /** Props for `VersionAffinity`. */
 export interface VersionAffinityProps {
@@ -172,6 +198,7 @@ export class VersionAffinity extends Construct {
 
   constructor(scope: Construct, id: string, props: VersionAffinityProps) {
     super(scope, id);
+    checkProps(this, props, AFFINITY_PROPS);
     if ((props.cookie === undefined) === (props.header === undefined)) {
       fail(this, 'cookie', props.cookie, props.cookie === undefined ? 'and header are both unset' : 'and header are both set',
         'Name the version in exactly one of them: a cookie for browsers, a header for API clients');
@@ -180,6 +207,14 @@ export class VersionAffinity extends Construct {
     const name = (props.cookie ?? props.header)!;
     if (!isHttpToken(name)) {
       fail(this, props.cookie !== undefined ? 'cookie' : 'header', name, 'is not a valid token', "Use letters, digits and '-', e.g. 'app-version'");
+    }
+    if (props.header !== undefined && !isSettableHeader(props.header)) {
+      fail(this, 'header', props.header, 'is a header proxies own (host, pseudo-headers, content-length, hop-by-hop headers): it cannot name the version',
+        "Use a header of your own, e.g. 'x-app-version'");
+    }
+    if (props.cookieMaxAge !== undefined && props.cookieMaxAge.toSeconds({ integral: false }) < 1) {
+      fail(this, 'cookieMaxAge', props.cookieMaxAge.toHumanString(), 'is under one second: the cookie is written with Max-Age=0, which browsers drop at once, so it pins nobody',
+        'Use at least Duration.seconds(1), or omit it for a session cookie');
     }
     this.carrier = props.cookie ?? props.header!.toLowerCase();
     const maxAge = props.cookieMaxAge ? `; Max-Age=${Math.floor(props.cookieMaxAge.toSeconds({ integral: false }))}` : '';

@@ -1,9 +1,23 @@
 import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { checkDnsLabel, checkLabels } from './core/checks';
+import { checkDnsLabel, checkLabels, checkRenderableKey } from './core/checks';
 import { fail } from './core/errors';
+import { checkProps, T } from './core/shape';
+import { labelKeyError } from './core/syntax';
 import { modelOf } from './routed-service';
+
+/** Namespaces Istio's sidecar injector never injects (its webhook skips the Kubernetes system namespaces). */
+const NEVER_INJECTED = ['kube-system', 'kube-public', 'kube-node-lease'];
+/** The label that puts a namespace in Istio's ambient mode. */
+const AMBIENT_LABEL = 'istio.io/dataplane-mode';
+
+const PROPS = T.struct('MeshNamespaceProps', {
+  name: T.optional(T.string()),
+  revision: T.optional(T.string()),
+  labels: T.optional(T.map()),
+  annotations: T.optional(T.map()),
+}, "{ name: 'shop' }");
 
 /** Props for `MeshNamespace`. */
 export interface MeshNamespaceProps {
@@ -45,12 +59,29 @@ export class MeshNamespace extends Construct {
 
   constructor(scope: Construct, id: string, props: MeshNamespaceProps = {}) {
     super(scope, id);
+    checkProps(this, props, PROPS);
     this.name = props.name ?? id;
     checkDnsLabel(this, 'name', this.name);
+    if (NEVER_INJECTED.includes(this.name)) {
+      fail(this, 'name', this.name, "is a Kubernetes system namespace, where Istio's sidecar injector never injects, so the mesh does not reach it",
+        'Run your services in a namespace of their own (e.g. the team or application name)');
+    }
     const labels = { ...(props.labels ?? {}) };
     checkLabels(this, 'labels', labels);
+    if (Object.prototype.hasOwnProperty.call(labels, AMBIENT_LABEL)) {
+      fail(this, `labels.${AMBIENT_LABEL}`, labels[AMBIENT_LABEL], 'puts the namespace in ambient mode while MeshNamespace labels it for sidecar injection; pods would get both data planes',
+        `Remove '${AMBIENT_LABEL}' from labels (a MeshNamespace is a sidecar namespace)`);
+    }
+    for (const key of Object.keys(props.annotations ?? {})) {
+      checkRenderableKey(this, 'annotations key', key);
+      const problem = labelKeyError(key, false);
+      if (problem !== undefined) {
+        fail(this, 'annotations key', key, `is not a valid annotation key (${problem})`,
+          "Use an optional DNS prefix and '/', then at most 63 letters, digits, '-', '_' or '.' (e.g. 'example.com/owner')");
+      }
+    }
     for (const reserved of ['istio-injection', 'istio.io/rev']) {
-      if (reserved in labels) {
+      if (Object.prototype.hasOwnProperty.call(labels, reserved)) {
         fail(this, `labels.${reserved}`, labels[reserved], 'is set by MeshNamespace itself',
           "Remove it from 'labels'; use 'revision' for revision-based installs (both labels together are IST0123)");
       }

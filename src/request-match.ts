@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { checkLabels } from './core/checks';
+import { checkLabels, checkRenderableKey } from './core/checks';
 import { fail } from './core/errors';
 import { re2Error } from './core/re2';
 import { cookieRegex, isCookieValue, isDnsLabel, isHttpMethod, isHttpToken, isPort, MAX_REGEX_LENGTH } from './core/syntax';
@@ -9,7 +9,14 @@ const MAX_REGEX = MAX_REGEX_LENGTH;
 enum MatchKind { EXACT = 'exact', PREFIX = 'prefix', REGEX = 'regex' }
 
 /** How a string value is compared: exactly, by prefix, or by an RE2 regex over the whole value. */
+const STRING_MATCH_SYMBOL = Symbol.for('cdk8s-istio-traffic.StringMatch');
+
 export class StringMatch {
+  /** True for a StringMatch, also one made by another copy of this package. */
+  public static isStringMatch(x: any): x is StringMatch {
+    return x !== null && typeof x === 'object' && STRING_MATCH_SYMBOL in x;
+  }
+
   /** The value equals `value`. */
   public static exact(value: string): StringMatch {
     return new StringMatch(MatchKind.EXACT, value);
@@ -28,7 +35,9 @@ export class StringMatch {
     return new StringMatch(MatchKind.REGEX, regex);
   }
 
-  private constructor(private readonly kind: MatchKind, private readonly value: string) {}
+  private constructor(private readonly kind: MatchKind, private readonly value: string) {
+    Object.defineProperty(this, STRING_MATCH_SYMBOL, { value: true });
+  }
 
   /**
    * Checks the match and renders Istio's StringMatch JSON.
@@ -69,6 +78,8 @@ export function checkRegex(scope: IConstruct, field: string, regex: string): voi
 }
 
 /** Well-known browsers and devices, matched on the `User-Agent` header. */
+const USER_AGENT_SYMBOL = Symbol.for('cdk8s-istio-traffic.UserAgent');
+
 export class UserAgent {
   /** Firefox (desktop and mobile; Firefox on iOS sends `FxiOS`). */
   public static readonly FIREFOX = new UserAgent('firefox', '.*(Firefox|FxiOS)/.*');
@@ -80,6 +91,11 @@ export class UserAgent {
   public static readonly EDGE = new UserAgent('edge', '.*(Edg|EdgA|EdgiOS)/.*');
   /** Mobile devices (the `Mobi` token, as browser vendors recommend detecting them). */
   public static readonly MOBILE = new UserAgent('mobile', '.*Mobi.*');
+
+  /** True for a UserAgent, also one made by another copy of this package. */
+  public static isUserAgent(x: any): x is UserAgent {
+    return x !== null && typeof x === 'object' && USER_AGENT_SYMBOL in x;
+  }
 
   /** A custom RE2 regex over the whole `User-Agent` value. */
   public static matching(regex: string): UserAgent {
@@ -93,7 +109,9 @@ export class UserAgent {
     public readonly regex: string,
     /** An RE2 regex the `User-Agent` must not match, if any. */
     public readonly excludeRegex?: string,
-  ) {}
+  ) {
+    Object.defineProperty(this, USER_AGENT_SYMBOL, { value: true });
+  }
 }
 
 enum ConditionKind { HEADER, WITHOUT_HEADER, URI, AUTHORITY, METHOD, QUERY, SOURCE_LABELS, SOURCE_NAMESPACE, USER_AGENT, COOKIE, PORT }
@@ -101,7 +119,14 @@ enum ConditionKind { HEADER, WITHOUT_HEADER, URI, AUTHORITY, METHOD, QUERY, SOUR
 /**
  * One condition on a request. Conditions of one rule are ANDed; give several rules to OR them.
  */
+const CONDITION_SYMBOL = Symbol.for('cdk8s-istio-traffic.RequestCondition');
+
 export class RequestCondition {
+  /** True for a RequestCondition, also one made by another copy of this package. */
+  public static isRequestCondition(x: any): x is RequestCondition {
+    return x !== null && typeof x === 'object' && CONDITION_SYMBOL in x;
+  }
+
   /** The header `name` matches. Header names are case-insensitive; they are emitted in lowercase (Envoy's form). */
   public static header(name: string, match: StringMatch): RequestCondition {
     return new RequestCondition(ConditionKind.HEADER, name, match);
@@ -188,7 +213,9 @@ export class RequestCondition {
     private readonly agent?: UserAgent,
     private readonly labels?: { [key: string]: string },
     private readonly portNumber?: number,
-  ) {}
+  ) {
+    Object.defineProperty(this, CONDITION_SYMBOL, { value: true });
+  }
 
   /**
    * Whether this condition reads the `User-Agent` header (which a downstream hop does not see).
@@ -240,14 +267,16 @@ export class RequestCondition {
    * @internal
    */
   public _addTo(scope: IConstruct, field: string, block: { [key: string]: any }, userAgentHeader = 'user-agent'): void {
+    const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
     for (const [section, key, value] of this.render(scope, field, userAgentHeader)) {
       if (key === undefined) {
-        if (block[section] !== undefined) { conflict(scope, field, section); }
+        if (has(block, section)) { conflict(scope, field, section); }
         block[section] = value;
         continue;
       }
-      block[section] = block[section] ?? {};
-      if (block[section][key] !== undefined) { conflict(scope, field, `${section}.${key}`); }
+      checkRenderableKey(scope, field, key);
+      if (!has(block, section)) { block[section] = {}; }
+      if (has(block[section], key)) { conflict(scope, field, `${section}.${key}`); }
       block[section][key] = value;
     }
   }
@@ -263,7 +292,7 @@ export class RequestCondition {
       case ConditionKind.COOKIE:
         return this.renderCookie(scope, field);
       case ConditionKind.URI:
-        return [['uri', undefined, this.match!._render(scope, `${field}.uri`)]];
+        return [['uri', undefined, uriMatch(scope, `${field}.uri`, this.match!)]];
       case ConditionKind.AUTHORITY:
         return [['authority', undefined, this.match!._render(scope, `${field}.authority`)]];
       case ConditionKind.METHOD:
@@ -364,10 +393,26 @@ export function renderConditions(scope: IConstruct, field: string, conditions: R
   return block;
 }
 
+/** A path match: an exact or prefix path without a leading '/' can never match (request paths start with '/'). */
+function uriMatch(scope: IConstruct, field: string, match: StringMatch): { [kind: string]: string } {
+  const rendered = match._render(scope, field);
+  for (const kind of ['exact', 'prefix']) {
+    const v = rendered[kind];
+    if (v !== undefined && !v.startsWith('/')) {
+      fail(scope, `${field}.${kind}`, v, "does not start with '/', so no request path matches it", `Start the path with '/', e.g. '/${v}'`);
+    }
+  }
+  return rendered;
+}
+
 function headerName(scope: IConstruct, field: string, name: string): string {
   if (!isHttpToken(name)) {
     fail(scope, field, name, 'is not a valid HTTP header name (an RFC 7230 token)',
       "Use letters, digits and !#$%&'*+-.^_`|~ only, e.g. 'end-user'; for the path, host or method use the uri, authority or method conditions");
+  }
+  if (name.toLowerCase() === 'host') {
+    fail(scope, field, name, 'is never seen by a route: Envoy carries the host as the :authority pseudo-header',
+      'Use RequestCondition.authority(StringMatch.exact(...)) for the host');
   }
   // HTTP header names are case-insensitive and Envoy matches the lower-case form; emit that.
   return name.toLowerCase();

@@ -2,11 +2,14 @@ import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { istioDuration } from './core/duration';
 import { fail } from './core/errors';
+import { checkProps, T } from './core/shape';
 import { isRetryCondition, RETRY_CONDITIONS } from './core/syntax';
 import { ALL_AUDIENCES } from './model/binding';
 import { IRoutableService, routingOf } from './routed-service';
 
 /** A condition on which Envoy retries a request. */
+const RETRY_ON_SYMBOL = Symbol.for('cdk8s-istio-traffic.RetryOn');
+
 export class RetryOn {
   /** Any 5xx response, or a connection failure, reset or refused stream. */
   public static readonly FIVE_XX = new RetryOn('5xx');
@@ -29,8 +32,14 @@ export class RetryOn {
   /** gRPC status RESOURCE_EXHAUSTED. */
   public static readonly RESOURCE_EXHAUSTED = new RetryOn('resource-exhausted');
 
+  /** True for a RetryOn, also one made by another copy of this package. */
+  public static isRetryOn(x: any): x is RetryOn {
+    return x !== null && typeof x === 'object' && RETRY_ON_SYMBOL in x;
+  }
+
   /** One HTTP status code, e.g. 503. */
   public static statusCode(code: number): RetryOn {
+    T.number({ integer: true, fix: 'Pass an HTTP status code, e.g. 503' }).check('RetryOn.statusCode', 'code', code);
     return new RetryOn(String(code));
   }
 
@@ -39,7 +48,9 @@ export class RetryOn {
     return new RetryOn(condition);
   }
 
-  private constructor(/** The Envoy name of the condition. */ public readonly condition: string) {}
+  private constructor(/** The Envoy name of the condition. */ public readonly condition: string) {
+    Object.defineProperty(this, RETRY_ON_SYMBOL, { value: true });
+  }
 }
 
 /** Retry policy. */
@@ -77,10 +88,21 @@ export interface RoutePolicyProps {
   readonly retries?: RetryOptions;
 }
 
+const PROPS = T.struct('RoutePolicyProps', {
+  service: T.any(),
+  timeout: T.optional(T.duration()),
+  retries: T.optional(T.struct('RetryOptions', {
+    attempts: T.optional(T.number()),
+    perTryTimeout: T.optional(T.duration()),
+    retryOn: T.optional(T.array(T.instance('RetryOn', x => RetryOn.isRetryOn(x), "Use RetryOn.of('5xx') or RetryOn.statusCode(503)"))),
+  }, "{ attempts: 3, retryOn: [RetryOn.of('5xx')] }")),
+}, '{ service, timeout: Duration.seconds(5) }');
+
 /** Request timeout and retries for every route of a service. */
 export class RoutePolicy extends Construct {
   constructor(scope: Construct, id: string, props: RoutePolicyProps) {
     super(scope, id);
+    checkProps(this, props, PROPS);
     const routing = routingOf(this, props.service);
     if (props.timeout === undefined && props.retries === undefined) {
       fail(this, 'timeout', undefined, 'and retries are both unset: the policy is empty', 'Set a timeout, retries, or both');
@@ -88,6 +110,12 @@ export class RoutePolicy extends Construct {
     // Mesh traffic, and edge traffic an IngressEdge routes to the service's release.
     const timeout = props.timeout !== undefined ? istioDuration(this, 'timeout', props.timeout) : undefined;
     const retries = props.retries !== undefined ? renderRetries(this, props.retries) : undefined;
+    const perTry = props.retries?.perTryTimeout;
+    const ms = (d: Duration) => d.toMilliseconds({ integral: false });
+    if (props.timeout !== undefined && perTry !== undefined && ms(perTry) >= ms(props.timeout)) {
+      fail(this, 'retries.perTryTimeout', perTry.toHumanString(), `is not shorter than timeout (${props.timeout.toHumanString()}): the request times out before a retry can start`,
+        'Make perTryTimeout shorter than timeout (e.g. a third of it), or remove one of them');
+    }
     for (const audience of ALL_AUDIENCES) {
       if (timeout !== undefined) { routing.setReleaseOption(audience, this, 'timeout', timeout); }
       if (retries !== undefined) { routing.setReleaseOption(audience, this, 'retries', retries); }

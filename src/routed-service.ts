@@ -1,4 +1,4 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { ChartChecks } from './analysis/analysis';
 import { checkDnsLabel } from './core/checks';
@@ -175,7 +175,24 @@ export function checkServiceIdentity(scope: IConstruct, name: string, namespace:
       "Use at most 63 lowercase letters, digits and '-', starting with a letter (e.g. 'reviews')");
   }
   if (namespace !== undefined) { checkDnsLabel(scope, 'namespace', namespace); }
+  checkExplicitNamespace(scope, namespace);
+  const effective = namespace ?? Chart.of(scope).namespace ?? DEFAULT_NAMESPACE;
+  if (name === 'kubernetes' && effective === 'default') {
+    fail(scope, 'name', name, "is the Kubernetes API server's own Service in namespace 'default', which no workload of yours backs and the mesh does not route",
+      "Name your service something else (e.g. 'kube-gateway'), or put it in a namespace of its own");
+  }
   if (!Object.values(ServiceProtocol).includes(protocol)) {
     fail(scope, 'protocol', protocol, 'is not a ServiceProtocol', `Use one of ${Object.keys(ServiceProtocol).map(k => `ServiceProtocol.${k}`).join(', ')}`);
+  }
+}
+
+/**
+ * Fails when neither the construct nor its chart names a namespace: its objects would land wherever
+ * `kubectl -n` points, while the names inside them (hosts, gateway references) assume one namespace.
+ */
+export function checkExplicitNamespace(scope: IConstruct, namespace: string | undefined): void {
+  if (namespace === undefined && Chart.of(scope).namespace === undefined) {
+    fail(scope, 'namespace', undefined, "is not set, and neither is the chart's, so where the objects land depends on `kubectl -n` while the hosts and gateway references in them assume one namespace",
+      "Give the chart a namespace (new Chart(app, 'shop', { namespace: 'shop' })), or set namespace on this construct");
   }
 }

@@ -2,6 +2,42 @@ import * as kplus from 'cdk8s-plus-27';
 
 const VERSION_SYMBOL = Symbol.for('cdk8s-istio-traffic.ServiceVersion');
 
+/**
+ * Pod and container settings for every version a `CanaryService` creates, in one place: each
+ * version uses these unless it sets the same field itself. `resources`, `securityContext` and
+ * `podSecurityContext` are merged key by key (a version's `resources.cpu` replaces the default's
+ * `cpu` and keeps its `memory`).
+ *
+ * What cdk8s-plus uses when neither says anything is what every pod costs: per container a request
+ * of 1000m CPU and 512Mi memory and a limit of 1500m CPU and 2048Mi, a read-only root file system,
+ * `runAsNonRoot` on the container and the pod, no privilege escalation, and `imagePullPolicy: Always`.
+ */
+export interface PodDefaults {
+  /**
+   * CPU and memory requests and limits of the container.
+   * @default - cdk8s-plus defaults: requests 1000m CPU / 512Mi, limits 1500m CPU / 2048Mi
+   */
+  readonly resources?: kplus.ContainerResources;
+  /**
+   * Container security context.
+   * @default - cdk8s-plus defaults: `runAsNonRoot`, read-only root file system, not privileged, no
+   * privilege escalation
+   */
+  readonly securityContext?: kplus.ContainerSecurityContextProps;
+  /**
+   * Pod security context. Images that run as root need `{ ensureNonRoot: false }` here and in
+   * `securityContext`.
+   * @default - cdk8s-plus defaults: `runAsNonRoot`, `fsGroupChangePolicy: Always`
+   */
+  readonly podSecurityContext?: kplus.PodSecurityContextProps;
+  /**
+   * When the kubelet pulls the image.
+   * @default kplus.ImagePullPolicy.ALWAYS (the cdk8s-plus default: a registry round trip at every
+   * container start)
+   */
+  readonly imagePullPolicy?: kplus.ImagePullPolicy;
+}
+
 /** Options for a version whose Deployment the library creates. */
 export interface DeployedVersionOptions {
   /** Container image, e.g. `istio/examples-bookinfo-reviews-v2:1.20.2`. */
@@ -13,7 +49,8 @@ export interface DeployedVersionOptions {
    */
   readonly replicas?: number;
   /**
-   * Port the container listens on.
+   * Port the container listens on. It must be the service's `targetPort` (the Service sends
+   * requests there); HTTP and TCP probes without a port of their own go to it.
    * @default - the service's `targetPort`
    */
   readonly containerPort?: number;
@@ -33,35 +70,44 @@ export interface DeployedVersionOptions {
    */
   readonly args?: string[];
   /**
-   * CPU and memory requests and limits.
-   * @default - cdk8s-plus defaults (requests 1000m CPU / 512Mi, limits 1500m CPU / 2048Mi)
+   * CPU and memory requests and limits, merged over the service's `podDefaults.resources`.
+   * @default - the service's `podDefaults.resources`, else cdk8s-plus defaults (requests 1000m CPU /
+   * 512Mi, limits 1500m CPU / 2048Mi)
    */
   readonly resources?: kplus.ContainerResources;
   /**
-   * Readiness probe. For gRPC services use
+   * When the kubelet pulls the image.
+   * @default - the service's `podDefaults.imagePullPolicy`, else `kplus.ImagePullPolicy.ALWAYS`
+   */
+  readonly imagePullPolicy?: kplus.ImagePullPolicy;
+  /**
+   * Readiness probe. An HTTP or TCP probe (`kplus.Probe.fromHttpGet('/healthz')`,
+   * `kplus.Probe.fromTcpSocket()`) without a `port` goes to the container port. For gRPC services use
    * `kplus.Probe.fromCommand(['/bin/grpc_health_probe', '-addr=:3550'])`.
    * @default - none
    */
   readonly readiness?: kplus.Probe;
   /**
-   * Liveness probe.
+   * Liveness probe; HTTP and TCP probes without a `port` go to the container port.
    * @default - none
    */
   readonly liveness?: kplus.Probe;
   /**
-   * Startup probe.
+   * Startup probe; HTTP and TCP probes without a `port` go to the container port.
    * @default - none
    */
   readonly startup?: kplus.Probe;
   /**
-   * Container security context.
-   * @default - cdk8s-plus defaults (non-root, read-only root filesystem, no privilege escalation)
+   * Container security context, merged over the service's `podDefaults.securityContext`.
+   * @default - the service's `podDefaults.securityContext`, else cdk8s-plus defaults (non-root,
+   * read-only root filesystem, no privilege escalation)
    */
   readonly securityContext?: kplus.ContainerSecurityContextProps;
   /**
-   * Pod security context.
-   * @default - cdk8s-plus defaults (`runAsNonRoot: true`); images that run as root need
-   * `{ ensureNonRoot: false }` here and in `securityContext`
+   * Pod security context, merged over the service's `podDefaults.podSecurityContext`.
+   * @default - the service's `podDefaults.podSecurityContext`, else cdk8s-plus defaults
+   * (`runAsNonRoot: true`); images that run as root need `{ ensureNonRoot: false }` here and in
+   * `securityContext`
    */
   readonly podSecurityContext?: kplus.PodSecurityContextProps;
   /**

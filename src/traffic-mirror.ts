@@ -1,8 +1,17 @@
 import { Construct } from 'constructs';
 import { fail } from './core/errors';
+import { checkProps, T } from './core/shape';
 import { ALL_AUDIENCES } from './model/binding';
 import { Tier } from './model/rules';
 import { IRoutableService, routingOf, subsetOfVersion } from './routed-service';
+
+const PROPS = T.struct('TrafficMirrorProps', {
+  service: T.any(),
+  version: T.string(),
+  percentage: T.optional(T.number()),
+  methods: T.optional(T.array(T.string())),
+  name: T.optional(T.string()),
+}, "{ service, version: 'v2', percentage: 10 }");
 
 /** Props for `TrafficMirror`. */
 export interface TrafficMirrorProps {
@@ -37,11 +46,19 @@ export interface TrafficMirrorProps {
 export class TrafficMirror extends Construct {
   constructor(scope: Construct, id: string, props: TrafficMirrorProps) {
     super(scope, id);
+    checkProps(this, props, PROPS);
     const routing = routingOf(this, props.service);
     const subset = subsetOfVersion(this, 'version', props.service, props.version);
     const pct = props.percentage ?? 100;
     if (typeof pct !== 'number' || !Number.isFinite(pct) || pct < 0 || pct > 100) {
       fail(this, 'percentage', pct, 'is not a percentage', 'Use a number from 0 to 100');
+    }
+    for (const audience of ALL_AUDIENCES) {
+      const route = routing.catchAllRoute(this, audience).filter(d => d.weight > 0);
+      if (route.length === 1 && route[0].subset === subset) {
+        fail(this, 'version', props.version, `already gets all of the service's traffic${audience === ALL_AUDIENCES[0] ? '' : ' at the edge'}, so mirroring to it doubles its load and shows nothing new`,
+          'Mirror to a version that gets no live traffic (the new one), or change the traffic split first');
+      }
     }
     const mirror = { host: props.service.name, subset };
     if (props.methods === undefined) {

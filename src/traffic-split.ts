@@ -1,5 +1,6 @@
 import { IConstruct } from 'constructs';
 import { fail } from './core/errors';
+import { T } from './core/shape';
 
 /** One version's share of traffic. */
 export interface VersionWeight {
@@ -69,11 +70,13 @@ export class TrafficSplit {
    * Each weight is an integer from 0 to 100 and together they sum to 100.
    */
   public static weights(weights: { [version: string]: number }): TrafficSplit {
+    T.map(T.any()).check('TrafficSplit.weights', 'weights', weights);
     return new TrafficSplit(SplitKind.WEIGHTS, Object.entries(weights).map(([version, weight]) => ({ version, weight })));
   }
 
   /** Explicit percentages per version, as a list. */
   public static weightList(weights: VersionWeight[]): TrafficSplit {
+    T.array(T.struct('VersionWeight', { version: T.any(), weight: T.any() }, "{ version: 'v2', weight: 10 }")).check('TrafficSplit.weightList', 'weights', weights);
     return new TrafficSplit(SplitKind.WEIGHTS, weights.map(w => ({ version: w.version, weight: w.weight })));
   }
 
@@ -82,6 +85,7 @@ export class TrafficSplit {
    * Changing `currentStep` is the only edit needed to advance (or, going back, to retreat) a release.
    */
   public static stepPlan(options: StepPlanOptions): TrafficSplit {
+    T.struct('StepPlanOptions', { steps: T.any(), currentStep: T.any() }, '{ steps: [10, 50, 100], currentStep: 0 }').check('TrafficSplit.stepPlan', 'options', options);
     return new TrafficSplit(SplitKind.STEPS, undefined, undefined, options);
   }
 

@@ -1,8 +1,9 @@
+import * as kplus from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
 import { checkDnsLabel, checkLabels, checkPort, checkWholeNumber } from './core/checks';
 import { fail } from './core/errors';
 import { KnownWorkload } from './model/traffic-model';
-import { ServiceVersion } from './service-version';
+import { PodDefaults, ServiceVersion } from './service-version';
 import { TrafficSplit, VersionWeight } from './traffic-split';
 
 /** The resolved form of one version. */
@@ -21,7 +22,7 @@ export interface VersionSetProps {
   readonly stableVersion?: string;
   readonly canaryVersion?: string;
   readonly traffic?: TrafficSplit;
-  /** The container port a deployed version listens on unless it says otherwise. */
+  /** The port the Service sends to: every deployed version's container exposes it. */
   readonly targetPort: number;
   /** Replica counts come from the split: deployed versions must not set them, adopted ones are refused. */
   readonly replicasFromSplit: boolean;
@@ -112,7 +113,14 @@ export class VersionSet {
       }
       checkWholeNumber(this.scope, `${i}.replicas`, o.replicas, 0);
     }
+    checkPodSettings(this.scope, i, o);
     checkPort(this.scope, `${i}.containerPort`, o.containerPort ?? this.props.targetPort);
+    if (o.containerPort !== undefined && o.containerPort !== this.props.targetPort) {
+      // The one container port is the one the Service sends to: any other leaves the version unreachable.
+      fail(this.scope, `${i}.containerPort`, o.containerPort,
+        `is not the Service's targetPort ${this.props.targetPort}, so the Service would send this version's requests to a port its container does not expose`,
+        `Set targetPort: ${o.containerPort} on the service if every version listens there, or remove containerPort (the container then listens on ${this.props.targetPort})`);
+    }
     const extra = o.podLabels ?? {};
     checkLabels(this.scope, `${i}.podLabels`, extra);
     for (const k of Object.keys(base)) {
@@ -169,5 +177,31 @@ export class VersionSet {
       fail(this.scope, field, given, 'is not a declared version', `Use one of: ${this.names.join(', ')}`);
     }
     return given;
+  }
+}
+
+/**
+ * Fails unless the pod settings at `field` (a service's `podDefaults`, or a deployed version's
+ * options) are of the right kind: settings objects, and an `ImagePullPolicy`.
+ */
+export function checkPodSettings(scope: IConstruct, field: string, settings: PodDefaults): void {
+  if (settings === null || typeof settings !== 'object' || Array.isArray(settings)) {
+    fail(scope, field, settings, 'is not a settings object', 'Pass an object such as { resources: { cpu: { request: kplus.Cpu.millis(100) } } }');
+  }
+  const examples: { [key: string]: string } = {
+    resources: '{ cpu: { request: kplus.Cpu.millis(100) }, memory: { request: Size.mebibytes(128) } }',
+    securityContext: '{ readOnlyRootFilesystem: false }',
+    podSecurityContext: '{ ensureNonRoot: false }',
+  };
+  for (const [key, example] of Object.entries(examples)) {
+    const value = (settings as any)[key];
+    if (value !== undefined && (value === null || typeof value !== 'object' || Array.isArray(value))) {
+      fail(scope, `${field}.${key}`, value, 'is not a settings object', `Pass an object such as ${example}, or leave it out`);
+    }
+  }
+  const pull = settings.imagePullPolicy;
+  if (pull !== undefined && !Object.values(kplus.ImagePullPolicy).includes(pull)) {
+    fail(scope, `${field}.imagePullPolicy`, pull, 'is not an ImagePullPolicy',
+      `Use one of ${Object.keys(kplus.ImagePullPolicy).map(k => `kplus.ImagePullPolicy.${k}`).join(', ')}`);
   }
 }

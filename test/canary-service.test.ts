@@ -1,11 +1,13 @@
 import { ApiObject, Chart, JsonPatch, Size, Testing, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { CanaryService, CanaryServiceProps, MeshNamespace, RoutingMode, ServiceProtocol, ServiceVersion, TrafficSplit } from '../src';
+import {
+  CanaryService, CanaryServiceProps, MeshNamespace, RoutingMode, ServiceIdentity, ServiceProtocol, ServiceVersion, TrafficSplit,
+} from '../src';
 import { defaultWeights, only, synthChecked } from './util';
 
 const IMAGE = 'quay.io/rhdevelopers/istio-tutorial-recommendation';
 
-function chart(namespace?: string): Chart {
+function chart(namespace = 'tutorial'): Chart {
   return new Chart(Testing.app(), 'test', { namespace });
 }
 
@@ -32,7 +34,7 @@ describe('CanaryService: objects and names', () => {
     recommendation(c);
     const m = synthChecked(c);
     expect(m.map(o => `${o.kind}/${o.metadata.name}`)).toEqual([
-      'Deployment/recommendation-v1', 'Deployment/recommendation-v2', 'Service/recommendation',
+      'ServiceAccount/recommendation', 'Deployment/recommendation-v1', 'Deployment/recommendation-v2', 'Service/recommendation',
       'DestinationRule/recommendation', 'VirtualService/recommendation',
     ]);
     expect(m.every(o => o.metadata.namespace === 'tutorial')).toBe(true);
@@ -45,6 +47,7 @@ describe('CanaryService: objects and names', () => {
     expect(v2.spec.selector.matchLabels).toEqual({ app: 'recommendation', version: 'v2' });
     expect(v2.spec.template.metadata.labels).toEqual({ app: 'recommendation', version: 'v2' });
     expect(v2.spec.template.spec.containers[0].image).toBe(`${IMAGE}:v2`);
+    expect(v2.spec.template.spec.serviceAccountName).toBe('recommendation');
 
     const dr = only(m, 'DestinationRule', 'recommendation');
     expect(dr.spec).toEqual({
@@ -59,13 +62,15 @@ describe('CanaryService: objects and names', () => {
     expect(m).toMatchSnapshot();
   });
 
-  test('namespace from the prop wins over the chart; no namespace leaves it to kubectl', () => {
+  test('namespace from the prop wins over the chart; with neither, the service fails instead of leaving it to kubectl -n', () => {
     const c = chart('chart-ns');
     recommendation(c, { namespace: 'other' });
     expect(Testing.synth(c).every(o => o.metadata.namespace === 'other')).toBe(true);
-    const bare = chart();
-    recommendation(bare);
-    expect(Testing.synth(bare).every(o => o.metadata.namespace === undefined)).toBe(true);
+    const bare = new Chart(Testing.app(), 'bare');
+    expect(() => recommendation(bare)).toThrow(/\[bare\/recommendation\] namespace: undefined is not set, and neither is the chart's, so where the objects land depends on `kubectl -n`/);
+    const named = new Chart(Testing.app(), 'named');
+    recommendation(named, { namespace: 'tutorial' });
+    expect(Testing.synth(named).every(o => o.metadata.namespace === 'tutorial')).toBe(true);
   });
 
   test('per-version image, port, replicas, env, resources and probes', () => {
@@ -137,7 +142,7 @@ describe('CanaryService: objects and names', () => {
     const c = chart('default');
     new CanaryService(c, 'ratings', {
       port: 9080,
-      serviceAccountName: 'bookinfo-ratings',
+      serviceIdentity: ServiceIdentity.own('bookinfo-ratings'),
       versions: [ServiceVersion.deploy('v1', { image: 'docker.io/istio/examples-bookinfo-ratings-v1:1.20.2' })],
     });
     const m = synthChecked(c);
@@ -338,6 +343,160 @@ describe('MeshNamespace', () => {
   });
 });
 
+describe('CanaryService: the workloads run (probes, identity, pod defaults)', () => {
+  const container = (m: any[], name: string) => only(m, 'Deployment', name).spec.template.spec.containers[0];
+
+  test('HTTP and TCP probes without a port go to the container port, not to 80', () => {
+    const c = chart();
+    recommendation(c, {
+      stable: {
+        image: `${IMAGE}:v1`,
+        readiness: kplus.Probe.fromHttpGet('/healthz'),
+        liveness: kplus.Probe.fromTcpSocket(),
+        startup: kplus.Probe.fromHttpGet('/started'),
+      },
+    });
+    const v1 = container(synthChecked(c), 'recommendation-v1');
+    expect(v1.ports).toEqual([{ containerPort: 8080, name: 'http' }]);
+    expect(v1.readinessProbe.httpGet).toMatchObject({ path: '/healthz', port: 8080 });
+    expect(v1.livenessProbe.tcpSocket).toEqual({ port: 8080 });
+    expect(v1.startupProbe.httpGet).toMatchObject({ path: '/started', port: 8080 });
+  });
+
+  test('probes go to the targetPort the pods listen on, not the Service port', () => {
+    const c = chart();
+    new CanaryService(c, 'web', {
+      port: 80,
+      targetPort: 8080,
+      protocol: ServiceProtocol.GRPC_WEB,
+      versions: [ServiceVersion.deploy('v1', { image: 'web:1', readiness: kplus.Probe.fromHttpGet('/ready'), liveness: kplus.Probe.fromTcpSocket() })],
+    });
+    const v1 = container(synthChecked(c), 'web-v1');
+    expect(v1.ports).toEqual([{ containerPort: 8080, name: 'grpc-web' }]);
+    expect(v1.readinessProbe.httpGet.port).toBe(8080);
+    expect(v1.livenessProbe.tcpSocket.port).toBe(8080);
+  });
+
+  test('an explicit probe port is kept', () => {
+    const c = chart();
+    recommendation(c, {
+      stable: {
+        image: `${IMAGE}:v1`,
+        readiness: kplus.Probe.fromHttpGet('/stats/ready', { port: 15021 }),
+        liveness: kplus.Probe.fromTcpSocket({ port: 9090 }),
+      },
+    });
+    const v1 = container(synthChecked(c), 'recommendation-v1');
+    expect(v1.readinessProbe.httpGet.port).toBe(15021);
+    expect(v1.livenessProbe.tcpSocket.port).toBe(9090);
+  });
+
+  test('a version has a startup probe only when it gives one', () => {
+    const c = chart();
+    recommendation(c);
+    const m = synthChecked(c);
+    for (const v of ['v1', 'v2']) {
+      const k = container(m, `recommendation-${v}`);
+      expect(k.startupProbe).toBeUndefined();
+      expect(k.readinessProbe).toBeUndefined();
+      expect(k.livenessProbe).toBeUndefined();
+    }
+  });
+
+  test('each service runs under a ServiceAccount of its own, named after it, without a mounted token', () => {
+    const c = chart('bookinfo');
+    const reviewsSvc = reviews(c, TrafficSplit.stable());
+    recommendation(c);
+    const m = synthChecked(c);
+    expect(m.filter(o => o.kind === 'ServiceAccount')).toEqual([
+      { apiVersion: 'v1', kind: 'ServiceAccount', automountServiceAccountToken: false, metadata: { name: 'reviews', namespace: 'bookinfo', labels: { app: 'reviews' } } },
+      { apiVersion: 'v1', kind: 'ServiceAccount', automountServiceAccountToken: false, metadata: { name: 'recommendation', namespace: 'bookinfo', labels: { app: 'recommendation' } } },
+    ]);
+    for (const v of ['v1', 'v2', 'v3']) {
+      const pod = only(m, 'Deployment', `reviews-${v}`).spec.template.spec;
+      expect(pod.serviceAccountName).toBe('reviews');
+      expect(pod.automountServiceAccountToken).toBe(false);
+    }
+    expect(only(m, 'Deployment', 'recommendation-v1').spec.template.spec.serviceAccountName).toBe('recommendation');
+    expect(reviewsSvc.serviceAccount!.name).toBe('reviews');
+  });
+
+  test('serviceAccountName and ServiceIdentity.named share an account and create none; apply order follows the owner', () => {
+    const c = chart('shop');
+    // Declared before the service that owns the account: still applied after it.
+    const early = new CanaryService(c, 'cart', { port: 80, serviceAccountName: 'shop', stable: { image: 'cart:1' } });
+    new CanaryService(c, 'orders', { port: 80, serviceIdentity: ServiceIdentity.own('shop'), stable: { image: 'orders:1' } });
+    new CanaryService(c, 'payments', { port: 80, serviceIdentity: ServiceIdentity.named('shop'), stable: { image: 'payments:1' } });
+    new CanaryService(c, 'search', { port: 80, serviceAccountName: 'search-sa-made-elsewhere', stable: { image: 'search:1' } });
+    const m = synthChecked(c);
+    expect(m.filter(o => o.kind === 'ServiceAccount').map(o => o.metadata.name)).toEqual(['shop']);
+    expect(['cart', 'orders', 'payments', 'search'].map(s => only(m, 'Deployment', `${s}-v1`).spec.template.spec.serviceAccountName))
+      .toEqual(['shop', 'shop', 'shop', 'search-sa-made-elsewhere']);
+    const at = (kind: string, name: string) => m.findIndex(o => o.kind === kind && o.metadata.name === name);
+    expect(at('ServiceAccount', 'shop')).toBeLessThan(at('Deployment', 'cart-v1'));
+    expect(early.serviceAccount!.name).toBe('shop');
+  });
+
+  test('ServiceIdentity.namespaceDefault() creates no account and names none', () => {
+    const c = chart();
+    const svc = recommendation(c, { serviceIdentity: ServiceIdentity.namespaceDefault() });
+    const m = synthChecked(c);
+    expect(m.filter(o => o.kind === 'ServiceAccount')).toEqual([]);
+    expect(only(m, 'Deployment', 'recommendation-v1').spec.template.spec.serviceAccountName).toBeUndefined();
+    expect(svc.serviceAccount).toBeUndefined();
+  });
+
+  test('a service whose versions are all adopted creates no ServiceAccount', () => {
+    const c = chart('onlineboutique');
+    new CanaryService(c, 'productcatalogservice', { port: 3550, versions: [ServiceVersion.adopt('v1')] });
+    expect(Testing.synth(c).filter(o => o.kind === 'ServiceAccount')).toEqual([]);
+  });
+
+  test('the cdk8s-plus pod defaults apply when nothing says otherwise', () => {
+    const c = chart();
+    recommendation(c);
+    const m = synthChecked(c);
+    const k = container(m, 'recommendation-v1');
+    expect(k.resources).toEqual({ requests: { cpu: '1000m', memory: '512Mi' }, limits: { cpu: '1500m', memory: '2048Mi' } });
+    expect(k.imagePullPolicy).toBe('Always');
+    expect(k.securityContext).toEqual({ allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, runAsNonRoot: true });
+    expect(only(m, 'Deployment', 'recommendation-v1').spec.template.spec.securityContext).toEqual({ fsGroupChangePolicy: 'Always', runAsNonRoot: true });
+  });
+
+  test('podDefaults apply to every created version; a version\'s own settings win, key by key', () => {
+    const c = chart();
+    recommendation(c, {
+      podDefaults: {
+        resources: {
+          cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(500) },
+          memory: { request: Size.mebibytes(128), limit: Size.mebibytes(256) },
+        },
+        securityContext: { readOnlyRootFilesystem: false, user: 1000 },
+        podSecurityContext: { fsGroup: 2000 },
+        imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+      },
+      canary: {
+        image: `${IMAGE}:v2`,
+        resources: { memory: { request: Size.mebibytes(512), limit: Size.mebibytes(1024) } },
+        securityContext: { user: 1001 },
+        imagePullPolicy: kplus.ImagePullPolicy.ALWAYS,
+      },
+    });
+    const m = synthChecked(c);
+    const v1 = container(m, 'recommendation-v1');
+    expect(v1.resources).toEqual({ requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } });
+    expect(v1.securityContext).toMatchObject({ readOnlyRootFilesystem: false, runAsUser: 1000 });
+    expect(v1.imagePullPolicy).toBe('IfNotPresent');
+    const v2 = container(m, 'recommendation-v2');
+    expect(v2.resources).toEqual({ requests: { cpu: '100m', memory: '512Mi' }, limits: { cpu: '500m', memory: '1024Mi' } });
+    expect(v2.securityContext).toMatchObject({ readOnlyRootFilesystem: false, runAsUser: 1001 });
+    expect(v2.imagePullPolicy).toBe('Always');
+    for (const v of ['v1', 'v2']) {
+      expect(only(m, 'Deployment', `recommendation-${v}`).spec.template.spec.securityContext).toMatchObject({ fsGroup: 2000, runAsNonRoot: true });
+    }
+  });
+});
+
 describe('CanaryService: bad input fails at synth time, naming path, field, value and fix', () => {
   const canary = (props: Partial<CanaryServiceProps>) => () => recommendation(chart(), props);
 
@@ -421,10 +580,50 @@ describe('CanaryService: bad input fails at synth time, naming path, field, valu
     expect(() => new CanaryService(chart(), 'r', { port: 80, stable: { image: 'a' }, traffic: TrafficSplit.canaryPercent(10) }))
       .toThrow(/splits traffic, but the stable and canary version are both 'v1'/);
   });
+  test('a containerPort that is not the targetPort the Service sends to', () => {
+    expect(canary({ stable: { image: 'a', containerPort: 9090 } }))
+      .toThrow(/\[test\/recommendation\] versions\[v1\]\.containerPort: 9090 is not the Service's targetPort 8080, so the Service would send this version's requests to a port its container does not expose\. Set targetPort: 9090 on the service if every version listens there, or remove containerPort/);
+    expect(canary({ targetPort: 9090, canary: { image: 'a', containerPort: 8080 } }))
+      .toThrow(/versions\[v2\]\.containerPort: 8080 is not the Service's targetPort 9090/);
+  });
+  test('two services that would both create one ServiceAccount', () => {
+    const c = chart('shop');
+    new CanaryService(c, 'cart', { port: 80, serviceIdentity: ServiceIdentity.own('shop'), stable: { image: 'cart:1' } });
+    expect(() => new CanaryService(c, 'orders', { port: 80, serviceIdentity: ServiceIdentity.own('shop'), stable: { image: 'orders:1' } }))
+      .toThrow(/\[test\/orders\] serviceIdentity\.name: 'shop' is also the ServiceAccount created by test\/cart in namespace 'shop'; two ServiceAccounts of one name and namespace cannot both be applied\. Share that account with serviceAccountName: 'shop', or give this service's account another name with ServiceIdentity\.own\('other-name'\)/);
+    // The default account (named after the service) collides the same way.
+    new CanaryService(c, 'payments', { port: 80, serviceIdentity: ServiceIdentity.own('search'), stable: { image: 'payments:1' } });
+    expect(() => new CanaryService(c, 'search', { port: 80, stable: { image: 'search:1' } }))
+      .toThrow(/\[test\/search\] serviceIdentity\.name: 'search' is also the ServiceAccount created by test\/payments/);
+  });
+  test('a ServiceAccount name or identity that cannot be used', () => {
+    expect(canary({ serviceAccountName: 'Bad_Name' }))
+      .toThrow(/\[test\/recommendation\] serviceAccountName: 'Bad_Name' is not a valid Kubernetes object name \(DNS-1123 subdomain\)\. Use lowercase letters/);
+    expect(canary({ serviceIdentity: ServiceIdentity.own('-x') })).toThrow(/\[test\/recommendation\] serviceIdentity\.name: '-x' is not a valid Kubernetes object name/);
+    expect(canary({ serviceIdentity: ServiceIdentity.named('') })).toThrow(/serviceIdentity\.name: '' is not a valid Kubernetes object name/);
+    expect(canary({ serviceIdentity: ServiceIdentity.own('default') }))
+      .toThrow(/serviceIdentity\.name: 'default' is the ServiceAccount every namespace already has; creating it would take it over .*Use ServiceIdentity\.namespaceDefault\(\) to run under it/);
+    expect(canary({ serviceIdentity: 'own' as any }))
+      .toThrow(/\[test\/recommendation\] serviceIdentity: 'own' is not a ServiceIdentity\. Use ServiceIdentity\.own\(\), ServiceIdentity\.own\('name'\), ServiceIdentity\.named\('name'\) or ServiceIdentity\.namespaceDefault\(\)/);
+    expect(canary({ serviceAccountName: 'shop', serviceIdentity: ServiceIdentity.own() }))
+      .toThrow(/serviceAccountName: 'shop' is given together with 'serviceIdentity'\. Use one of them/);
+    expect(() => new CanaryService(chart(), 'pc', { port: 3550, serviceAccountName: 'pc', versions: [ServiceVersion.adopt('v1')] }))
+      .toThrow(/\[test\/pc\] serviceAccountName: 'pc' has nothing to apply to: every version is adopted.*Remove 'serviceAccountName'/);
+  });
+  test('pod defaults and version settings of the wrong kind', () => {
+    expect(canary({ podDefaults: 'small' as any })).toThrow(/\[test\/recommendation\] podDefaults: 'small' is not a settings object\. Pass an object/);
+    expect(canary({ podDefaults: null as any })).toThrow(/podDefaults: null is null\. Leave the field out \(undefined\) for the default, or give it a value/);
+    expect(canary({ podDefaults: { resources: 5 as any } })).toThrow(/podDefaults\.resources: 5 is not a settings object\. Pass an object such as \{ cpu:/);
+    expect(canary({ podDefaults: { securityContext: [] as any } })).toThrow(/podDefaults\.securityContext: \[\] is not a settings object/);
+    expect(canary({ podDefaults: { imagePullPolicy: 'Sometimes' as any } }))
+      .toThrow(/podDefaults\.imagePullPolicy: 'Sometimes' is not an ImagePullPolicy\. Use one of kplus\.ImagePullPolicy\.ALWAYS, kplus\.ImagePullPolicy\.IF_NOT_PRESENT, kplus\.ImagePullPolicy\.NEVER/);
+    expect(canary({ canary: { image: 'a', imagePullPolicy: 'always' as any } })).toThrow(/\[test\/recommendation\] versions\[v2\]\.imagePullPolicy: 'always' is not an ImagePullPolicy/);
+    expect(canary({ stable: { image: 'a', podSecurityContext: 'root' as any } })).toThrow(/versions\[v1\]\.podSecurityContext: 'root' is not a settings object/);
+  });
   test('two services with one name in one chart', () => {
     const c = chart();
     recommendation(c);
     expect(() => new CanaryService(c, 'again', { name: 'recommendation', port: 80, stable: { image: 'x' } }))
-      .toThrow(/\[test\/again\] name: 'recommendation' in namespace 'default' is already defined by test\/recommendation/);
+      .toThrow(/\[test\/again\] name: 'recommendation' in namespace 'tutorial' is already defined by test\/recommendation/);
   });
 });

@@ -244,7 +244,7 @@ describe('DarkRelease on an existing service known by name and labels', () => {
   });
 
   test('an ExistingService only adopts', () => {
-    expect(() => new ExistingService(new Chart(Testing.app(), 'test'), 'x', { versions: [ServiceVersion.deploy('v1', { image: 'x' })] }))
+    expect(() => new ExistingService(new Chart(Testing.app(), 'test', { namespace: 'shop' }), 'x', { versions: [ServiceVersion.deploy('v1', { image: 'x' })] }))
       .toThrow(/\[test\/x\] versions\[0\]: 'v1' is a version the library would deploy, but an ExistingService only adopts/);
   });
 });
@@ -306,7 +306,7 @@ describe('DarkRelease: bad input fails at synth time', () => {
     })).toThrow(/when\[0\]: 'sourceLabels' describes the first request only/);
   });
   test('a service without Istio routing, and a call path that loops', () => {
-    const chart = new Chart(Testing.app(), 'test');
+    const chart = new Chart(Testing.app(), 'test', { namespace: 'shop' });
     const plain = new CanaryService(chart, 'plain', { port: 80, mode: RoutingMode.REPLICAS, stable: { image: 'a' }, canary: { image: 'b' } });
     expect(() => new DarkRelease(chart, 'd', { service: plain, version: 'v2', when: [RequestCondition.headerPresent('x')] }))
       .toThrow(/\[test\/d\] service: 'plain' is not routed by Istio/);

@@ -85,7 +85,7 @@ describe('ExistingService is its own construct', () => {
 
 describe('IstioTrafficError', () => {
   test('carries the construct path, field, value, problem and fix', () => {
-    const chart = new Chart(Testing.app(), 'test');
+    const chart = new Chart(Testing.app(), 'test', { namespace: 'shop' });
     let caught: unknown;
     try {
       new CanaryService(chart, 'reviews', { port: 0, stable: { image: 'r:1' } });

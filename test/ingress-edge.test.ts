@@ -74,12 +74,14 @@ describe('IngressEdge: the Gateway', () => {
     ]);
   });
 
-  test('a chart without namespace puts the edge in default, and references it as default/<name>', () => {
-    const { chart, web } = setup(null);
-    edge(chart, { routes: [{ to: EdgeDestination.release(web) }] });
+  test('in a chart without namespace, an edge and its service must name theirs: nothing is left to kubectl -n', () => {
+    const chart = new Chart(Testing.app(), 'test');
+    expect(() => edge(chart)).toThrow(/\[test\/edge\] namespace: undefined is not set, and neither is the chart's/);
+    const web = new CanaryService(chart, 'web', { namespace: 'shop', port: 8080, stable: { image: 'web:1' } });
+    edge(chart, { namespace: 'shop', routes: [{ to: EdgeDestination.release(web) }] }, 'edge2');
     const m = synthChecked(chart);
-    expect(only(m, 'Gateway', 'edge').metadata.namespace).toBe('default');
-    expect(only(m, 'VirtualService', 'edge').spec.gateways).toEqual(['default/edge']);
+    expect(m.filter(o => o.metadata.namespace !== 'shop')).toEqual([]);
+    expect(m.find(o => o.kind === 'VirtualService' && o.spec.gateways).spec.gateways).toEqual(['shop/edge2']);
   });
 });
 

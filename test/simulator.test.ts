@@ -3,40 +3,11 @@ import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
 import { CanaryService, EdgeDestination, IngressEdge, OutcomeKind, RoutingSimulator, ServiceVersion, TrafficSplit } from '../src';
 import { webRelease } from './util';
+import { deploy, dr, reviewsSimulator, svc, to, vs } from './util/manifests';
 
 const BOOKINFO = fs.readFileSync(path.join(__dirname, 'fixtures', 'bookinfo.yaml'), 'utf8');
 
-// Small builders for hand-written manifests.
-const svc = (name: string, ns = 'default', port = 80) => ({
-  apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ns }, spec: { selector: { app: name }, ports: [{ name: 'http', port }] },
-});
-const deploy = (app: string, version: string, replicas = 1, ns = 'default') => ({
-  apiVersion: 'apps/v1',
-  kind: 'Deployment',
-  metadata: { name: `${app}-${version}`, namespace: ns },
-  spec: { replicas, template: { metadata: { labels: { app, version } } } },
-});
-const dr = (host: string, versions: string[], ns = 'default') => ({
-  apiVersion: 'networking.istio.io/v1',
-  kind: 'DestinationRule',
-  metadata: { name: host, namespace: ns },
-  spec: { host, subsets: versions.map(v => ({ name: v, labels: { version: v } })) },
-});
-const vs = (name: string, spec: any, ns = 'default') => ({
-  apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name, namespace: ns }, spec,
-});
-const to = (host: string, subset?: string, weight?: number) => ({
-  destination: { host, ...(subset ? { subset } : {}) },
-  ...(weight !== undefined ? { weight } : {}),
-});
-
-/** reviews v1/v2/v3 with one VirtualService whose http rules are given. */
-function reviews(http: any[], extra: any[] = []) {
-  return RoutingSimulator.fromManifests([
-    svc('reviews'), deploy('reviews', 'v1'), deploy('reviews', 'v2'), deploy('reviews', 'v3'), dr('reviews', ['v1', 'v2', 'v3']),
-    vs('reviews', { hosts: ['reviews'], http }), ...extra,
-  ]);
-}
+const reviews = reviewsSimulator;
 
 describe('Bookinfo (SCENARIOS S4) written as plain YAML', () => {
   const sim = RoutingSimulator.fromYaml(BOOKINFO);
@@ -65,7 +36,9 @@ describe('Bookinfo (SCENARIOS S4) written as plain YAML', () => {
 
   test('ratings: a 7 s delay for jason only', () => {
     const jason = sim.route({ host: 'ratings', headers: { 'end-user': 'jason' } });
-    expect(jason.fault).toEqual({ delay: '7s', delayPercentage: 100, abortHttpStatus: undefined, abortGrpcStatus: undefined, abortPercentage: undefined });
+    expect(jason.fault).toEqual({
+      delay: '7s', delayPercentage: 100, delayPercentageGiven: true, abortHttpStatus: undefined, abortGrpcStatus: undefined, abortPercentage: undefined, abortPercentageGiven: undefined,
+    });
     expect(jason.ruleIndex).toBe(0);
     const other = sim.route({ host: 'ratings', headers: { 'end-user': 'bob' } });
     expect(other.fault).toBeUndefined();
@@ -128,9 +101,11 @@ describe('rule order and match semantics', () => {
     expect(sim.route({ host: 'reviews', headers: { 'user-agent': 'Safari' } }).ruleIndex).toBe(3);
   });
 
-  test('a regex RE2 cannot compile (look-ahead) is an error, not a silent non-match', () => {
+  test('a regex RE2 cannot compile (look-ahead) is not a silent non-match: the VirtualService is rejected, and a warning says so', () => {
     const sim = reviews([{ match: [{ uri: { regex: '^(?!/admin).*' } }], route: [to('reviews', 'v2')] }]);
-    expect(() => sim.route({ host: 'reviews', path: '/x' })).toThrow(/invalid or unsupported Perl syntax/);
+    const o = sim.route({ host: 'reviews', path: '/x' });
+    expect(o.kind).toBe(OutcomeKind.KUBERNETES_DEFAULT);
+    expect(o.warnings.join('\n')).toMatch(/VirtualService default\/reviews is not applied: Istio's validation webhook rejects it \(spec.http\[0\].match\[0\].uri.regex "\^\(\?!\/admin\)\.\*" is not RE2 syntax \(.*invalid or unsupported Perl syntax/);
   });
 
   test('header presence ({}) and withoutHeaders', () => {
@@ -244,10 +219,10 @@ describe('weights and destinations', () => {
     expect(sim.route({ host: 'reviews' }).virtualService).toBe('prod/reviews');
   });
 
-  test('an undefined subset and a subset without pods are reported', () => {
+  test('an undefined subset is a 503, and reported', () => {
     const sim = reviews([{ route: [to('reviews', 'v9')] }]);
     const o = sim.route({ host: 'reviews' });
-    expect(o.versionShares).toEqual({ '(no pods)': 100 });
+    expect(o).toMatchObject({ kind: OutcomeKind.SERVICE_UNAVAILABLE, status: 503, versionShares: {}, unavailableShare: 100 });
     expect(o.warnings.join('\n')).toMatch(/subset 'v9' of host 'reviews.default.svc.cluster.local' is not defined/);
   });
 

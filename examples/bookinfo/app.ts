@@ -6,7 +6,7 @@ import { App, Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
   CanaryService, CircuitBreakerPolicy, DarkRelease, EdgeDestination, FaultAbort, FaultInjection, IngressEdge, MeshNamespace, RequestCondition,
-  ServiceVersion, StringMatch, TrafficSplit,
+  PodDefaults, ServiceIdentity, ServiceVersion, StringMatch, TrafficSplit,
 } from '../../src';
 
 /** The Bookinfo services of one chart. */
@@ -19,15 +19,16 @@ export interface Bookinfo {
   readonly gateway: IngressEdge;
 }
 
-// The Bookinfo images write to their file system and are light: say so instead of taking the
-// cdk8s-plus defaults (read-only root file system, 1 CPU requested).
+// The Bookinfo images write to their file system and are light: say so once per service, for all
+// its versions, instead of taking the cdk8s-plus defaults (read-only root file system, 1 CPU requested).
+const BOOKINFO_PODS: PodDefaults = {
+  resources: { cpu: { request: kplus.Cpu.millis(100) }, memory: { request: Size.mebibytes(128), limit: Size.mebibytes(512) } },
+  securityContext: { readOnlyRootFilesystem: false, ensureNonRoot: false },
+  podSecurityContext: { ensureNonRoot: false },
+};
+
 function version(service: string, v: string): ServiceVersion {
-  return ServiceVersion.deploy(v, {
-    image: `docker.io/istio/examples-bookinfo-${service}-${v}:1.20.2`,
-    resources: { cpu: { request: kplus.Cpu.millis(100) }, memory: { request: Size.mebibytes(128), limit: Size.mebibytes(512) } },
-    securityContext: { readOnlyRootFilesystem: false, ensureNonRoot: false },
-    podSecurityContext: { ensureNonRoot: false },
-  });
+  return ServiceVersion.deploy(v, { image: `docker.io/istio/examples-bookinfo-${service}-${v}:1.20.2` });
 }
 
 /** Bookinfo with the reviews split `reviewsTraffic`. */
@@ -36,7 +37,9 @@ export function bookinfo(app: App, id: string, reviewsTraffic: TrafficSplit): Bo
   new MeshNamespace(chart, 'default');
   const service = (name: string, versions: string[], traffic?: TrafficSplit) => new CanaryService(chart, name, {
     port: 9080,
-    serviceAccountName: `bookinfo-${name}`,
+    // Bookinfo's layout: one ServiceAccount per service (bookinfo-reviews for all reviews versions).
+    serviceIdentity: ServiceIdentity.own(`bookinfo-${name}`),
+    podDefaults: BOOKINFO_PODS,
     versions: versions.map(v => version(name, v)),
     traffic,
   });
@@ -118,8 +121,7 @@ export function httpbinCircuitBreaker(app: App): Chart {
   new MeshNamespace(chart, 'default');
   const httpbin = new CanaryService(chart, 'httpbin', {
     port: 8000,
-    targetPort: 80,
-    serviceAccountName: 'httpbin',
+    targetPort: 80, // the httpbin ServiceAccount is the service's own (ServiceIdentity.own(), the default)
     versions: [ServiceVersion.deploy('v1', {
       image: 'docker.io/kong/httpbin:0.1.0',
       resources: { cpu: { request: kplus.Cpu.millis(100) }, memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) } },

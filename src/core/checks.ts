@@ -32,9 +32,23 @@ export function checkWholeNumber(scope: IConstruct, field: string, value: unknow
   }
 }
 
+/**
+ * Fails for a map key that cdk8s cannot write: its renderer (cdk8s 2.x `sanitizeValue`) takes an
+ * object with an own `constructor` key for a class instance and refuses it, and assigning a
+ * `__proto__` key sets the object's prototype, so that key (a header match, a label) would vanish
+ * from the manifest without a word. Other prototype names (`toString`, `hasOwnProperty`) work.
+ */
+export function checkRenderableKey(scope: IConstruct, field: string, key: string): void {
+  if (key === 'constructor' || key === '__proto__') {
+    fail(scope, field, key, 'is a key cdk8s cannot write to a manifest (its renderer treats it as part of the JavaScript object, not as data)',
+      'Use another name; for a header or label you do not control, match it with a different condition');
+  }
+}
+
 /** Fails unless every key and value of `labels` is a valid Kubernetes label. */
 export function checkLabels(scope: IConstruct, field: string, labels: { [key: string]: string }): void {
   for (const [key, value] of Object.entries(labels)) {
+    checkRenderableKey(scope, `${field} key`, key);
     if (labelKeyError(key) !== undefined) {
       fail(scope, `${field} key`, key, 'is not a valid label key',
         "Use an optional DNS prefix and '/', then at most 63 letters, digits, '-', '_' or '.' (e.g. 'version')");

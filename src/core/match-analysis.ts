@@ -62,9 +62,31 @@ function canonical(v: unknown): string {
   return JSON.stringify(v);
 }
 
-/** True for a condition every request meets. */
+/**
+ * Values every request has for a field that every request carries (path, host, method, scheme): a
+ * regex that full-matches all of them is taken as matching every request. Conservative in the other
+ * direction: a regex that misses one of them is not universal.
+ */
+const PROBES: readonly string[] = ['', '/', '/a/b?c=d', 'GET', 'http', 'example.com:8080', ' ', '\u00e9\u2603', 'Z9_-.~%20'];
+
+/** True for a condition every request meets (uri prefix '/', a regex such as '.*' on a field every request has). */
 function universal(field: string, m: any): boolean {
-  return m?.regex === '.*' || (field === 'uri' && m?.prefix === '/');
+  if (field === 'uri' && m?.prefix === '/') { return true; }
+  if (typeof m?.regex !== 'string') { return false; }
+  if (m.regex === '.*') { return true; }
+  try {
+    return PROBES.every(p => re2FullMatch(m.regex, p));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * True when match block `block` takes every request: each of its conditions is one every request
+ * meets, so the block is the same as no condition at all.
+ */
+export function takesEveryRequest(block: { [key: string]: any }): boolean {
+  return covers(block, {});
 }
 
 function isPresence(m: any): boolean {

@@ -33,6 +33,25 @@ export const PSEUDO_HEADERS: readonly string[] = [':method', ':scheme', ':author
 /** Istio's longest accepted regex (`StringMatch.regex`). */
 export const MAX_REGEX_LENGTH = 1024;
 
+/**
+ * Headers a route cannot use as a carrier or set: the host (Envoy's `:authority`), the other
+ * pseudo-headers, the body length, and the hop-by-hop headers (RFC 9110 7.6.1), which proxies drop
+ * or rewrite between hops. Envoy refuses to modify most of them in header operations, and a value
+ * carried in one does not reach the next hop.
+ */
+export const RESERVED_HEADERS: readonly string[] = [
+  'host', ...PSEUDO_HEADERS, 'content-length', 'connection', 'keep-alive', 'proxy-connection',
+  'transfer-encoding', 'upgrade', 'te', 'trailer', 'proxy-authenticate', 'proxy-authorization',
+];
+
+/** True for a header name a route may carry a value in and set (see RESERVED_HEADERS). */
+export function isSettableHeader(name: unknown): boolean {
+  return typeof name === 'string' && !RESERVED_HEADERS.includes(name.toLowerCase());
+}
+
+/** The longest duration Go (and so Istio) can represent: 2^63-1 nanoseconds, about 2,562,047 hours. */
+export const MAX_GO_DURATION_MS = 9_223_372_036_854;
+
 /** True when `s` is a lowercase DNS-1123 label (at most 63 characters). */
 export function isDnsLabel(s: unknown): boolean {
   return typeof s === 'string' && s.length <= 63 && DNS1123_LABEL.test(s);

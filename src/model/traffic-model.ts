@@ -1,8 +1,9 @@
 import { Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { HostRouting } from './host-routing';
-import { failWith } from '../core/errors';
+import { fail, failWith } from '../core/errors';
 import { serviceFqdn } from '../core/hosts';
+import { isDnsLabel } from '../core/syntax';
 
 const MODEL_ID = 'IstioTrafficModel';
 const MODEL_SYMBOL = Symbol.for('cdk8s-istio-traffic.TrafficModel');
@@ -58,6 +59,11 @@ export class TrafficModel extends Construct {
   private constructor(scope: Chart, id: string) {
     super(scope, id);
     Object.defineProperty(this, MODEL_SYMBOL, { value: true });
+    // Every object of the library in this chart takes the chart's namespace unless given one.
+    if (scope.namespace !== undefined && !isDnsLabel(scope.namespace)) {
+      fail(scope, 'namespace', scope.namespace, "is the Chart's namespace, and not a DNS-1123 label, so Kubernetes rejects every object in it",
+        "Give the Chart a namespace of at most 63 lowercase letters, digits and '-' (e.g. new Chart(app, 'shop', { namespace: 'shop' }))");
+    }
   }
 
   /** The routing of Service `name` in `namespace`, created on first use. */

@@ -1,11 +1,13 @@
 import { App, Chart } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
-import { MatchInput, matchRequest, Re2Cache } from './match';
+import { appliesToProxy, isCatchAllMatch, MatchInput, matchRequest, parseQuery, Re2Cache, rejectedRegexes } from './match';
 import {
   OutcomeKind, RoutingOutcome, RoutingSimulatorOptions, SimulatedDestination, SimulatedFault,
-  SimulatedMirror, SimulatedRequest, SimulatedRetries, SimulatedWorkload,
+  SimulatedMirror, SimulatedRequest, SimulatedRetries, SimulatedWorkload, UpstreamFailure,
 } from './types';
+import { fail } from '../core/errors';
 import { CLUSTER_SUFFIX, hostMatches, hostSpecificity, istioHost, qualifyHost } from '../core/hosts';
+import { Shape, T } from '../core/shape';
 import { TrafficModel } from '../model/traffic-model';
 
 const NETWORKING = /^networking\.istio\.io\//;
@@ -23,6 +25,34 @@ interface Candidate {
   readonly namespace: string;
 }
 
+/**
+ * One route Envoy gets from a VirtualService: a rule without match blocks, or one match block of a
+ * rule (Istio's `BuildHTTPRoutesForVirtualService` makes one Envoy route per match block).
+ */
+interface RouteEntry {
+  readonly c: Candidate;
+  readonly rule: any;
+  /** Index of the rule in `spec.http` (or `spec.tcp`). */
+  readonly index: number;
+  /** The match block; undefined for a rule without match blocks. */
+  readonly match?: any;
+  /** Whether the route is a catch-all (`isCatchAllMatch`). */
+  readonly catchAll: boolean;
+}
+
+/** The VirtualServices that decide a request, in the order their rules are tried. */
+interface Selection {
+  readonly candidates: Candidate[];
+  /** At a gateway: the virtual host (domain) Envoy picks for the request. */
+  readonly virtualHost?: string;
+}
+
+/**
+ * Label of `versionShares` for requests to a destination whose pods are not known (its Service is not
+ * in the manifests, or has no selector).
+ */
+const PODS_NOT_KNOWN = '(pods not known)';
+
 function nsOf(obj: any): string {
   return obj?.metadata?.namespace ?? 'default';
 }
@@ -31,21 +61,64 @@ function selects(selector: { [k: string]: string }, labels: { [k: string]: strin
   return Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
 
+const OPTIONS = T.optional(T.struct('RoutingSimulatorOptions', {
+  existingWorkloads: T.optional(T.array(T.struct('ExistingWorkload', {
+    name: T.string(), namespace: T.string(), labels: T.map(), replicas: T.optional(T.number({ integer: true, min: 0 })),
+  }, "{ name: 'reviews-v1', namespace: 'shop', labels: { app: 'reviews', version: 'v1' } }"))),
+  versionLabel: T.optional(T.string()),
+}, "{ versionLabel: 'version' }"));
+
+/** A manifest: an object; its kind and API version, when given, strings (other fields are read defensively). */
+const MANIFEST: Shape = {
+  what: 'a manifest object',
+  fix: 'Pass parsed Kubernetes objects (e.g. from YAML.parseAllDocuments), one per item',
+  check(scope, field, value) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      fail(scope, field, value, 'is not a manifest object', 'Pass parsed Kubernetes objects (e.g. from YAML.parseAllDocuments), one per item');
+    }
+    for (const key of ['apiVersion', 'kind']) {
+      const v = (value as any)[key];
+      if (v !== undefined && typeof v !== 'string') { fail(scope, `${field}.${key}`, v, 'is not a string', `Give ${key} as a string`); }
+    }
+  },
+};
+const MANIFESTS = T.array(MANIFEST);
+
+const REQUEST = T.struct('SimulatedRequest', {
+  host: T.string(),
+  port: T.optional(T.number({ integer: true, min: 1, max: 65535 })),
+  method: T.optional(T.string()),
+  path: T.optional(T.string()),
+  scheme: T.optional(T.string()),
+  headers: T.optional(T.map()),
+  authority: T.optional(T.string()),
+  sourceNamespace: T.optional(T.string()),
+  sourceLabels: T.optional(T.map()),
+  gateway: T.optional(T.string()),
+}, "{ host: 'reviews', path: '/', headers: { 'end-user': 'jason' } }");
+
 /**
  * Answers "where does this request go?" from synthesized manifests, without a cluster, with
  * Istio's semantics:
  *
- * - the VirtualService for the host and binding (the mesh, or a gateway) is chosen by host,
- *   exact before the longest wildcard before `*`; short hosts are resolved in the
- *   VirtualService's namespace (`reviews` is `reviews.<ns>.svc.cluster.local`);
- * - its `http` rules are tried in order and the first match wins; the conditions inside one match
- *   block are ANDed and several match blocks are ORed; header names are case-insensitive; `exact`,
- *   `prefix` and `regex` (RE2, full string) on uri, scheme, method, authority, headers and query
- *   parameters; `{}` means "header present"; `withoutHeaders`; port, source labels, source
- *   namespace and rule-level `gateways`;
+ * - in the mesh, the one VirtualService for the host is chosen by host, exact before the longest
+ *   wildcard before `*` (several for one host: the first, as sidecars do, with an IST0109 warning);
+ *   short hosts are resolved in the VirtualService's namespace (`reviews` is
+ *   `reviews.<ns>.svc.cluster.local`);
+ * - at a gateway, the virtual hosts are the intersections of the Gateway servers' hosts with each
+ *   bound VirtualService's hosts; Envoy picks the most specific one for the request host, and every
+ *   VirtualService landing on it contributes its rules, in Istio's order (creation time, then name,
+ *   then namespace; the manifests' order stands for creation time), catch-all routes last;
+ * - rules are tried in order and the first match wins; the conditions inside one match block are
+ *   ANDed and several match blocks are ORed; header names are case-insensitive; `exact`, `prefix`
+ *   and `regex` (RE2, full string) on uri, scheme, method, authority, headers and query parameters
+ *   (raw, not percent-decoded); `{}` and `regex: "*"` mean "present"; `withoutHeaders`; port,
+ *   source labels, source namespace and rule-level `gateways`;
+ * - a VirtualService with a regex Istio's webhook rejects is not applied (a warning says so);
  * - weights are relative (they need not sum to 100); a destination without a subset spreads over
  *   all the Service's pods, a subset over the pods that also carry its labels, each workload in
- *   proportion to its replicas;
+ *   proportion to its replicas; an undefined subset, or one without pods, is a 503;
+ * - a fault without a percentage applies to no request;
  * - no VirtualService for a mesh host: plain Kubernetes load balancing over the Service's pods,
  *   weighted by replica count; nothing matching at a gateway: 404.
  *
@@ -59,18 +132,28 @@ export class RoutingSimulator {
 
   /** Simulates the objects of one chart; adopted CanaryService versions count as existing workloads. */
   public static fromChart(chart: Chart, options: RoutingSimulatorOptions = {}): RoutingSimulator {
+    if (!Chart.isChart(chart)) { fail('RoutingSimulator.fromChart', 'chart', chart, 'is not a cdk8s Chart', 'Pass the Chart to simulate'); }
+    OPTIONS.check('RoutingSimulator.fromChart', 'options', options);
     return new RoutingSimulator(chart.toJson(), withAdopted(chart, options));
   }
 
   /** Simulates the objects of every chart of an app. */
   public static fromApp(app: App, options: RoutingSimulatorOptions = {}): RoutingSimulator {
+    if (app === null || typeof app !== 'object' || !Array.isArray((app as any).charts)) {
+      fail('RoutingSimulator.fromApp', 'app', app, 'is not a cdk8s App', 'Pass the App to simulate');
+    }
+    OPTIONS.check('RoutingSimulator.fromApp', 'options', options);
     return new RoutingSimulator(app.charts.flatMap(c => c.toJson()), withAdopted(app, options));
   }
 
   /** Simulates manifests given as (multi-document) YAML text. */
   public static fromYaml(yaml: string, options: RoutingSimulatorOptions = {}): RoutingSimulator {
-    const docs = parseAllDocuments(yaml).map(d => {
-      if (d.errors.length > 0) { throw new Error(`RoutingSimulator.fromYaml: ${d.errors[0].message}`); }
+    T.string('Pass the manifests as YAML text').check('RoutingSimulator.fromYaml', 'yaml', yaml);
+    OPTIONS.check('RoutingSimulator.fromYaml', 'options', options);
+    const docs = parseAllDocuments(yaml).map((d, i) => {
+      if (d.errors.length > 0) {
+        fail('RoutingSimulator.fromYaml', `yaml document ${i}`, d.errors[0].message, 'is not valid YAML', 'Fix the YAML (the message says where)');
+      }
       return d.toJSON();
     });
     return new RoutingSimulator(docs.filter(d => d !== null && typeof d === 'object'), options);
@@ -78,9 +161,12 @@ export class RoutingSimulator {
 
   /** Simulates manifests given as objects. */
   public static fromManifests(manifests: any[], options: RoutingSimulatorOptions = {}): RoutingSimulator {
+    MANIFESTS.check('RoutingSimulator.fromManifests', 'manifests', manifests);
+    OPTIONS.check('RoutingSimulator.fromManifests', 'options', options);
     return new RoutingSimulator(manifests, options);
   }
 
+  /** The VirtualServices, in Istio's order (see `istioOrder`). */
   private readonly virtualServices: Candidate[];
   private readonly destinationRules: any[];
   private readonly gateways: any[];
@@ -89,12 +175,14 @@ export class RoutingSimulator {
   private readonly versionLabel: string;
   /** Regexes compiled for this simulator's requests. */
   private readonly re2Cache: Re2Cache = new Map();
+  /** Per VirtualService, the regexes Istio's webhook rejects (computed on first use). */
+  private readonly rejections = new Map<Candidate, string[]>();
 
   private constructor(manifests: any[], options: RoutingSimulatorOptions) {
     Object.defineProperty(this, SIMULATOR_SYMBOL, { value: true });
     const objs = manifests.filter(m => m && typeof m === 'object');
-    this.virtualServices = objs.filter(m => NETWORKING.test(m.apiVersion ?? '') && m.kind === 'VirtualService')
-      .map(vs => ({ vs, namespace: nsOf(vs) }));
+    this.virtualServices = istioOrder(objs.filter(m => NETWORKING.test(m.apiVersion ?? '') && m.kind === 'VirtualService')
+      .map(vs => ({ vs, namespace: nsOf(vs) })));
     this.destinationRules = objs.filter(m => NETWORKING.test(m.apiVersion ?? '') && m.kind === 'DestinationRule');
     this.gateways = objs.filter(m => NETWORKING.test(m.apiVersion ?? '') && m.kind === 'Gateway');
     this.services = objs.filter(m => m.apiVersion === 'v1' && m.kind === 'Service');
@@ -114,25 +202,25 @@ export class RoutingSimulator {
   /**
    * Routes one request and tells where it goes: the gateway's server (for a request at a gateway),
    * the VirtualServices of the host for the binding, the first rule that matches (following a
-   * delegate), and the destinations it splits the request over.
+   * delegate), and the destinations it splits the request over. Never throws on configuration:
+   * what Istio would not apply, or applies differently than written, is in the outcome's warnings.
    */
   public route(request: SimulatedRequest): RoutingOutcome {
+    REQUEST.check('RoutingSimulator.route', 'request', request);
     const warnings: string[] = [];
     const req = this.requestFor(request);
     const atGateway = req.gateway ? this.checkGateway(req, warnings) : undefined;
     if (atGateway) { return atGateway; }
-    const candidates = this.virtualServicesFor(req.target, req.input.binding);
-    if (candidates.length === 0) { return this.withoutVirtualService(req, warnings); }
-    if (!req.gateway && candidates.length > 1) {
-      warnings.push(`IST0109: ${candidates.length} mesh VirtualServices define host '${req.target}' (${candidates.map(c => `${c.namespace}/${c.vs.metadata.name}`).join(', ')}); sidecars use only one of them. This simulation uses the first`);
+    const selection = this.virtualServicesFor(req, warnings);
+    if (selection.candidates.length === 0) { return this.withoutVirtualService(req, warnings); }
+    const describe = `${req.describe}${mergedNote(selection, req.input.binding)}`;
+    const entry = this.firstMatchingRoute(req, selection);
+    if (entry) {
+      return entry.rule.delegate
+        ? this.delegated(req, entry, warnings)
+        : this.outcome(entry.c, entry.rule, entry.index, req.sourceNamespace, describe, warnings);
     }
-    const effective = req.gateway ? candidates : candidates.slice(0, 1);
-    for (const c of effective) {
-      const matched = this.firstMatchingRule(req, c, warnings);
-      if (matched) { return matched; }
-    }
-    const names = effective.map(c => `${c.namespace}/${c.vs.metadata.name}`).join(', ');
-    return notFound(`${req.describe}: no rule of ${names} matches`, warnings);
+    return notFound(`${describe}: no rule of ${selection.candidates.map(vsId).join(', ')} matches`, warnings);
   }
 
   /** The request as the matchers see it: host, port, path, headers, source and binding resolved. */
@@ -143,10 +231,11 @@ export class RoutingSimulator {
     const target = gateway ? request.host.toLowerCase() : qualifyHost(request.host.toLowerCase(), sourceNamespace);
     const service = gateway ? undefined : this.serviceFor(target);
     const port = request.port ?? (gateway ? 80 : (service?.spec?.ports?.length === 1 ? service.spec.ports[0].port : undefined));
-    const [rawPath, rawQuery] = (request.path ?? '/').split('?', 2);
+    const fullPath = request.path ?? '/';
+    const q = fullPath.indexOf('?');
     const input: MatchInput = {
-      path: rawPath,
-      query: new Map([...new URLSearchParams(rawQuery ?? '').entries()]),
+      path: q < 0 ? fullPath : fullPath.slice(0, q),
+      query: parseQuery(q < 0 ? undefined : fullPath.slice(q + 1)),
       method: (request.method ?? 'GET').toUpperCase(),
       scheme: request.scheme ?? 'http',
       authority: request.authority ?? (request.port !== undefined ? `${request.host}:${request.port}` : request.host),
@@ -158,7 +247,7 @@ export class RoutingSimulator {
       resolveGateway: (ref: string) => ref,
       re2Cache: this.re2Cache,
     };
-    const describe = `${input.method} ${request.host}${request.path ?? '/'}${gateway ? ` at gateway ${binding}` : ''}`;
+    const describe = `${input.method} ${request.host}${fullPath}${gateway ? ` at gateway ${binding}` : ''}`;
     return { host: request.host, gateway, sourceNamespace, target, service, port, input, describe };
   }
 
@@ -207,61 +296,183 @@ export class RoutingSimulator {
       };
     }
     const dest = this.destination({ host: req.target }, 100, 100, req.sourceNamespace, warnings);
-    return {
-      kind: OutcomeKind.KUBERNETES_DEFAULT,
-      destinations: [dest],
-      ...shares([dest], this.versionLabel),
-      mirrors: [],
-      warnings,
-      explanation: `${req.describe}: no VirtualService for '${req.target}'; Kubernetes spreads requests over the pods of Service ${nsOf(service)}/${service.metadata.name} by replica count`,
-    };
+    const { unavailableShare, ...s } = shares([dest], this.versionLabel);
+    const how = `${req.describe}: no VirtualService for '${req.target}'; Kubernetes spreads requests over the pods of Service ${nsOf(service)}/${service.metadata?.name} by replica count`;
+    if (unavailableShare > 0) {
+      return unavailable({ destinations: [dest], mirrors: [], warnings }, `${how}, but ${failureReasons([dest])}`);
+    }
+    return { kind: OutcomeKind.KUBERNETES_DEFAULT, destinations: [dest], ...s, mirrors: [], warnings, explanation: how };
   }
 
-  /** The outcome of the first rule of VirtualService `c` that matches (HTTP rules, else TCP), if any. */
-  private firstMatchingRule(req: ResolvedRequest, c: Candidate, warnings: string[]): RoutingOutcome | undefined {
-    const input = { ...req.input, resolveGateway: gatewayResolver(c.namespace) };
-    const rules: any[] = c.vs.spec?.http ?? [];
-    const tcp = rules.length === 0 ? (c.vs.spec?.tcp ?? []) : [];
-    const index = [...rules, ...tcp].findIndex(rule => ruleMatches(rule, input));
-    if (index < 0) { return undefined; }
-    const rule = [...rules, ...tcp][index];
-    return rule.delegate
-      ? this.delegated(req, c, rule, index, warnings)
-      : this.outcome(c, rule, index, req.sourceNamespace, req.describe, warnings);
+  /**
+   * The VirtualServices whose rules decide the request. In the mesh: the one for the host (exact
+   * before the longest wildcard; several: the first, as sidecars use only one, with an IST0109
+   * warning). At a gateway: every VirtualService of the virtual host Envoy picks (`virtualHostFor`).
+   * A VirtualService Istio's webhook rejects is left out, with a warning.
+   */
+  private virtualServicesFor(req: ResolvedRequest, warnings: string[]): Selection {
+    const bound = this.admitted(this.boundTo(req.input.binding).filter(c => coversHost(c, req.target)), warnings);
+    if (req.gateway) { return this.virtualHostFor(req, bound); }
+    const scored = bound.map(c => ({ c, best: bestHostMatch(c, req.target) }));
+    const top = Math.max(-1, ...scored.map(s => s.best));
+    const defining = scored.filter(s => s.best === top).map(s => s.c);
+    if (defining.length > 1) {
+      warnings.push(`IST0109: ${defining.length} mesh VirtualServices define host '${req.target}' (${defining.map(vsId).join(', ')}); sidecars use only one of them. This simulation uses the first in Istio's order (creation time, then name)`);
+    }
+    return { candidates: this.withRoutesForCaller(req, defining, warnings).slice(0, 1) };
+  }
+
+  /**
+   * In the mesh, the VirtualServices that give the calling sidecar at least one route. One whose
+   * every rule is for other callers (`sourceLabels`, `sourceNamespace`, `port`, rule-level
+   * `gateways`) gives it none, and Istio then routes the host as if it had no VirtualService
+   * (`buildSidecarVirtualHostsForVirtualService` in istio/istio pilot/pkg/networking/core/route/route.go
+   * returns no virtual host, and the Service keeps its default route).
+   */
+  private withRoutesForCaller(req: ResolvedRequest, candidates: Candidate[], warnings: string[]): Candidate[] {
+    return candidates.filter(c => {
+      if (this.routeEntries(c, req).length > 0) { return true; }
+      warnings.push(`VirtualService ${vsId(c)} has no rule for this caller (every rule is limited by sourceLabels, sourceNamespace, port or gateways), so its sidecar routes the host as if it had no VirtualService`);
+      return false;
+    });
+  }
+
+  /** The VirtualServices bound to `binding` (the mesh, or a gateway as `<namespace>/<name>`), in Istio's order. */
+  private boundTo(binding: string): Candidate[] {
+    return this.virtualServices.filter(c => {
+      const gateways: string[] = Array.isArray(c.vs.spec?.gateways) ? c.vs.spec.gateways : [];
+      return binding === 'mesh'
+        ? gateways.length === 0 || gateways.includes('mesh')
+        : gateways.some(g => g !== 'mesh' && gatewayResolver(c.namespace)(g) === binding);
+    });
+  }
+
+  /**
+   * Leaves out the VirtualServices Istio's validation webhook rejects (a regex RE2 cannot compile,
+   * `regex: "*"` outside `withoutHeaders` ...): `kubectl apply` fails for them, so they never route.
+   */
+  private admitted(candidates: Candidate[], warnings: string[]): Candidate[] {
+    return candidates.filter(c => {
+      const rejected = this.rejectionsOf(c);
+      if (rejected.length === 0) { return true; }
+      warnings.push(`VirtualService ${vsId(c)} is not applied: Istio's validation webhook rejects it (${rejected.join('; ')}; Istio uses RE2 syntax); this simulation ignores it`);
+      return false;
+    });
+  }
+
+  private rejectionsOf(c: Candidate): string[] {
+    let found = this.rejections.get(c);
+    if (found === undefined) {
+      found = rejectedRegexes(c.vs.spec, this.re2Cache);
+      this.rejections.set(c, found);
+    }
+    return found;
+  }
+
+  /**
+   * At a gateway, the VirtualServices of the virtual host Envoy picks for the request. Istio makes a
+   * virtual host for each name in the intersection of a server's hosts (those visible to the
+   * VirtualService's namespace) with the VirtualService's hosts, and appends the routes of every
+   * later VirtualService landing on the same name (`buildGatewayHTTPRouteConfig` in istio/istio
+   * pilot/pkg/networking/core/gateway.go). Envoy picks the exact name, else the longest wildcard.
+   * A VirtualService none of whose rules applies to this gateway and port adds nothing.
+   */
+  private virtualHostFor(req: ResolvedRequest, bound: Candidate[]): Selection {
+    const servers = this.serversOn(req);
+    const hosts = new Map<string, Candidate[]>();
+    for (const c of bound) {
+      if (this.routeEntries(c, req).length === 0) { continue; }
+      for (const name of gatewayVirtualHosts(c, servers, req.gateway!.namespace)) {
+        hosts.set(name, [...(hosts.get(name) ?? []), c]);
+      }
+    }
+    const domain = [...hosts.keys()].filter(h => hostMatches(h, req.target))
+      .sort((a, b) => hostSpecificity(b) - hostSpecificity(a))[0];
+    return domain === undefined ? { candidates: [] } : { candidates: hosts.get(domain)!, virtualHost: domain };
+  }
+
+  /** The servers of the request's Gateway on the request's port; undefined when the Gateway is not in the manifests. */
+  private serversOn(req: ResolvedRequest): any[] | undefined {
+    const gw = req.gateway?.object;
+    if (!gw) { return undefined; }
+    return (gw.spec?.servers ?? []).filter((s: any) => req.port === undefined || s?.port?.number === req.port);
+  }
+
+  /**
+   * The first route that matches, trying the routes of the selected VirtualServices in order. At a
+   * gateway, catch-all routes go after all others (`SortVHostRoutes` in istio/istio
+   * pilot/pkg/networking/core/route/route.go), so a later VirtualService's specific rules are tried
+   * before an earlier one's catch-all.
+   */
+  private firstMatchingRoute(req: ResolvedRequest, selection: Selection): RouteEntry | undefined {
+    const entries = selection.candidates.flatMap(c => this.routeEntries(c, req));
+    const ordered = req.gateway ? [...entries.filter(e => !e.catchAll), ...entries.filter(e => e.catchAll)] : entries;
+    return ordered.find(e => e.match === undefined || matchRequest(e.match, inputFor(req, e.c)));
+  }
+
+  /**
+   * The Envoy routes of VirtualService `c` for this proxy (`BuildHTTPRoutesForVirtualService`): one
+   * per match block that applies to the proxy (`appliesToProxy`), one for a rule without match
+   * blocks; nothing after the first catch-all. HTTP rules, else TCP rules.
+   */
+  private routeEntries(c: Candidate, req: ResolvedRequest): RouteEntry[] {
+    const http: any[] = Array.isArray(c.vs.spec?.http) ? c.vs.spec.http : [];
+    const tcp: any[] = http.length === 0 && Array.isArray(c.vs.spec?.tcp) ? c.vs.spec.tcp : [];
+    const input = inputFor(req, c);
+    const entries: RouteEntry[] = [];
+    for (const [index, rule] of [...http, ...tcp].entries()) {
+      if (rule === null || typeof rule !== 'object') { continue; }
+      const matches: any[] = Array.isArray(rule.match) ? rule.match : [];
+      if (matches.length === 0) {
+        entries.push({ c, rule, index, catchAll: true });
+        return entries;
+      }
+      for (const match of matches.filter(m => m === null || typeof m !== 'object' || appliesToProxy(m, input))) {
+        const catchAll = isCatchAllMatch(match);
+        entries.push({ c, rule, index, match, catchAll });
+        if (catchAll) { return entries; }
+      }
+    }
+    return entries;
   }
 
   /** A matching rule that delegates: the first matching rule of the delegate VirtualService decides. */
-  private delegated(req: ResolvedRequest, c: Candidate, rule: any, index: number, warnings: string[]): RoutingOutcome {
-    const id = `${c.namespace}/${c.vs.metadata.name}`;
+  private delegated(req: ResolvedRequest, entry: RouteEntry, warnings: string[]): RoutingOutcome {
+    const { c, rule, index } = entry;
+    const id = vsId(c);
     const delegateNs = rule.delegate.namespace ?? c.namespace;
-    const delegate = this.virtualServices.find(d => d.vs.metadata.name === rule.delegate.name && d.namespace === delegateNs);
-    if (!delegate) {
+    const found = this.virtualServices.find(d => d.vs.metadata?.name === rule.delegate.name && d.namespace === delegateNs);
+    if (!found) {
       warnings.push(`rule #${index} of ${id} delegates to ${delegateNs}/${rule.delegate.name}, which is not in the manifests`);
       return notFound(`${req.describe}: delegate VirtualService missing`, warnings);
     }
-    const input = { ...req.input, resolveGateway: gatewayResolver(delegate.namespace) };
-    const inner = (delegate.vs.spec?.http ?? []).findIndex((r: any) => ruleMatches(r, input));
+    const delegate = this.admitted([found], warnings)[0];
+    if (!delegate) { return notFound(`${req.describe}: delegate VirtualService ${vsId(found)} is not applied`, warnings); }
+    const input = inputFor(req, delegate);
+    const rules: any[] = Array.isArray(delegate.vs.spec?.http) ? delegate.vs.spec.http : [];
+    const inner = rules.findIndex(r => ruleMatches(r, input));
     if (inner < 0) {
-      return notFound(`${req.describe}: rule #${index} of ${id} delegates to ${delegate.namespace}/${delegate.vs.metadata.name}, where no rule matches`, warnings);
+      return notFound(`${req.describe}: rule #${index} of ${id} delegates to ${vsId(delegate)}, where no rule matches`, warnings);
     }
-    return this.outcome(delegate, delegate.vs.spec.http[inner], inner, req.sourceNamespace, req.describe, warnings);
+    return this.outcome(delegate, rules[inner], inner, req.sourceNamespace, req.describe, warnings);
   }
 
   private outcome(c: Candidate, rule: any, index: number, sourceNamespace: string, describe: string, warnings: string[]): RoutingOutcome {
-    const id = `${c.namespace}/${c.vs.metadata.name}`;
+    const which = `rule #${index}${rule.name ? ` '${rule.name}'` : ''} of VirtualService ${vsId(c)}`;
+    const injected = fault(rule.fault);
     const base = {
-      virtualService: id,
+      virtualService: vsId(c),
       ruleIndex: index,
       ruleName: rule.name,
       mirrors: this.mirrors(rule, c.namespace),
-      fault: fault(rule.fault),
+      fault: injected,
       timeout: rule.timeout,
       retries: retries(rule.retries),
       rewriteUri: rule.rewrite?.uri,
       rewriteAuthority: rule.rewrite?.authority,
       warnings,
     };
-    const which = `rule #${index}${rule.name ? ` '${rule.name}'` : ''} of VirtualService ${id}`;
+    const faultNote = faultWithoutPercentage(injected, which, warnings);
     if (rule.directResponse) {
       return {
         ...base,
@@ -270,7 +481,7 @@ export class RoutingSimulator {
         destinations: [],
         versionShares: {},
         subsetShares: {},
-        explanation: `${describe}: ${which} answers ${rule.directResponse.status} itself`,
+        explanation: `${describe}: ${which} answers ${rule.directResponse.status} itself${faultNote}`,
       };
     }
     if (rule.redirect) {
@@ -282,43 +493,73 @@ export class RoutingSimulator {
         versionShares: {},
         subsetShares: {},
         redirect: Object.fromEntries(Object.entries(rule.redirect).map(([k, v]) => [k, String(v)])),
-        explanation: `${describe}: ${which} redirects`,
+        explanation: `${describe}: ${which} redirects${faultNote}`,
       };
     }
-    const route: any[] = rule.route ?? [];
+    const destinations = this.routeDestinations(rule, c.namespace, sourceNamespace, which, warnings);
+    const s = shares(destinations, this.versionLabel);
+    const total = destinations.reduce((a, d) => a + d.share, 0);
+    if (total > 0 && s.unavailableShare >= total - 1e-9) {
+      return unavailable({ ...base, destinations }, `${describe}: ${which} matched, but ${failureReasons(destinations)}${faultNote}`);
+    }
+    const summary = Object.entries(s.subsetShares).map(([k, v]) => `${k} ${round(v)}%`);
+    if (s.unavailableShare > 0) { summary.push(`503 ${round(s.unavailableShare)}% (${failureReasons(destinations)})`); }
+    return {
+      ...base,
+      kind: OutcomeKind.ROUTED,
+      destinations,
+      ...s,
+      unavailableShare: s.unavailableShare > 0 ? s.unavailableShare : undefined,
+      explanation: `${describe}: ${which} matched; ${summary.join(', ')}${faultNote}`,
+    };
+  }
+
+  /** The destinations of a rule's `route`, with their shares of the requests (weights are relative). */
+  private routeDestinations(rule: any, namespace: string, sourceNamespace: string, which: string, warnings: string[]): SimulatedDestination[] {
+    const route: any[] = (Array.isArray(rule.route) ? rule.route : []).filter((d: any) => typeof d?.destination?.host === 'string');
     const weights = route.map(d => (route.length === 1 ? 1 : (d.weight ?? 0)));
     const total = weights.reduce((a, b) => a + b, 0);
     if (route.length > 1 && total === 0) { warnings.push(`${which}: every destination has weight 0`); }
-    const destinations = route.map((d, i) => this.destination(
-      { host: istioHost(d.destination.host, c.namespace), subset: d.destination.subset, port: d.destination.port?.number },
+    return route.map((d, i) => this.destination(
+      { host: istioHost(d.destination.host, namespace), subset: d.destination.subset, port: d.destination.port?.number },
       d.weight ?? (route.length === 1 ? 100 : 0),
       total === 0 ? 0 : (weights[i] / total) * 100,
       sourceNamespace, warnings));
-    const s = shares(destinations, this.versionLabel);
-    const summary = Object.entries(s.subsetShares).map(([k, v]) => `${k} ${round(v)}%`).join(', ');
-    return { ...base, kind: OutcomeKind.ROUTED, destinations, ...s, explanation: `${describe}: ${which} matched; ${summary}` };
   }
 
+  /**
+   * A destination with the pods it reaches. A subset no DestinationRule defines has no Envoy cluster
+   * (503, `NC`); a Service or subset without running pods has no endpoints (503, `UH`); a Service
+   * that is not in the manifests is not known (no pods, no failure).
+   */
   private destination(d: { host: string; subset?: string; port?: number }, weight: number, share: number,
     sourceNamespace: string, warnings: string[]): SimulatedDestination {
+    const failed = (failure: UpstreamFailure): SimulatedDestination =>
+      ({ host: d.host, subset: d.subset, port: d.port, weight, share, selector: {}, workloads: [], failure });
     const service = this.serviceFor(d.host);
-    let selector: { [k: string]: string } | undefined = service?.spec?.selector;
-    if (!service) { warnings.push(`no Service for destination host '${d.host}' in the manifests`); }
+    let subsetLabels: { [k: string]: string } = {};
     if (d.subset !== undefined) {
-      const dr = this.destinationRuleFor(d.host, sourceNamespace);
-      const subset = dr?.spec?.subsets?.find((s: any) => s.name === d.subset);
+      const subset = this.subsetFor(d.host, d.subset, sourceNamespace);
       if (!subset) {
-        warnings.push(`subset '${d.subset}' of host '${d.host}' is not defined by any DestinationRule (Envoy answers 503)`);
-        selector = undefined;
-      } else if (selector) {
-        selector = { ...selector, ...(subset.labels ?? {}) };
+        if (share > 0) { warnings.push(`subset '${d.subset}' of host '${d.host}' is not defined by any DestinationRule: Envoy has no cluster for it and answers 503 (response flag NC)`); }
+        return failed(UpstreamFailure.CLUSTER_NOT_FOUND);
       }
+      subsetLabels = subset.labels ?? {};
     }
+    const serviceSelector: { [k: string]: string } | undefined = service?.spec?.selector;
+    if (!service || !serviceSelector) {
+      warnings.push(service
+        ? `Service for destination host '${d.host}' has no selector; its endpoints are not known`
+        : `no Service for destination host '${d.host}' in the manifests; its pods are not known`);
+      return { host: d.host, subset: d.subset, port: d.port, weight, share, selector: {}, workloads: [] };
+    }
+    const selector = { ...serviceSelector, ...subsetLabels };
     const svcNs = d.host.split('.')[1];
-    const pods = selector ? this.pods.filter(p => p.namespace === svcNs && selects(selector!, p.labels)) : [];
+    const pods = this.pods.filter(p => p.namespace === svcNs && selects(selector, p.labels));
     const replicas = pods.reduce((a, p) => a + p.replicas, 0);
-    if (selector && share > 0 && replicas === 0) {
-      warnings.push(`destination '${d.host}'${d.subset ? ` subset '${d.subset}'` : ''} has no running pods (Envoy answers 503)`);
+    if (replicas === 0) {
+      if (share > 0) { warnings.push(`destination '${d.host}'${d.subset ? ` subset '${d.subset}'` : ''} has no running pods: Envoy answers 503 no healthy upstream (response flag UH)`); }
+      return { ...failed(UpstreamFailure.NO_HEALTHY_UPSTREAM), selector };
     }
     const workloads: SimulatedWorkload[] = pods.map(p => ({
       name: p.name,
@@ -326,17 +567,18 @@ export class RoutingSimulator {
       labels: p.labels,
       version: p.labels[this.versionLabel],
       replicas: p.replicas,
-      share: replicas === 0 ? 0 : (share * p.replicas) / replicas,
+      share: (share * p.replicas) / replicas,
     }));
-    return { host: d.host, subset: d.subset, port: d.port, weight, share, selector: selector ?? {}, workloads };
+    return { host: d.host, subset: d.subset, port: d.port, weight, share, selector, workloads };
   }
 
   private mirrors(rule: any, namespace: string): SimulatedMirror[] {
     const list: SimulatedMirror[] = [];
-    if (rule.mirror) {
+    if (typeof rule.mirror?.host === 'string') {
       list.push({ host: istioHost(rule.mirror.host, namespace), subset: rule.mirror.subset, percentage: rule.mirrorPercentage?.value ?? 100 });
     }
-    for (const m of rule.mirrors ?? []) {
+    for (const m of Array.isArray(rule.mirrors) ? rule.mirrors : []) {
+      if (typeof m?.destination?.host !== 'string') { continue; }
       list.push({ host: istioHost(m.destination.host, namespace), subset: m.destination.subset, percentage: m.percentage?.value ?? 100 });
     }
     return list;
@@ -348,28 +590,17 @@ export class RoutingSimulator {
     return this.services.find(s => s.metadata?.name === parts[0] && nsOf(s) === parts[1]);
   }
 
+  /** The subset `name` of the DestinationRule that applies to `fqdn` for a client in `sourceNamespace`. */
+  private subsetFor(fqdn: string, name: string, sourceNamespace: string): any | undefined {
+    const subsets = this.destinationRuleFor(fqdn, sourceNamespace)?.spec?.subsets;
+    return Array.isArray(subsets) ? subsets.find((s: any) => s?.name === name) : undefined;
+  }
+
   /** Istio looks for the DestinationRule in the client's namespace, then the service's, then anywhere. */
   private destinationRuleFor(fqdn: string, sourceNamespace: string): any | undefined {
     const all = this.destinationRules.filter(dr => typeof dr.spec?.host === 'string' && hostMatches(istioHost(dr.spec.host, nsOf(dr)), fqdn));
     const svcNs = fqdn.split('.')[1];
     return all.find(dr => nsOf(dr) === sourceNamespace) ?? all.find(dr => nsOf(dr) === svcNs) ?? all[0];
-  }
-
-  private virtualServicesFor(target: string, binding: string): Candidate[] {
-    const scored = this.virtualServices.flatMap(c => {
-      const gateways: string[] = c.vs.spec?.gateways ?? [];
-      const bound = binding === 'mesh'
-        ? gateways.length === 0 || gateways.includes('mesh')
-        : gateways.some(g => g !== 'mesh' && (g.includes('/') ? g : `${c.namespace}/${g}`) === binding);
-      if (!bound) { return []; }
-      const best = Math.max(-1, ...(c.vs.spec?.hosts ?? [])
-        .map((h: string) => istioHost(h, c.namespace))
-        .filter((h: string) => hostMatches(h, target))
-        .map(hostSpecificity));
-      return best < 0 ? [] : [{ c, best }];
-    });
-    const top = Math.max(-1, ...scored.map(s => s.best));
-    return scored.filter(s => s.best === top).map(s => s.c);
   }
 
   private resolveGatewayRequest(ref: string): { namespace: string; name: string; object?: any } {
@@ -385,13 +616,13 @@ export class RoutingSimulator {
   }
 
   private gatewayServes(gw: any, host: string, port: number | undefined): boolean {
-    return (gw.spec?.servers ?? []).some((s: any) => (port === undefined || s.port?.number === port)
-      && (s.hosts ?? []).some((h: string) => hostMatches(h.includes('/') ? h.split('/')[1] : h, host)));
+    return (gw.spec?.servers ?? []).some((s: any) => (port === undefined || s?.port?.number === port)
+      && (s?.hosts ?? []).some((h: string) => hostMatches(serverHostName(h), host)));
   }
 
   private redirectsToHttps(gw: any, host: string, port: number | undefined): boolean {
-    const server = (gw.spec?.servers ?? []).find((s: any) => (port === undefined || s.port?.number === port)
-      && (s.hosts ?? []).some((h: string) => hostMatches(h.includes('/') ? h.split('/')[1] : h, host)));
+    const server = (gw.spec?.servers ?? []).find((s: any) => (port === undefined || s?.port?.number === port)
+      && (s?.hosts ?? []).some((h: string) => hostMatches(serverHostName(h), host)));
     return server?.tls?.httpsRedirect === true;
   }
 
@@ -424,14 +655,106 @@ interface ResolvedRequest {
   readonly describe: string;
 }
 
+/** `<namespace>/<name>` of a VirtualService. */
+function vsId(c: Candidate): string {
+  return `${c.namespace}/${c.vs.metadata?.name}`;
+}
+
+/**
+ * VirtualServices in Istio's order (`configCompareByCreationTime` in istio/istio
+ * pilot/pkg/model/config.go): creation time, then name, then namespace. Manifests rarely carry
+ * `metadata.creationTimestamp`; without it on every VirtualService, the manifests' order stands for
+ * the creation order (the order `kubectl apply` creates them in).
+ */
+function istioOrder(list: Candidate[]): Candidate[] {
+  const created = list.map(c => Date.parse(c.vs.metadata?.creationTimestamp ?? ''));
+  if (list.length === 0 || created.some(t => Number.isNaN(t))) { return list; }
+  const key = new Map(list.map((c, i) => [c, Math.floor(created[i] / 1000)]));
+  return [...list].sort((a, b) => (key.get(a)! - key.get(b)!)
+    || compareStrings(a.vs.metadata?.name ?? '', b.vs.metadata?.name ?? '')
+    || compareStrings(a.namespace, b.namespace));
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The hosts of a VirtualService, as Istio reads them (short names in its namespace, lower case). */
+function hostsOf(c: Candidate): string[] {
+  const hosts: unknown[] = Array.isArray(c.vs.spec?.hosts) ? c.vs.spec.hosts : [];
+  return hosts.filter((h): h is string => typeof h === 'string').map(h => istioHost(h, c.namespace).toLowerCase());
+}
+
+function coversHost(c: Candidate, target: string): boolean {
+  return hostsOf(c).some(h => hostMatches(h, target));
+}
+
+/** How specifically the VirtualService's hosts name `target` (`hostSpecificity`; -1 when none does). */
+function bestHostMatch(c: Candidate, target: string): number {
+  return Math.max(-1, ...hostsOf(c).filter(h => hostMatches(h, target)).map(hostSpecificity));
+}
+
+/** The host of a Gateway server's `hosts` entry, without its `<namespace>/` part. */
+function serverHostName(h: string): string {
+  return h.includes('/') ? h.split('/')[1] : h;
+}
+
+/**
+ * The virtual host names VirtualService `c` lands on at a gateway: the intersection
+ * (`host.Names.Intersection`: of two matching names, the narrower) of the servers' hosts visible to
+ * `c`'s namespace (`NamesForNamespace`: a host qualified `<ns>/` only for that namespace, `./` for
+ * the Gateway's, `*` and unqualified for every namespace) with `c`'s hosts. Without the Gateway
+ * (not in the manifests), the VirtualService's own hosts.
+ */
+function gatewayVirtualHosts(c: Candidate, servers: any[] | undefined, gatewayNamespace: string): string[] {
+  const vsHosts = hostsOf(c);
+  if (servers === undefined) { return vsHosts; }
+  const serverHosts = servers.flatMap(s => (Array.isArray(s?.hosts) ? s.hosts : []) as string[])
+    .filter(h => typeof h === 'string')
+    .flatMap(h => {
+      if (!h.includes('/')) { return [h.toLowerCase()]; }
+      const [ns, name] = h.split('/', 2);
+      const visible = ns === '*' || ns === c.namespace || (ns === '.' && gatewayNamespace === c.namespace);
+      return visible ? [name.toLowerCase()] : [];
+    });
+  const names: string[] = [];
+  const add = (h: string) => { if (!names.includes(h)) { names.push(h); } };
+  for (const s of serverHosts) {
+    for (const v of vsHosts) {
+      if (subsetOf(s, v)) { add(s); } else if (subsetOf(v, s)) { add(v); }
+    }
+  }
+  return names;
+}
+
+/** Istio's `host.Name.SubsetOf`: every name `n` covers is covered by `o`. */
+function subsetOf(n: string, o: string): boolean {
+  const nWild = n.startsWith('*');
+  const oWild = o.startsWith('*');
+  if (nWild) { return oWild && n.length >= o.length && n.slice(1).endsWith(o.slice(1)); }
+  if (oWild) { return n.endsWith(o.slice(1)); }
+  return n === o;
+}
+
+/** At a gateway, the note that several VirtualServices make up the virtual host, for explanations. */
+function mergedNote(selection: Selection, binding: string): string {
+  if (selection.candidates.length < 2) { return ''; }
+  return ` (virtual host '${selection.virtualHost}' of ${binding} merges ${selection.candidates.map(vsId).join(', ')}, tried in this order, catch-all routes last)`;
+}
+
 /** Gateway references of a VirtualService in `namespace`: a bare name is in the same namespace. */
 function gatewayResolver(namespace: string): (ref: string) => string {
   return (ref: string) => (ref.includes('/') ? ref : `${namespace}/${ref}`);
 }
 
+/** The match input for the rules of VirtualService `c` (its gateway references resolve in its namespace). */
+function inputFor(req: ResolvedRequest, c: Candidate): MatchInput {
+  return { ...req.input, resolveGateway: gatewayResolver(c.namespace) };
+}
+
 /** A rule without matches takes every request; otherwise one of its match blocks must. */
 function ruleMatches(rule: any, input: MatchInput): boolean {
-  const matches: any[] = rule.match ?? [];
+  const matches: any[] = Array.isArray(rule?.match) ? rule.match : [];
   return matches.length === 0 || matches.some(m => matchRequest(m, input));
 }
 
@@ -439,28 +762,82 @@ function notFound(explanation: string, warnings: string[]): RoutingOutcome {
   return { kind: OutcomeKind.NOT_FOUND, status: 404, destinations: [], versionShares: {}, subsetShares: {}, mirrors: [], explanation, warnings };
 }
 
+/** Every request routed to destinations Envoy cannot forward to: 503. */
+function unavailable(base: Omit<RoutingOutcome, 'kind' | 'explanation' | 'versionShares' | 'subsetShares'>, explanation: string): RoutingOutcome {
+  const total = base.destinations.reduce((a, d) => a + d.share, 0);
+  return { ...base, kind: OutcomeKind.SERVICE_UNAVAILABLE, status: 503, versionShares: {}, subsetShares: {}, unavailableShare: total, explanation };
+}
+
+/** Why the failing destinations get a 503, for explanations. */
+function failureReasons(destinations: SimulatedDestination[]): string {
+  const reasons = destinations.filter(d => d.failure !== undefined && d.share > 0).map(d => {
+    const what = `host '${d.host}'${d.subset !== undefined ? ` subset '${d.subset}'` : ''}`;
+    return d.failure === UpstreamFailure.CLUSTER_NOT_FOUND
+      ? `${what} is not defined by any DestinationRule: no cluster, Envoy answers 503 (NC)`
+      : `${what} has no running pods: Envoy answers 503 no healthy upstream (UH)`;
+  });
+  return reasons.join('; ');
+}
+
 function shares(destinations: SimulatedDestination[], versionLabel: string) {
   const versionShares: { [v: string]: number } = {};
   const subsetShares: { [s: string]: number } = {};
+  let unavailableShare = 0;
   const add = (m: { [k: string]: number }, k: string, v: number) => { m[k] = (m[k] ?? 0) + v; };
   for (const d of destinations) {
+    if (d.failure !== undefined) {
+      unavailableShare += d.share;
+      continue;
+    }
     add(subsetShares, d.subset ?? '(none)', d.share);
-    const total = d.workloads.reduce((a, w) => a + w.share, 0);
     for (const w of d.workloads) { add(versionShares, w.labels[versionLabel] ?? 'unversioned', w.share); }
-    if (d.share > 0 && total === 0) { add(versionShares, '(no pods)', d.share); }
+    if (d.share > 0 && d.workloads.length === 0) { add(versionShares, PODS_NOT_KNOWN, d.share); }
   }
-  return { versionShares, subsetShares };
+  return { versionShares, subsetShares, unavailableShare };
 }
 
+/**
+ * The fault of a rule as Istio applies it (`TranslateFault` in istio/istio
+ * pilot/pkg/networking/core/route/route.go): a delay takes `percentage`, else the deprecated integer
+ * `percent`, else 0; an abort takes `percentage`, else 0. So a fault without a percentage hits no
+ * request (istio/api HTTPFaultInjection: "If left unspecified, no request will be delayed" and "If
+ * not specified, no request will be aborted").
+ */
 function fault(f: any): SimulatedFault | undefined {
-  if (!f) { return undefined; }
+  if (f === null || typeof f !== 'object') { return undefined; }
+  const delay = f.delay && typeof f.delay === 'object' ? f.delay : undefined;
+  const abort = f.abort && typeof f.abort === 'object' ? f.abort : undefined;
+  const delayGiven = delay !== undefined && (isGiven(delay.percentage) || typeof delay.percent === 'number');
   return {
-    delay: f.delay?.fixedDelay,
-    delayPercentage: f.delay ? (f.delay.percentage?.value ?? f.delay.percent ?? 100) : undefined,
-    abortHttpStatus: f.abort?.httpStatus,
-    abortGrpcStatus: f.abort?.grpcStatus,
-    abortPercentage: f.abort ? (f.abort.percentage?.value ?? 100) : undefined,
+    delay: delay?.fixedDelay,
+    delayPercentage: delay ? (isGiven(delay.percentage) ? percentValue(delay.percentage) : (typeof delay.percent === 'number' ? delay.percent : 0)) : undefined,
+    delayPercentageGiven: delay ? delayGiven : undefined,
+    abortHttpStatus: abort?.httpStatus,
+    abortGrpcStatus: abort?.grpcStatus,
+    abortPercentage: abort ? (isGiven(abort.percentage) ? percentValue(abort.percentage) : 0) : undefined,
+    abortPercentageGiven: abort ? isGiven(abort.percentage) : undefined,
   };
+}
+
+function isGiven(percentage: unknown): boolean {
+  return percentage !== undefined && percentage !== null;
+}
+
+/** `percentage.value` (a Percent message without `value` is 0). */
+function percentValue(percentage: any): number {
+  return typeof percentage?.value === 'number' ? percentage.value : 0;
+}
+
+/** For a fault part without a percentage: a warning, and a note for the explanation (else ''). */
+function faultWithoutPercentage(f: SimulatedFault | undefined, which: string, warnings: string[]): string {
+  const parts = [
+    ...(f?.delayPercentageGiven === false ? ['delay'] : []),
+    ...(f?.abortPercentageGiven === false ? ['abort'] : []),
+  ];
+  if (parts.length === 0) { return ''; }
+  const what = parts.join(' and ');
+  warnings.push(`${which}: fault.${parts.join(' and fault.')} has no percentage, so Istio applies it to no request (istio/api HTTPFaultInjection); write percentage: { value: 100 } to hit every request`);
+  return `; its fault ${what} has no percentage and hits no request`;
 }
 
 function retries(r: any): SimulatedRetries | undefined {

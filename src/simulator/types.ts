@@ -67,6 +67,30 @@ export enum OutcomeKind {
   REDIRECT = 'redirect',
   /** Neither a route nor a Service is known for the host. */
   UNKNOWN_HOST = 'unknown-host',
+  /**
+   * The request was routed, but no destination it can go to has a pod to take it: Envoy answers
+   * 503 itself (a subset no DestinationRule defines has no cluster, response flag `NC`; a Service or
+   * subset that selects no pods has no endpoints, response flag `UH`). See `UpstreamFailure`.
+   */
+  SERVICE_UNAVAILABLE = 'service-unavailable',
+}
+
+/**
+ * Why Envoy cannot forward the requests a destination gets, and answers 503 for them instead.
+ * (Envoy's response flags: https://www.envoyproxy.io/docs/envoy/latest/configuration/observability/access_log/usage#config-access-log-format-response-flags)
+ */
+export enum UpstreamFailure {
+  /**
+   * The destination names a subset that no DestinationRule of the host defines: Istio builds a cluster
+   * per defined subset only, so the route points to a cluster that does not exist. Envoy answers 503,
+   * response flag `NC` (upstream cluster not found).
+   */
+  CLUSTER_NOT_FOUND = 'cluster-not-found',
+  /**
+   * The Service (with the subset's labels) selects no running pod: the cluster has no endpoints.
+   * Envoy answers 503 `no healthy upstream`, response flag `UH`.
+   */
+  NO_HEALTHY_UPSTREAM = 'no-healthy-upstream',
 }
 
 /** A workload (a group of identical pods) a destination resolves to. */
@@ -101,20 +125,37 @@ export interface SimulatedDestination {
   readonly selector: { [key: string]: string };
   /** The workloads behind it, each with its share. */
   readonly workloads: SimulatedWorkload[];
+  /**
+   * Why Envoy answers 503 for the requests this destination gets, if it does.
+   * @default - none: the destination has pods, or its pods are not known (its Service is not in the
+   * manifests, or has no selector)
+   */
+  readonly failure?: UpstreamFailure;
 }
 
-/** Fault injection on the matched rule. */
+/**
+ * Fault injection on the matched rule. A delay or abort without a percentage applies to no request
+ * (istio/api `HTTPFaultInjection`: "If left unspecified, no request will be delayed" / "If not
+ * specified, no request will be aborted"): its percentage is then 0 and `...PercentageGiven` false.
+ */
 export interface SimulatedFault {
   /** Fixed delay, e.g. `7s`. */
   readonly delay?: string;
-  /** Percentage of requests delayed. */
+  /**
+   * Percentage of requests delayed: `percentage.value` (or the deprecated integer `percent`), 0 when
+   * the delay names neither.
+   */
   readonly delayPercentage?: number;
+  /** Whether the delay names its percentage; false means Istio delays no request. */
+  readonly delayPercentageGiven?: boolean;
   /** HTTP status of the abort. */
   readonly abortHttpStatus?: number;
   /** gRPC status of the abort. */
   readonly abortGrpcStatus?: string;
-  /** Percentage of requests aborted. */
+  /** Percentage of requests aborted: `percentage.value`, 0 when the abort has none. */
   readonly abortPercentage?: number;
+  /** Whether the abort names its percentage; false means Istio aborts no request. */
+  readonly abortPercentageGiven?: boolean;
 }
 
 /** Mirroring on the matched rule. */
@@ -141,7 +182,7 @@ export interface SimulatedRetries {
 export interface RoutingOutcome {
   /** The kind of answer. */
   readonly kind: OutcomeKind;
-  /** HTTP status the client sees when the mesh answers itself (404, direct response, redirect). */
+  /** HTTP status the client sees when the mesh answers itself (404, 503, direct response, redirect). */
   readonly status?: number;
   /** `<namespace>/<name>` of the VirtualService that decided. */
   readonly virtualService?: string;
@@ -151,10 +192,24 @@ export interface RoutingOutcome {
   readonly ruleName?: string;
   /** Destinations with their shares. */
   readonly destinations: SimulatedDestination[];
-  /** Percentage of requests per version label value (pods without one count as `unversioned`). */
+  /**
+   * Percentage of requests per version label value of the pods they reach (pods without one count as
+   * `unversioned`; requests to a destination whose Service is not in the manifests, or has no
+   * selector, as `(pods not known)`).
+   * Requests Envoy answers 503 reach no version: see `unavailableShare`.
+   */
   readonly versionShares: { [version: string]: number };
-  /** Percentage of requests per subset (`(none)` for destinations without a subset). */
+  /**
+   * Percentage of requests per subset (`(none)` for destinations without a subset), counting only
+   * requests that are forwarded (not those answered 503).
+   */
   readonly subsetShares: { [subset: string]: number };
+  /**
+   * Percentage of requests Envoy answers 503 because their destination has no cluster or no
+   * endpoints (see `SimulatedDestination.failure`).
+   * @default - 0
+   */
+  readonly unavailableShare?: number;
   /** Fault injection on the matched rule. */
   readonly fault?: SimulatedFault;
   /** Mirroring on the matched rule. */

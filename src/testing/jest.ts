@@ -34,7 +34,8 @@ export interface RouteExpectation {
    */
   readonly host?: string;
   /**
-   * The mesh answers with this status itself (404 when nothing matches, a direct response, a redirect).
+   * The mesh answers with this status itself (404 when nothing matches, 503 when the destination has
+   * no cluster or no pods, a direct response, a redirect).
    * @default - not checked
    */
   readonly status?: number;
@@ -76,8 +77,18 @@ export function describeOutcome(o: RoutingOutcome): string {
   const shares = Object.entries(o.versionShares).map(([v, s]) => `${v} ${Math.round(s * 100) / 100}%`).join(', ');
   const lines = [o.explanation];
   if (o.kind === OutcomeKind.ROUTED || o.kind === OutcomeKind.KUBERNETES_DEFAULT) { lines.push(`versions: ${shares || 'none'}`); }
+  if (unavailable(o) > 0) { lines.push(`answered 503 by Envoy (no cluster or no pods): ${round(unavailable(o))}%`); }
   for (const w of o.warnings) { lines.push(`warning: ${w}`); }
   return lines.join('\n  ');
+}
+
+/** Percentage of requests Envoy answers 503 (a destination without cluster or pods). */
+function unavailable(o: RoutingOutcome): number {
+  return o.unavailableShare ?? 0;
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
 }
 
 function all(shares: { [k: string]: number }, key: string): boolean {
@@ -91,10 +102,12 @@ function hostIs(dest: string, expected: string): boolean {
 /** Checks an outcome against an expectation; returns what does not hold. */
 export function unmetExpectations(o: RoutingOutcome, e: RouteExpectation): string[] {
   const unmet: string[] = [];
-  if (e.version !== undefined && !all(o.versionShares, e.version)) { unmet.push(`version ${e.version}`); }
-  if (e.subset !== undefined && !all(o.subsetShares, e.subset)) { unmet.push(`subset ${e.subset}`); }
-  if (e.host !== undefined && (o.destinations.length === 0 || !o.destinations.every(d => d.share === 0 || hostIs(d.host, e.host!)))) {
-    unmet.push(`host ${e.host}`);
+  const failing = unavailable(o) > 0 ? ` (${round(unavailable(o))}% of requests are answered 503 by Envoy)` : '';
+  if (e.version !== undefined && !all(o.versionShares, e.version)) { unmet.push(`version ${e.version}${failing}`); }
+  if (e.subset !== undefined && !all(o.subsetShares, e.subset)) { unmet.push(`subset ${e.subset}${failing}`); }
+  if (e.host !== undefined && (o.destinations.length === 0 || unavailable(o) > 0
+    || !o.destinations.every(d => d.share === 0 || hostIs(d.host, e.host!)))) {
+    unmet.push(`host ${e.host}${failing}`);
   }
   if (e.status !== undefined && o.status !== e.status) { unmet.push(`status ${e.status}`); }
   if (e.rule !== undefined && o.ruleName !== e.rule) { unmet.push(`rule '${e.rule}'`); }
@@ -104,8 +117,11 @@ export function unmetExpectations(o: RoutingOutcome, e: RouteExpectation): strin
 /** Differences between the outcome's version shares and the expected ones (missing versions count as 0). */
 export function shareDifferences(o: RoutingOutcome, expected: { [version: string]: number }): string[] {
   const keys = [...new Set([...Object.keys(expected), ...Object.keys(o.versionShares)])];
-  return keys.filter(k => Math.abs((o.versionShares[k] ?? 0) - (expected[k] ?? 0)) >= TOLERANCE)
-    .map(k => `${k}: expected ${expected[k] ?? 0}%, got ${Math.round((o.versionShares[k] ?? 0) * 100) / 100}%`);
+  const differences = keys.filter(k => Math.abs((o.versionShares[k] ?? 0) - (expected[k] ?? 0)) >= TOLERANCE)
+    .map(k => `${k}: expected ${expected[k] ?? 0}%, got ${round(o.versionShares[k] ?? 0)}%`);
+  // Requests Envoy answers 503 reach no version: a split that leaves them out is not the whole truth.
+  if (unavailable(o) >= TOLERANCE) { differences.push(`${round(unavailable(o))}% of requests are answered 503 by Envoy, reaching no version`); }
+  return differences;
 }
 
 const EXPECTATION_FIELDS: ReadonlyArray<keyof RouteExpectation> = ['version', 'subset', 'host', 'status', 'rule'];
