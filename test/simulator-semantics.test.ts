@@ -7,9 +7,9 @@ import {
 } from '../src';
 import { webRelease } from './util';
 import { describeOutcome } from '../src/testing/jest'; // also registers toRoute and toSplit
+import { deploy, dr, gateway, reviewsSimulator, svc, to, vs } from './util/manifests';
 
 const reviews = reviewsSimulator;
-import { deploy, dr, gateway, reviewsSimulator, svc, to, vs } from './util/manifests';
 
 /** web v1/v2 in namespace default, behind Gateway istio-system/edge serving `serverHosts`. */
 function edge(serverHosts: string[], virtualServices: any[]) {
