@@ -5,6 +5,7 @@ import { fail } from './core/errors';
 import { KnownWorkload } from './model/traffic-model';
 import { PodDefaults, ServiceVersion } from './service-version';
 import { TrafficSplit, VersionWeight } from './traffic-split';
+import { isEnvName, isImageReference } from './core/syntax';
 
 /** The resolved form of one version. */
 export interface VersionInfo {
@@ -105,6 +106,24 @@ export class VersionSet {
     if (typeof o.image !== 'string' || o.image.trim() === '') {
       fail(this.scope, `${i}.image`, o.image, 'is empty: a created workload needs a container image',
         "Set 'image', or use ServiceVersion.adopt() for a workload that already exists");
+    }
+    if (!isImageReference(o.image)) {
+      fail(this.scope, `${i}.image`, o.image, 'is not a container image reference (spaces, upper case in the path, or a malformed tag or digest), so the kubelet cannot pull it',
+        "Write it as [registry/]path[:tag][@digest], e.g. 'docker.io/istio/examples-bookinfo-reviews-v2:1.20.2'");
+    }
+    if (o.env !== undefined) {
+      if (o.env === null || typeof o.env !== 'object' || Array.isArray(o.env)) {
+        fail(this.scope, `${i}.env`, o.env, 'is not a map of variable names to values', "Pass an object such as { LOG_LEVEL: 'debug' }");
+      }
+      for (const [name, value] of Object.entries(o.env)) {
+        if (!isEnvName(name)) {
+          fail(this.scope, `${i}.env`, name, "is not an environment variable name Kubernetes accepts (empty, '=', spaces or non-ASCII)",
+            "Use letters, digits and '_' (e.g. 'LOG_LEVEL')");
+        }
+        if (typeof value !== 'string') {
+          fail(this.scope, `${i}.env.${name}`, value, 'is not a string', `Quote the value, e.g. '${String(value)}'`);
+        }
+      }
     }
     if (o.replicas !== undefined) {
       if (this.props.replicasFromSplit) {

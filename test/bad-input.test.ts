@@ -200,6 +200,12 @@ const rejected: Case[] = [
   ['annotation key with two slashes', ({ chart }) => new MeshNamespace(chart, 'ns', { annotations: { 'a/b/c': 'x' } }), { path: 'test/ns', field: 'annotations key', problem: /annotation key/ }],
   ['Chart namespace not a DNS label', ({ app }) => new CanaryService(new Chart(app, 'bad', { namespace: 'Shop_Prod' }), 'x', { port: 80, stable: { image: 'a:1' } }), { path: 'bad', field: 'namespace', value: "'Shop_Prod'", problem: /Chart's namespace/ }],
   ['Chart namespace too long', ({ app }) => new MeshNamespace(new Chart(app, 'bad', { namespace: 'n'.repeat(64) }), 'ns', {}), { path: 'bad', field: 'namespace', problem: /Chart's namespace/ }],
+  ['image reference with a space', ({ chart }) => new CanaryService(chart, 'x', { port: 80, stable: { image: 'my image:1' } }), { path: 'test/x', field: 'versions[v1].image', value: "'my image:1'", problem: /image reference/ }],
+  ['image reference with upper case', ({ chart }) => new CanaryService(chart, 'x', { port: 80, stable: { image: 'Team/App:1' } }), { path: 'test/x', field: 'versions[v1].image', problem: /image reference/ }],
+  ['image reference with a bad digest', ({ chart }) => new CanaryService(chart, 'x', { port: 80, stable: { image: 'app@sha256:xyz' } }), { path: 'test/x', field: 'versions[v1].image', problem: /image reference/ }],
+  ['env name with =', ({ chart }) => new CanaryService(chart, 'x', { port: 80, stable: { image: 'a:1', env: { 'A=B': '1' } } }), { path: 'test/x', field: 'versions[v1].env', value: "'A=B'", problem: /environment variable name/ }],
+  ['empty env name', ({ chart }) => new CanaryService(chart, 'x', { port: 80, stable: { image: 'a:1', env: { '': '1' } } }), { path: 'test/x', field: 'versions[v1].env', value: "''", problem: /environment variable name/ }],
+  ['env value a number', ({ chart }) => new CanaryService(chart, 'x', { port: 80, stable: { image: 'a:1', env: anyJs({ PORT: 8080 }) } }), { path: 'test/x', field: 'versions[v1].env.PORT', value: '8080', problem: /not a string/ }],
   ['gateway port name empty', ({ chart }) => new IngressEdge(chart, 'edge', { hosts: ['shop.example.com'], https: [{ credentialName: 'c', portName: '' }] }), { path: 'test/edge', field: /portName/, problem: /./ }],
 ];
 
@@ -370,6 +376,10 @@ const tricky: Array<[string, (ctx: Ctx) => void, (manifests: any[]) => void]> = 
     m => expect(vs(m, 'reviews').spec.http.at(-1).fault.abort.httpStatus).toBe(599)],
   ['a dark release for Firefox users', ({ chart, svc }) => new DarkRelease(chart, 'd', { service: svc, version: 'v2', when: [RequestCondition.userAgent(UserAgent.FIREFOX)] }),
     m => expect(vs(m, 'reviews').spec.http[0].match[0].headers['user-agent'].regex).toContain('Firefox')],
+  ['env variables named constructor, __proto__ and toString', ({ chart }) => new CanaryService(chart, 'x', { port: 80, stable: { image: 'a:1', env: JSON.parse('{"constructor":"1","__proto__":"2","toString":"3"}') } }),
+    m => expect(m.find(o => o.kind === 'Deployment' && o.metadata.name === 'x-v1').spec.template.spec.containers[0].env.map((e: any) => e.name).sort()).toEqual(['__proto__', 'constructor', 'toString'])],
+  ['an image pinned by registry port, tag and digest', ({ chart }) => new CanaryService(chart, 'x', { port: 80, stable: { image: `registry.example.com:5000/team/app:1.2@sha256:${'a'.repeat(64)}` } }),
+    m => expect(m.find(o => o.kind === 'Deployment' && o.metadata.name === 'x-v1').spec.template.spec.containers[0].image).toMatch(/^registry\.example\.com:5000\/team\/app:1\.2@sha256:a{64}$/)],
   ['a service on port 65535', ({ chart }) => new CanaryService(chart, 'x', { port: 65535, stable: { image: 'a:1' } }),
     m => expect(m.find(o => o.kind === 'Service' && o.metadata.name === 'x').spec.ports[0].port).toBe(65535)],
   ['circuit breaker with the int32 maximum pool', ({ chart, svc }) => new CircuitBreakerPolicy(chart, 'cb', { service: svc, connectionPool: { maxConnections: 2_147_483_647 } }),

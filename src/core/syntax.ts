@@ -185,3 +185,18 @@ export const GRPC_STATUS_NAMES: readonly string[] = [
   'OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS', 'PERMISSION_DENIED',
   'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED',
 ];
+
+/** A container image reference (the distribution reference grammar: [registry/]path[:tag][@digest]). */
+const IMAGE_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const IMAGE_DOMAIN = '(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?))*(?::[0-9]+)?';
+const IMAGE_REFERENCE = new RegExp(`^(?:${IMAGE_DOMAIN}/)?${IMAGE_COMPONENT}(?:/${IMAGE_COMPONENT})*(?::[\\w][\\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$`);
+
+/** True for a container image reference a kubelet can pull (`registry.example.com:5000/team/app:1.2`, `nginx@sha256:...`). */
+export function isImageReference(s: unknown): boolean {
+  return typeof s === 'string' && s.length <= 4096 && IMAGE_REFERENCE.test(s);
+}
+
+/** True for an environment variable name Kubernetes accepts: printable ASCII, not empty, without '='. */
+export function isEnvName(s: unknown): boolean {
+  return typeof s === 'string' && /^[\x21-\x3c\x3e-\x7e]+$/.test(s);
+}
