@@ -175,6 +175,17 @@ export class DarkRelease extends Construct {
         }
       }));
     }
+    if (propagate.length > 0 && readsUserAgent) {
+      blocks.forEach((b, i) => {
+        const has = (section: string) => b[section] !== undefined && Object.prototype.hasOwnProperty.call(b[section], hereHeader);
+        if (has('withoutHeaders') && !has('headers')) {
+          // The sidecar copies the user agent into the propagated header on dark requests only; a
+          // downstream "header absent" rule would then match every request that did not go dark.
+          fail(this, field(i), b.withoutHeaders[hereHeader], 'only excludes user agents, and downstream services see the user agent only on requests that went dark, so their copy of the rule would take every other request',
+            'Match the user agents that go dark (a positive regex, e.g. UserAgent.matching(...)), or remove callPath');
+        }
+      });
+    }
     propagate.forEach((down, i) => {
       checkService(this, down);
       if (down === service || (down.name === service.name && down.namespace === service.namespace)) {

@@ -85,7 +85,7 @@ export class TrafficSplit {
    * Changing `currentStep` is the only edit needed to advance (or, going back, to retreat) a release.
    */
   public static stepPlan(options: StepPlanOptions): TrafficSplit {
-    T.struct('StepPlanOptions', { steps: T.any(), currentStep: T.any() }, '{ steps: [10, 50, 100], currentStep: 0 }').check('TrafficSplit.stepPlan', 'options', options);
+    T.struct('StepPlanOptions', { steps: T.array(T.any()), currentStep: T.any() }, '{ steps: [10, 50, 100], currentStep: 0 }').check('TrafficSplit.stepPlan', 'options', options);
     return new TrafficSplit(SplitKind.STEPS, undefined, undefined, options);
   }
 

@@ -160,6 +160,12 @@ const matches: Case[] = [
   ['namespace label constructor', ({ chart }) => new MeshNamespace(chart, 'ns', { labels: { constructor: 'x' } as any }), { path: 'test/ns', field: 'labels key', problem: /cdk8s cannot write/ }],
   ['namespace annotation constructor', ({ chart }) => new MeshNamespace(chart, 'ns', { annotations: { constructor: 'x' } as any }), { path: 'test/ns', field: 'annotations key', problem: /cdk8s cannot write/ }],
   ['edge selector constructor', ({ chart }) => new IngressEdge(chart, 'edge', { hosts: ['shop.example.com'], selector: { constructor: 'x' } as any }), { path: 'test/edge', field: 'selector key', problem: /cdk8s cannot write/ }],
+  ['negated user agent along a call path', ({ chart, svc }) => {
+    const ratings = new CanaryService(chart, 'ratings', { port: 9080, stable: { image: 'r:1' }, canary: { image: 'r:2' } });
+    new DarkRelease(chart, 'd', { service: svc, version: 'v2', when: [RequestCondition.headerNot('User-Agent', StringMatch.regex('.*Firefox.*'))], callPath: [ratings] });
+  }, { path: 'test/d', field: 'when', problem: /only excludes user agents/ }],
+  ['step plan steps not a list', ({ chart }) => new CanaryService(chart, 'x', { port: 80, stable: { image: 'a:1' }, canary: { image: 'a:2' }, traffic: TrafficSplit.stepPlan({ steps: anyJs(50), currentStep: 0 }) }),
+    { path: 'TrafficSplit.stepPlan', field: 'options.steps', value: '50', problem: /not a list/ }],
   ['header presence on host', ({ chart, svc }) => new DarkRelease(chart, 'd', { service: svc, version: 'v2', when: [RequestCondition.headerPresent('host')] }), { path: 'test/d', field: /header/, problem: /:authority/ }],
 ];
 
