@@ -19,13 +19,22 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   jsiiVersion: '~5.9.0',
   peerDeps: ['cdk8s-plus-27@^2.9.5'],
   // jsii modules may only depend on other jsii modules at run time, unless the dependency is bundled.
-  bundledDeps: ['re2js@^1.2.0', 'yaml@^2.8.0'],
+  // What each one is for: README, "Development".
+  bundledDeps: [
+    're2js@^1.2.0',
+    'yaml@^2.8.0',
+    // The CRD check at synth (src/analysis/crd-rules.ts): the validators precompiled from the CRDs'
+    // openAPIV3Schema require ajv's runtime helpers, and the CRDs' CEL rules are run with @bufbuild/cel
+    // (which needs @bufbuild/protobuf, its peer dependency).
+    'ajv@^8.17.1',
+    '@bufbuild/cel@^0.6.1',
+    '@bufbuild/protobuf@^2.6.2',
+  ],
   devDeps: [
     'cdk8s-cli',
     'typescript@~5.9.3',
     '@types/node@^20',
     'ts-node',
-    'ajv@^8.17.1',
     'fast-check@^4',
     // Fast start of the example apps: ts-node transpiles with SWC instead of type-checking the bindings.
     '@swc/core',
@@ -50,7 +59,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   jestOptions: {
     updateSnapshot: UpdateSnapshot.NEVER,
     jestConfig: {
-      coveragePathIgnorePatterns: ['/node_modules/', '/imports/'],
+      coveragePathIgnorePatterns: ['/node_modules/', '/imports/', '/src/analysis/generated/'],
       testPathIgnorePatterns: ['/node_modules/', '/examples/.*/dist/'],
     },
   },
@@ -62,7 +71,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     // fixed in the CI checkout and passing. `npx projen eslint:fix` (below) fixes what eslint can.
     commandOptions: { fix: false },
   },
-  gitignore: ['examples/*/dist/', '.bench/'],
+  // src/analysis/generated/: the CRD validators, made before every compile (below), never committed.
+  gitignore: ['examples/*/dist/', '.bench/', 'src/analysis/generated/'],
   npmIgnoreOptions: { ignorePatterns: ['examples/', 'bench/', '.ci/', 'imports/crds/', 'scripts/'] },
 });
 
@@ -73,6 +83,13 @@ const importTask = project.addTask('import-istio', {
   description: `Regenerate imports/ from the pinned Istio CRD bundle (${CRD_FILE}), offline`,
 });
 importTask.exec(`cdk8s import --language typescript --output imports ${CRD_FILE}`);
+
+// The CRD check at synth runs validators and CEL rules compiled from the pinned CRD bundle at build
+// time (ajv standalone code, one module per kind): generated into src/analysis/generated/ (gitignored)
+// before jsii, copied into lib/ after it, so the package ships them; skipped when up to date. Part of
+// the compile task itself, which `npm test` (hence CI) and `npx projen build` both run.
+project.compileTask.prependExec('node scripts/compile-crd-rules.js');
+project.compileTask.exec('node scripts/compile-crd-rules.js --copy-to lib/src/analysis/generated');
 
 // The test task also type-checks what jest only transpiles (tests, examples, bench) and compiles the
 // library with jsii, so an API that is not jsii-compatible fails the tests.
@@ -92,12 +109,14 @@ project.addTask('eslint:fix', {
 const synth = project.addTask('synth', {
   description: 'Synthesize every example in examples/ with `cdk8s synth`',
 });
+synth.exec('node scripts/compile-crd-rules.js');
 synth.exec('node scripts/synth-examples.js');
 
 // Benchmarks: synthesis time and peak memory against a plain-cdk8s baseline (see README).
 const bench = project.addTask('bench', {
   description: 'Benchmark synthesis of 100, 1,000 and 5,000 services against plain cdk8s',
 });
+bench.exec('node scripts/compile-crd-rules.js');
 bench.exec('tsc -p bench/tsconfig.json');
 bench.exec('node .bench/bench/run.js');
 

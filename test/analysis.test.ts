@@ -60,11 +60,13 @@ describe('analysis at synth time', () => {
       // IST0101 for the gateway is an error: downgrade it to see the warnings through.
       Analysis.downgrade(chart, 'IST0101', 'the public gateway is installed by the platform team');
       expect(() => Testing.synth(chart)).not.toThrow();
-      const printed = emit.mock.calls.map(c => String(c[0]));
+      // Node.js prints `[code] type: text`, so the text does not repeat the code.
+      const printed = emit.mock.calls.map(c => `[${(c[1] as any).code}] ${(c[1] as any).type}: ${String(c[0])}`);
       expect(printed).toEqual(expect.arrayContaining([
-        expect.stringMatching(/^\[IST0133\] \[test\/gw-ref\] VirtualService shop\/edge spec.gateways\[0\]: "public.istio-system" - is a legacy dotted gateway reference/),
-        expect.stringMatching(/^\[IST0101\] .*\(downgraded: the public gateway is installed by the platform team\)$/),
+        expect.stringMatching(/^\[IST0133\] IstioTrafficWarning: \[test\/gw-ref\] VirtualService shop\/edge spec.gateways\[0\]: "public.istio-system" - is a legacy dotted gateway reference/),
+        expect.stringMatching(/^\[IST0101\] IstioTrafficWarning: \[.*\(downgraded: the public gateway is installed by the platform team\)$/),
       ]));
+      expect(printed.filter(p => /^\[(IST|CIT)\d{4}\] \w+: \[(IST|CIT)\d{4}\]/.test(p))).toEqual([]);
     } finally {
       emit.mockRestore();
     }

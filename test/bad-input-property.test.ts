@@ -7,7 +7,7 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import * as fc from 'fast-check';
 import {
-  CanaryService, CircuitBreakerPolicy, DarkRelease, EdgeDestination, ExistingService, FaultAbort, FaultInjection, IngressEdge,
+  Analysis, CanaryService, CircuitBreakerPolicy, DarkRelease, EdgeDestination, ExistingService, FaultAbort, FaultInjection, IngressEdge,
   IstioTrafficErrors, LoadBalancer, LoadBalancing, MeshNamespace, RequestCondition, RetryOn, RoutePolicy, RoutingSimulator,
   ServiceVersion, StringMatch, TrafficMirror, TrafficSplit, UserAgent, VersionAffinity,
 } from '../src';
@@ -160,6 +160,12 @@ describe('factories and methods', () => {
     ['RoutingSimulator.fromManifests', 2, (m, o) => RoutingSimulator.fromManifests(m, o)],
     ['RoutingSimulator.fromYaml', 2, (y, o) => RoutingSimulator.fromYaml(y, o)],
     ['RoutingSimulator.route', 1, r => RoutingSimulator.fromManifests([]).route(r)],
+    ['Analysis.enableFor', 1, c => Analysis.enableFor(c)],
+    ['Analysis.findings', 1, c => Analysis.findings(c)],
+    ['Analysis.analyzeManifests', 1, m => Analysis.analyzeManifests(m)],
+    ['Analysis.analyzeManifests of random objects', 1, m => Analysis.analyzeManifests([{ apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'x' }, spec: m }])],
+    ['Analysis.suppress', 3, (s, c, r) => Analysis.suppress(s, c, r)],
+    ['Analysis.downgrade', 3, (s, c, r) => Analysis.downgrade(s, c, r)],
   ];
   test.each(cases)('%s: random arguments are accepted or refused with the library error', (_name, arity, call) => {
     fc.assert(fc.property(fc.array(anyValue, { minLength: arity, maxLength: arity }), (args) => {

@@ -1,6 +1,7 @@
 import { ApiObject, App, Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { crossChecks } from './analyzers';
+import { crdChecks } from './crd-rules';
 import { AnalyzedObject, Finding, formatFinding, Reporter, Severity } from './findings';
 import { webhookChecks } from './webhook';
 import { fail } from '../core/errors';
@@ -31,7 +32,7 @@ export class Analysis {
    */
   public static enableFor(chart: Chart): void {
     if (!Chart.isChart(chart)) {
-      fail('<app>', 'chart', typeof chart, 'is not a cdk8s Chart', 'Pass the Chart whose objects should be analysed');
+      fail('Analysis.enableFor', 'chart', chart, 'is not a cdk8s Chart', 'Pass the Chart whose objects should be analysed');
     }
     ChartChecks.of(chart);
   }
@@ -52,7 +53,7 @@ export class Analysis {
   /** The findings of a chart, after suppressions and downgrades (for tests and tools). */
   public static findings(chart: Chart): Finding[] {
     if (!Chart.isChart(chart)) {
-      fail('<app>', 'chart', typeof chart, 'is not a cdk8s Chart', 'Pass the Chart to analyse');
+      fail('Analysis.findings', 'chart', chart, 'is not a cdk8s Chart', 'Pass the Chart to analyse');
     }
     return analyzeChart(chart);
   }
@@ -60,7 +61,7 @@ export class Analysis {
   /** The findings of plain manifests (no constructs, so no suppressions). */
   public static analyzeManifests(manifests: any[]): Finding[] {
     if (!Array.isArray(manifests)) {
-      fail('<app>', 'manifests', typeof manifests, 'is not a list of manifest objects', 'Pass the parsed objects, e.g. from YAML.parseAllDocuments');
+      fail('Analysis.analyzeManifests', 'manifests', manifests, 'is not a list of manifest objects', 'Pass the parsed objects, e.g. from YAML.parseAllDocuments');
     }
     const objects = manifests.filter(m => m && typeof m === 'object')
       .map((json, i) => ({ json, path: `manifest[${i}]` }));
@@ -69,7 +70,7 @@ export class Analysis {
 
   private static addRule(scope: IConstruct, code: string, reason: string, suppress: boolean): void {
     if (scope === null || typeof scope !== 'object' || (scope as any).node === undefined) {
-      fail('<app>', 'scope', scope, 'is not a construct', 'Pass the construct (or chart) whose objects the rule covers');
+      fail(`Analysis.${suppress ? 'suppress' : 'downgrade'}`, 'scope', scope, 'is not a construct', 'Pass the construct (or chart) whose objects the rule covers');
     }
     if (typeof code !== 'string' || !CODE.test(code)) {
       fail(scope, 'code', code, 'is not a finding code', "Use a code as printed, e.g. 'IST0118' or 'CIT0001'");
@@ -141,7 +142,12 @@ export class ChartChecks extends Construct {
 
 function run(chart: AnalyzedObject[], app: AnalyzedObject[], workloads: KnownWorkload[], services: KnownService[]): Finding[] {
   const r = new Reporter();
-  for (const o of chart) { webhookChecks(o, r); }
+  for (const o of chart) {
+    const before = r.findings.length;
+    webhookChecks(o, r);
+    // The CRD's schema and CEL rules; a field the webhook checks already reported is not reported twice.
+    crdChecks(o, r, new Set(r.findings.slice(before).filter(f => f.severity === Severity.ERROR).map(f => f.field)));
+  }
   crossChecks({ chart, app, existingWorkloads: workloads, existingServices: services }, r);
   return r.findings;
 }
@@ -225,7 +231,8 @@ export function reportFindings(findings: Finding[], printed: Set<string>): strin
     const line = formatFinding(f);
     if (!printed.has(line)) {
       printed.add(line);
-      process.emitWarning(line, { code: f.code, type: f.severity === Severity.WARNING ? 'IstioTrafficWarning' : 'IstioTrafficInfo' });
+      // Node.js prints the code before the type (`[CIT0001] IstioTrafficWarning: ...`): the text leaves it out.
+      process.emitWarning(line.slice(`[${f.code}] `.length), { code: f.code, type: f.severity === Severity.WARNING ? 'IstioTrafficWarning' : 'IstioTrafficInfo' });
     }
   }
   return findings.filter(x => x.severity === Severity.ERROR).map(formatFinding);

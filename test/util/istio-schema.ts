@@ -1,12 +1,14 @@
 /**
- * Validates synthesized Istio objects against the openAPIV3Schema of the pinned CRD bundle, the
- * way the Kubernetes API server does with `kubectl apply --validate=strict`: types, enums, required
- * fields, oneOf, and unknown fields rejected. (CEL `x-kubernetes-validations` rules are not run by
- * a JSON-schema validator; the library's own checks cover them.)
+ * Validates synthesized Istio objects against the pinned CRD bundle, the way the Kubernetes API server
+ * does with `kubectl apply --validate=strict`: the openAPIV3Schema (types, enums, required fields,
+ * oneOf, and unknown fields rejected), compiled here with ajv from the YAML on its own, independently
+ * of the validators the analysis ships; and the CEL `x-kubernetes-validations` rules, evaluated by the
+ * analysis's evaluator (src/analysis/crd-rules.ts).
  */
 import * as path from 'path';
 import Ajv, { ValidateFunction } from 'ajv';
 import { Yaml } from 'cdk8s';
+import { crdRulesOf, crdRuleViolations } from '../../src/analysis/crd-rules';
 
 const CRD_FILE = path.join(__dirname, '..', '..', 'imports', 'crds', 'istio-1.30.3-crd-all.gen.yaml');
 
@@ -61,16 +63,18 @@ export function isIstioObject(obj: any): boolean {
   return typeof obj?.apiVersion === 'string' && /\.istio\.io\//.test(obj.apiVersion);
 }
 
-/** Schema errors of one Istio object (empty when valid). Unknown kinds are an error too. */
+/** Schema and CEL errors of one Istio object (empty when valid). Unknown kinds are an error too. */
 export function istioSchemaErrors(obj: any): string[] {
   const v = load().get(`${obj.apiVersion}/${obj.kind}`);
   const id = `${obj.kind}/${obj.metadata?.name}`;
   if (!v) { return [`${id}: no CRD schema for ${obj.apiVersion} ${obj.kind}`]; }
-  if (v(obj)) { return []; }
-  return (v.errors ?? []).map(e => `${id}: ${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` '${(e.params as any).additionalProperty}'` : ''}`);
+  const cel = crdRuleViolations(crdRulesOf(obj.apiVersion, obj.kind) ?? {}, obj)
+    .map(x => `${id}: ${x.field} ${x.message}${x.rule !== undefined ? ` (rule ${x.rule}: ${x.failure})` : `: ${x.failure}`}`);
+  if (v(obj)) { return cel; }
+  return [...(v.errors ?? []).map(e => `${id}: ${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` '${(e.params as any).additionalProperty}'` : ''}`), ...cel];
 }
 
-/** Schema errors of every Istio object in a list of manifests. */
+/** Schema and CEL errors of every Istio object in a list of manifests. */
 export function validateIstioObjects(manifests: any[]): string[] {
   return manifests.filter(isIstioObject).flatMap(istioSchemaErrors);
 }

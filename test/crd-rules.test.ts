@@ -1,0 +1,299 @@
+// The CRDs' own rules, evaluated: hand-written Istio objects that break the pinned CRDs'
+// openAPIV3Schema (a type, an enum, a required field, an unknown field, list keys) or one of their CEL
+// rules (`x-kubernetes-validations`) fail the synth with an IST0106 finding that names the construct,
+// the field and what the CRD requires; the library's own objects pass.
+import { ApiObject, App, Chart, Testing } from 'cdk8s';
+import { buildBffRecommendation } from '../examples/bff-recommendation/app';
+import { buildBookinfo } from '../examples/bookinfo/app';
+import { buildFleetman } from '../examples/fleetman/app';
+import { buildProductCatalogCanary } from '../examples/productcatalog-canary/app';
+import { buildRecommendationCanary } from '../examples/recommendation-canary/app';
+import { Analysis, CanaryService, Finding, Severity, TrafficSplit } from '../src';
+import { crdIndex, crdRuleViolations, goRequestUri } from '../src/analysis/crd-rules';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const build = require('../scripts/compile-crd-rules.js') as { ruleTree: (schema: any, at: string, where: string, skipped: any[]) => any };
+
+const NETWORKING = 'networking.istio.io/v1';
+const SECURITY = 'security.istio.io/v1';
+
+/** A chart with one hand-written object (construct path `test/handwritten`), analysed at synth. */
+function chartWith(apiVersion: string, kind: string, spec: any): Chart {
+  const chart = new Chart(Testing.app(), 'test', { namespace: 'shop' });
+  Analysis.enableFor(chart);
+  new ApiObject(chart, 'handwritten', { apiVersion, kind, metadata: { name: 'x', namespace: 'shop' }, spec });
+  return chart;
+}
+
+/** The error findings of a chart (a hand-written DestinationRule alone also has an IST0174 warning). */
+function errors(chart: Chart): Finding[] {
+  return Analysis.findings(chart).filter(f => f.severity === Severity.ERROR);
+}
+
+/** The error message of a synth that must fail. */
+function synthError(chart: Chart): string {
+  try {
+    Testing.synth(chart);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error('the synth did not fail');
+}
+
+/**
+ * Asserts that the synth fails with exactly one IST0106 finding at `field` on the hand-written object,
+ * whose fix is `fix`, and returns it.
+ */
+function expectRejected(chart: Chart, kind: string, field: string, fix: string): Finding {
+  const message = synthError(chart);
+  expect(message).toContain(`[IST0106] [test/handwritten] ${kind} shop/x ${field}`);
+  expect(message).toContain(`Fix: ${fix}`);
+  const at = Analysis.findings(chart).filter(f => f.field === field);
+  expect(at).toHaveLength(1);
+  expect(at[0]).toMatchObject({ code: 'IST0106', severity: Severity.ERROR, constructPath: 'test/handwritten', kind, name: 'x', namespace: 'shop', fix });
+  return at[0];
+}
+
+describe("the CRDs' structural schema", () => {
+  test('a type: exportTo is a list of strings', () => {
+    const chart = chartWith(NETWORKING, 'VirtualService', { hosts: ['reviews'], exportTo: '.', http: [{ route: [{ destination: { host: 'reviews' } }] }] });
+    const f = expectRejected(chart, 'VirtualService', 'spec.exportTo', 'What the CRD requires: a list');
+    expect(f).toMatchObject({ value: '"."', message: 'is a string, not a list' });
+  });
+
+  test('an enum: the simple load balancer', () => {
+    const chart = chartWith(NETWORKING, 'DestinationRule', { host: 'reviews', trafficPolicy: { loadBalancer: { simple: 'ROUND_ROBBIN' } } });
+    const f = expectRejected(chart, 'DestinationRule', 'spec.trafficPolicy.loadBalancer.simple',
+      'What the CRD requires: one of UNSPECIFIED, LEAST_CONN, RANDOM, PASSTHROUGH, ROUND_ROBIN, LEAST_REQUEST');
+    expect(f).toMatchObject({ value: '"ROUND_ROBBIN"', message: 'is not one of the values the CRD allows' });
+  });
+
+  test('a required field: the name of a ServiceEntry port', () => {
+    const chart = chartWith(NETWORKING, 'ServiceEntry', { hosts: ['api.example.com'], ports: [{ number: 443, protocol: 'TLS' }], resolution: 'DNS' });
+    const f = expectRejected(chart, 'ServiceEntry', 'spec.ports[0].name', 'What the CRD requires: set name');
+    expect(f).toMatchObject({ value: undefined, message: 'is required and missing' });
+  });
+
+  test('an unknown field (a misspelt one): rejected, as strict field validation does', () => {
+    const chart = chartWith(NETWORKING, 'VirtualService', { hosts: ['reviews'], http: [{ route: [{ destination: { host: 'reviews', subnet: 'v1' } }] }] });
+    const f = expectRejected(chart, 'VirtualService', 'spec.http[0].route[0].destination.subnet',
+      'What the CRD requires: only the fields its schema defines: remove it, or correct its name');
+    expect(f.message).toMatch(/^is not a field of the CRD's schema at spec.http\[0\].route\[0\].destination/);
+  });
+
+  test('mutually exclusive fields (oneOf): simple and consistentHash', () => {
+    const chart = chartWith(NETWORKING, 'DestinationRule', { host: 'reviews', trafficPolicy: { loadBalancer: { simple: 'RANDOM', consistentHash: { useSourceIp: true } } } });
+    // The webhook checks report this one (same field), so the CRD finding is not added twice.
+    expect(Analysis.findings(chart).filter(f => f.field === 'spec.trafficPolicy.loadBalancer')).toHaveLength(1);
+    // Where the webhook checks say nothing, the oneOf is reported from the schema.
+    const hash = chartWith(NETWORKING, 'DestinationRule', { host: 'reviews', trafficPolicy: { loadBalancer: { consistentHash: { useSourceIp: true, ringHash: {}, maglev: {} } } } });
+    const f = expectRejected(hash, 'DestinationRule', 'spec.trafficPolicy.loadBalancer.consistentHash', 'What the CRD requires: at most one of ringHash, maglev');
+    expect(f.message).toBe('sets ringHash and maglev, which exclude each other');
+  });
+
+  test('a range: an int32 field above 2^31 - 1', () => {
+    const chart = chartWith(NETWORKING, 'DestinationRule', { host: 'reviews', trafficPolicy: { connectionPool: { tcp: { maxConnections: 2 ** 31 } } } });
+    expectRejected(chart, 'DestinationRule', 'spec.trafficPolicy.connectionPool.tcp.maxConnections', 'What the CRD requires: a number <= 2147483647');
+  });
+
+  test('a size: at most two credentials for a Gateway server', () => {
+    const chart = chartWith(NETWORKING, 'Gateway', {
+      selector: { istio: 'ingressgateway' },
+      servers: [{ port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['shop.example.com'], tls: { mode: 'SIMPLE', credentialNames: ['rsa', 'ecdsa', 'spare'] } }],
+    });
+    const f = expectRejected(chart, 'Gateway', 'spec.servers[0].tls.credentialNames', 'What the CRD requires: at most 2 items');
+    expect(f.message).toBe('has more than 2 items');
+  });
+
+  test('list keys (x-kubernetes-list-type: map): two ServiceEntry ports of one name', () => {
+    const chart = chartWith(NETWORKING, 'ServiceEntry', {
+      hosts: ['api.example.com'],
+      resolution: 'DNS',
+      ports: [{ number: 443, name: 'tls', protocol: 'TLS' }, { number: 8443, name: 'tls', protocol: 'TLS' }],
+    });
+    const f = expectRejected(chart, 'ServiceEntry', 'spec.ports[1]', 'What the CRD requires: one entry per name (the list is a map keyed by name)');
+    expect(f.message).toBe('repeats name="tls" of an earlier entry; the list is a map keyed by name');
+  });
+
+  test('null fields are absent (the API server prunes them), not type errors', () => {
+    const chart = chartWith(NETWORKING, 'DestinationRule', { host: 'reviews', exportTo: null, trafficPolicy: { tls: null, loadBalancer: { simple: 'RANDOM' } } });
+    expect(errors(chart)).toEqual([]);
+  });
+});
+
+/** [rule as the CRD writes it, kind, spec, field, rule message] */
+const CEL_CASES: ReadonlyArray<readonly [string, string, string, any, string, string]> = [
+  ["duration(self) >= duration('1ms')", NETWORKING, 'DestinationRule',
+    { host: 'reviews', trafficPolicy: { loadBalancer: { simple: 'LEAST_REQUEST', warmupDurationSecs: '500us' } } },
+    'spec.trafficPolicy.loadBalancer.warmupDurationSecs', 'must be a valid duration greater than 1ms'],
+  ['self.all(key, !key.contains("*"))', NETWORKING, 'DestinationRule',
+    { host: 'reviews', workloadSelector: { matchLabels: { 'app*': 'reviews' } } },
+    'spec.workloadSelector.matchLabels', 'wildcard not allowed in label key match'],
+  ['self != "*"', NETWORKING, 'ServiceEntry',
+    { hosts: ['*'], ports: [{ number: 80, name: 'http', protocol: 'HTTP' }], resolution: 'DNS' },
+    'spec.hosts[0]', 'hostname cannot be wildcard'],
+  ['!((has(self.addresses) ? self.addresses : []).exists(k, k.contains("/")) && !((has(self.resolution) ? self.resolution : "NONE") in ["STATIC", "NONE"]))', NETWORKING, 'ServiceEntry',
+    { hosts: ['db.example.com'], addresses: ['10.0.0.0/24'], ports: [{ number: 5432, name: 'tcp', protocol: 'TCP' }], resolution: 'DNS' },
+    'spec', 'CIDR addresses are allowed only for NONE/STATIC resolution types'],
+  ['((has(self.resolution) ? self.resolution : "NONE") == "NONE") ? !has(self.endpoints) : true', NETWORKING, 'ServiceEntry',
+    { hosts: ['db.example.com'], ports: [{ number: 5432, name: 'tcp', protocol: 'TCP' }], endpoints: [{ address: '10.0.0.7' }] },
+    'spec', 'NONE mode cannot set endpoints'],
+  ['((has(self.resolution) ? self.resolution : "") == "DNS_ROUND_ROBIN") ? ((has(self.endpoints) ? self.endpoints : []).size() <= 1) : true', NETWORKING, 'ServiceEntry',
+    { hosts: ['db.example.com'], ports: [{ number: 5432, name: 'tcp', protocol: 'TCP' }], resolution: 'DNS_ROUND_ROBIN', endpoints: [{ address: 'a.example.com' }, { address: 'b.example.com' }] },
+    'spec', 'DNS_ROUND_ROBIN mode cannot have multiple endpoints'],
+  ['self.all(l1, self.exists_one(l2, l1.number == l2.number))', NETWORKING, 'ServiceEntry',
+    { hosts: ['api.example.com'], ports: [{ number: 443, name: 'https', protocol: 'HTTPS' }, { number: 443, name: 'tls', protocol: 'TLS' }], resolution: 'DNS' },
+    'spec.ports', 'port number cannot be duplicated'],
+  ['self.startsWith("unix://") ? (self.substring(7, 8) == "/" || self.substring(7, 8) == "@") : true', NETWORKING, 'WorkloadEntry',
+    { address: 'unix://var/run/app.sock' },
+    'spec.address', 'UDS must be an absolute path or abstract socket'],
+  ['self.all(key, size(key) < 63 && key.matches("^[a-zA-Z0-9](?:[-a-zA-Z0-9]*[a-zA-Z0-9])?$"))', NETWORKING, 'WorkloadEntry',
+    { address: '10.0.0.7', ports: { http_web: 8080 } },
+    'spec.ports', 'port name must be valid'],
+  ['self.all(key, 0 < int(key) && int(key) <= 65535)', SECURITY, 'PeerAuthentication',
+    { selector: { matchLabels: { app: 'reviews' } }, portLevelMtls: { 70000: { mode: 'DISABLE' } } },
+    'spec.portLevelMtls', 'port must be between 1-65535'],
+  ['has(self.portLevelMtls) ? (((has(self.selector) && has(self.selector.matchLabels)) ? self.selector.matchLabels : {}).size() > 0) : true', SECURITY, 'PeerAuthentication',
+    { portLevelMtls: { 8080: { mode: 'DISABLE' } } },
+    'spec', 'portLevelMtls requires selector'],
+  ['url(self).getScheme() in ["http", "https"]', SECURITY, 'RequestAuthentication',
+    { jwtRules: [{ issuer: 'https://issuer.example.com', jwksUri: 'ftp://issuer.example.com/jwks.json' }] },
+    'spec.jwtRules[0].jwksUri', 'url must have scheme http:// or https://'],
+  ['(has(self.serviceAccounts) || has(self.notServiceAccounts)) ? (!has(self.principals) && !has(self.notPrincipals) && !has(self.namespaces) && !has(self.notNamespaces)) : true', SECURITY, 'AuthorizationPolicy',
+    { rules: [{ from: [{ source: { serviceAccounts: ['shop/reviews'], principals: ['cluster.local/ns/shop/sa/reviews'] } }] }] },
+    'spec.rules[0].from[0].source', 'Cannot set serviceAccounts with namespaces or principals'],
+  ['isURL(self) ? (url(self).getScheme() in ["", "http", "https", "oci", "file"]) : (isURL("http://" + self) && url("http://" + self).getScheme() in ["", "http", "https", "oci", "file"])',
+    'extensions.istio.io/v1alpha1', 'WasmPlugin',
+    { selector: { matchLabels: { app: 'reviews' } }, url: 'ftp://registry.example.com/filter.wasm' },
+    'spec.url', 'url must have schema one of [http, https, file, oci]'],
+];
+
+describe("the CRDs' CEL rules (x-kubernetes-validations)", () => {
+  test.each(CEL_CASES)('%s', (rule, apiVersion, kind, spec, field, ruleMessage) => {
+    const chart = chartWith(apiVersion, kind, spec);
+    const f = expectRejected(chart, kind, field, `What the CRD requires: ${ruleMessage}`);
+    // The rule as the CRD writes it, on one line.
+    expect(f.message).toBe(`${ruleMessage} (the ${kind} CRD's rule \`${rule}\` is false)`);
+  });
+
+  test('the same objects without the mistake pass', () => {
+    const good: ReadonlyArray<readonly [string, string, any]> = [
+      [NETWORKING, 'DestinationRule', { host: 'reviews', workloadSelector: { matchLabels: { app: 'reviews' } }, trafficPolicy: { loadBalancer: { simple: 'LEAST_REQUEST', warmupDurationSecs: '30s' } } }],
+      [NETWORKING, 'ServiceEntry', { hosts: ['db.example.com'], addresses: ['10.0.0.0/24'], ports: [{ number: 5432, name: 'tcp', protocol: 'TCP' }, { number: 5433, name: 'tcp2', protocol: 'TCP' }], resolution: 'STATIC', endpoints: [{ address: '10.0.0.7', ports: { tcp: 5432 } }] }],
+      [NETWORKING, 'WorkloadEntry', { address: 'unix:///var/run/app.sock' }],
+      [SECURITY, 'PeerAuthentication', { selector: { matchLabels: { app: 'reviews' } }, portLevelMtls: { 8080: { mode: 'DISABLE' } } }],
+      [SECURITY, 'RequestAuthentication', { jwtRules: [{ issuer: 'https://issuer.example.com', jwksUri: 'https://issuer.example.com/jwks.json' }] }],
+      [SECURITY, 'AuthorizationPolicy', { rules: [{ from: [{ source: { serviceAccounts: ['shop/reviews'] } }] }] }],
+      ['extensions.istio.io/v1alpha1', 'WasmPlugin', { selector: { matchLabels: { app: 'reviews' } }, url: 'oci://registry.example.com/filter:v1' }],
+    ];
+    for (const [apiVersion, kind, spec] of good) {
+      expect(errors(chartWith(apiVersion, kind, spec))).toEqual([]);
+    }
+  });
+
+  test('the value of a rule on a whole spec is the fields the rule reads', () => {
+    const [, apiVersion, kind, spec, field] = CEL_CASES[3];
+    const f = Analysis.findings(chartWith(apiVersion, kind, spec)).find(x => x.field === field)!;
+    expect(f.value).toBe('{"addresses":["10.0.0.0/24"],"resolution":"DNS"}');
+  });
+
+  test('a rule that fails to evaluate is reported with the error', () => {
+    // int('http') has no value: the API server rejects the object too.
+    const chart = chartWith(SECURITY, 'PeerAuthentication', { selector: { matchLabels: { app: 'reviews' } }, portLevelMtls: { http: { mode: 'DISABLE' } } });
+    const f = expectRejected(chart, 'PeerAuthentication', 'spec.portLevelMtls', 'What the CRD requires: port must be between 1-65535');
+    expect(f.message).toMatch(/^port must be between 1-65535 \(the PeerAuthentication CRD's rule `self.all\(key, 0 < int\(key\) && int\(key\) <= 65535\)` fails: .+\)$/);
+  });
+
+  test('a field the webhook checks already report is reported once', () => {
+    const chart = chartWith(NETWORKING, 'VirtualService', { hosts: ['reviews'], http: [{ route: [{ destination: { host: 'reviews' } }], timeout: '500us' }] });
+    const at = Analysis.findings(chart).filter(f => f.field === 'spec.http[0].timeout');
+    expect(at).toHaveLength(1);
+    expect(at[0].message).toBe('must be at least 1ms and a whole number of milliseconds');
+  });
+
+  test('a hand-written object next to the library\'s constructs is checked too; the library\'s objects pass', () => {
+    const chart = new Chart(Testing.app(), 'test', { namespace: 'shop' });
+    new CanaryService(chart, 'reviews', { port: 9080, stable: { image: 'reviews:v1' }, canary: { image: 'reviews:v2' }, traffic: TrafficSplit.canaryPercent(10) });
+    new ApiObject(chart, 'handwritten', {
+      apiVersion: NETWORKING,
+      kind: 'ServiceEntry',
+      metadata: { name: 'x', namespace: 'shop' },
+      spec: { hosts: ['*'], ports: [{ number: 443, name: 'tls', protocol: 'TLS' }], resolution: 'DNS' },
+    });
+    expectRejected(chart, 'ServiceEntry', 'spec.hosts[0]', 'What the CRD requires: hostname cannot be wildcard');
+    expect(errors(chart).map(f => f.constructPath)).toEqual(['test/handwritten']);
+  });
+
+  test('every served version of every kind of the bundle is covered, each against its own schema', () => {
+    expect(Object.keys(crdIndex().kinds)).toEqual(expect.arrayContaining([
+      'networking.istio.io/v1/VirtualService', 'networking.istio.io/v1beta1/VirtualService', 'networking.istio.io/v1alpha3/VirtualService',
+      'networking.istio.io/v1/DestinationRule', 'networking.istio.io/v1/Gateway', 'networking.istio.io/v1/ServiceEntry', 'networking.istio.io/v1/Sidecar',
+      'networking.istio.io/v1/WorkloadEntry', 'networking.istio.io/v1/WorkloadGroup', 'networking.istio.io/v1alpha3/EnvoyFilter', 'networking.istio.io/v1beta1/ProxyConfig',
+      'security.istio.io/v1/AuthorizationPolicy', 'security.istio.io/v1/PeerAuthentication', 'security.istio.io/v1/RequestAuthentication',
+      'telemetry.istio.io/v1/Telemetry', 'extensions.istio.io/v1alpha1/WasmPlugin',
+    ]));
+    expect(Object.keys(crdIndex().kinds)).toHaveLength(33);
+    const chart = chartWith('networking.istio.io/v1beta1', 'Gateway', { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'], bind: 7 }] });
+    expectRejected(chart, 'Gateway', 'spec.servers[0].bind', 'What the CRD requires: a string');
+  });
+});
+
+describe('transition rules (oldSelf)', () => {
+  test('the build leaves them out and lists them as skipped; the bundle has none', () => {
+    const skipped: any[] = [];
+    const schema = {
+      type: 'object',
+      properties: {
+        spec: {
+          type: 'object',
+          properties: { name: { 'type': 'string', 'x-kubernetes-validations': [{ rule: 'self == oldSelf', message: 'name is immutable' }, { rule: 'self.size() < 10', message: 'name is short' }] } },
+        },
+      },
+    };
+    const tree = build.ruleTree(schema, '', 'Test example.io/v1', skipped);
+    expect(tree).toEqual({ p: { spec: { p: { name: { r: [['self.size() < 10', 'name is short']] } } } } });
+    expect(skipped).toEqual([{ crd: 'Test example.io/v1', field: 'spec.name', rule: 'self == oldSelf', message: 'name is immutable' }]);
+    // Istio 1.30.3's CRDs have no transition rule.
+    expect(crdIndex().skipped).toEqual([]);
+  });
+
+  test('the evaluator skips any it is given (oldSelf has no value on create)', () => {
+    const tree = { p: { name: { r: [['self == oldSelf', 'name is immutable'], ['self.size() < 3', 'name is short']] as [string, string][] } } };
+    expect(crdRuleViolations(tree, { name: 'reviews' })).toEqual([
+      { field: 'name', value: 'reviews', rule: 'self.size() < 3', message: 'name is short', failure: 'false' },
+    ]);
+  });
+});
+
+describe("Kubernetes' isURL()/url() (Go's url.ParseRequestURI)", () => {
+  test.each([
+    ['https://issuer.example.com/jwks.json', 'https'],
+    ['HTTP://a.example.com', 'http'],
+    ['oci://registry.example.com/filter:v1', 'oci'],
+    ['/absolute/path', ''],
+    ['file:///opt/filter.wasm', 'file'],
+    ['mailto:someone', 'mailto'],
+    ['http://a.example.com:8080/x?q=1', 'http'],
+  ])('%s has scheme %j', (raw, scheme) => {
+    expect(goRequestUri(raw)).toEqual({ scheme });
+  });
+
+  test.each(['', 'registry.example.com/filter:v1', 'relative/path', ':no-scheme', 'http://a b.example.com/', 'http://a.example.com:80x/', 'http://a.example.com/%zz', 'http://a.example.com/\n'])('%j is not a URL', raw => {
+    expect(goRequestUri(raw)).toBeUndefined();
+  });
+});
+
+describe("the library's own objects", () => {
+  test.each([
+    ['recommendation-canary', buildRecommendationCanary],
+    ['fleetman', buildFleetman],
+    ['bookinfo', buildBookinfo],
+    ['bff-recommendation', buildBffRecommendation],
+    ['productcatalog-canary', buildProductCatalogCanary],
+  ] as const)('every Istio object of the example %s passes its CRD', (_name, buildExample: (app: App) => Chart[]) => {
+    for (const chart of buildExample(Testing.app())) {
+      expect(Analysis.findings(chart).filter(f => f.code === 'IST0106')).toEqual([]);
+      expect(() => Testing.synth(chart)).not.toThrow();
+    }
+  });
+});
