@@ -1,4 +1,4 @@
-import { cdk8s, javascript } from 'projen';
+import { cdk8s, javascript, JsonFile } from 'projen';
 import { UpdateSnapshot } from 'projen/lib/javascript';
 
 const CRD_FILE = 'imports/crds/istio-1.30.3-crd-all.gen.yaml';
@@ -36,6 +36,9 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     '@types/node@^20',
     'ts-node',
     'fast-check@^4',
+    // Mutation testing (`npm run mutation`, not part of `npm test`): see README, "Development". 9.x: 10.x needs Node.js 22.
+    '@stryker-mutator/core@9.6.1',
+    '@stryker-mutator/jest-runner@9.6.1',
     // Fast start of the example apps: ts-node transpiles with SWC instead of type-checking the bindings.
     '@swc/core',
   ],
@@ -119,5 +122,39 @@ const bench = project.addTask('bench', {
 bench.exec('node scripts/compile-crd-rules.js');
 bench.exec('tsc -p bench/tsconfig.json');
 bench.exec('node .bench/bench/run.js');
+
+// Mutation testing: StrykerJS mutates the files that hold checks and runs, for each mutant, only the
+// tests that cover it (per-test coverage). Not part of `npm test` (it takes a long time); the scores
+// are stated in the README. `npx projen mutation -- --mutate src/traffic-split.ts` narrows it down.
+new JsonFile(project, 'stryker.config.json', {
+  obj: {
+    $schema: './node_modules/@stryker-mutator/core/schema/stryker-schema.json',
+    testRunner: 'jest',
+    jest: { projectType: 'custom', enableFindRelatedTests: false },
+    coverageAnalysis: 'perTest',
+    mutate: [
+      'src/**/*.ts',
+      '!src/index.ts',
+      '!src/analysis/generated/**',
+      '!src/testing/**',
+    ],
+    ignorePatterns: ['lib', 'dist', '.bench', 'examples/*/dist', 'reports', '.jsii', 'tsconfig.tsbuildinfo'],
+    reporters: ['clear-text', 'progress', 'json'],
+    jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+    concurrency: 2,
+    timeoutMS: 60000,
+    thresholds: { high: 90, low: 85, break: null },
+    tempDirName: '.stryker-tmp',
+    cleanTempDir: true,
+  },
+});
+project.gitignore.exclude('.stryker-tmp/', 'reports/');
+project.npmignore?.exclude('stryker.config.json', 'reports/');
+const mutation = project.addTask('mutation', {
+  description: 'Mutation testing of the library with StrykerJS (slow; not part of npm test)',
+  receiveArgs: true,
+});
+mutation.exec('node scripts/compile-crd-rules.js');
+mutation.exec('stryker run', { receiveArgs: true });
 
 project.synth();

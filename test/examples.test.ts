@@ -21,7 +21,8 @@ const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefo
 const SAFARI = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_1) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Safari/605.1.15';
 
 describe('example recommendation-canary (S1 steps 2 to 4)', () => {
-  const charts = buildRecommendationCanary(Testing.app());
+  // Built inside each test, so that a mutation of the library is traced to the tests that build it.
+  const charts = () => buildRecommendationCanary(Testing.app());
 
   test.each([
     ['step2-all-v1', { v1: 100 }],
@@ -29,7 +30,7 @@ describe('example recommendation-canary (S1 steps 2 to 4)', () => {
     ['step3-75-25', { v1: 75, v2: 25 }],
     ['step3-all-v2', { v2: 100 }],
   ])('%s routes %j', (id, weights) => {
-    const chart = charts.find(c => c.node.id === id)!;
+    const chart = charts().find(c => c.node.id === id)!;
     const m = synthChecked(chart);
     expect(defaultWeights(only(m, 'VirtualService', 'recommendation'))).toEqual(weights);
     // Behaviour: a call from a pod in the namespace reaches the versions in these shares, whoever sends it.
@@ -41,7 +42,7 @@ describe('example recommendation-canary (S1 steps 2 to 4)', () => {
   });
 
   test('customer-gateway: /customer from outside reaches customer, served as /', () => {
-    const chart = charts.find(c => c.node.id === 'customer-gateway')!;
+    const chart = charts().find(c => c.node.id === 'customer-gateway')!;
     const m = synthChecked(chart);
     expect(only(m, 'Gateway', 'customer-gateway').spec.servers).toEqual([{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'] }]);
     const o = RoutingSimulator.fromChart(chart).route({ gateway: 'tutorial/customer-gateway', host: '203.0.113.10', path: '/customer' });
@@ -52,7 +53,7 @@ describe('example recommendation-canary (S1 steps 2 to 4)', () => {
   });
 
   test('step4-firefox-v2: Firefox users reach v2, everyone else v1', () => {
-    const chart = charts.find(c => c.node.id === 'step4-firefox-v2')!;
+    const chart = charts().find(c => c.node.id === 'step4-firefox-v2')!;
     const m = synthChecked(chart);
     // recommendation is two hops behind the browser: the apps forward the user agent as baggage-user-agent.
     expect(chart).toRoute({ host: 'recommendation', headers: { 'baggage-user-agent': FIREFOX } }, { version: 'v2', rule: 'firefox-users' });
@@ -63,8 +64,9 @@ describe('example recommendation-canary (S1 steps 2 to 4)', () => {
 });
 
 describe('example fleetman (S2)', () => {
-  const charts = buildFleetman(Testing.app());
-  const chart = (id: string) => charts.find(c => c.node.id === id)!;
+  // Built inside each test, so that a mutation of the library is traced to the tests that build it.
+  const charts = () => buildFleetman(Testing.app());
+  const chart = (id: string) => charts().find(c => c.node.id === id)!;
 
   test('staff-dark-release: the canary header reaches risky, everything else safe', () => {
     const m = synthChecked(chart('staff-dark-release'));
@@ -100,8 +102,9 @@ describe('example fleetman (S2)', () => {
 });
 
 describe('example fleetman (S2): the webapp at the edge', () => {
-  const charts = buildFleetman(Testing.app());
-  const chart = (id: string) => charts.find(c => c.node.id === id)!;
+  // Built inside each test, so that a mutation of the library is traced to the tests that build it.
+  const charts = () => buildFleetman(Testing.app());
+  const chart = (id: string) => charts().find(c => c.node.id === id)!;
   const browser = (host: string, extra: any = {}) => ({ gateway: 'default/ingress-gateway-configuration', host, ...extra });
 
   test.each(['webapp-edge-90-10', 'webapp-edge-paths', 'webapp-edge-subdomains', 'webapp-edge-header'])('%s is valid, with the gateway of the article', (id) => {
@@ -140,9 +143,11 @@ describe('example fleetman (S2): the webapp at the edge', () => {
 });
 
 describe('example bff-recommendation (S3)', () => {
-  const [chart] = buildBffRecommendation(Testing.app());
+  // Built inside each test, so that a mutation of the library is traced to the tests that build it.
+  const bff = () => buildBffRecommendation(Testing.app())[0];
 
   test('recommendation-service v1 10% / v2 90%, every request aborted with HTTP 500', () => {
+    const chart = bff();
     const m = synthChecked(chart);
     const rule = only(m, 'VirtualService', 'recommendation-service').spec.http[0];
     // Weight beside destination (not inside it, as on the slide), and percentage instead of percent.
@@ -161,8 +166,9 @@ describe('example bff-recommendation (S3)', () => {
 });
 
 describe('example bookinfo (S4)', () => {
-  const charts = buildBookinfo(Testing.app());
-  const chart = (id: string) => charts.find(c => c.node.id === id)!;
+  // Built inside each test, so that a mutation of the library is traced to the tests that build it.
+  const charts = () => buildBookinfo(Testing.app());
+  const chart = (id: string) => charts().find(c => c.node.id === id)!;
 
   test.each(['routing-1-all-v1', 'routing-2-jason-reviews-v2', 'routing-3-reviews-v1-v3'])('%s: the Bookinfo services in namespace default with injection', (id) => {
     const m = synthChecked(chart(id));
@@ -247,7 +253,8 @@ describe('example bookinfo (S4)', () => {
 });
 
 describe('example productcatalog-canary (S5)', () => {
-  const charts = buildProductCatalogCanary(Testing.app());
+  // Built inside each test, so that a mutation of the library is traced to the tests that build it.
+  const charts = () => buildProductCatalogCanary(Testing.app());
 
   test.each([
     ['1-all-v1', { v1: 100 }],
@@ -255,7 +262,7 @@ describe('example productcatalog-canary (S5)', () => {
     ['3-rolled-out-v2', { v2: 100 }],
     ['4-rolled-back-v1', { v1: 100 }],
   ])('%s routes %j', (id, weights) => {
-    const chart = charts.find(c => c.node.id === id)!;
+    const chart = charts().find(c => c.node.id === id)!;
     const m = synthChecked(chart, EXISTING_PRODUCTCATALOG);
     expect(defaultWeights(only(m, 'VirtualService', 'productcatalogservice'))).toEqual(weights);
     // Behaviour: the adopted v1 pods count as workloads, so the shares reach real pods.
