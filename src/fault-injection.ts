@@ -177,7 +177,8 @@ export class FaultInjection extends Construct {
 /** Checks an Istio fault percentage: 0, or 0.0001 to 100. */
 function percentage(scope: Construct, field: string, v: number | undefined): number {
   const value = v ?? 100;
-  if (typeof value !== 'number' || !Number.isFinite(value) || (value !== 0 && (value < 0.0001 || value > 100))) {
+  // The props' shape has made it a finite number.
+  if (value !== 0 && (value < 0.0001 || value > 100)) {
     fail(scope, field, value, 'is not a fault percentage', 'Use 0, or a number from 0.0001 to 100');
   }
   return value;

@@ -6,8 +6,9 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import '../src/testing/jest';
 import {
-  Analysis, CanaryService, DarkRelease, EdgeDestination, ExistingService, IngressEdge, IRoutableService, IstioTrafficErrors,
-  RequestCondition, RoutingMode, RoutingSimulator, ServiceProtocol, ServiceVersion, TrafficSplit,
+  Analysis, CanaryService, DarkRelease, EdgeDestination, ExistingService, FaultAbort, IngressEdge, IRoutableService, IstioTrafficErrors,
+  LoadBalancer, RequestCondition, RetryOn, RoutingMode, RoutingSimulator, ServiceIdentity, ServiceProtocol, ServiceVersion, StringMatch,
+  TrafficSplit, UserAgent,
 } from '../src';
 import { only, synthChecked } from './util';
 import { IstioTrafficError } from '../src/core/errors';
@@ -207,5 +208,27 @@ describe('the analysis runs once per synthesis, on the tree as it is written', (
     expect(Analysis.findings(chart).filter(f => f.constructPath === svc.node.path).map(f => f.code)).toEqual(['CIT0001']);
     deployment.podMetadata.addLabel('app', 'ratings');
     expect(Analysis.findings(chart).filter(f => f.constructPath === svc.node.path)).toEqual([]);
+  });
+});
+
+describe('isXxx() checks recognise the value classes, and nothing else', () => {
+  const cases: Array<[string, (x: unknown) => boolean, unknown]> = [
+    ['TrafficSplit', TrafficSplit.isTrafficSplit, TrafficSplit.canaryPercent(10)],
+    ['ServiceVersion', ServiceVersion.isServiceVersion, ServiceVersion.adopt('v1')],
+    ['EdgeDestination', EdgeDestination.isEdgeDestination, EdgeDestination.service('details', 9080)],
+    ['RequestCondition', RequestCondition.isRequestCondition, RequestCondition.headerPresent('x')],
+    ['StringMatch', StringMatch.isStringMatch, StringMatch.exact('x')],
+    ['UserAgent', UserAgent.isUserAgent, UserAgent.FIREFOX],
+    ['LoadBalancer', LoadBalancer.isLoadBalancer, LoadBalancer.random()],
+    ['RetryOn', RetryOn.isRetryOn, RetryOn.of('5xx')],
+    ['FaultAbort', FaultAbort.isFaultAbort, FaultAbort.httpStatus(503)],
+    ['ServiceIdentity', ServiceIdentity.isServiceIdentity, ServiceIdentity.own()],
+  ];
+  test.each(cases)('%s', (_name, is, instance) => {
+    expect(is(instance)).toBe(true);
+    // Look-alikes: a plain object with the same fields, another value class, and non-objects.
+    expect(is({ ...(instance as object) })).toBe(false);
+    expect(is(cases.find(([, , other]) => other !== instance && !is(other))![2])).toBe(false);
+    for (const x of [null, undefined, 0, 'x', [], {}]) { expect(is(x)).toBe(false); }
   });
 });
