@@ -7,6 +7,7 @@ import { DEFAULT_NAMESPACE } from './core/hosts';
 import { ServiceProtocol } from './core/protocol';
 import { checkProps, T } from './core/shape';
 import { WeightedDestination } from './model/rules';
+import { ServiceAccountEntry, TrafficModel } from './model/traffic-model';
 import { checkServiceIdentity, IRoutableService, registerRoutedService, registerUnroutedService } from './routed-service';
 import { DeployedVersionOptions, PodDefaults, ServiceVersion } from './service-version';
 import { TrafficSplit, VersionWeight } from './traffic-split';
@@ -542,21 +543,9 @@ interface ServiceAccountUse {
   readonly claim: () => void;
 }
 
-/** The ServiceAccounts of a chart, by namespace and name: who created each, and who waits for it. */
-interface AccountEntry {
-  owner?: string;
-  account?: kplus.ServiceAccount;
-  readonly users: kplus.Deployment[];
-}
-const ACCOUNTS = new WeakMap<Chart, Map<string, AccountEntry>>();
-
-function accountEntry(scope: Construct, namespace: string, name: string): AccountEntry {
-  const chart = Chart.of(scope);
-  let accounts = ACCOUNTS.get(chart);
-  if (!accounts) {
-    accounts = new Map();
-    ACCOUNTS.set(chart, accounts);
-  }
+/** The chart's record of the ServiceAccount `namespace/name` (kept by the chart's routing model). */
+function accountEntry(scope: Construct, namespace: string, name: string): ServiceAccountEntry {
+  const accounts = TrafficModel.of(scope).serviceAccounts;
   const key = `${namespace}/${name}`;
   let entry = accounts.get(key);
   if (!entry) {

@@ -16,6 +16,16 @@ export interface KnownWorkload {
   readonly replicas: number;
 }
 
+/** A ServiceAccount of the chart: who creates it, and the workloads to apply after it. */
+export interface ServiceAccountEntry {
+  /** The construct path of the service that creates it, once one does. */
+  owner?: string;
+  /** The ServiceAccount construct, once created. */
+  account?: IConstruct;
+  /** Workloads that run under it, declared before it was created. */
+  readonly users: IConstruct[];
+}
+
 /** A Service that exists in the cluster but is not in the manifests. */
 export interface KnownService {
   readonly namespace: string;
@@ -49,6 +59,11 @@ export class TrafficModel extends Construct {
   public readonly knownWorkloads: KnownWorkload[] = [];
   /** Services the chart's constructs adopt. */
   public readonly knownServices: KnownService[] = [];
+  /**
+   * The ServiceAccounts the chart's services create or share, by `<namespace>/<name>`: which
+   * construct creates each, and the workloads waiting to be applied after it.
+   */
+  public readonly serviceAccounts = new Map<string, ServiceAccountEntry>();
   /** How many Istio objects the model renders (each runs `rendering()` when it is written). */
   private renderedObjects = 0;
   /** Work armed by the chart's validation, done when the first of its Istio objects is rendered. */
