@@ -275,9 +275,6 @@ export class CanaryService extends Construct implements IRoutableService {
     this.versionLabel = props.versionLabel ?? 'version';
 
     checkServiceIdentity(this, this.name, props.namespace, this.protocol);
-    if (!Object.values(RoutingMode).includes(this.mode)) {
-      fail(this, 'mode', this.mode, 'is not a RoutingMode', 'Use RoutingMode.ISTIO or RoutingMode.REPLICAS');
-    }
     checkPort(this, 'port', props.port);
     const targetPort = props.targetPort ?? props.port;
     checkPort(this, 'targetPort', targetPort);
@@ -331,9 +328,6 @@ export class CanaryService extends Construct implements IRoutableService {
       return;
     }
     const applies = props.releaseScope ?? ReleaseScope.MESH_AND_EDGE;
-    if (!Object.values(ReleaseScope).includes(applies)) {
-      fail(this, 'releaseScope', applies, 'is not a ReleaseScope', 'Use ReleaseScope.MESH_AND_EDGE, ReleaseScope.MESH or ReleaseScope.EDGE');
-    }
     const stableOnly = this.weightedRoute(this.split.map(w => ({ version: w.version, weight: w.version === this.stableVersion ? 100 : 0 })));
     const split = this.weightedRoute(this.split);
     const routing = registerRoutedService(this, {

@@ -6,15 +6,15 @@ import { checkProps, T } from './core/shape';
 import { isHttpToken, isSettableHeader } from './core/syntax';
 import { Audience } from './model/binding';
 import { Tier, WeightedDestination } from './model/rules';
-import { ConditionSet, RequestCondition, renderConditions } from './request-match';
+import { CONDITION_SETS_SHAPE, CONDITIONS_SHAPE, ConditionSet, renderConditions, RequestCondition } from './request-match';
 import { checkService, IRoutableService, routingOf, subsetOfVersion } from './routed-service';
 import { TrafficSplit, VersionWeight } from './traffic-split';
 
 const PROPS = T.struct('DarkReleaseProps', {
   service: T.any(),
   version: T.string(),
-  when: T.optional(T.array(T.instance('RequestCondition', x => RequestCondition.isRequestCondition(x), "Use RequestCondition factories, e.g. RequestCondition.headerExact('end-user', 'jason')"))),
-  rules: T.optional(T.array(T.struct('ConditionSet', { conditions: T.array(T.instance('RequestCondition', x => RequestCondition.isRequestCondition(x), "Use RequestCondition factories, e.g. RequestCondition.headerExact('end-user', 'jason')")) }, '{ conditions: [RequestCondition.pathPrefix(\'/api\')] }'))),
+  when: T.optional(CONDITIONS_SHAPE),
+  rules: T.optional(CONDITION_SETS_SHAPE),
   matchedSplit: T.optional(T.instance('TrafficSplit', x => TrafficSplit.isTrafficSplit(x), 'Use a TrafficSplit factory, e.g. TrafficSplit.canaryPercent(50)')),
   callPath: T.optional(T.array(T.any())),
   userAgentHeader: T.optional(T.string()),
@@ -137,9 +137,6 @@ export class DarkRelease extends Construct {
     const readsUserAgent = rules.some(r => r.conditions.some(c => c._readsUserAgent));
     const propagate = props.callPath ?? [];
 
-    if (props.matchedSplit !== undefined && !TrafficSplit.isTrafficSplit(props.matchedSplit)) {
-      fail(this, 'matchedSplit', props.matchedSplit, 'is not a TrafficSplit', 'Use e.g. TrafficSplit.canaryPercent(50)');
-    }
     const split: VersionWeight[] = props.matchedSplit
       ? props.matchedSplit._resolve(this, 'matchedSplit', service.versionNames, service.stableVersion, props.version)
       : [{ version: props.version, weight: 100 }];
@@ -149,9 +146,6 @@ export class DarkRelease extends Construct {
       : undefined;
     const routing = routingOf(this, service);
     const applies = props.releaseScope ?? ReleaseScope.MESH_AND_EDGE;
-    if (!Object.values(ReleaseScope).includes(applies)) {
-      fail(this, 'releaseScope', applies, 'is not a ReleaseScope', 'Use ReleaseScope.MESH_AND_EDGE, ReleaseScope.MESH or ReleaseScope.EDGE');
-    }
     routing.addReleaseRule({
       source: this,
       name: this.name,

@@ -7,7 +7,7 @@ import { checkProps, T } from './core/shape';
 import { GRPC_STATUS_NAMES } from './core/syntax';
 import { ALL_AUDIENCES } from './model/binding';
 import { Tier } from './model/rules';
-import { RequestCondition, renderConditions } from './request-match';
+import { CONDITIONS_SHAPE, renderConditions, RequestCondition } from './request-match';
 import { IRoutableService, routingOf } from './routed-service';
 
 /** gRPC status codes for aborts. */
@@ -121,7 +121,7 @@ const PROPS = T.struct('FaultInjectionProps', {
   delayPercentage: T.optional(T.number()),
   abort: T.optional(T.instance('FaultAbort', x => FaultAbort.isFaultAbort(x), 'Use FaultAbort.httpStatus(503) or FaultAbort.grpcStatus(GrpcStatus.UNAVAILABLE)')),
   abortPercentage: T.optional(T.number()),
-  when: T.optional(T.array(T.instance('RequestCondition', RequestCondition.isRequestCondition, 'Use RequestCondition factories, e.g. RequestCondition.headerExact(\'end-user\', \'jason\')'))),
+  when: T.optional(CONDITIONS_SHAPE),
   allTraffic: T.optional(T.boolean()),
   name: T.optional(T.string()),
 }, '{ service, delay: Duration.seconds(5), delayPercentage: 10 }');

@@ -11,7 +11,7 @@ import { HostRouting, VirtualServiceEntry, VirtualServiceRule } from './model/ho
 import { specificityRank, Tier } from './model/rules';
 import { virtualServiceSpec } from './render/istio';
 import { newGateway, newVirtualService } from './render/objects';
-import { ConditionSet, RequestCondition, renderConditions } from './request-match';
+import { CONDITION_SETS_SHAPE, CONDITIONS_SHAPE, ConditionSet, renderConditions, RequestCondition } from './request-match';
 import { checkExplicitNamespace, IRoutableService, modelOf, routingOf, subsetOfVersion } from './routed-service';
 
 /** TLS mode of an HTTPS server. */
@@ -192,8 +192,8 @@ export interface EdgeRouteOptions {
 const ROUTE = T.struct('EdgeRouteOptions', {
   to: T.instance('EdgeDestination', x => EdgeDestination.isEdgeDestination(x), 'Use EdgeDestination.release(service), .version(service, v) or .service(name, port)'),
   host: T.optional(T.string()),
-  when: T.optional(T.array(T.instance('RequestCondition', x => RequestCondition.isRequestCondition(x), "Use RequestCondition factories, e.g. RequestCondition.headerExact('end-user', 'jason')"))),
-  rules: T.optional(T.array(T.struct('ConditionSet', { conditions: T.array(T.instance('RequestCondition', x => RequestCondition.isRequestCondition(x), "Use RequestCondition factories, e.g. RequestCondition.headerExact('end-user', 'jason')")) }, '{ conditions: [RequestCondition.pathPrefix(\'/api\')] }'))),
+  when: T.optional(CONDITIONS_SHAPE),
+  rules: T.optional(CONDITION_SETS_SHAPE),
   rewriteUri: T.optional(T.string()),
   rewriteAuthority: T.optional(T.string()),
   name: T.optional(T.string()),

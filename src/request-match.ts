@@ -2,6 +2,7 @@ import { IConstruct } from 'constructs';
 import { checkLabels, checkRenderableKey } from './core/checks';
 import { fail } from './core/errors';
 import { re2Error } from './core/re2';
+import { T } from './core/shape';
 import { cookieRegex, isCookieValue, isDnsLabel, isHttpMethod, isHttpToken, isPort, MAX_REGEX_LENGTH } from './core/syntax';
 
 const MAX_REGEX = MAX_REGEX_LENGTH;
@@ -422,3 +423,10 @@ function conflict(scope: IConstruct, field: string, what: string): never {
   return fail(scope, field, what, 'is constrained twice in one rule (the conditions of a rule are ANDed, and Istio keeps one condition per field)',
     'Combine them into one condition (e.g. one regex), or give them as separate rules to OR them');
 }
+
+/** The run-time shape of a list of conditions (`when`), for the props of the constructs that take one. */
+export const CONDITIONS_SHAPE = T.array(T.instance('RequestCondition', x => RequestCondition.isRequestCondition(x),
+  "Use RequestCondition factories, e.g. RequestCondition.headerExact('end-user', 'jason')"));
+
+/** The run-time shape of a list of condition sets (`rules`). */
+export const CONDITION_SETS_SHAPE = T.array(T.struct('ConditionSet', { conditions: CONDITIONS_SHAPE }, "{ conditions: [RequestCondition.pathPrefix('/api')] }"));

@@ -2,10 +2,10 @@ import * as kplus from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
 import { checkDnsLabel, checkLabels, checkPort, checkWholeNumber } from './core/checks';
 import { fail } from './core/errors';
+import { isEnvName, isImageReference } from './core/syntax';
 import { KnownWorkload } from './model/traffic-model';
 import { PodDefaults, ServiceVersion } from './service-version';
 import { TrafficSplit, VersionWeight } from './traffic-split';
-import { isEnvName, isImageReference } from './core/syntax';
 
 /** The resolved form of one version. */
 export interface VersionInfo {
