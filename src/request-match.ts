@@ -3,7 +3,7 @@ import { checkLabels, checkRenderableKey } from './core/checks';
 import { fail } from './core/errors';
 import { re2Error } from './core/re2';
 import { T } from './core/shape';
-import { cookieRegex, isCookieValue, isDnsLabel, isHttpMethod, isHttpToken, isPort, MAX_REGEX_LENGTH } from './core/syntax';
+import { cookieRegex, isCookieValue, isDnsLabel, isHttpMethod, isHttpToken, isPort, MAX_REGEX_LENGTH, MAX_REQUEST_HEADERS_BYTES } from './core/syntax';
 
 const MAX_REGEX = MAX_REGEX_LENGTH;
 
@@ -53,12 +53,26 @@ export class StringMatch {
         'Use a non-empty prefix, or a presence condition for "any value"');
     }
     if (this.kind === MatchKind.REGEX) { checkRegex(scope, `${field}.regex`, this.value); }
+    checkHeaderSize(scope, `${field}.${this.kind}`, this.value);
     return { [this.kind]: this.value };
   }
 
   /** @internal */
   public get _kind(): string {
     return this.kind;
+  }
+}
+
+/**
+ * Fails when no request can carry `value`: Envoy refuses (431) a request whose headers, the path
+ * and authority included, are larger than its limit, so a rule on a longer value never matches.
+ */
+export function checkHeaderSize(scope: IConstruct, field: string, value: string): void {
+  const bytes = Buffer.byteLength(value, 'utf8');
+  if (bytes > MAX_REQUEST_HEADERS_BYTES) {
+    fail(scope, field, `${value.slice(0, 40)}...`, `is ${bytes} bytes long, more than Envoy's limit of ${MAX_REQUEST_HEADERS_BYTES} bytes `
+      + "for all of a request's headers (max_request_headers_kb, 60 KiB): a request carrying it is refused with 431, so the rule never matches",
+    'Match a shorter value (a prefix or a regex), or carry the information in the request body');
   }
 }
 
@@ -340,7 +354,9 @@ export class RequestCondition {
       fail(scope, `${field}.cookie.${this.name}`, this.text, 'is not a valid cookie value',
         'Use printable ASCII without spaces, double quotes, commas, semicolons or backslashes');
     }
-    return [['headers', 'cookie', { regex: cookieRegex(this.name, this.text!) }]];
+    const regex = cookieRegex(this.name, this.text!);
+    checkRegex(scope, `${field}.cookie.${this.name}`, regex);
+    return [['headers', 'cookie', { regex }]];
   }
 
   private renderMethod(scope: IConstruct, field: string): MatchEntry[] {

@@ -270,6 +270,15 @@ const outOfRange: Case[] = [
   ...[-1, 2 ** 31].map((n): Case => [`pool maxPendingRequests ${n}`, ({ chart, svc }) => new CircuitBreakerPolicy(chart, 'cb', { service: svc, connectionPool: { maxPendingRequests: n } }), { path: 'test/cb', field: 'connectionPool.maxPendingRequests', value: String(n), problem: /whole number/ }]),
   ...[-1, 0.5].map((n): Case => [`outlier consecutive5xxErrors ${n}`, ({ chart, svc }) => new CircuitBreakerPolicy(chart, 'cb', { service: svc, outlierDetection: { consecutive5xxErrors: n } }), { path: 'test/cb', field: 'outlierDetection.consecutive5xxErrors', value: String(n), problem: /whole number/ }]),
   ...['(', '(?=a)', '', 'a'.repeat(1025)].map((r): Case => [`header regex '${r.slice(0, 8)}'`, ({ chart, svc }) => new DarkRelease(chart, 'd', { service: svc, version: 'v2', when: [RequestCondition.header('x-a', StringMatch.regex(r))] }), { path: 'test/d', field: /when\[0\]/, problem: /regex|characters/ }]),
+  ...[
+    ['header exact', RequestCondition.headerExact('x-a', 'a'.repeat(61441)), /when\[0\]\.x-a\.exact/],
+    ['header exact (multi-byte)', RequestCondition.headerExact('x-a', 'é'.repeat(30721)), /when\[0\]\.x-a\.exact/],
+    ['uri prefix', RequestCondition.pathPrefix(`/${'a'.repeat(61440)}`), /when\[0\].*prefix/],
+    ['query exact', RequestCondition.queryParam('q', StringMatch.exact('a'.repeat(61441))), /when\[0\]\.queryParam\.q\.exact/],
+  ].map(([what, c, field]): Case => [`${what} value over Envoy's 60 KiB header limit`, ({ chart, svc }) => new DarkRelease(chart, 'd', { service: svc, version: 'v2', when: [c as RequestCondition] }),
+    { path: 'test/d', field: field as RegExp, problem: /bytes long, more than Envoy's limit of 61440 bytes/ }]),
+  ['cookie value too long for a regex', ({ chart, svc }) => new DarkRelease(chart, 'd', { service: svc, version: 'v2', when: [RequestCondition.cookie('beta', 'a'.repeat(1100))] }),
+    { path: 'test/d', field: /when\[0\]\.cookie\.beta/, problem: /characters long; Istio accepts at most 1024/ }],
   ...[199, 600, 0].map((c): Case => [`abort HTTP status ${c}`, ({ chart, svc }) => new FaultInjection(chart, 'f', { service: svc, abort: FaultAbort.httpStatus(c), allTraffic: true }), { path: 'test/f', field: /abort/, value: String(c), problem: /./ }]),
   ...[-1, 1.5].map((n): Case => [`retry attempts ${n}`, ({ chart, svc }) => new RoutePolicy(chart, 'p', { service: svc, retries: { attempts: n } }), { path: 'test/p', field: 'retries.attempts', value: String(n), problem: /whole number/ }]),
   ...['5XX', 'gateway error'].map((c): Case => [`retryOn '${c}'`, ({ chart, svc }) => new RoutePolicy(chart, 'p', { service: svc, retries: { attempts: 2, retryOn: [RetryOn.of(c)] } }), { path: 'test/p', field: 'retries.retryOn[0]', value: `'${c}'`, problem: /retry conditions/ }]),
@@ -295,6 +304,8 @@ describe('bad input fails before anything is written, naming path, field, value 
 
 /** Valid input that looks suspicious: each must synthesize. */
 const tricky: Array<[string, (ctx: Ctx) => void, (manifests: any[]) => void]> = [
+  ['a header value of exactly 60 KiB (Envoy accepts a request carrying it alone)', ({ chart, svc }) => new DarkRelease(chart, 'd', { service: svc, version: 'v2', when: [RequestCondition.headerExact('x-a', 'a'.repeat(61440))] }),
+    m => expect(vs(m, 'reviews').spec.http[0].match[0].headers['x-a'].exact).toHaveLength(61440)],
   ['header named toString', ({ chart, svc }) => new DarkRelease(chart, 'd', { service: svc, version: 'v2', when: [RequestCondition.headerExact('toString', 'x')] }),
     m => expect(vs(m, 'reviews').spec.http[0].match[0].headers).toEqual({ tostring: { exact: 'x' } })],
   ['headers named valueOf and hasOwnProperty together', ({ chart, svc }) => new DarkRelease(chart, 'd', { service: svc, version: 'v2', when: [RequestCondition.headerExact('valueOf', 'a'), RequestCondition.headerExact('hasOwnProperty', 'b')] }),

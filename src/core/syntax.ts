@@ -34,6 +34,13 @@ export const PSEUDO_HEADERS: readonly string[] = [':method', ':scheme', ':author
 export const MAX_REGEX_LENGTH = 1024;
 
 /**
+ * Envoy's default limit on the size of a request's headers (`max_request_headers_kb`, 60 KiB, which
+ * Istio keeps): a request whose headers (the path and authority included) are larger is refused
+ * with 431, so no request can carry a longer value.
+ */
+export const MAX_REQUEST_HEADERS_BYTES = 60 * 1024;
+
+/**
  * Headers a route cannot use as a carrier or set: the host (Envoy's `:authority`), the other
  * pseudo-headers, the body length, and the hop-by-hop headers (RFC 9110 7.6.1), which proxies drop
  * or rewrite between hops. Envoy refuses to modify most of them in header operations, and a value
