@@ -1,7 +1,9 @@
 // The shape of src/: no import cycles, and imports only go down the layers below.
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as ts from 'typescript';
+import { ISTIO_KINDS } from '../src/render/objects';
 
 /**
  * The layers of src/, lowest first. A file may import files of a strictly lower rank, and files of its
@@ -233,5 +235,24 @@ describe('src/', () => {
 
   test('imports only go to lower layers or within a layer', () => {
     expect(layerViolations(graph.edges)).toEqual([]);
+  });
+});
+
+describe('start-up cost', () => {
+  test('the kinds the library emits are those of the generated Istio bindings (which it does not load)', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const bindings = require('../imports/networking.istio.io');
+    for (const [kind, gvk] of Object.entries(ISTIO_KINDS)) {
+      expect(bindings[kind].GVK).toEqual(gvk);
+    }
+  });
+
+  test('loading the library loads neither the Istio bindings, the YAML parser nor the RE2 engine', () => {
+    // A fresh Node.js process, as an app starts: the modules in its require cache after loading the library.
+    const script = "require('ts-node').register({ transpileOnly: true, compilerOptions: { module: 'commonjs' } }); require('./src');"
+      + 'console.log(JSON.stringify(Object.keys(require.cache)))';
+    const loaded: string[] = JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: path.join(__dirname, '..'), encoding: 'utf8' }));
+    expect(loaded.some(f => f.includes(`${path.sep}src${path.sep}index.ts`))).toBe(true);
+    expect(loaded.filter(f => /imports[\\/]networking\.istio\.io|node_modules[\\/](yaml|re2js)[\\/]/.test(f) && !/node_modules[\\/]cdk8s[\\/]/.test(f))).toEqual([]);
   });
 });

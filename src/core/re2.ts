@@ -1,16 +1,22 @@
 import type { RE2JS as RE2JSClass } from 're2js' with { 'resolution-mode': 'import' };
 
-// re2js is an ES module with a CommonJS build; this package is CommonJS, so load the CJS build.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { RE2JS } = require('re2js') as { RE2JS: typeof RE2JSClass };
 type RE2JS = RE2JSClass;
+
+/**
+ * re2js, loaded on first use (an app without regexes never loads it). It is an ES module with a
+ * CommonJS build; this package is CommonJS, so it loads the CJS build. Node caches the module.
+ */
+function re2js(): typeof RE2JSClass {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('re2js') as { RE2JS: typeof RE2JSClass }).RE2JS;
+}
 
 /**
  * Compiles an RE2 regex (Istio and Envoy use RE2, not JavaScript regular expressions: no
  * look-around, no back-references). Throws the RE2 syntax error for an invalid pattern.
  */
 export function re2(pattern: string): RE2JS {
-  return RE2JS.compile(pattern);
+  return re2js().compile(pattern);
 }
 
 /** The RE2 syntax error of a pattern, or undefined when it compiles. */

@@ -1,6 +1,5 @@
 import { ApiObject, GroupVersionKind, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { DestinationRule, Gateway, VirtualService } from '../../imports/networking.istio.io';
 import { TrafficModel } from '../model/traffic-model';
 
 /** What an Istio object is made of: its name and namespace, and a producer of its spec (Istio JSON). */
@@ -14,9 +13,19 @@ export interface IstioObjectProps {
 /**
  * An Istio object whose spec is produced from the routing model when the chart is synthesized. A
  * plain cdk8s ApiObject with a lazy spec: cdk8s renders it (tokens, key order, JSON patches) like
- * any other object. The kinds and API versions come from the generated bindings in `imports/`.
- * Rendering it tells the chart's model (which runs the synth-time analysis armed at validation).
+ * any other object. Rendering it tells the chart's model (which runs the synth-time analysis armed at validation).
  */
+/**
+ * The kinds and API versions the library emits. They are those of the generated bindings in
+ * `imports/` (a test holds them equal); the bindings are not loaded at run time, as they are large
+ * and only these three strings of them are needed.
+ */
+export const ISTIO_KINDS = {
+  VirtualService: { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService' },
+  DestinationRule: { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule' },
+  Gateway: { apiVersion: 'networking.istio.io/v1', kind: 'Gateway' },
+} as const;
+
 function istioObject(scope: Construct, id: string, gvk: GroupVersionKind, props: IstioObjectProps): ApiObject {
   const model = TrafficModel.of(scope);
   model.addRenderedObject();
@@ -34,15 +43,15 @@ function istioObject(scope: Construct, id: string, gvk: GroupVersionKind, props:
 
 /** A VirtualService rendered from the routing model. */
 export function newVirtualService(scope: Construct, id: string, props: IstioObjectProps): ApiObject {
-  return istioObject(scope, id, VirtualService.GVK, props);
+  return istioObject(scope, id, ISTIO_KINDS.VirtualService, props);
 }
 
 /** A DestinationRule rendered from the routing model. */
 export function newDestinationRule(scope: Construct, id: string, props: IstioObjectProps): ApiObject {
-  return istioObject(scope, id, DestinationRule.GVK, props);
+  return istioObject(scope, id, ISTIO_KINDS.DestinationRule, props);
 }
 
 /** A Gateway rendered from an edge's servers. */
 export function newGateway(scope: Construct, id: string, props: IstioObjectProps): ApiObject {
-  return istioObject(scope, id, Gateway.GVK, props);
+  return istioObject(scope, id, ISTIO_KINDS.Gateway, props);
 }

@@ -1,5 +1,5 @@
 import { App, Chart } from 'cdk8s';
-import { parseAllDocuments } from 'yaml';
+import type * as Yaml from 'yaml';
 import { appliesToProxy, isCatchAllMatch, MatchInput, matchRequest, parseQuery, Re2Cache, rejectedRegexes } from './match';
 import {
   OutcomeKind, RoutingOutcome, RoutingSimulatorOptions, SimulatedDestination, SimulatedFault,
@@ -150,6 +150,9 @@ export class RoutingSimulator {
   public static fromYaml(yaml: string, options: RoutingSimulatorOptions = {}): RoutingSimulator {
     T.string('Pass the manifests as YAML text').check('RoutingSimulator.fromYaml', 'yaml', yaml);
     OPTIONS.check('RoutingSimulator.fromYaml', 'options', options);
+    // The YAML parser is loaded here, on first use: apps that never parse YAML do not load it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { parseAllDocuments } = require('yaml') as typeof Yaml;
     const docs = parseAllDocuments(yaml).map((d, i) => {
       if (d.errors.length > 0) {
         fail('RoutingSimulator.fromYaml', `yaml document ${i}`, d.errors[0].message, 'is not valid YAML', 'Fix the YAML (the message says where)');
