@@ -1,7 +1,7 @@
 import { ApiObject, App, Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { crossChecks } from './analyzers';
-import { crdChecks } from './crd-rules';
+import { crdChecks, CrdRules } from './crd-rules';
 import { AnalyzedObject, Finding, formatFinding, Reporter, Severity } from './findings';
 import { webhookChecks } from './webhook';
 import { fail } from '../core/errors';
@@ -142,11 +142,12 @@ export class ChartChecks extends Construct {
 
 function run(chart: AnalyzedObject[], app: AnalyzedObject[], workloads: KnownWorkload[], services: KnownService[]): Finding[] {
   const r = new Reporter();
+  const rules = new CrdRules();
   for (const o of chart) {
     const before = r.findings.length;
     webhookChecks(o, r);
     // The CRD's schema and CEL rules; a field the webhook checks already reported is not reported twice.
-    crdChecks(o, r, new Set(r.findings.slice(before).filter(f => f.severity === Severity.ERROR).map(f => f.field)));
+    crdChecks(o, r, new Set(r.findings.slice(before).filter(f => f.severity === Severity.ERROR).map(f => f.field)), rules);
   }
   crossChecks({ chart, app, existingWorkloads: workloads, existingServices: services }, r);
   return r.findings;

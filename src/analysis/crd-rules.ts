@@ -69,13 +69,10 @@ interface CrdIndex {
 
 // ---------------------------------------------------------------------------------- loading
 
-let index: CrdIndex | undefined;
-const modules = new Map<string, CrdModule>();
-
 /**
  * A generated file: next to this module (src/analysis/generated, and lib/src/analysis/generated in the
  * package), or, for a build of src/ elsewhere in a checkout (the benchmark's .bench/), in the checkout's
- * src/analysis/generated.
+ * src/analysis/generated. Node.js caches what it loads.
  */
 function generated<T>(file: string): T {
   const places = [`./generated/${file}`, path.join(__dirname, '..', '..', '..', 'src', 'analysis', 'generated', file)];
@@ -92,24 +89,67 @@ function generated<T>(file: string): T {
 
 /** The index of the generated validators: which module checks each `group/version/Kind`, and the transition rules left out. */
 export function crdIndex(): CrdIndex {
-  index ??= generated<CrdIndex>('index.js');
-  return index;
+  return generated<CrdIndex>('index.js');
 }
 
-function moduleFor(apiVersion: string, kind: string): CrdModule | undefined {
-  const name = crdIndex().kinds[`${apiVersion}/${kind}`];
-  if (name === undefined) { return undefined; }
-  let m = modules.get(name);
-  if (m === undefined) {
-    m = generated<CrdModule>(`${name}.js`);
-    modules.set(name, m);
+interface Evaluator {
+  readonly cel: typeof Cel;
+  readonly env: Cel.CelEnv;
+}
+
+/**
+ * The CRD checks of one analysis run: the generated validators of the kinds it meets, the CEL
+ * evaluator (loaded on first use), the compiled rules, and the outcome of each rule for each scalar
+ * value (the same '1s' timeout of a thousand objects is evaluated once). Everything it keeps lives
+ * as long as the run; nothing is shared between runs.
+ */
+export class CrdRules {
+  private readonly index = crdIndex();
+  private readonly modules = new Map<string, CrdModule | undefined>();
+  private evaluator: Evaluator | undefined;
+  private readonly plans = new Map<string, (bindings: Record<string, any>) => Cel.CelResult>();
+  private readonly outcomes = new Map<string, string | undefined>();
+
+  /** The validator of a kind and version of the bundle, or `undefined` for one it does not define. */
+  public moduleFor(apiVersion: string, kind: string): CrdModule | undefined {
+    const key = `${apiVersion}/${kind}`;
+    if (!this.modules.has(key)) {
+      const name = this.index.kinds[key];
+      this.modules.set(key, name === undefined ? undefined : generated<CrdModule>(`${name}.js`));
+    }
+    return this.modules.get(key);
   }
-  return m;
+
+  /**
+   * The outcome of a rule for a value: `undefined` when it holds (or is a transition rule), else
+   * `false` or the evaluation error. A rule reads nothing but `self`, so the outcome for a scalar
+   * value is kept for the run.
+   */
+  public check(rule: string, value: unknown, node: RuleNode): string | undefined {
+    if (TRANSITION.test(rule)) { return undefined; }
+    if (typeof value === 'object') { return this.evaluate(rule, toCel(value, node)); }
+    const key = `${rule}\u0000${typeof value}${node.d ?? ''}\u0000${String(value)}`;
+    if (!this.outcomes.has(key)) { this.outcomes.set(key, this.evaluate(rule, toCel(value, node))); }
+    return this.outcomes.get(key);
+  }
+
+  /** Evaluates a rule with `self` bound; `undefined` when it holds, else `false` or the evaluation error. */
+  private evaluate(rule: string, self: unknown): string | undefined {
+    const ev = this.evaluator ??= celEvaluator();
+    let plan = this.plans.get(rule);
+    if (plan === undefined) {
+      plan = ev.cel.plan(ev.env, ev.cel.parse(rule)) as (bindings: Record<string, any>) => Cel.CelResult;
+      this.plans.set(rule, plan);
+    }
+    const result = plan({ self });
+    if (ev.cel.isCelError(result)) { return result.message; }
+    return result === true ? undefined : String(result);
+  }
 }
 
 /** The CEL rules (and list keys) of a kind and version of the bundle, or `undefined` for one it does not define. */
 export function crdRulesOf(apiVersion: string, kind: string): RuleNode | undefined {
-  return moduleFor(apiVersion, kind)?.rules;
+  return new CrdRules().moduleFor(apiVersion, kind)?.rules;
 }
 
 // ---------------------------------------------------------------------------------- the check
@@ -119,10 +159,10 @@ export function crdRulesOf(apiVersion: string, kind: string): RuleNode | undefin
  * have an error finding from the webhook checks: a CRD finding on the same field is not added.
  * Istio kinds and versions that the pinned bundle does not define are not checked.
  */
-export function crdChecks(obj: AnalyzedObject, r: Reporter, reported: ReadonlySet<string>): void {
+export function crdChecks(obj: AnalyzedObject, r: Reporter, reported: ReadonlySet<string>, rules: CrdRules): void {
   const j = obj.json;
   if (typeof j?.apiVersion !== 'string' || !/\.istio\.io\//.test(j.apiVersion) || typeof j.kind !== 'string') { return; }
-  const crd = moduleFor(j.apiVersion, j.kind);
+  const crd = rules.moduleFor(j.apiVersion, j.kind);
   if (crd === undefined) { return; }
   const done = new Set(reported);
   const report = (field: string, value: unknown, message: string, fix: string) => {
@@ -138,7 +178,7 @@ export function crdChecks(obj: AnalyzedObject, r: Reporter, reported: ReadonlySe
       report(s.field, shown(s.value), s.message, s.fix);
     }
   }
-  for (const v of crdRuleViolations(crd.rules, j)) {
+  for (const v of crdRuleViolations(crd.rules, j, '', rules)) {
     const message = v.rule === undefined
       ? v.failure
       : `${v.message} (the ${j.kind} CRD's rule \`${v.rule.replace(/\s*\n\s*/g, ' ')}\` ${v.failure === 'false' ? 'is false' : `fails: ${v.failure}`})`;
@@ -265,9 +305,9 @@ const TRANSITION = /\boldSelf\b/;
  * its schema location, once per value there (each item of a list, each value of a map), with that
  * value as `self`; absent and null values are not checked. Transition rules (`oldSelf`) are skipped.
  */
-export function crdRuleViolations(tree: RuleNode, json: unknown, field = ''): RuleViolation[] {
+export function crdRuleViolations(tree: RuleNode, json: unknown, field = '', rules: CrdRules = new CrdRules()): RuleViolation[] {
   const out: RuleViolation[] = [];
-  walk(tree, json, field, out);
+  walk(tree, json, field, out, rules);
   return out;
 }
 
@@ -275,21 +315,21 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-function walk(node: RuleNode, value: unknown, field: string, out: RuleViolation[]): void {
+function walk(node: RuleNode, value: unknown, field: string, out: RuleViolation[], rules: CrdRules): void {
   if (value === undefined || value === null) { return; }
   for (const [rule, message] of node.r ?? []) {
-    const failure = check(rule, value, node);
+    const failure = rules.check(rule, value, node);
     if (failure !== undefined) { out.push({ field, value, rule, message, failure }); }
   }
   if (node.k !== undefined && Array.isArray(value)) { duplicates(node.k, value, field, out); }
   if (node.p !== undefined && isObject(value)) {
-    for (const [name, child] of Object.entries(node.p)) { walk(child, value[name], join(field, name), out); }
+    for (const [name, child] of Object.entries(node.p)) { walk(child, value[name], join(field, name), out, rules); }
   }
   if (node.i !== undefined && Array.isArray(value)) {
-    value.forEach((item, i) => walk(node.i!, item, `${field}[${i}]`, out));
+    value.forEach((item, i) => walk(node.i!, item, `${field}[${i}]`, out, rules));
   }
   if (node.a !== undefined && isObject(value)) {
-    for (const [key, v] of Object.entries(value)) { walk(node.a, v, join(field, key), out); }
+    for (const [key, v] of Object.entries(value)) { walk(node.a, v, join(field, key), out, rules); }
   }
 }
 
@@ -328,16 +368,8 @@ function toCel(v: unknown, node: RuleNode | undefined): unknown {
   return v;
 }
 
-interface Evaluator {
-  readonly cel: typeof Cel;
-  readonly env: Cel.CelEnv;
-  readonly plans: Map<string, (bindings: Record<string, any>) => Cel.CelResult>;
-}
-let evaluator: Evaluator | undefined;
-
 /** The CEL environment of Kubernetes' validation rules that the bundle's rules use, loaded on first use. */
 function celEvaluator(): Evaluator {
-  if (evaluator !== undefined) { return evaluator; }
   /* eslint-disable @typescript-eslint/no-require-imports */
   const cel = require('@bufbuild/cel') as typeof Cel;
   const { strings } = require('@bufbuild/cel/ext') as { strings: Cel.CelFunc[] };
@@ -353,47 +385,7 @@ function celEvaluator(): Evaluator {
     }),
     celMethod('getScheme', CelScalar.STRING, [], CelScalar.STRING, function (this: string) { return goRequestUri(this)?.scheme ?? ''; }),
   ];
-  evaluator = { cel, env: cel.celEnv({ funcs: [...strings, ...url] }), plans: new Map() };
-  return evaluator;
-}
-
-/**
- * The outcome of a rule for a value: `undefined` when it holds (or is a transition rule), else
- * `false` or the evaluation error. A rule reads nothing but `self`, so the outcome for a scalar value
- * is kept (the same '1s' timeout of a thousand objects is evaluated once).
- */
-function check(rule: string, value: unknown, node: RuleNode): string | undefined {
-  if (typeof value === 'object') { return isTransition(rule) ? undefined : evaluate(rule, toCel(value, node)); }
-  const key = `${rule}\u0000${typeof value}${node.d ?? ''}\u0000${String(value)}`;
-  if (outcomes.has(key)) { return outcomes.get(key); }
-  const outcome = isTransition(rule) ? undefined : evaluate(rule, toCel(value, node));
-  if (outcomes.size >= 10_000) { outcomes.clear(); }
-  outcomes.set(key, outcome);
-  return outcome;
-}
-const outcomes = new Map<string, string | undefined>();
-
-const transitions = new Map<string, boolean>();
-function isTransition(rule: string): boolean {
-  let t = transitions.get(rule);
-  if (t === undefined) {
-    t = TRANSITION.test(rule);
-    transitions.set(rule, t);
-  }
-  return t;
-}
-
-/** Evaluates a rule with `self` bound; `undefined` when it holds, else `false` or the evaluation error. */
-function evaluate(rule: string, self: unknown): string | undefined {
-  const ev = celEvaluator();
-  let plan = ev.plans.get(rule);
-  if (plan === undefined) {
-    plan = ev.cel.plan(ev.env, ev.cel.parse(rule)) as (bindings: Record<string, any>) => Cel.CelResult;
-    ev.plans.set(rule, plan);
-  }
-  const result = plan({ self });
-  if (ev.cel.isCelError(result)) { return result.message; }
-  return result === true ? undefined : String(result);
+  return { cel, env: cel.celEnv({ funcs: [...strings, ...url] }) };
 }
 
 /**
