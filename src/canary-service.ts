@@ -6,6 +6,7 @@ import { fail } from './core/errors';
 import { DEFAULT_NAMESPACE } from './core/hosts';
 import { ServiceProtocol } from './core/protocol';
 import { checkProps, T } from './core/shape';
+import { HostRouting } from './model/host-routing';
 import { WeightedDestination } from './model/rules';
 import { ServiceAccountEntry, TrafficModel } from './model/traffic-model';
 import { checkServiceIdentity, IRoutableService, registerRoutedService, registerUnroutedService } from './routed-service';
@@ -140,7 +141,9 @@ export interface CanaryServiceProps {
    */
   readonly canaryVersion?: string;
   /**
-   * How requests are shared between versions.
+   * How requests are shared between versions: percentages (`canaryPercent`, `weights` ...),
+   * relative weights (`TrafficSplit.relative()`), or the whole Service, shared by the pods
+   * (`TrafficSplit.wholeService()`, with no VirtualService until something needs one).
    * @default TrafficSplit.stable()
    */
   readonly traffic?: TrafficSplit;
@@ -227,7 +230,8 @@ const PROPS = T.struct('CanaryServiceProps', {
  *
  * Objects and names: ServiceAccount `<name>` (see `serviceIdentity`), Deployments
  * `<name>-<version>`, Service, DestinationRule and VirtualService `<name>`, written in apply order
- * (ServiceAccount, Deployments, Service, DestinationRule, VirtualService).
+ * (ServiceAccount, Deployments, Service, DestinationRule, VirtualService). With
+ * `TrafficSplit.wholeService()` the VirtualService is emitted only once something needs it.
  */
 export class CanaryService extends Construct implements IRoutableService {
   /** The Service name (and host). */
@@ -246,14 +250,24 @@ export class CanaryService extends Construct implements IRoutableService {
   public readonly stableVersion: string;
   /** The canary version's name. */
   public readonly canaryVersion: string;
-  /** The split in effect, one entry per version in declaration order, summing to 100. */
+  /**
+   * The split in effect, one entry per version in declaration order: percentages summing to 100,
+   * the relative weights of `TrafficSplit.relative()`, or, for `TrafficSplit.wholeService()`, each
+   * version's replicas (the shares Kubernetes gives them).
+   */
   public readonly split: VersionWeight[];
   /** The Kubernetes Service (undefined when `serviceExists`). */
   public readonly service?: ApiObject;
   /** The DestinationRule (undefined in `RoutingMode.REPLICAS`). */
   public readonly destinationRule?: ApiObject;
-  /** The mesh VirtualService (undefined in `RoutingMode.REPLICAS`). */
-  public readonly virtualService?: ApiObject;
+  /**
+   * The mesh VirtualService: undefined in `RoutingMode.REPLICAS`, and for
+   * `TrafficSplit.wholeService()` until a construct adds to the service's mesh traffic (a
+   * DarkRelease, a fault, a mirror, a route policy), as nothing needs one until then.
+   */
+  public get virtualService(): ApiObject | undefined {
+    return this.routing?.objects.virtualService as ApiObject | undefined;
+  }
   /**
    * The ServiceAccount the created versions run under: a `kplus.ServiceAccount` the service created
    * (`ServiceIdentity.own()`) or a reference to an existing one (`ServiceIdentity.named()`).
@@ -262,6 +276,7 @@ export class CanaryService extends Construct implements IRoutableService {
   public readonly serviceAccount?: kplus.IServiceAccount;
 
   private readonly versions: VersionSet;
+  private routing?: HostRouting;
   private readonly deployments = new Map<string, kplus.Deployment>();
 
   constructor(scope: Construct, id: string, props: CanaryServiceProps) {
@@ -293,6 +308,7 @@ export class CanaryService extends Construct implements IRoutableService {
       traffic: props.traffic,
       targetPort,
       replicasFromSplit: this.mode === RoutingMode.REPLICAS,
+      wholeServiceRoute: true,
     });
     this.stableVersion = this.versions.stableVersion;
     this.canaryVersion = this.versions.canaryVersion;
@@ -329,7 +345,9 @@ export class CanaryService extends Construct implements IRoutableService {
     }
     const applies = props.releaseScope ?? ReleaseScope.MESH_AND_EDGE;
     const stableOnly = this.weightedRoute(this.split.map(w => ({ version: w.version, weight: w.version === this.stableVersion ? 100 : 0 })));
-    const split = this.weightedRoute(this.split);
+    const split: WeightedDestination[] = this.versions.wholeService
+      ? [{ host: this.name, weight: 100, wholeService: true }]
+      : this.weightedRoute(this.split);
     const routing = registerRoutedService(this, {
       serviceObject: this.service,
       mesh: applies === ReleaseScope.EDGE ? stableOnly : split,
@@ -338,8 +356,8 @@ export class CanaryService extends Construct implements IRoutableService {
       serviceExists: props.serviceExists,
     });
     account?.claim();
+    this.routing = routing;
     this.destinationRule = routing.objects.destinationRule as ApiObject;
-    this.virtualService = routing.objects.virtualService as ApiObject;
   }
 
   /** Names of the versions, in declaration order. */
@@ -386,11 +404,18 @@ export class CanaryService extends Construct implements IRoutableService {
   /** Replica counts that realise the split exactly with plain Kubernetes load balancing. */
   private replicasForSplit(budget: number | undefined): Map<string, number> {
     const live = this.split.filter(w => w.weight > 0);
-    const g = live.reduce((a, w) => gcd(a, w.weight), 100);
-    const minimum = 100 / g;
+    const sum = this.split.reduce((a, w) => a + w.weight, 0);
+    const g = live.reduce((a, w) => gcd(a, w.weight), sum);
+    const minimum = sum / g;
     const total = budget ?? minimum;
-    const shown = this.split.map(w => `${w.version} ${w.weight}%`).join(' / ');
+    const shown = this.split.map(w => (this.versions.relativeWeights ? `${w.version} ${w.weight}/${sum}` : `${w.version} ${w.weight}%`)).join(' / ');
     if (budget !== undefined) { checkWholeNumber(this, 'replicaBudget', budget, 1); }
+    if (minimum > 100) {
+      // Only relative weights get here (a split in percentages needs at most 100 pods).
+      fail(this, 'traffic', Object.fromEntries(this.split.map(w => [w.version, w.weight])),
+        `needs ${minimum} pods to give ${shown} with plain Kubernetes load balancing`,
+        'Use relative weights of a smaller ratio (e.g. { v1: 1, v2: 3 }), or RoutingMode.ISTIO for exact shares');
+    }
     if (total % minimum !== 0) {
       const ratio = live.map(w => w.weight / g).join(':');
       fail(this, 'replicaBudget', budget,

@@ -5,6 +5,7 @@ import { checkDnsLabel, checkLabels, checkRenderableKey } from './core/checks';
 import { fail } from './core/errors';
 import { checkProps, T } from './core/shape';
 import { labelKeyError } from './core/syntax';
+import { MtlsMode, namespacePeerAuthentication } from './peer-authentication-policy';
 import { modelOf } from './routed-service';
 
 /** Namespaces Istio's sidecar injector never injects (its webhook skips the Kubernetes system namespaces). */
@@ -17,6 +18,7 @@ const PROPS = T.struct('MeshNamespaceProps', {
   revision: T.optional(T.string()),
   labels: T.optional(T.map()),
   annotations: T.optional(T.map()),
+  mtls: T.optional(T.enumOf(MtlsMode, 'MtlsMode')),
 }, "{ name: 'shop' }");
 
 /** Props for `MeshNamespace`. */
@@ -42,6 +44,12 @@ export interface MeshNamespaceProps {
    * @default - none
    */
   readonly annotations?: { [key: string]: string };
+  /**
+   * The mutual TLS mode of every workload in the namespace: a namespace-wide PeerAuthentication
+   * named `default`. A service's `PeerAuthenticationPolicy` overrides it for its workloads.
+   * @default - none: the mesh-wide mode (PERMISSIVE unless the mesh sets another)
+   */
+  readonly mtls?: MtlsMode;
 }
 
 /**
@@ -56,6 +64,8 @@ export class MeshNamespace extends Construct {
   public readonly name: string;
   /** The underlying cdk8s-plus Namespace. */
   public readonly namespace: kplus.Namespace;
+  /** The namespace-wide PeerAuthentication, when `mtls` is set. */
+  public readonly peerAuthentication?: ApiObject;
 
   constructor(scope: Construct, id: string, props: MeshNamespaceProps = {}) {
     super(scope, id);
@@ -102,6 +112,7 @@ export class MeshNamespace extends Construct {
     }
     modelOf(this);
     this.applyBeforeEarlierObjects(apiObject);
+    if (props.mtls !== undefined) { this.peerAuthentication = namespacePeerAuthentication(this, this.name, props.mtls, apiObject); }
   }
 
   /** Objects of the chart in this namespace that were declared before it depend on it. */

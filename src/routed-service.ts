@@ -92,7 +92,7 @@ export function registerRoutedService(service: IRoutableService, options: Routed
   routing.setCatchAll(Audience.EDGE, service, options.edge);
   const scope = service as Construct;
   const dr = newDestinationRule(scope, 'DestinationRule', {
-    name: service.name, namespace: service.namespace, spec: () => destinationRuleSpec(routing),
+    name: service.name, namespace: service.namespace, spec: () => destinationRuleSpec(routing, model.allHosts),
   });
   const entry = {
     owner: service,
@@ -104,15 +104,20 @@ export function registerRoutedService(service: IRoutableService, options: Routed
     rules: [{ source: service, match: [], tier: Tier.CATCH_ALL, rank: [], follow: { routing, audience: Audience.MESH } }],
   };
   routing.addVirtualService(entry);
-  const vs = newVirtualService(scope, 'VirtualService', {
-    name: service.name, namespace: service.namespace, spec: () => virtualServiceSpec(routing, entry),
-  });
   // Apply order: Service, DestinationRule, VirtualService. They are declared in that order, but cdk8s
   // writes an object that something depends on where its first dependant is written, so the chain
   // is explicit: whatever else comes to depend on one of them, the order holds.
   if (options.serviceObject) { dr.node.addDependency(options.serviceObject); }
-  vs.node.addDependency(dr);
-  routing.objects = { service: options.serviceObject, destinationRule: dr, virtualService: vs };
+  routing.objects = { service: options.serviceObject, destinationRule: dr };
+  // The mesh VirtualService's object exists once the release needs it (at once, unless every mesh
+  // request goes to the whole Service with nothing added; then when a construct first adds to it).
+  routing.emitMeshVirtualServiceWhenNeeded(() => {
+    const vs = newVirtualService(scope, 'VirtualService', {
+      name: service.name, namespace: service.namespace, spec: () => virtualServiceSpec(routing, entry),
+    });
+    vs.node.addDependency(dr);
+    routing.objects = { ...routing.objects, virtualService: vs };
+  });
   return routing;
 }
 

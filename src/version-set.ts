@@ -27,6 +27,11 @@ export interface VersionSetProps {
   readonly targetPort: number;
   /** Replica counts come from the split: deployed versions must not set them, adopted ones are refused. */
   readonly replicasFromSplit: boolean;
+  /**
+   * Whether the service can route to the whole Service (`TrafficSplit.wholeService()`).
+   * @default false
+   */
+  readonly wholeServiceRoute?: boolean;
 }
 
 /**
@@ -37,8 +42,16 @@ export class VersionSet {
   public readonly infos: VersionInfo[];
   public readonly stableVersion: string;
   public readonly canaryVersion: string;
-  /** The split in effect, one entry per version in declaration order, summing to 100. */
+  /**
+   * The split in effect, one entry per version in declaration order: percentages summing to 100,
+   * relative weights for `TrafficSplit.relative()`, or each version's replicas for
+   * `TrafficSplit.wholeService()`.
+   */
   public readonly split: VersionWeight[];
+  /** True when the service routes to the whole Service (`TrafficSplit.wholeService()`), not to versions. */
+  public readonly wholeService: boolean;
+  /** True when `split` holds relative weights rather than percentages summing to 100. */
+  public readonly relativeWeights: boolean;
 
   constructor(private readonly scope: IConstruct, private readonly props: VersionSetProps) {
     if (!Array.isArray(props.versions)) {
@@ -68,7 +81,18 @@ export class VersionSet {
     if (!TrafficSplit.isTrafficSplit(traffic)) {
       fail(scope, 'traffic', traffic, 'is not a TrafficSplit', 'Use TrafficSplit.stable(), .canaryPercent(10), .weights({...}) or another TrafficSplit factory');
     }
-    this.split = traffic._resolve(scope, 'traffic', names, this.stableVersion, this.canaryVersion);
+    this.wholeService = traffic._wholeService;
+    this.relativeWeights = traffic._relativeWeights;
+    if (this.wholeService && props.replicasFromSplit) {
+      fail(scope, 'traffic', 'TrafficSplit.wholeService()', 'leaves the shares to the replicas, while RoutingMode.REPLICAS sets the replicas from the shares',
+        "Use RoutingMode.ISTIO with TrafficSplit.wholeService() and set each version's replicas, or give RoutingMode.REPLICAS a split such as TrafficSplit.relative({ v1: 1, v2: 3 })");
+    }
+    if (this.wholeService && !props.wholeServiceRoute) {
+      fail(scope, 'traffic', 'TrafficSplit.wholeService()', 'is not supported by this service construct',
+        'Use a CanaryService, or a split to versions such as TrafficSplit.relative({ v1: 1, v2: 3 })');
+    }
+    const replicas = Object.fromEntries(this.infos.map(i => [i.version.name, i.version._deployed?.replicas ?? i.version._adopted?.replicas ?? 1]));
+    this.split = traffic._resolve(scope, 'traffic', names, this.stableVersion, this.canaryVersion, replicas);
   }
 
   /** Names of the versions, in declaration order. */

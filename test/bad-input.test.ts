@@ -10,7 +10,7 @@ import { ApiObject, App, Chart, Duration } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import {
   CanaryService, CircuitBreakerPolicy, DarkRelease, EdgeDestination, ExistingService, FaultAbort, FaultInjection, IngressEdge,
-  IstioTrafficErrors, LoadBalancer, LoadBalancing, MeshNamespace, ReleaseScope, RequestCondition, RetryOn, RoutePolicy, ServiceVersion,
+  IstioTrafficErrors, LoadBalancer, LoadBalancing, MeshNamespace, ReleaseScope, RequestCondition, RetryOn, RoutePolicy, RoutingMode, ServiceVersion,
   StringMatch, TlsMode, TrafficMirror, TrafficSplit, UserAgent, VersionAffinity,
 } from '../src';
 
@@ -127,6 +127,8 @@ const wrongTypes: Case[] = [
   ['IngressEdge addRoute(null)', ({ chart }) => new IngressEdge(chart, 'edge', { hosts: ['shop.example.com'] }).addRoute(anyJs(null)), { path: 'test/edge', field: 'route', problem: /EdgeRouteOptions/ }],
   ['IngressEdge includeMesh as string', ({ chart }) => new IngressEdge(chart, 'edge', anyJs({ hosts: ['shop.example.com'], includeMesh: 'true' })), { path: 'test/edge', field: 'includeMesh', problem: /true or false/ }],
   ['TrafficSplit.weights(null)', () => TrafficSplit.weights(anyJs(null)), { path: 'TrafficSplit.weights', field: 'weights', problem: /map/ }],
+  ['TrafficSplit.relative(null)', () => TrafficSplit.relative(anyJs(null)), { path: 'TrafficSplit.relative', field: 'weights', problem: /map/ }],
+  ['relative weight as string', ({ chart }) => new CanaryService(chart, 'x', { port: 80, stable: { image: 'a:1' }, canary: { image: 'a:2' }, traffic: TrafficSplit.relative({ v1: anyJs('1'), v2: 1 }) }), { path: 'test/x', field: 'traffic.relative.v1', value: "'1'", problem: /relative weight/ }],
   ['TrafficSplit.weightList of numbers', () => TrafficSplit.weightList(anyJs([10, 90])), { path: 'TrafficSplit.weightList', field: 'weights[0]', problem: /VersionWeight/ }],
   ['TrafficSplit.stepPlan(undefined)', () => TrafficSplit.stepPlan(anyJs(undefined)), { path: 'TrafficSplit.stepPlan', field: 'options', problem: /StepPlanOptions/ }],
   ['step index as string', ({ chart }) => new CanaryService(chart, 'x', { port: 80, stable: { image: 'a:1' }, canary: { image: 'a:2' }, traffic: TrafficSplit.stepPlan({ steps: [10, 50], currentStep: anyJs('1') }) }), { path: 'test/x', field: /currentStep/, value: "'1'", problem: /step index/ }],
@@ -262,6 +264,11 @@ const outOfRange: Case[] = [
   ...[0, 70000].map((p): Case => [`IngressEdge httpPort ${p}`, ({ chart }) => new IngressEdge(chart, 'edge', { hosts: ['shop.example.com'], httpPort: p }), { path: 'test/edge', field: 'httpPort', value: String(p), problem: /port/ }]),
   ...[0, 70000].map((p): Case => [`IngressEdge https port ${p}`, ({ chart }) => new IngressEdge(chart, 'edge', { hosts: ['shop.example.com'], https: [{ credentialName: 'c', port: p }] }), { path: 'test/edge', field: 'https[0].port', value: String(p), problem: /port/ }]),
   ...[0, 99999].map((p): Case => [`EdgeDestination.service port ${p}`, ({ chart }) => new IngressEdge(chart, 'edge', { hosts: ['shop.example.com'], routes: [{ name: 'r', to: EdgeDestination.service('details', p) }] }), { path: 'test/edge', field: 'routes[r].to.port', value: String(p), problem: /port/ }]),
+  ...[-1, 1.5, 2 ** 31].map((w): Case => [`relative weight ${w}`, ({ chart }) => new CanaryService(chart, 'x', { port: 80, stable: { image: 'a:1' }, canary: { image: 'a:2' }, traffic: TrafficSplit.relative({ v1: w, v2: 1 }) }), { path: 'test/x', field: 'traffic.relative.v1', value: String(w), problem: /not a relative weight/ }]),
+  ['relative weights all 0', ({ chart }) => new CanaryService(chart, 'x', { port: 80, stable: { image: 'a:1' }, canary: { image: 'a:2' }, traffic: TrafficSplit.relative({ v1: 0, v2: 0 }) }), { path: 'test/x', field: 'traffic.relative', problem: /no version a positive weight/ }],
+  ['relative weight of an undeclared version', ({ chart }) => new CanaryService(chart, 'x', { port: 80, stable: { image: 'a:1' }, canary: { image: 'a:2' }, traffic: TrafficSplit.relative({ v1: 1, v3: 1 }) }), { path: 'test/x', field: 'traffic.relative', value: "'v3'", problem: /not a declared version/ }],
+  ['wholeService in RoutingMode.REPLICAS', ({ chart }) => new CanaryService(chart, 'x', { port: 80, stable: { image: 'a:1' }, canary: { image: 'a:2' }, mode: RoutingMode.REPLICAS, traffic: TrafficSplit.wholeService() }), { path: 'test/x', field: 'traffic', problem: /RoutingMode.REPLICAS sets the replicas/ }],
+  ['wholeService as a matchedSplit', ({ chart, svc }) => new DarkRelease(chart, 'd', { service: svc, version: 'v2', when: [cond], matchedSplit: TrafficSplit.wholeService() }), { path: 'test/d', field: 'matchedSplit', problem: /does not name versions/ }],
   ...[-1, 101, 12.5].map((p): Case => [`canaryPercent ${p}`, ({ chart }) => new CanaryService(chart, 'x', { port: 80, stable: { image: 'a:1' }, canary: { image: 'a:2' }, traffic: TrafficSplit.canaryPercent(p) }), { path: 'test/x', field: /traffic/, value: String(p), problem: /./ }]),
   ...[-1, 101, 0.00001].map((p): Case => [`fault delayPercentage ${p}`, ({ chart, svc }) => new FaultInjection(chart, 'f', { service: svc, delay: Duration.seconds(1), delayPercentage: p, allTraffic: true }), { path: 'test/f', field: 'delayPercentage', value: String(p), problem: /fault percentage/ }]),
   ...[-5, 150].map((p): Case => [`mirror percentage ${p}`, ({ chart, svc }) => new TrafficMirror(chart, 'm', { service: svc, version: 'v3', percentage: p }), { path: 'test/m', field: 'percentage', value: String(p), problem: /percentage/ }]),
@@ -379,6 +386,10 @@ const tricky: Array<[string, (ctx: Ctx) => void, (manifests: any[]) => void]> = 
     m => expect(m.find(o => o.kind === 'Gateway').spec.servers[1].tls).toEqual({ mode: 'MUTUAL', credentialName: 'c' })],
   ['weights given as a map with a zero', ({ chart }) => new CanaryService(chart, 'x', { port: 80, stable: { image: 'a:1' }, canary: { image: 'a:2' }, traffic: TrafficSplit.weights({ v1: 100, v2: 0 }) }),
     m => expect(vs(m, 'x').spec.http.at(-1).route).toEqual([{ destination: { host: 'x', subset: 'v1' }, weight: 100 }])],
+  ['relative weights that do not sum to 100', ({ chart }) => new CanaryService(chart, 'x', { port: 80, stable: { image: 'a:1' }, canary: { image: 'a:2' }, traffic: TrafficSplit.relative({ v1: 550, v2: 500 }) }),
+    m => expect(vs(m, 'x').spec.http.at(-1).route.map((r: any) => r.weight)).toEqual([550, 500])],
+  ['a whole-Service route with a DarkRelease', ({ chart }) => new DarkRelease(chart, 'd', { service: new CanaryService(chart, 'x', { port: 80, stable: { image: 'a:1' }, canary: { image: 'a:2' }, traffic: TrafficSplit.wholeService() }), version: 'v2', when: [cond] }),
+    m => expect(vs(m, 'x').spec.http.at(-1).route).toEqual([{ destination: { host: 'x' } }])],
   ['a step plan with equal steps', ({ chart }) => new CanaryService(chart, 'x', { port: 80, stable: { image: 'a:1' }, canary: { image: 'a:2' }, traffic: TrafficSplit.stepPlan({ steps: [10, 10, 50], currentStep: 1 }) }),
     m => expect(vs(m, 'x').spec.http.at(-1).route.map((r: any) => r.weight)).toEqual([90, 10])],
   ['ExistingService with a version named like a keyword', ({ chart }) => new ExistingService(chart, 'e', { name: 'legacy', port: 80, versions: [ServiceVersion.adopt('constructor'), ServiceVersion.adopt('v2')] }),

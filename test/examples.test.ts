@@ -52,6 +52,24 @@ describe('example recommendation-canary (S1 steps 2 to 4)', () => {
     expect(m).toMatchSnapshot();
   });
 
+  test('step5-spread-by-replicas: no VirtualService; Kubernetes spreads requests by pods, v1 1 of 4, v2 3 of 4, at random', () => {
+    const chart = charts().find(c => c.node.id === 'step5-spread-by-replicas')!;
+    const m = synthChecked(chart);
+    expect(m.map(o => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'Namespace/tutorial', 'ServiceAccount/recommendation', 'Deployment/recommendation-v1', 'Deployment/recommendation-v2',
+      'Service/recommendation', 'DestinationRule/recommendation',
+    ]);
+    expect(only(m, 'Deployment', 'recommendation-v1').spec.replicas).toBe(1);
+    expect(only(m, 'Deployment', 'recommendation-v2').spec.replicas).toBe(3);
+    // Nothing routes to a version, so the DestinationRule declares no subset: only the load balancer.
+    expect(only(m, 'DestinationRule', 'recommendation').spec).toEqual({ host: 'recommendation', trafficPolicy: { loadBalancer: { simple: 'RANDOM' } } });
+    const o = RoutingSimulator.fromChart(chart).route({ host: 'recommendation', sourceNamespace: 'tutorial' });
+    expect(o.kind).toBe('kubernetes-default');
+    expect(o.versionShares).toEqual({ v1: 25, v2: 75 });
+    expect(chart).toSplit({ host: 'recommendation.tutorial.svc.cluster.local', sourceNamespace: 'preference' }, { v1: 25, v2: 75 });
+    expect(m).toMatchSnapshot();
+  });
+
   test('step4-firefox-v2: Firefox users reach v2, everyone else v1', () => {
     const chart = charts().find(c => c.node.id === 'step4-firefox-v2')!;
     const m = synthChecked(chart);
@@ -235,6 +253,35 @@ describe('example bookinfo (S4)', () => {
     expect(m).toMatchSnapshot();
   });
 
+  test('security-1-mtls-authz: STRICT mTLS, ISTIO_MUTUAL everywhere, each service callable only by its Bookinfo caller', () => {
+    const c = chart('security-1-mtls-authz');
+    const m = synthChecked(c);
+    expect(only(m, 'PeerAuthentication', 'default').spec).toEqual({ mtls: { mode: 'STRICT' } });
+    for (const svc of ['productpage', 'details', 'ratings', 'reviews']) {
+      expect(only(m, 'DestinationRule', svc).spec.trafficPolicy).toEqual({ tls: { mode: 'ISTIO_MUTUAL' } });
+      // Each service's pods run under its own ServiceAccount, which is what the policies name.
+      expect(only(m, 'ServiceAccount', `bookinfo-${svc}`).metadata.namespace).toBe('default');
+    }
+    expect(only(m, 'AuthorizationPolicy', 'allow-nothing').spec).toEqual({});
+    const principals = (name: string) => only(m, 'AuthorizationPolicy', `${name}-allow`).spec.rules.flatMap((r: any) => r.from.map((f: any) => f.source.principals));
+    expect(principals('productpage')).toEqual([['cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account']]);
+    expect(principals('details')).toEqual([['cluster.local/ns/default/sa/bookinfo-productpage']]);
+    expect(principals('reviews')).toEqual([['cluster.local/ns/default/sa/bookinfo-productpage']]);
+    expect(principals('ratings')).toEqual([['cluster.local/ns/default/sa/bookinfo-reviews']]);
+    // Behaviour: the calls Bookinfo makes are allowed, any other caller or method is denied.
+    expect(c).toAllow({ host: 'bookinfo.example.com', path: '/productpage', gateway: 'bookinfo-gateway' }, { policy: 'default/productpage-allow' });
+    expect(c).toAllow({ host: 'reviews', sourceLabels: { app: 'productpage', version: 'v1' } }, { policy: 'default/reviews-allow' });
+    expect(c).toAllow({ host: 'details', sourceLabels: { app: 'productpage', version: 'v1' } });
+    expect(c).toAllow({ host: 'ratings', sourceLabels: { app: 'reviews', version: 'v2' } });
+    expect(c).toDeny({ host: 'ratings', sourceLabels: { app: 'details', version: 'v1' } });
+    expect(c).toDeny({ host: 'ratings', sourceLabels: { app: 'productpage', version: 'v1' } });
+    expect(c).toDeny({ host: 'reviews', method: 'POST', sourceLabels: { app: 'productpage', version: 'v1' } });
+    expect(c).toDeny({ host: 'productpage', sourceLabels: { app: 'details', version: 'v1' } });
+    // A caller without a sidecar sends plain text, which STRICT refuses.
+    expect(c).toDeny({ host: 'details', sourceInMesh: false, sourceNamespace: 'default' });
+    expect(m).toMatchSnapshot();
+  });
+
   test('circuit-breaker-httpbin: the scenario limits on the httpbin DestinationRule', () => {
     const m = synthChecked(chart('circuit-breaker-httpbin'));
     expect(only(m, 'DestinationRule', 'httpbin').spec.trafficPolicy).toEqual({
@@ -298,11 +345,13 @@ describe('every example synthesizes with the cdk8s CLI', () => {
       expect(files.length).toBeGreaterThan(0);
       for (const f of files) {
         const docs = Yaml.load(path.join(out, name, f));
-        expect(docs.some((d: any) => d.kind === 'VirtualService')).toBe(true);
+        // Every state routes with Istio: a VirtualService, or a DestinationRule alone where nothing needs one.
+        expect(docs.some((d: any) => d.kind === 'VirtualService' || d.kind === 'DestinationRule')).toBe(true);
       }
     }
     expect(written['recommendation-canary']).toEqual([
       'customer-gateway.k8s.yaml', 'step2-all-v1.k8s.yaml', 'step3-75-25.k8s.yaml', 'step3-90-10.k8s.yaml', 'step3-all-v2.k8s.yaml', 'step4-firefox-v2.k8s.yaml',
+      'step5-spread-by-replicas.k8s.yaml',
     ]);
   }, 300_000);
 });

@@ -6,8 +6,8 @@ import {
   FaultAbort, FaultInjection, OutcomeKind, RoutingSimulator, UpstreamFailure,
 } from '../src';
 import { webRelease } from './util';
-import { describeOutcome } from '../src/testing/jest'; // also registers toRoute and toSplit
 import { deploy, dr, gateway, reviewsSimulator, svc, to, vs } from './util/manifests';
+import { describeOutcome } from '../src/testing/jest'; // also registers toRoute and toSplit
 
 const reviews = reviewsSimulator;
 

@@ -5,8 +5,9 @@
 import { App, Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  CanaryService, CircuitBreakerPolicy, DarkRelease, EdgeDestination, FaultAbort, FaultInjection, IngressEdge, MeshNamespace, RequestCondition,
-  PodDefaults, ServiceIdentity, ServiceVersion, StringMatch, TrafficSplit,
+  Caller, CanaryService, CircuitBreakerPolicy, ClientTls, ClientTlsPolicy, DarkRelease, EdgeDestination, FaultAbort, FaultInjection, IngressEdge,
+  MeshNamespace, MtlsMode, NamespaceDefaultDeny, RequestCondition, PodDefaults, ServiceAuthorization, ServiceIdentity, ServiceVersion,
+  StringMatch, TrafficSplit,
 } from '../../src';
 
 /** The Bookinfo services of one chart. */
@@ -31,10 +32,10 @@ function version(service: string, v: string): ServiceVersion {
   return ServiceVersion.deploy(v, { image: `docker.io/istio/examples-bookinfo-${service}-${v}:1.20.2` });
 }
 
-/** Bookinfo with the reviews split `reviewsTraffic`. */
-export function bookinfo(app: App, id: string, reviewsTraffic: TrafficSplit): Bookinfo {
+/** Bookinfo with the reviews split `reviewsTraffic`, and the namespace's mutual TLS mode `mtls` if given. */
+export function bookinfo(app: App, id: string, reviewsTraffic: TrafficSplit, mtls?: MtlsMode): Bookinfo {
   const chart = new Chart(app, id, { namespace: 'default' });
-  new MeshNamespace(chart, 'default');
+  new MeshNamespace(chart, 'default', { mtls });
   const service = (name: string, versions: string[], traffic?: TrafficSplit) => new CanaryService(chart, name, {
     port: 9080,
     // Bookinfo's layout: one ServiceAccount per service (bookinfo-reviews for all reviews versions).
@@ -88,7 +89,29 @@ export function buildBookinfo(app: App): Chart[] {
   // Step 3: reviews 50/50 between v1 and v3.
   const split = bookinfo(app, 'routing-3-reviews-v1-v3', TrafficSplit.weights({ v1: 50, v3: 50 }));
 
-  return [allV1.chart, jason.chart, split.chart, ...buildFaults(app), httpbinCircuitBreaker(app)];
+  return [allV1.chart, jason.chart, split.chart, ...buildFaults(app), httpbinCircuitBreaker(app), secureBookinfo(app)];
+}
+
+/**
+ * The secure state (Istio's "mutual TLS migration" and "authorization for HTTP traffic" tasks on
+ * Bookinfo): every service under its own ServiceAccount (`bookinfo-<name>`), the namespace accepting
+ * only Istio mutual TLS, every DestinationRule saying `ISTIO_MUTUAL`, nothing allowed by default, and
+ * each service callable only by what calls it in Bookinfo: productpage by the ingress gateway,
+ * details and reviews by productpage (GET), ratings by reviews (GET).
+ */
+export function secureBookinfo(app: App): Chart {
+  const b = bookinfo(app, 'security-1-mtls-authz', TrafficSplit.stable(), MtlsMode.STRICT);
+  for (const service of [b.productpage, b.details, b.reviews, b.ratings]) {
+    new ClientTlsPolicy(b.chart, `${service.name}-istio-mutual`, { service, tls: ClientTls.istioMutual() });
+  }
+  new NamespaceDefaultDeny(b.chart, 'allow-nothing');
+  const callers = (service: CanaryService, from: Caller, methods?: string[]) =>
+    new ServiceAuthorization(b.chart, `${service.name}-callers`, { service, allow: [{ from: [from], methods }] });
+  callers(b.productpage, Caller.ingressGateway());
+  callers(b.details, Caller.service(b.productpage), ['GET']);
+  callers(b.reviews, Caller.service(b.productpage), ['GET']);
+  callers(b.ratings, Caller.service(b.reviews), ['GET']);
+  return b.chart;
 }
 
 const JASON = RequestCondition.headerExact('end-user', 'jason');

@@ -1,9 +1,13 @@
 // SCENARIOS S1, steps 2 to 4 (istio-tutorial): the recommendation service in namespace
-// `tutorial`, v1 and v2 behind one Service, released in four weighted states and one browser-based
-// state. Each state is its own chart, so `cdk8s synth` writes one file per state
+// `tutorial`, v1 and v2 behind one Service, released in four weighted states, one browser-based
+// state and one state where the pods decide (v2 scaled to 3 pods, requests spread by Kubernetes).
+// Each state is its own chart, so `cdk8s synth` writes one file per state
 // (dist/<state>.k8s.yaml); apply the state you want.
 import { App, Chart } from 'cdk8s';
-import { CanaryService, DarkRelease, EdgeDestination, IngressEdge, MeshNamespace, RequestCondition, ServiceVersion, TrafficSplit, UserAgent } from '../../src';
+import {
+  CanaryService, DarkRelease, EdgeDestination, IngressEdge, LoadBalancer, LoadBalancing, MeshNamespace, RequestCondition, ServiceVersion,
+  TrafficSplit, UserAgent,
+} from '../../src';
 
 const IMAGE = 'quay.io/rhdevelopers/istio-tutorial-recommendation';
 
@@ -65,10 +69,31 @@ export function customerGatewayChart(app: App): Chart {
   return chart;
 }
 
+/**
+ * The tutorial's "scale v2 to 3 replicas" state: no weighted route at all. recommendation is routed
+ * to the whole Service (`TrafficSplit.wholeService()`), so Kubernetes spreads requests over its 4
+ * pods and v2 gets 3 of 4 (75%), v1 1 of 4 (25%), as in a mesh without a VirtualService; the pods
+ * are picked at random (`LoadBalancer.random()`, the tutorial's load-balancer step). Nothing needs
+ * a VirtualService, so the chart has none: the DestinationRule carries the load balancer alone.
+ */
+export function replicaSpreadChart(app: App): Chart {
+  const chart = new Chart(app, 'step5-spread-by-replicas', { namespace: 'tutorial' });
+  new MeshNamespace(chart, 'tutorial');
+  const service = new CanaryService(chart, 'recommendation', {
+    port: 8080,
+    stable: { image: `${IMAGE}:v1`, replicas: 1 },
+    canary: { image: `${IMAGE}:v2`, replicas: 3 },
+    traffic: TrafficSplit.wholeService(),
+  });
+  new LoadBalancing(chart, 'random-pods', { service, loadBalancer: LoadBalancer.random() });
+  return chart;
+}
+
 export function buildRecommendationCanary(app: App): Chart[] {
   return [
     ...Object.entries(RECOMMENDATION_STATES).map(([id, traffic]) => recommendationChart(app, id, traffic)),
     firefoxChart(app),
     customerGatewayChart(app),
+    replicaSpreadChart(app),
   ];
 }

@@ -140,7 +140,8 @@ export class ChartChecks extends Construct {
   }
 }
 
-function run(chart: AnalyzedObject[], app: AnalyzedObject[], workloads: KnownWorkload[], services: KnownService[]): Finding[] {
+function run(chart: AnalyzedObject[], app: AnalyzedObject[], workloads: KnownWorkload[], services: KnownService[],
+  accounts: string[] = []): Finding[] {
   const r = new Reporter();
   const rules = new CrdRules();
   for (const o of chart) {
@@ -149,14 +150,14 @@ function run(chart: AnalyzedObject[], app: AnalyzedObject[], workloads: KnownWor
     // The CRD's schema and CEL rules; a field the webhook checks already reported is not reported twice.
     crdChecks(o, r, new Set(r.findings.slice(before).filter(f => f.severity === Severity.ERROR).map(f => f.field)), rules);
   }
-  crossChecks({ chart, app, existingWorkloads: workloads, existingServices: services }, r);
+  crossChecks({ chart, app, existingWorkloads: workloads, existingServices: services, existingServiceAccounts: accounts }, r);
   return r.findings;
 }
 
 /** The kinds the analysis reads (other objects are not rendered for it). */
 const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Pod']);
 function analyzed(o: ApiObject): boolean {
-  return /\.istio\.io\//.test(o.apiVersion) || (o.apiVersion === 'v1' && (o.kind === 'Service' || o.kind === 'Namespace' || o.kind === 'Pod'))
+  return /\.istio\.io\//.test(o.apiVersion) || (o.apiVersion === 'v1' && (o.kind === 'Service' || o.kind === 'Namespace' || o.kind === 'Pod' || o.kind === 'ServiceAccount'))
     || WORKLOADS.has(o.kind);
 }
 
@@ -184,6 +185,7 @@ export function analyzeChart(chart: Chart): Finding[] {
   const inChart: AnalyzedObject[] = [];
   const workloads: KnownWorkload[] = [];
   const services: KnownService[] = [];
+  const accounts: string[] = [];
   const all = app.node.findAll();
   const models: TrafficModel[] = [];
   for (const c of all) {
@@ -192,6 +194,7 @@ export function analyzeChart(chart: Chart): Finding[] {
       models.push(model);
       workloads.push(...model.knownWorkloads);
       services.push(...model.knownServices);
+      accounts.push(...model.serviceAccounts.keys());
     }
   }
   // Rendering objects for the analysis must not start the analysis armed for another chart.
@@ -213,7 +216,7 @@ export function analyzeChart(chart: Chart): Finding[] {
     if (byPath.size === 0) { for (const c of all) { byPath.set(c.node.path, c); } }
     return byPath.get(path);
   };
-  return run(inChart, objects, workloads, services).flatMap(f => applyRules(f, constructOf(f.constructPath)));
+  return run(inChart, objects, workloads, services, accounts).flatMap(f => applyRules(f, constructOf(f.constructPath)));
 }
 
 function applyRules(f: Finding, construct: IConstruct | undefined): Finding[] {

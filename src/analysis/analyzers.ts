@@ -4,7 +4,9 @@
  * workloads and services known to exist outside it; conflicts are looked for inside one chart,
  * because charts may be alternative states of the same services.
  */
+import { authorizationChecks } from './authorization';
 import { AnalyzedObject, Reporter, Severity } from './findings';
+import { transportSecurityChecks } from './transport-security';
 import { hostMatches, istioHost } from '../core/hosts';
 import { KnownService, KnownWorkload } from '../model/traffic-model';
 
@@ -16,6 +18,12 @@ export interface CrossInput {
   readonly app: AnalyzedObject[];
   readonly existingWorkloads: KnownWorkload[];
   readonly existingServices: KnownService[];
+  /**
+   * ServiceAccounts (`<namespace>/<name>`) the charts' models know of: created by the app, or
+   * declared to exist outside it.
+   * @default - none
+   */
+  readonly existingServiceAccounts?: string[];
 }
 
 const E = Severity.ERROR;
@@ -51,6 +59,8 @@ export function crossChecks(input: CrossInput, r: Reporter): void {
   checkGateways(input, ix, r);
   checkNamespaces(input, ix, r);
   checkDuplicates(input, r);
+  authorizationChecks(input, r);
+  transportSecurityChecks(input, r);
 }
 
 /**

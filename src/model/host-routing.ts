@@ -4,6 +4,7 @@ import {
   andMatches, orderRules, ResolvedRule, RuleOrder, Tier, unreachableRules, WeightedDestination,
 } from './rules';
 import { failWith, IstioTrafficError, show } from '../core/errors';
+import { istioHost } from '../core/hosts';
 
 /** The service behind a host, as registered by the construct that created or adopted it. */
 export interface ServiceRegistration {
@@ -97,6 +98,8 @@ export class HostRouting {
   private readonly catchAllHeaders = new Map<Audience, Map<string, { [section: string]: any }>>();
   private affinity?: IConstruct;
   private readonly entries: VirtualServiceEntry[] = [];
+  /** Creates the mesh VirtualService's object, until it is needed (then it is called and cleared). */
+  private pendingMeshVirtualService?: () => void;
   /** The objects of the host's Service, DestinationRule and mesh VirtualService, for apply order. */
   public objects: { readonly service?: IConstruct; readonly destinationRule?: IConstruct; readonly virtualService?: IConstruct } = {};
 
@@ -151,6 +154,71 @@ export class HostRouting {
         'A host has one release split; change the split on that construct instead');
     }
     this.catchAll.set(audience, { source, value: route });
+    this.meshReleaseChanged();
+  }
+
+  /**
+   * Has the object of the mesh VirtualService created (by `create`) once the mesh release needs one:
+   * now, or when a construct first adds to the mesh release (a rule, an option, headers, affinity).
+   * A release that routes every mesh request to the whole Service, with nothing added, needs none:
+   * the Service's pods share the requests as without Istio.
+   */
+  public emitMeshVirtualServiceWhenNeeded(create: () => void): void {
+    this.pendingMeshVirtualService = create;
+    this.meshReleaseChanged();
+  }
+
+  /** Whether the mesh release routes anything a plain Service would not: anything but the whole Service, unchanged. */
+  public get meshNeedsVirtualService(): boolean {
+    const catchAll = this.catchAll.get(Audience.MESH)?.value;
+    return !isWholeServiceRoute(catchAll)
+      || this.releaseRules.some(r => r.audiences.includes(Audience.MESH))
+      || (this.releaseOptions.get(Audience.MESH)?.size ?? 0) > 0
+      || (this.catchAllHeaders.get(Audience.MESH)?.size ?? 0) > 0
+      || this.affinity !== undefined;
+  }
+
+  private meshReleaseChanged(): void {
+    const create = this.pendingMeshVirtualService;
+    if (create && this.meshNeedsVirtualService) {
+      this.pendingMeshVirtualService = undefined;
+      create();
+    }
+  }
+
+  /**
+   * The subsets of this host that something needs, when the host routes to the whole Service (so
+   * its DestinationRule declares only those): the subsets the rules of any VirtualService of the
+   * chart (`chartHosts`) route or mirror to. Undefined when every declared subset is written (the
+   * release routes to versions).
+   */
+  public subsetsInUse(chartHosts: readonly HostRouting[]): Set<string> | undefined {
+    if (![...this.catchAll.values()].some(c => isWholeServiceRoute(c.value))) { return undefined; }
+    const used = new Set<string>();
+    const hosts = chartHosts.includes(this) ? chartHosts : [this, ...chartHosts];
+    for (const host of hosts) {
+      for (const entry of host.entries) {
+        const namespace = entry.namespace ?? 'default';
+        const add = (h: unknown, subset: unknown) => {
+          if (typeof h === 'string' && typeof subset === 'string' && istioHost(h, namespace) === this.fqdn) { used.add(subset); }
+        };
+        let rules: ResolvedRule[];
+        try {
+          rules = host.resolve(entry);
+        } catch (e) {
+          if (!IstioTrafficError.isIstioTrafficError(e)) { throw e; }
+          continue; // reported by validate()
+        }
+        for (const rule of rules) {
+          // As written: destinations of weight 0 are left out unless all are 0 (see renderRoute).
+          const live = rule.route.filter(d => d.weight > 0);
+          for (const d of live.length > 0 ? live : rule.route) { add(d.host, d.subset); }
+          add(rule.options.mirror?.host, rule.options.mirror?.subset);
+          for (const m of Array.isArray(rule.options.mirrors) ? rule.options.mirrors : []) { add(m?.destination?.host, m?.destination?.subset); }
+        }
+      }
+    }
+    return used;
   }
 
   /** The catch-all route of the release for `audience`; fails, naming `source`, when the host has none. */
@@ -168,6 +236,7 @@ export class HostRouting {
       for (const a of rule.audiences) { this.catchAllRoute(rule.source, a); }
     }
     this.releaseRules.push(rule);
+    this.meshReleaseChanged();
   }
 
   /**
@@ -185,6 +254,7 @@ export class HostRouting {
         `One ${field} per host: change that construct instead`);
     }
     options.set(field, { source, value });
+    this.meshReleaseChanged();
   }
 
   /** The release options of `audience` (fault, timeout, retries, mirror ...). */
@@ -197,6 +267,7 @@ export class HostRouting {
     const map = this.catchAllHeaders.get(audience) ?? new Map<string, { [section: string]: any }>();
     this.catchAllHeaders.set(audience, map);
     map.set(subset, headers);
+    this.meshReleaseChanged();
   }
 
   /** Records that version affinity (sticky versions) is in place for the host. */
@@ -206,6 +277,7 @@ export class HostRouting {
         'Use one VersionAffinity per service');
     }
     this.affinity = source;
+    this.meshReleaseChanged();
   }
 
   /**
@@ -348,12 +420,19 @@ export class HostRouting {
     if (hashed.length === 0) { return []; }
     const split = [...this.catchAll.values()].find(d => d.value.filter(r => r.weight > 0).length > 1);
     if (!split) { return []; }
-    const shares = split.value.filter(r => r.weight > 0).map(r => `${r.subset} ${r.weight}%`).join(' / ');
+    const live = split.value.filter(r => r.weight > 0);
+    const total = live.reduce((a, r) => a + r.weight, 0);
+    const shares = live.map(r => `${r.subset} ${+((r.weight * 100) / total).toFixed(2)}%`).join(' / ');
     return hashed.map(src => `[${src.node.path}] loadBalancer: consistent hashing on host '${this.shortHost}' does not keep a user on one version `
       + `while its requests are split by weight (${shares}): Envoy picks the weighted subset first and hashes only inside it (istio/istio#9764). `
       + 'Add a VersionAffinity for the service (a cookie or header naming the version, matched before the weighted route), '
       + 'or route all traffic to one version');
   }
+}
+
+/** True for a route to the whole Service: one destination, without a subset. */
+function isWholeServiceRoute(route: WeightedDestination[] | undefined): boolean {
+  return route !== undefined && route.length === 1 && route[0].wholeService === true;
 }
 
 /** The values of a map of owned fields, as an object (`{ connectionPool: ..., loadBalancer: ... }`). */

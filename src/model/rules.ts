@@ -11,6 +11,11 @@ export interface WeightedDestination {
   readonly subset?: string;
   readonly port?: number;
   readonly weight: number;
+  /**
+   * A route to the whole Service (no subset): written without a weight when it is the rule's only
+   * destination, the pods sharing the requests by their number.
+   */
+  readonly wholeService?: boolean;
   /** Per-destination header manipulation (`route[].headers`). */
   readonly headers?: { [section: string]: any };
 }

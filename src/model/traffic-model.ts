@@ -1,6 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { HostRouting } from './host-routing';
+import { TransportSecurity } from './transport-security';
 import { fail, failWith } from '../core/errors';
 import { serviceFqdn } from '../core/hosts';
 import { isDnsLabel } from '../core/syntax';
@@ -64,6 +65,8 @@ export class TrafficModel extends Construct {
    * construct creates each, and the workloads waiting to be applied after it.
    */
   public readonly serviceAccounts = new Map<string, ServiceAccountEntry>();
+  /** The PeerAuthentications the chart's constructs declare, for the client TLS checks. */
+  public readonly transportSecurity = new TransportSecurity();
   /** How many Istio objects the model renders (each runs `rendering()` when it is written). */
   private renderedObjects = 0;
   /** Work armed by the chart's validation, done when the first of its Istio objects is rendered. */

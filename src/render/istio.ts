@@ -6,7 +6,11 @@ import { WeightedDestination } from '../model/rules';
  * VirtualService, mesh or gateway-bound, and every DestinationRule is written here.
  */
 
-/** Renders route destinations: zero weights dropped (unless all are zero), a single destination at 100. */
+/**
+ * Renders route destinations: zero weights dropped (unless all are zero), a single destination at
+ * 100 (or, for a route to the whole Service, without a weight). Weights are written as given: Istio
+ * treats them as relative.
+ */
 export function renderRoute(route: WeightedDestination[]): any[] {
   const live = route.filter(d => d.weight > 0);
   const list = live.length > 0 ? live : route;
@@ -16,7 +20,7 @@ export function renderRoute(route: WeightedDestination[]): any[] {
       ...(d.subset !== undefined ? { subset: d.subset } : {}),
       ...(d.port !== undefined ? { port: { number: d.port } } : {}),
     },
-    weight: list.length === 1 ? 100 : d.weight,
+    ...(list.length === 1 && d.wholeService ? {} : { weight: list.length === 1 ? 100 : d.weight }),
     ...(d.headers ? { headers: d.headers } : {}),
   }));
 }
@@ -37,9 +41,14 @@ export function virtualServiceSpec(routing: HostRouting, entry: VirtualServiceEn
   };
 }
 
-/** The spec of a host's DestinationRule. */
-export function destinationRuleSpec(routing: HostRouting): any {
-  const { trafficPolicy, subsets } = routing.destinationRule;
+/**
+ * The spec of a host's DestinationRule. `chartHosts` (the hosts of the chart) tell which subsets are
+ * routed to, for a host that declares only those (a route to the whole Service).
+ */
+export function destinationRuleSpec(routing: HostRouting, chartHosts: readonly HostRouting[] = []): any {
+  const { trafficPolicy, subsets: declared } = routing.destinationRule;
+  const inUse = routing.subsetsInUse(chartHosts);
+  const subsets = inUse ? declared.filter(s => inUse.has(s.name) || Object.keys(s.trafficPolicy).length > 0) : declared;
   const rendered = subsets.map(s => ({
     name: s.name,
     labels: s.labels,

@@ -24,6 +24,9 @@ export const ISTIO_KINDS = {
   VirtualService: { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService' },
   DestinationRule: { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule' },
   Gateway: { apiVersion: 'networking.istio.io/v1', kind: 'Gateway' },
+  AuthorizationPolicy: { apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy' },
+  PeerAuthentication: { apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication' },
+  RequestAuthentication: { apiVersion: 'security.istio.io/v1', kind: 'RequestAuthentication' },
 } as const;
 
 function istioObject(scope: Construct, id: string, gvk: GroupVersionKind, props: IstioObjectProps): ApiObject {
@@ -54,4 +57,19 @@ export function newDestinationRule(scope: Construct, id: string, props: IstioObj
 /** A Gateway rendered from an edge's servers. */
 export function newGateway(scope: Construct, id: string, props: IstioObjectProps): ApiObject {
   return istioObject(scope, id, ISTIO_KINDS.Gateway, props);
+}
+
+/** An AuthorizationPolicy rendered from a construct's access rules. */
+export function newAuthorizationPolicy(scope: Construct, id: string, props: IstioObjectProps): ApiObject {
+  return istioObject(scope, id, ISTIO_KINDS.AuthorizationPolicy, props);
+}
+
+/** A PeerAuthentication (the mTLS mode servers accept) rendered from a construct's props. */
+export function newPeerAuthentication(scope: Construct, id: string, props: IstioObjectProps): ApiObject {
+  return istioObject(scope, id, ISTIO_KINDS.PeerAuthentication, props);
+}
+
+/** A RequestAuthentication (the JWT issuers a workload accepts) rendered from a construct's props. */
+export function newRequestAuthentication(scope: Construct, id: string, props: IstioObjectProps): ApiObject {
+  return istioObject(scope, id, ISTIO_KINDS.RequestAuthentication, props);
 }

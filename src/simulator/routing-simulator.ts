@@ -1,8 +1,11 @@
 import { App, Chart } from 'cdk8s';
 import type * as Yaml from 'yaml';
+import {
+  authorize, AuthzRequest, checkToken, isAuthorizationPolicy, isPeerAuthentication, isRequestAuthentication, peerModeFor,
+} from './authorization';
 import { appliesToProxy, isCatchAllMatch, MatchInput, matchRequest, parseQuery, Re2Cache, rejectedRegexes } from './match';
 import {
-  OutcomeKind, RoutingOutcome, RoutingSimulatorOptions, SimulatedDestination, SimulatedFault,
+  AuthorizationDecision, OutcomeKind, RoutingOutcome, RoutingSimulatorOptions, SimulatedDestination, SimulatedFault,
   SimulatedMirror, SimulatedRequest, SimulatedRetries, SimulatedWorkload, UpstreamFailure,
 } from './types';
 import { fail } from '../core/errors';
@@ -18,6 +21,8 @@ interface PodGroup {
   readonly namespace: string;
   readonly labels: { [key: string]: string };
   readonly replicas: number;
+  /** The pods' ServiceAccount, when the manifests say. */
+  readonly serviceAccount?: string;
 }
 
 interface Candidate {
@@ -63,9 +68,14 @@ function selects(selector: { [k: string]: string }, labels: { [k: string]: strin
 
 const OPTIONS = T.optional(T.struct('RoutingSimulatorOptions', {
   existingWorkloads: T.optional(T.array(T.struct('ExistingWorkload', {
-    name: T.string(), namespace: T.string(), labels: T.map(), replicas: T.optional(T.number({ integer: true, min: 0 })),
+    name: T.string(),
+    namespace: T.string(),
+    labels: T.map(),
+    replicas: T.optional(T.number({ integer: true, min: 0 })),
+    serviceAccount: T.optional(T.string()),
   }, "{ name: 'reviews-v1', namespace: 'shop', labels: { app: 'reviews', version: 'v1' } }"))),
   versionLabel: T.optional(T.string()),
+  trustDomain: T.optional(T.string()),
 }, "{ versionLabel: 'version' }"));
 
 /** A manifest: an object; its kind and API version, when given, strings (other fields are read defensively). */
@@ -95,6 +105,9 @@ const REQUEST = T.struct('SimulatedRequest', {
   sourceNamespace: T.optional(T.string()),
   sourceLabels: T.optional(T.map()),
   gateway: T.optional(T.string()),
+  sourceServiceAccount: T.optional(T.string()),
+  sourceInMesh: T.optional(T.boolean()),
+  jwtClaims: T.optional(T.map(T.any())),
 }, "{ host: 'reviews', path: '/', headers: { 'end-user': 'jason' } }");
 
 /**
@@ -175,6 +188,10 @@ export class RoutingSimulator {
   private readonly gateways: any[];
   private readonly services: any[];
   private readonly pods: PodGroup[];
+  private readonly authorizationPolicies: any[];
+  private readonly peerAuthentications: any[];
+  private readonly requestAuthentications: any[];
+  private readonly trustDomain: string;
   private readonly versionLabel: string;
   /** Regexes compiled for this simulator's requests. */
   private readonly re2Cache: Re2Cache = new Map();
@@ -195,10 +212,19 @@ export class RoutingSimulator {
         namespace: nsOf(w),
         labels: w.spec?.template?.metadata?.labels ?? {},
         replicas: w.kind === 'DaemonSet' ? 1 : (w.spec?.replicas ?? 1),
+        serviceAccount: accountOf(w.spec?.template?.spec),
       })),
-      ...objs.filter(m => m.kind === 'Pod').map(p => ({ name: `Pod/${p.metadata?.name}`, namespace: nsOf(p), labels: p.metadata?.labels ?? {}, replicas: 1 })),
-      ...(options.existingWorkloads ?? []).map(w => ({ name: w.name, namespace: w.namespace, labels: w.labels, replicas: w.replicas ?? 1 })),
+      ...objs.filter(m => m.kind === 'Pod').map(p => ({
+        name: `Pod/${p.metadata?.name}`, namespace: nsOf(p), labels: p.metadata?.labels ?? {}, replicas: 1, serviceAccount: accountOf(p.spec),
+      })),
+      ...(options.existingWorkloads ?? []).map(w => ({
+        name: w.name, namespace: w.namespace, labels: w.labels, replicas: w.replicas ?? 1, serviceAccount: w.serviceAccount,
+      })),
     ];
+    this.authorizationPolicies = objs.filter(isAuthorizationPolicy);
+    this.peerAuthentications = objs.filter(isPeerAuthentication);
+    this.requestAuthentications = objs.filter(isRequestAuthentication);
+    this.trustDomain = options.trustDomain ?? 'cluster.local';
     this.versionLabel = options.versionLabel ?? 'version';
   }
 
@@ -210,8 +236,13 @@ export class RoutingSimulator {
    */
   public route(request: SimulatedRequest): RoutingOutcome {
     REQUEST.check('RoutingSimulator.route', 'request', request);
-    const warnings: string[] = [];
     const req = this.requestFor(request);
+    return this.authorized(request, req, this.routed(req));
+  }
+
+  /** Where the request goes (steps 1 to 5), before the destination's sidecar decides whether to take it. */
+  private routed(req: ResolvedRequest): RoutingOutcome {
+    const warnings: string[] = [];
     const atGateway = req.gateway ? this.checkGateway(req, warnings) : undefined;
     if (atGateway) { return atGateway; }
     const selection = this.virtualServicesFor(req, warnings);
@@ -224,6 +255,112 @@ export class RoutingSimulator {
         : this.outcome(entry.c, entry.rule, entry.index, req.sourceNamespace, describe, warnings);
     }
     return notFound(`${describe}: no rule of ${selection.candidates.map(vsId).join(', ')} matches`, warnings);
+  }
+
+  /**
+   * Step 6: the destination's sidecar decides whether to take the request. For each workload the
+   * request reaches: whether the connection is mTLS (the caller's sidecar uses Istio mutual TLS
+   * unless the host's DestinationRule disables TLS or the workload's PeerAuthentication says
+   * DISABLE; a caller without a sidecar connects in plain text, which STRICT refuses), and then
+   * the AuthorizationPolicies that select it (see `authorization.ts`). When every request is refused
+   * the outcome is DENIED; when some are, `deniedShare` says how many.
+   */
+  private authorized(request: SimulatedRequest, req: ResolvedRequest, outcome: RoutingOutcome): RoutingOutcome {
+    if (outcome.kind !== OutcomeKind.ROUTED && outcome.kind !== OutcomeKind.KUBERNETES_DEFAULT) { return outcome; }
+    if (this.authorizationPolicies.length + this.peerAuthentications.length + this.requestAuthentications.length === 0) { return outcome; }
+    const warnings = outcome.warnings;
+    const principal = this.sourcePrincipal(request, req);
+    const inMesh = request.sourceInMesh ?? true;
+    const decisions: { decision: AuthorizationDecision; share: number }[] = [];
+    for (const d of outcome.destinations) {
+      if (d.share <= 0 || d.failure !== undefined) { continue; }
+      const service = this.serviceFor(d.host);
+      const ports: any[] = Array.isArray(service?.spec?.ports) ? service.spec.ports : [];
+      const servicePort = d.port ?? req.port;
+      const portSpec = ports.find(p => p?.port === servicePort) ?? (ports.length === 1 ? ports[0] : undefined);
+      const port = typeof portSpec?.targetPort === 'number' ? portSpec.targetPort : (portSpec?.port ?? servicePort);
+      const http = isHttpPort(portSpec);
+      const targets = d.workloads.length > 0
+        ? d.workloads.filter(w => w.share > 0).map(w => ({ workload: w as AuthzRequest['workload'], share: w.share }))
+        : [{ workload: { name: `pods of ${d.host}`, namespace: d.host.split('.')[1] ?? 'default', labels: d.selector }, share: d.share }];
+      const clientTls = this.clientTlsMode(d.host, servicePort, req.sourceNamespace);
+      for (const { workload, share } of targets) {
+        const server = peerModeFor(this.peerAuthentications, workload, port);
+        const plain = !inMesh ? 'the caller has no sidecar' : clientTls === 'DISABLE' ? `the DestinationRule of ${d.host} disables TLS`
+          : server.mode === 'DISABLE' ? `PeerAuthentication ${server.policy} turns mTLS off` : undefined;
+        const where = `${workload.namespace}/${workload.name}`;
+        if (plain !== undefined && server.mode === 'STRICT') {
+          decisions.push({
+            share,
+            decision: { allowed: false, workload: where, explanation: `refused at ${where}: PeerAuthentication ${server.policy} requires mTLS (STRICT) and the caller connects in plain text (${plain})` },
+          });
+          continue;
+        }
+        const token = http ? checkToken(this.requestAuthentications, workload, request.jwtClaims) : {};
+        if (token.ignored !== undefined) { warnings.push(token.ignored); }
+        if (token.invalid !== undefined) {
+          decisions.push({ share, decision: { allowed: false, status: 401, workload: where, explanation: `refused (401 Jwt verification fails) at ${where}: ${token.invalid}` } });
+          continue;
+        }
+        const decision = authorize(this.authorizationPolicies, {
+          workload,
+          principal: plain === undefined ? principal : undefined,
+          port,
+          http,
+          method: req.input.method,
+          path: req.input.path,
+          host: req.input.authority,
+          headers: req.input.headers,
+          requestPrincipal: token.requestPrincipal,
+          claims: token.claims,
+        }, warnings);
+        decisions.push({ share, decision: plain !== undefined && !decision.allowed ? { ...decision, explanation: `${decision.explanation}; plain text because ${plain}` } : decision });
+      }
+    }
+    if (decisions.length === 0) { return outcome; }
+    const denied = decisions.filter(d => !d.decision.allowed);
+    if (denied.length === 0) { return { ...outcome, authorization: decisions[0].decision }; }
+    const deniedShare = denied.reduce((a, d) => a + d.share, 0);
+    const total = decisions.reduce((a, d) => a + d.share, 0);
+    const first = denied[0].decision;
+    if (deniedShare >= total - 1e-9) {
+      return {
+        ...outcome,
+        kind: OutcomeKind.DENIED,
+        status: first.status,
+        versionShares: {},
+        subsetShares: {},
+        authorization: first,
+        deniedShare,
+        explanation: `${outcome.explanation}; ${first.explanation}`,
+      };
+    }
+    warnings.push(`${round(deniedShare)}% of requests are refused: ${first.explanation}`);
+    return { ...outcome, authorization: first, deniedShare };
+  }
+
+  /** The caller's principal (its SPIFFE identity), for when the connection is mTLS. */
+  private sourcePrincipal(request: SimulatedRequest, req: ResolvedRequest): string {
+    const principal = (namespace: string, account: string) => `${this.trustDomain}/ns/${namespace}/sa/${account}`;
+    if (req.gateway) {
+      const selector = req.gateway.object?.spec?.selector;
+      const pods = selector && Object.keys(selector).length > 0 ? this.pods.find(p => selects(selector, p.labels)) : undefined;
+      if (request.sourceServiceAccount !== undefined) {
+        return principal(request.sourceNamespace ?? pods?.namespace ?? 'istio-system', request.sourceServiceAccount);
+      }
+      return pods ? principal(pods.namespace, pods.serviceAccount ?? 'default') : principal('istio-system', 'istio-ingressgateway-service-account');
+    }
+    const labels = request.sourceLabels;
+    const caller = labels && Object.keys(labels).length > 0
+      ? this.pods.find(p => p.namespace === req.sourceNamespace && selects(labels, p.labels)) : undefined;
+    return principal(req.sourceNamespace, request.sourceServiceAccount ?? caller?.serviceAccount ?? 'default');
+  }
+
+  /** The TLS mode the host's DestinationRule sets for the port (undefined: Istio's auto mTLS). */
+  private clientTlsMode(fqdn: string, port: number | undefined, sourceNamespace: string): string | undefined {
+    const policy = this.destinationRuleFor(fqdn, sourceNamespace)?.spec?.trafficPolicy;
+    const portLevel = Array.isArray(policy?.portLevelSettings) ? policy.portLevelSettings.find((p: any) => p?.port?.number === port) : undefined;
+    return portLevel?.tls?.mode ?? policy?.tls?.mode;
   }
 
   /** The request as the matchers see it: host, port, path, headers, source and binding resolved. */
@@ -659,6 +796,23 @@ interface ResolvedRequest {
 }
 
 /** `<namespace>/<name>` of a VirtualService. */
+/** The ServiceAccount a pod spec names (undefined: the namespace's `default`). */
+function accountOf(podSpec: any): string | undefined {
+  const name = podSpec?.serviceAccountName ?? podSpec?.serviceAccount;
+  return typeof name === 'string' ? name : undefined;
+}
+
+/**
+ * Whether a Service port carries HTTP for Istio (`appProtocol`, else the name's prefix). A port
+ * whose protocol Istio cannot tell is sniffed; an HTTP request is taken to be detected as HTTP.
+ */
+function isHttpPort(port: any): boolean {
+  const p = typeof port?.appProtocol === 'string' ? port.appProtocol : typeof port?.name === 'string' ? port.name.split('-')[0] : undefined;
+  if (p === undefined) { return true; }
+  const lower = p.toLowerCase();
+  return !['tcp', 'tls', 'https', 'mongo', 'redis', 'mysql', 'udp', 'kubernetes.io/wss'].includes(lower);
+}
+
 function vsId(c: Candidate): string {
   return `${c.namespace}/${c.vs.metadata?.name}`;
 }

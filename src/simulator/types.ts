@@ -51,6 +51,32 @@ export interface SimulatedRequest {
    * @default - a request from a mesh workload
    */
   readonly gateway?: string;
+  /**
+   * The ServiceAccount the calling workload runs under (in `sourceNamespace`): its mesh identity,
+   * the principal `cluster.local/ns/<sourceNamespace>/sa/<account>` AuthorizationPolicies see when
+   * the connection is mTLS.
+   * @default - the account of the workload in `sourceNamespace` that `sourceLabels` select (its
+   * `serviceAccountName`, else `default`); `default` without `sourceLabels`; at a gateway, the
+   * gateway pods' account (`istio-system/istio-ingressgateway-service-account` when the pods are
+   * not in the manifests)
+   */
+  readonly sourceServiceAccount?: string;
+  /**
+   * Whether the caller runs with an Istio sidecar (or is the gateway). A caller without one connects
+   * in plain text: it has no principal, and a workload under STRICT mTLS refuses it.
+   * @default true
+   */
+  readonly sourceInMesh?: boolean;
+  /**
+   * The claims of the JWT the request carries (`Authorization: Bearer ...`), taken to be signed by
+   * its issuer. When a RequestAuthentication that applies to the destination accepts the issuer (and
+   * audience), `iss` and `sub` make the request principal `<iss>/<sub>` and `request.auth.claims[...]`
+   * conditions read the claims; a token it does not accept is refused with 401; without a
+   * RequestAuthentication the token is ignored. A request without a token has no request principal,
+   * so a rule requiring one denies it.
+   * @default - no token
+   */
+  readonly jwtClaims?: { [claim: string]: any };
 }
 
 /** What kind of answer the simulated request gets. */
@@ -73,6 +99,56 @@ export enum OutcomeKind {
    * subset that selects no pods has no endpoints, response flag `UH`). See `UpstreamFailure`.
    */
   SERVICE_UNAVAILABLE = 'service-unavailable',
+  /**
+   * The request reached the destination's sidecar, which refused it: an AuthorizationPolicy denies it
+   * (HTTP 403 `RBAC: access denied`, see `authorization`), or the workload accepts only mTLS and the
+   * caller connects in plain text (the connection is reset; no status).
+   */
+  DENIED = 'denied',
+}
+
+/** The action of the AuthorizationPolicy that decided a request. */
+export enum AuthorizationAction {
+  /** An ALLOW policy: a rule of it matched (allowed), or ALLOW policies apply and none matched (denied). */
+  ALLOW = 'ALLOW',
+  /** A DENY policy with a matching rule. */
+  DENY = 'DENY',
+}
+
+/** How the destination's sidecar decided a request (Istio's AuthorizationPolicy semantics). */
+export interface AuthorizationDecision {
+  /** Whether the request is allowed. */
+  readonly allowed: boolean;
+  /**
+   * The HTTP status the sidecar answers: 403 for an AuthorizationPolicy, 401 for an invalid token.
+   * @default - none: allowed, or the connection is refused (STRICT mTLS, plain-text caller)
+   */
+  readonly status?: number;
+  /**
+   * The action of the deciding policy.
+   * @default - no policy decided: none applies, so the request is allowed
+   */
+  readonly action?: AuthorizationAction;
+  /**
+   * `<namespace>/<name>` of the deciding policy (for a denial because no ALLOW rule matched: every
+   * ALLOW policy that applies, comma-separated).
+   * @default - no policy decided
+   */
+  readonly policy?: string;
+  /**
+   * Index in `spec.rules` of the matching rule.
+   * @default - no rule matched
+   */
+  readonly ruleIndex?: number;
+  /** `<namespace>/<name>` of the workload that decided. */
+  readonly workload: string;
+  /**
+   * The caller's principal as the sidecar saw it.
+   * @default - none: the connection is plain text
+   */
+  readonly principal?: string;
+  /** A one-line account of the decision. */
+  readonly explanation: string;
 }
 
 /**
@@ -224,6 +300,17 @@ export interface RoutingOutcome {
   readonly rewriteAuthority?: string;
   /** Redirect target (`uri`, `authority`) on the matched rule. */
   readonly redirect?: { [field: string]: string };
+  /**
+   * How authorization decided at the workloads the request reaches: the denying decision when some
+   * workload denies it, else the allowing decision of the first workload.
+   * @default - the request reached no workload (404, 503, a redirect ...)
+   */
+  readonly authorization?: AuthorizationDecision;
+  /**
+   * Percentage of requests the destination workloads refuse (AuthorizationPolicy or STRICT mTLS).
+   * @default - 0
+   */
+  readonly deniedShare?: number;
   /** A one-line account of the decision. */
   readonly explanation: string;
   /** Things that look wrong on the way (no pods behind a destination, an undefined subset ...). */
@@ -243,6 +330,11 @@ export interface ExistingWorkload {
    * @default 1
    */
   readonly replicas?: number;
+  /**
+   * The ServiceAccount the pods run under (their mesh identity).
+   * @default 'default'
+   */
+  readonly serviceAccount?: string;
 }
 
 /** Options for the routing simulator. */
@@ -258,4 +350,9 @@ export interface RoutingSimulatorOptions {
    * @default 'version'
    */
   readonly versionLabel?: string;
+  /**
+   * The mesh's trust domain, the first part of every principal.
+   * @default 'cluster.local'
+   */
+  readonly trustDomain?: string;
 }

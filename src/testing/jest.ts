@@ -6,6 +6,8 @@
  *
  * expect(chart).toRoute({ host: 'reviews', headers: { 'end-user': 'jason' } }, { version: 'v2' });
  * expect(chart).toSplit({ host: 'reviews' }, { v1: 90, v2: 10 });
+ * expect(chart).toAllow({ host: 'ratings', sourceLabels: { app: 'reviews' } });
+ * expect(chart).toDeny({ host: 'ratings', sourceLabels: { app: 'curl' } }, { policy: 'shop/ratings-allow' });
  * ```
  *
  * The received value may be a Chart, an App, a list of manifest objects, a YAML string or a
@@ -46,6 +48,21 @@ export interface RouteExpectation {
   readonly rule?: string;
 }
 
+/** What `toAllow` and `toDeny` expect of the decision, besides allowed or denied. Every field given must hold. */
+export interface AuthorizationExpectation {
+  /**
+   * The deciding AuthorizationPolicy, `<namespace>/<name>` (for a denial because no ALLOW rule
+   * matched: one of the ALLOW policies that apply).
+   * @default - not checked
+   */
+  readonly policy?: string;
+  /**
+   * Index of the deciding rule in the policy's `spec.rules`.
+   * @default - not checked
+   */
+  readonly rule?: number;
+}
+
 /** Anything the matchers accept as the received value. */
 export type RoutingTarget = Chart | App | RoutingSimulator | any[] | string;
 
@@ -66,9 +83,14 @@ function describeRequest(r: SimulatedRequest): string {
   if (r.headers && Object.keys(r.headers).length > 0) {
     parts.push(`with ${Object.entries(r.headers).map(([k, v]) => `${k}: ${v}`).join(', ')}`);
   }
-  if (r.sourceNamespace || r.sourceLabels) {
-    parts.push(`from ${r.sourceNamespace ?? ''}${r.sourceLabels ? ` ${JSON.stringify(r.sourceLabels)}` : ''}`.trim());
-  }
+  const source = [
+    ...(r.sourceNamespace ? [r.sourceNamespace] : []),
+    ...(r.sourceLabels ? [JSON.stringify(r.sourceLabels)] : []),
+    ...(r.sourceServiceAccount ? [`(ServiceAccount ${r.sourceServiceAccount})`] : []),
+  ];
+  if (source.length > 0) { parts.push(`from ${source.join(' ')}`); }
+  if (r.sourceInMesh === false) { parts.push('without a sidecar'); }
+  if (r.jwtClaims) { parts.push(`with a JWT ${JSON.stringify(r.jwtClaims)}`); }
   return parts.join(' ');
 }
 
@@ -78,6 +100,7 @@ export function describeOutcome(o: RoutingOutcome): string {
   const lines = [o.explanation];
   if (o.kind === OutcomeKind.ROUTED || o.kind === OutcomeKind.KUBERNETES_DEFAULT) { lines.push(`versions: ${shares || 'none'}`); }
   if (unavailable(o) > 0) { lines.push(`answered 503 by Envoy (no cluster or no pods): ${round(unavailable(o))}%`); }
+  if (o.authorization && !o.explanation.includes(o.authorization.explanation)) { lines.push(`authorization: ${o.authorization.explanation}`); }
   for (const w of o.warnings) { lines.push(`warning: ${w}`); }
   return lines.join('\n  ');
 }
@@ -197,6 +220,52 @@ export const routingMatchers = {
   },
 };
 
+/** What a decision does not meet of an expectation (policy, rule). */
+function unmetDecision(o: RoutingOutcome, e: AuthorizationExpectation | undefined): string[] {
+  if (e === undefined || e === null) { return []; }
+  const unmet: string[] = [];
+  const policies = (o.authorization?.policy ?? '').split(', ');
+  if (e.policy !== undefined && !policies.includes(e.policy)) { unmet.push(`policy ${e.policy}`); }
+  if (e.rule !== undefined && o.authorization?.ruleIndex !== e.rule) { unmet.push(`rule #${e.rule}`); }
+  return unmet;
+}
+
+/** Whether every request reaches a workload and is allowed there. */
+function allowedEverywhere(o: RoutingOutcome): boolean {
+  return (o.kind === OutcomeKind.ROUTED || o.kind === OutcomeKind.KUBERNETES_DEFAULT) && (o.deniedShare ?? 0) < TOLERANCE;
+}
+
+/** The matchers on authorization, for `expect.extend`. */
+export const authorizationMatchers = {
+  toAllow(this: unknown, received: RoutingTarget, request: SimulatedRequest, expected?: AuthorizationExpectation) {
+    const outcome = simulatorFor(received).route(request);
+    const unmet = unmetDecision(outcome, expected);
+    const allowed = allowedEverywhere(outcome);
+    const pass = allowed && unmet.length === 0;
+    const also = expected && (expected.policy !== undefined || expected.rule !== undefined) ? ` by ${JSON.stringify(expected)}` : '';
+    return {
+      pass,
+      message: () => (pass
+        ? `expected ${describeRequest(request)} not to be allowed${also}, but it is:\n  ${describeOutcome(outcome)}`
+        : `expected ${describeRequest(request)} to be allowed${also}${unmet.length > 0 && allowed ? ` (unmet: ${unmet.join(', ')})` : ''}, but ${outcome.kind === OutcomeKind.DENIED ? 'it is denied' : (outcome.deniedShare ?? 0) > 0 ? `${round(outcome.deniedShare!)}% of requests are denied` : allowed ? 'another decision allows it' : `it reaches no workload (${outcome.kind})`}:\n  ${describeOutcome(outcome)}`),
+    };
+  },
+
+  toDeny(this: unknown, received: RoutingTarget, request: SimulatedRequest, expected?: AuthorizationExpectation) {
+    const outcome = simulatorFor(received).route(request);
+    const unmet = unmetDecision(outcome, expected);
+    const denied = outcome.kind === OutcomeKind.DENIED;
+    const pass = denied && unmet.length === 0;
+    const also = expected && (expected.policy !== undefined || expected.rule !== undefined) ? ` by ${JSON.stringify(expected)}` : '';
+    return {
+      pass,
+      message: () => (pass
+        ? `expected ${describeRequest(request)} not to be denied${also}, but it is:\n  ${describeOutcome(outcome)}`
+        : `expected ${describeRequest(request)} to be denied${also}${unmet.length > 0 && denied ? ` (unmet: ${unmet.join(', ')})` : ''}, but ${denied ? 'another decision denies it' : (outcome.deniedShare ?? 0) > 0 ? `only ${round(outcome.deniedShare!)}% of requests are denied` : outcome.authorization ? 'it is allowed' : `it reaches no workload (${outcome.kind})`}:\n  ${describeOutcome(outcome)}`),
+    };
+  },
+};
+
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace jest {
@@ -205,6 +274,10 @@ declare global {
       toRoute(request: SimulatedRequest, expected: RouteExpectation): R;
       /** Asserts the version shares of a request: `expect(chart).toSplit({ host: 'reviews' }, { v1: 90, v2: 10 })`. */
       toSplit(request: SimulatedRequest, shares: { [version: string]: number }): R;
+      /** Asserts that the destination workloads take a request: `expect(chart).toAllow({ host: 'ratings', sourceLabels: { app: 'reviews' } })`. */
+      toAllow(request: SimulatedRequest, expected?: AuthorizationExpectation): R;
+      /** Asserts that the destination refuses a request (403 or STRICT mTLS): `expect(chart).toDeny({ host: 'ratings' }, { policy: 'shop/ratings-allow' })`. */
+      toDeny(request: SimulatedRequest, expected?: AuthorizationExpectation): R;
     }
   }
 }
@@ -213,4 +286,5 @@ declare global {
 const jestExpect = (globalThis as any).expect;
 if (jestExpect && typeof jestExpect.extend === 'function') {
   jestExpect.extend(routingMatchers);
+  jestExpect.extend(authorizationMatchers);
 }

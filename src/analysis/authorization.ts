@@ -1,0 +1,198 @@
+/**
+ * Checks on AuthorizationPolicies (Istio's `istioctl analyze` code where it has one, CIT codes
+ * otherwise):
+ *
+ * - IST0127: the selector (or, for a namespace-wide policy, the namespace) selects no pod;
+ * - CIT0020: a principal (or `serviceAccounts` entry) names a ServiceAccount that is neither in the
+ *   app nor known to exist outside it (a typo there locks the caller out without a word);
+ * - CIT0021: an allow list by identity (principals, namespaces, service accounts) on workloads
+ *   that callers reach without mTLS: a plain-text caller has no principal and no namespace, so the
+ *   list denies it. An error where a PeerAuthentication says DISABLE (then nobody has one), a
+ *   warning where no STRICT PeerAuthentication covers the workload (callers without a sidecar);
+ * - CIT0022: HTTP conditions (methods, paths, hosts, request principals) in a rule for workloads
+ *   that serve TCP only. Istio drops them for TCP traffic: the rule of an ALLOW policy then matches
+ *   nothing (error), the rule of a DENY policy everything else it names (warning)
+ *   (https://istio.io/latest/docs/tasks/security/authorization/authz-tcp/).
+ */
+import { AnalyzedObject, Reporter, Severity } from './findings';
+import { KnownWorkload } from '../model/traffic-model';
+
+/** What the authorization checks look at (a part of the cross-object analysis' input). */
+export interface AuthorizationInput {
+  readonly chart: AnalyzedObject[];
+  readonly app: AnalyzedObject[];
+  readonly existingWorkloads: KnownWorkload[];
+  readonly existingServiceAccounts?: string[];
+}
+
+/** Istio's root namespace: a policy there without a selector applies to the whole mesh. */
+export const ROOT_NAMESPACE = 'istio-system';
+const INGRESS_ACCOUNT = 'istio-system/istio-ingressgateway-service-account';
+const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'];
+const HTTP_PROTOCOLS = ['http', 'http2', 'grpc', 'grpc-web', 'kubernetes.io/h2c', 'kubernetes.io/ws'];
+const KNOWN_PROTOCOLS = ['http', 'http2', 'https', 'grpc', 'grpc-web', 'tcp', 'udp', 'tls', 'mongo', 'redis', 'mysql', 'kubernetes.io/h2c', 'kubernetes.io/ws', 'kubernetes.io/wss'];
+
+const ns = (j: any): string => j?.metadata?.namespace ?? 'default';
+const isSecurity = (o: AnalyzedObject, kind: string) => /^security\.istio\.io\//.test(o.json?.apiVersion ?? '') && o.json?.kind === kind;
+
+interface Pod {
+  readonly namespace: string;
+  readonly name: string;
+  readonly labels: { [k: string]: string };
+}
+
+/** Runs the checks on the chart's AuthorizationPolicies. */
+export function authorizationChecks(input: AuthorizationInput, r: Reporter): void {
+  const policies = input.chart.filter(o => isSecurity(o, 'AuthorizationPolicy'));
+  if (policies.length === 0) { return; }
+  const pods: Pod[] = [
+    ...input.app.filter(o => WORKLOAD_KINDS.includes(o.json?.kind)).map(o => ({
+      namespace: ns(o.json), name: `${o.json.kind}/${o.json.metadata?.name}`, labels: o.json.spec?.template?.metadata?.labels ?? {},
+    })),
+    ...input.app.filter(o => o.json?.kind === 'Pod').map(o => ({ namespace: ns(o.json), name: `Pod/${o.json.metadata?.name}`, labels: o.json.metadata?.labels ?? {} })),
+    ...input.existingWorkloads,
+  ];
+  const accounts = knownAccounts(input);
+  const peerAuthentications = input.app.filter(o => isSecurity(o, 'PeerAuthentication')).map(o => o.json);
+  const services = input.app.filter(o => o.json?.apiVersion === 'v1' && o.json?.kind === 'Service').map(o => o.json);
+
+  for (const p of policies) {
+    const spec = p.json.spec ?? {};
+    const policyNs = ns(p.json);
+    if (spec.targetRef !== undefined || spec.targetRefs !== undefined) { continue; }
+    const matchLabels: { [k: string]: string } | undefined = spec.selector?.matchLabels;
+    const hasSelector = matchLabels !== undefined && Object.keys(matchLabels).length > 0;
+    const selected = pods.filter(pod => (pod.namespace === policyNs || (policyNs === ROOT_NAMESPACE && hasSelector))
+      && (!hasSelector || Object.entries(matchLabels!).every(([k, v]) => pod.labels[k] === v)));
+    const mesh = policyNs === ROOT_NAMESPACE && !hasSelector;
+    // Gateway pods usually run outside the app (in istio-system): a policy there is not checked for pods.
+    if (selected.length === 0 && policyNs !== ROOT_NAMESPACE) {
+      r.report(p, 'IST0127', Severity.WARNING, hasSelector ? 'spec.selector.matchLabels' : 'metadata.namespace', hasSelector ? matchLabels : policyNs,
+        hasSelector ? `selects no pod of any workload in namespace '${policyNs}' in the app or known to exist` : `applies to every workload of namespace '${policyNs}', and there is none in the app or known to exist`,
+        'Fix the selector (pods carry app: <service>), or deploy (or adopt) the workloads');
+    }
+    const rules: any[] = Array.isArray(spec.rules) ? spec.rules : [];
+    const action = spec.action ?? 'ALLOW';
+    rules.forEach((rule, i) => {
+      checkPrincipals(p, rule, i, policyNs, accounts, r);
+      if (action === 'ALLOW' && !mesh) { checkAllowListTransport(p, rule, i, selected, peerAuthentications, r); }
+      if (action === 'ALLOW' || action === 'DENY') { checkHttpOnTcp(p, rule, i, action, selected, services, r); }
+    });
+  }
+}
+
+/** The ServiceAccounts (`<namespace>/<name>`) the app has or knows to exist; `*` for any namespace's `default`. */
+function knownAccounts(input: AuthorizationInput): Set<string> {
+  const known = new Set<string>([INGRESS_ACCOUNT, ...(input.existingServiceAccounts ?? [])]);
+  for (const o of input.app) {
+    const j = o.json;
+    if (j?.apiVersion === 'v1' && j.kind === 'ServiceAccount') { known.add(`${ns(j)}/${j.metadata?.name}`); }
+    const podSpec = WORKLOAD_KINDS.includes(j?.kind) ? j.spec?.template?.spec : j?.kind === 'Pod' ? j.spec : undefined;
+    const name = podSpec?.serviceAccountName ?? podSpec?.serviceAccount;
+    if (typeof name === 'string') { known.add(`${ns(j)}/${name}`); }
+  }
+  return known;
+}
+
+/** CIT0020 on `from.source.principals` / `notPrincipals` / `serviceAccounts` / `notServiceAccounts`. */
+function checkPrincipals(p: AnalyzedObject, rule: any, i: number, policyNs: string, known: Set<string>, r: Reporter): void {
+  const froms: any[] = Array.isArray(rule?.from) ? rule.from : [];
+  froms.forEach((f, j) => {
+    const source = f?.source ?? {};
+    for (const field of ['principals', 'notPrincipals', 'serviceAccounts', 'notServiceAccounts']) {
+      const values: unknown[] = Array.isArray(source[field]) ? source[field] : [];
+      values.forEach((v, k) => {
+        if (typeof v !== 'string' || v.includes('*')) { return; }
+        let account: string | undefined;
+        if (field.toLowerCase().includes('principals')) {
+          const m = /^[^/]+\/ns\/([^/]+)\/sa\/([^/]+)$/.exec(v);
+          if (!m) { return; }
+          account = `${m[1]}/${m[2]}`;
+        } else {
+          account = v.includes('/') ? v : `${policyNs}/${v}`;
+        }
+        const [accountNs, name] = account.split('/');
+        if (name === 'default' || known.has(account)) { return; }
+        r.report(p, 'CIT0020', Severity.WARNING, `spec.rules[${i}].from[${j}].source.${field}[${k}]`, v,
+          `names ServiceAccount '${name}' in namespace '${accountNs}', which is neither in the app nor declared to exist outside it, so no workload has this identity`,
+          "Fix the name (a CanaryService's account is its name unless serviceIdentity says otherwise), or declare it: Caller.serviceAccount('name', 'namespace') or Caller.service(svc, { serviceAccountName })");
+      });
+    }
+  });
+}
+
+/** Whether a rule names callers by their mTLS identity. */
+function usesPeerIdentity(rule: any): boolean {
+  const froms: any[] = Array.isArray(rule?.from) ? rule.from : [];
+  const identity = ['principals', 'notPrincipals', 'namespaces', 'notNamespaces', 'serviceAccounts', 'notServiceAccounts'];
+  return froms.some(f => identity.some(k => Array.isArray(f?.source?.[k]) && f.source[k].length > 0))
+    || (Array.isArray(rule?.when) && rule.when.some((c: any) => /^source\.(principal|namespace|serviceAccount|trustDomain)$/.test(c?.key ?? '')));
+}
+
+/** The mTLS mode PeerAuthentications give `pod` (workload, then namespace, then mesh-wide; PERMISSIVE by default). */
+export function peerMode(pod: { namespace: string; labels: { [k: string]: string } }, peerAuthentications: any[]): { mode: string; from?: string } {
+  const modeOf = (pa: any) => (typeof pa?.spec?.mtls?.mode === 'string' && pa.spec.mtls.mode !== 'UNSET' ? pa.spec.mtls.mode : undefined);
+  const id = (pa: any) => `${ns(pa)}/${pa.metadata?.name}`;
+  const workload = peerAuthentications.find(pa => ns(pa) === pod.namespace && pa.spec?.selector?.matchLabels
+    && Object.keys(pa.spec.selector.matchLabels).length > 0
+    && Object.entries(pa.spec.selector.matchLabels).every(([k, v]) => pod.labels[k] === v) && modeOf(pa));
+  if (workload) { return { mode: modeOf(workload)!, from: id(workload) }; }
+  const namespaceWide = peerAuthentications.find(pa => ns(pa) === pod.namespace && !pa.spec?.selector && modeOf(pa));
+  if (namespaceWide) { return { mode: modeOf(namespaceWide)!, from: id(namespaceWide) }; }
+  const meshWide = peerAuthentications.find(pa => ns(pa) === ROOT_NAMESPACE && !pa.spec?.selector && modeOf(pa));
+  if (meshWide) { return { mode: modeOf(meshWide)!, from: id(meshWide) }; }
+  return { mode: 'PERMISSIVE' };
+}
+
+/** CIT0021: an allow list by identity on workloads that accept plain text. */
+function checkAllowListTransport(p: AnalyzedObject, rule: any, i: number, selected: Pod[], peerAuthentications: any[], r: Reporter): void {
+  if (!usesPeerIdentity(rule) || selected.length === 0) { return; }
+  const modes = selected.map(pod => ({ pod, ...peerMode(pod, peerAuthentications) }));
+  const disabled = modes.find(m => m.mode === 'DISABLE');
+  if (disabled) {
+    r.report(p, 'CIT0021', Severity.ERROR, `spec.rules[${i}].from`, rule.from,
+      `allows callers by identity, but PeerAuthentication ${disabled.from} turns mTLS off for ${disabled.pod.name}: every caller connects in plain text with no principal and no namespace, so this rule lets nobody in`,
+      'Set STRICT mTLS for the workload (a PeerAuthentication with mtls.mode STRICT), or remove the DISABLE');
+    return;
+  }
+  const open = modes.find(m => m.mode !== 'STRICT');
+  if (open) {
+    r.report(p, 'CIT0021', Severity.WARNING, `spec.rules[${i}].from`, rule.from,
+      `allows callers by identity, but no STRICT PeerAuthentication covers ${open.pod.name} (mode ${open.mode}${open.from ? ` from ${open.from}` : ', the default'}): callers without a sidecar reach it in plain text, with no principal, and are denied by this allow list`,
+      'Set STRICT mTLS for the workload or its namespace (a PeerAuthentication with mtls.mode STRICT), so that every caller has an identity');
+  }
+}
+
+/** The protocol of a Service port as Istio reads it: `appProtocol`, else the name's prefix. */
+function portProtocol(port: any): string | undefined {
+  const p = typeof port?.appProtocol === 'string' ? port.appProtocol : typeof port?.name === 'string' ? port.name.split('-')[0] : undefined;
+  const lower = p?.toLowerCase();
+  return lower !== undefined && KNOWN_PROTOCOLS.includes(lower) ? lower : undefined;
+}
+
+/** CIT0022: HTTP-only conditions in a rule for workloads whose (matching) ports are all TCP. */
+function checkHttpOnTcp(p: AnalyzedObject, rule: any, i: number, action: string, selected: Pod[], services: any[], r: Reporter): void {
+  const tos: any[] = Array.isArray(rule?.to) ? rule.to : [];
+  const froms: any[] = Array.isArray(rule?.from) ? rule.from : [];
+  const httpFields = [
+    ...tos.flatMap((t, j) => ['methods', 'notMethods', 'paths', 'notPaths', 'hosts', 'notHosts']
+      .filter(k => Array.isArray(t?.operation?.[k])).map(k => `spec.rules[${i}].to[${j}].operation.${k}`)),
+    ...froms.flatMap((f, j) => ['requestPrincipals', 'notRequestPrincipals']
+      .filter(k => Array.isArray(f?.source?.[k])).map(k => `spec.rules[${i}].from[${j}].source.${k}`)),
+  ];
+  if (httpFields.length === 0 || selected.length === 0) { return; }
+  const rulePorts = new Set<string>(tos.flatMap(t => (Array.isArray(t?.operation?.ports) ? t.operation.ports : []).map(String)));
+  const ports = services.filter(s => selected.some(pod => pod.namespace === ns(s) && s.spec?.selector && Object.keys(s.spec.selector).length > 0
+    && Object.entries(s.spec.selector).every(([k, v]) => pod.labels[k] === v)))
+    .flatMap(s => (Array.isArray(s.spec?.ports) ? s.spec.ports : []))
+    .filter((port: any) => rulePorts.size === 0 || rulePorts.has(String(typeof port?.targetPort === 'number' ? port.targetPort : port?.port)));
+  if (ports.length === 0) { return; }
+  const protocols = ports.map(portProtocol);
+  if (protocols.some((x: string | undefined) => x === undefined || HTTP_PROTOCOLS.includes(x))) { return; }
+  const allow = action === 'ALLOW';
+  r.report(p, 'CIT0022', allow ? Severity.ERROR : Severity.WARNING, httpFields[0], undefined,
+    allow
+      ? `is an HTTP condition, but the selected workloads serve TCP only (${[...new Set(protocols)].join(', ')}); Istio drops such a rule for TCP traffic, so it allows nothing`
+      : `is an HTTP condition, but the selected workloads serve TCP only (${[...new Set(protocols)].join(', ')}); Istio ignores it for TCP traffic, so the rule denies every connection its other conditions match`,
+    'Limit the rule by ports (and callers) only, or name the Service port for its HTTP protocol');
+}

@@ -1,0 +1,330 @@
+/**
+ * Istio's authorization, evaluated the way the destination's sidecar does it
+ * (https://istio.io/latest/docs/concepts/security/#authorization-policy-precedence and
+ * https://istio.io/latest/docs/reference/config/security/authorization-policy/):
+ *
+ * - the policies that apply to a workload are those of its namespace whose selector matches its
+ *   labels (no selector: every workload of the namespace) and those of the root namespace
+ *   (`istio-system`: without a selector, every workload of the mesh); policies with `targetRef(s)`
+ *   apply to gateways and waypoints, not sidecars, and dry-run policies (`istio.io/dry-run`) only log;
+ * - CUSTOM policies are delegated to an external authorizer, which is not simulated (a warning);
+ *   AUDIT policies do not decide;
+ * - if any DENY policy has a matching rule, the request is denied; else if no ALLOW policy applies,
+ *   it is allowed; else it is allowed iff a rule of some ALLOW policy matches. A policy without
+ *   rules (an empty spec) is an ALLOW policy that matches nothing: it denies everything;
+ * - a rule matches when one of its `from` entries, one of its `to` entries and all its `when`
+ *   conditions match (a missing `from`/`to`/`when` matches anything); inside a `source` or an
+ *   `operation` every field must match, and a list matches when one value does, a `not*` list
+ *   when none does; values are exact, `prefix*`, `*suffix`, or `*` (present, not empty);
+ * - on TCP traffic a rule's HTTP-only fields cannot be evaluated: Istio drops an ALLOW rule that has
+ *   them (it matches nothing) and drops the HTTP-only fields from a DENY rule (it matches on the
+ *   rest) (https://istio.io/latest/docs/tasks/security/authorization/authz-tcp/).
+ */
+import { AuthorizationAction, AuthorizationDecision } from './types';
+
+/** Istio's root namespace (meshConfig.rootNamespace's default). */
+const ROOT_NAMESPACE = 'istio-system';
+
+/** What the destination's sidecar knows of a request. */
+export interface AuthzRequest {
+  /** The workload that receives it. */
+  readonly workload: { readonly name: string; readonly namespace: string; readonly labels: { [k: string]: string } };
+  /** The peer principal (mTLS), undefined for plain text. */
+  readonly principal?: string;
+  /** The port the workload receives the request on. */
+  readonly port?: number;
+  /** Whether the port carries HTTP (else TCP: HTTP-only fields cannot be evaluated). */
+  readonly http: boolean;
+  readonly method: string;
+  /** The path without the query string. */
+  readonly path: string;
+  /** The Host header (`:authority`). */
+  readonly host: string;
+  /** Lower-case header names. */
+  readonly headers: Map<string, string>;
+  /** The request principal (`<iss>/<sub>` of a validated JWT), if any. */
+  readonly requestPrincipal?: string;
+  /** The validated JWT's claims, if any. */
+  readonly claims?: { [claim: string]: unknown };
+}
+
+/** Every AuthorizationPolicy of the manifests. */
+export function isAuthorizationPolicy(m: any): boolean {
+  return /^security\.istio\.io\//.test(m?.apiVersion ?? '') && m?.kind === 'AuthorizationPolicy';
+}
+
+const nsOf = (o: any): string => o?.metadata?.namespace ?? 'default';
+const idOf = (o: any): string => `${nsOf(o)}/${o?.metadata?.name}`;
+
+/**
+ * Whether a policy (AuthorizationPolicy, RequestAuthentication) applies to a workload's sidecar: in its
+ * namespace or the root namespace, its selector matching (none: all), not bound with `targetRef(s)`.
+ */
+function selectsWorkload(p: any, workload: AuthzRequest['workload']): boolean {
+  const spec = p.spec ?? {};
+  const labels: { [k: string]: string } | undefined = spec.selector?.matchLabels;
+  const hasSelector = labels !== undefined && Object.keys(labels).length > 0;
+  const inScope = nsOf(p) === workload.namespace || nsOf(p) === ROOT_NAMESPACE;
+  if (!inScope || (hasSelector && !Object.entries(labels!).every(([k, v]) => workload.labels[k] === v))) { return false; }
+  return spec.targetRef === undefined && spec.targetRefs === undefined;
+}
+
+/** The policies that apply to `workload`. */
+function applicable(policies: any[], workload: AuthzRequest['workload'], warnings: string[]): any[] {
+  return policies.filter(p => {
+    if (!selectsWorkload(p, workload)) { return false; }
+    if (String(p.metadata?.annotations?.['istio.io/dry-run']).toLowerCase() === 'true') {
+      warnings.push(`AuthorizationPolicy ${idOf(p)} is a dry run (istio.io/dry-run): Istio only logs its decision`);
+      return false;
+    }
+    return true;
+  });
+}
+
+/** Decides whether `req` is allowed at its workload. */
+export function authorize(policies: any[], req: AuthzRequest, warnings: string[]): AuthorizationDecision {
+  const applying = applicable(policies, req.workload, warnings);
+  const who = req.principal !== undefined ? `principal ${req.principal}` : 'no principal (plain text)';
+  const base = { workload: `${req.workload.namespace}/${req.workload.name}`, principal: req.principal };
+  for (const p of applying.filter(x => x.spec?.action === 'CUSTOM')) {
+    warnings.push(`AuthorizationPolicy ${idOf(p)} is CUSTOM (an external authorizer decides); this simulation does not evaluate it`);
+  }
+  for (const p of applying.filter(x => x.spec?.action === 'DENY')) {
+    const rules: any[] = Array.isArray(p.spec?.rules) ? p.spec.rules : [];
+    const index = rules.findIndex(rule => ruleMatches(rule, req, 'DENY', p, warnings));
+    if (index >= 0) {
+      return {
+        ...base,
+        allowed: false,
+        status: 403,
+        action: AuthorizationAction.DENY,
+        policy: idOf(p),
+        ruleIndex: index,
+        explanation: `denied (403) by rule #${index} of DENY policy ${idOf(p)} at ${base.workload} (${who})`,
+      };
+    }
+  }
+  const allows = applying.filter(x => (x.spec?.action ?? 'ALLOW') === 'ALLOW');
+  if (allows.length === 0) {
+    return { ...base, allowed: true, explanation: `allowed at ${base.workload}: no ALLOW policy applies to it, and no DENY rule matches` };
+  }
+  for (const p of allows) {
+    const rules: any[] = Array.isArray(p.spec?.rules) ? p.spec.rules : [];
+    const index = rules.findIndex(rule => ruleMatches(rule, req, 'ALLOW', p, warnings));
+    if (index >= 0) {
+      return {
+        ...base,
+        allowed: true,
+        action: AuthorizationAction.ALLOW,
+        policy: idOf(p),
+        ruleIndex: index,
+        explanation: `allowed by rule #${index} of ALLOW policy ${idOf(p)} at ${base.workload} (${who})`,
+      };
+    }
+  }
+  const empty = allows.filter(p => !Array.isArray(p.spec?.rules) || p.spec.rules.length === 0).map(idOf);
+  return {
+    ...base,
+    allowed: false,
+    status: 403,
+    action: AuthorizationAction.ALLOW,
+    policy: allows.map(idOf).join(', '),
+    explanation: `denied (403) at ${base.workload}: ${allows.length > 1 ? `ALLOW policies ${allows.map(idOf).join(', ')} apply and no rule of them matches` : `ALLOW policy ${idOf(allows[0])} applies and no rule of it matches`} (${who})`
+      + (empty.length > 0 ? `; ${empty.join(', ')} ${empty.length > 1 ? 'have' : 'has'} no rules and allow${empty.length > 1 ? '' : 's'} nothing` : ''),
+  };
+}
+
+const HTTP_SOURCE = ['requestPrincipals', 'notRequestPrincipals'];
+const HTTP_OPERATION = ['hosts', 'notHosts', 'methods', 'notMethods', 'paths', 'notPaths'];
+
+function ruleMatches(rule: any, req: AuthzRequest, action: string, policy: any, warnings: string[]): boolean {
+  if (rule === null || typeof rule !== 'object') { return false; }
+  const froms: any[] = Array.isArray(rule.from) ? rule.from : [];
+  const tos: any[] = Array.isArray(rule.to) ? rule.to : [];
+  const whens: any[] = Array.isArray(rule.when) ? rule.when : [];
+  if (!req.http) {
+    const httpOnly = froms.some(f => HTTP_SOURCE.some(k => f?.source?.[k] !== undefined))
+      || tos.some(t => HTTP_OPERATION.some(k => t?.operation?.[k] !== undefined))
+      || whens.some(w => /^request\./.test(w?.key ?? ''));
+    // ALLOW: the rule is dropped for TCP traffic; DENY: its HTTP-only fields are (authz-tcp task).
+    if (httpOnly && action === 'ALLOW') { return false; }
+  }
+  const fromOk = froms.length === 0 || froms.some(f => sourceMatches(f?.source ?? {}, req, policy));
+  const toOk = tos.length === 0 || tos.some(t => operationMatches(t?.operation ?? {}, req));
+  const whenOk = whens.every(w => conditionMatches(w, req, policy, warnings));
+  return fromOk && toOk && whenOk;
+}
+
+/** Istio's string match: exact, `prefix*`, `*suffix`, or `*` (present and not empty). */
+export function valueMatches(pattern: string, value: string | undefined): boolean {
+  if (value === undefined) { return false; }
+  if (pattern === '*') { return value.length > 0; }
+  if (pattern.endsWith('*')) { return value.startsWith(pattern.slice(0, -1)); }
+  if (pattern.startsWith('*')) { return value.endsWith(pattern.slice(1)); }
+  return value === pattern;
+}
+
+/** A positive list (any value matches) and its `not*` list (no value matches); absent lists match. */
+function listMatches(values: unknown, notValues: unknown, actual: string | undefined, match = valueMatches): boolean {
+  const yes = Array.isArray(values) ? values.map(String) : undefined;
+  const no = Array.isArray(notValues) ? notValues.map(String) : undefined;
+  if (yes !== undefined && !yes.some(v => match(v, actual))) { return false; }
+  if (no !== undefined && no.some(v => match(v, actual))) { return false; }
+  return true;
+}
+
+/** The namespace and ServiceAccount in a SPIFFE principal `<td>/ns/<ns>/sa/<sa>`. */
+function principalParts(principal: string | undefined): { namespace?: string; account?: string; trustDomain?: string } {
+  const m = /^([^/]+)\/ns\/([^/]+)\/sa\/([^/]+)$/.exec(principal ?? '');
+  return m ? { trustDomain: m[1], namespace: m[2], account: m[3] } : {};
+}
+
+function sourceMatches(s: any, req: AuthzRequest, policy: any): boolean {
+  const parts = principalParts(req.principal);
+  const account = parts.namespace !== undefined ? `${parts.namespace}/${parts.account}` : undefined;
+  const accountMatch = (v: string, actual: string | undefined) => actual !== undefined && (v.includes('/') ? v === actual : `${nsOf(policy)}/${v}` === actual);
+  return listMatches(s.principals, s.notPrincipals, req.principal)
+    && listMatches(s.namespaces, s.notNamespaces, parts.namespace)
+    && listMatches(s.serviceAccounts, s.notServiceAccounts, account, accountMatch)
+    && listMatches(s.trustDomains, s.notTrustDomains, parts.trustDomain)
+    && (!req.http || listMatches(s.requestPrincipals, s.notRequestPrincipals, req.requestPrincipal))
+    // IP blocks are not known to the simulation: a rule on them matches no request (positive) / every request (negative).
+    && !(Array.isArray(s.ipBlocks) || Array.isArray(s.remoteIpBlocks));
+}
+
+function operationMatches(o: any, req: AuthzRequest): boolean {
+  const port = req.port === undefined ? undefined : String(req.port);
+  if (!listMatches(o.ports, o.notPorts, port, (v, a) => a !== undefined && v === a)) { return false; }
+  if (!req.http) { return true; }
+  const host = req.host.toLowerCase();
+  const hostMatch = (v: string, actual: string | undefined) => actual !== undefined
+    && (valueMatches(v.toLowerCase(), actual) || valueMatches(v.toLowerCase(), actual.replace(/:\d+$/, '')));
+  return listMatches(o.hosts, o.notHosts, host, hostMatch)
+    && listMatches(o.methods, o.notMethods, req.method, (v, a) => v === a)
+    && listMatches(o.paths, o.notPaths, req.path, pathMatches);
+}
+
+/** A path pattern: the string match, or a template with `{*}` (one segment) and `{**}` (any rest). */
+function pathMatches(pattern: string, path: string | undefined): boolean {
+  if (path === undefined) { return false; }
+  if (!pattern.includes('{')) { return valueMatches(pattern, path); }
+  const source = pattern.split(/(\{\*\*\}|\{\*\})/).map(part => (part === '{**}' ? '.*' : part === '{*}' ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('');
+  return new RegExp(`^${source}$`).test(path);
+}
+
+/** A `when` condition; keys the simulation cannot know (IPs, SNI) match nothing, with a warning. */
+function conditionMatches(w: any, req: AuthzRequest, policy: any, warnings: string[]): boolean {
+  const key: string = typeof w?.key === 'string' ? w.key : '';
+  const parts = principalParts(req.principal);
+  let actual: string[] | undefined;
+  const header = /^request\.headers\[(.+)\]$/.exec(key);
+  const claim = /^request\.auth\.claims((?:\[[^\]]+\])+)$/.exec(key);
+  if (header) {
+    const v = req.headers.get(header[1].toLowerCase());
+    actual = v === undefined ? [] : [v];
+  } else if (claim) {
+    let v: unknown = req.claims;
+    for (const name of claim[1].slice(1, -1).split('][')) { v = v !== null && typeof v === 'object' ? (v as any)[name] : undefined; }
+    actual = v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)];
+  } else {
+    const simple: { [k: string]: string | undefined } = {
+      'source.principal': req.principal,
+      'source.namespace': parts.namespace,
+      'source.serviceAccount': parts.namespace !== undefined ? `${parts.namespace}/${parts.account}` : undefined,
+      'source.trustDomain': parts.trustDomain,
+      'destination.port': req.port === undefined ? undefined : String(req.port),
+      'request.auth.principal': req.requestPrincipal,
+      'request.auth.presenter': typeof req.claims?.azp === 'string' ? req.claims.azp : undefined,
+    };
+    if (key === 'request.auth.audiences') {
+      const aud = req.claims?.aud;
+      actual = aud === undefined ? [] : Array.isArray(aud) ? aud.map(String) : [String(aud)];
+    } else if (Object.prototype.hasOwnProperty.call(simple, key)) {
+      actual = simple[key] === undefined ? [] : [simple[key]!];
+    } else {
+      warnings.push(`AuthorizationPolicy ${idOf(policy)}: the condition on '${key}' cannot be simulated (the simulation knows no IPs or SNI); it is taken not to match`);
+      return false;
+    }
+  }
+  const values: string[] | undefined = Array.isArray(w.values) ? w.values.map(String) : undefined;
+  const notValues: string[] | undefined = Array.isArray(w.notValues) ? w.notValues.map(String) : undefined;
+  if (values !== undefined && !values.some(v => actual!.some(a => valueMatches(v, a)))) { return false; }
+  if (notValues !== undefined && notValues.some(v => actual!.some(a => valueMatches(v, a)))) { return false; }
+  return true;
+}
+
+/** Every PeerAuthentication of the manifests. */
+export function isPeerAuthentication(m: any): boolean {
+  return /^security\.istio\.io\//.test(m?.apiVersion ?? '') && m?.kind === 'PeerAuthentication';
+}
+
+/**
+ * The mTLS mode the workload's sidecar accepts on `port`: the workload's PeerAuthentication (its
+ * `portLevelMtls` for the port first), else the namespace's, else the mesh-wide one in the root
+ * namespace, else PERMISSIVE; UNSET inherits from the next level
+ * (https://istio.io/latest/docs/reference/config/security/peer_authentication/).
+ */
+export function peerModeFor(peerAuthentications: any[], workload: { namespace: string; labels: { [k: string]: string } },
+  port: number | undefined): { mode: string; policy?: string } {
+  const set = (m: unknown): string | undefined => (typeof m === 'string' && m !== 'UNSET' ? m : undefined);
+  // The manifests' order stands for creation time (of two that select a workload Istio applies the oldest).
+  const selected = peerAuthentications.filter(pa => nsOf(pa) === workload.namespace && pa.spec?.selector?.matchLabels
+    && Object.keys(pa.spec.selector.matchLabels).length > 0
+    && Object.entries(pa.spec.selector.matchLabels).every(([k, v]) => workload.labels[k] === v));
+  for (const pa of selected) {
+    const portMode = port === undefined ? undefined : set(pa.spec?.portLevelMtls?.[String(port)]?.mode);
+    const mode = portMode ?? set(pa.spec?.mtls?.mode);
+    if (mode) { return { mode, policy: idOf(pa) }; }
+  }
+  const namespaceWide = peerAuthentications.find(pa => nsOf(pa) === workload.namespace && !pa.spec?.selector && set(pa.spec?.mtls?.mode));
+  if (namespaceWide) { return { mode: namespaceWide.spec.mtls.mode, policy: idOf(namespaceWide) }; }
+  const meshWide = peerAuthentications.find(pa => nsOf(pa) === ROOT_NAMESPACE && !pa.spec?.selector && set(pa.spec?.mtls?.mode));
+  if (meshWide) { return { mode: meshWide.spec.mtls.mode, policy: idOf(meshWide) }; }
+  return { mode: 'PERMISSIVE' };
+}
+
+/** Every RequestAuthentication of the manifests. */
+export function isRequestAuthentication(m: any): boolean {
+  return /^security\.istio\.io\//.test(m?.apiVersion ?? '') && m?.kind === 'RequestAuthentication';
+}
+
+/** What the workload's sidecar makes of the request's token. */
+export interface TokenCheck {
+  /** `<iss>/<sub>` of a valid token. */
+  readonly requestPrincipal?: string;
+  /** The valid token's claims. */
+  readonly claims?: { [claim: string]: unknown };
+  /** Why the token is refused (401), if it is. */
+  readonly invalid?: string;
+  /** Why the token is ignored, if it is. */
+  readonly ignored?: string;
+}
+
+/**
+ * The token as the sidecar sees it (https://istio.io/latest/docs/reference/config/security/request_authentication/):
+ * the RequestAuthentications that apply to the workload list the accepted issuers; a token of
+ * another issuer, or without an accepted audience, is refused with 401; with no RequestAuthentication
+ * the token is not validated and gives no request principal. A request without a token passes
+ * (only an authorization rule can require one).
+ */
+export function checkToken(requestAuthentications: any[], workload: AuthzRequest['workload'],
+  claims: { [claim: string]: unknown } | undefined): TokenCheck {
+  if (claims === undefined) { return {}; }
+  const applying = requestAuthentications.filter(ra => selectsWorkload(ra, workload));
+  const rules = applying.flatMap(ra => (Array.isArray(ra.spec?.jwtRules) ? ra.spec.jwtRules : []).map((r: any) => ({ ra, r })));
+  const where = `${workload.namespace}/${workload.name}`;
+  if (rules.length === 0) {
+    return { ignored: `no RequestAuthentication applies to ${where}, so the request's token is not validated and gives no request principal` };
+  }
+  const match = rules.find(x => x.r?.issuer === claims.iss);
+  if (!match) {
+    return { invalid: `the token's issuer ${JSON.stringify(claims.iss)} is not one RequestAuthentication ${[...new Set(applying.map(idOf))].join(', ')} accepts` };
+  }
+  const audiences: unknown[] = Array.isArray(match.r.audiences) ? match.r.audiences : [];
+  const tokenAud = Array.isArray(claims.aud) ? claims.aud : claims.aud === undefined ? [] : [claims.aud];
+  if (audiences.length > 0 && !tokenAud.some(a => audiences.includes(String(a)))) {
+    return { invalid: `the token's audience ${JSON.stringify(claims.aud)} is none of ${audiences.join(', ')} (RequestAuthentication ${idOf(match.ra)})` };
+  }
+  const requestPrincipal = typeof claims.iss === 'string' && typeof claims.sub === 'string' ? `${claims.iss}/${claims.sub}` : undefined;
+  return { requestPrincipal, claims };
+}

@@ -1,0 +1,540 @@
+/**
+ * Authorization: ServiceAuthorization, NamespaceDefaultDeny and Caller (the objects, the eager checks
+ * and the analysis), the simulator's Istio authorization semantics, and the toAllow / toDeny matchers.
+ *
+ * Semantics under test are Istio's (https://istio.io/latest/docs/concepts/security/#authorization-policy-precedence):
+ * CUSTOM, then DENY (any matching rule denies), then ALLOW (no ALLOW policy: allowed; otherwise allowed
+ * only when some ALLOW rule matches); a policy without rules is an ALLOW policy that matches nothing.
+ */
+import { ApiObject, Chart, Testing } from 'cdk8s';
+import {
+  Analysis, AuthorizationAction, CanaryService, Caller, ExistingService, JwtAuthentication, MeshNamespace, MtlsMode, NamespaceDefaultDeny,
+  OutcomeKind, RoutingSimulator, ServiceAuthorization, ServiceIdentity, ServiceProtocol, ServiceVersion,
+} from '../src';
+import '../src/testing/jest';
+
+const TD = 'cluster.local';
+
+/** Bookinfo-like shop: productpage → reviews → ratings, plus a TCP database. */
+function shop() {
+  const chart = new Chart(Testing.app(), 'shop', { namespace: 'shop' });
+  const productpage = new CanaryService(chart, 'productpage', { port: 9080, stable: { image: 'productpage:1' } });
+  const reviews = new CanaryService(chart, 'reviews', { port: 9080, stable: { image: 'reviews:1' }, canary: { image: 'reviews:2' } });
+  const ratings = new CanaryService(chart, 'ratings', { port: 9080, stable: { image: 'ratings:1' }, serviceIdentity: ServiceIdentity.own('bookinfo-ratings') });
+  const db = new CanaryService(chart, 'db', { port: 5432, protocol: ServiceProtocol.TCP, stable: { image: 'postgres:16' } });
+  return { chart, productpage, reviews, ratings, db };
+}
+
+function strictMtls(chart: Chart, namespace = 'shop'): void {
+  new ApiObject(chart, `strict-${namespace}`, {
+    apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name: 'default', namespace }, spec: { mtls: { mode: 'STRICT' } },
+  });
+}
+
+function policiesOf(chart: Chart): any[] {
+  return Testing.synth(chart).filter(o => o.kind === 'AuthorizationPolicy');
+}
+
+describe('ServiceAuthorization', () => {
+  test('a whole scenario (snapshot)', () => {
+    const { chart, productpage, reviews, ratings } = shop();
+    strictMtls(chart);
+    new NamespaceDefaultDeny(chart, 'deny-by-default');
+    new ServiceAuthorization(chart, 'productpage-access', {
+      service: productpage,
+      allow: [{ from: [Caller.ingressGateway()], methods: ['GET', 'POST'], paths: ['/productpage', '/static/*', '/api/v1/products*'] }],
+    });
+    new ServiceAuthorization(chart, 'reviews-access', { service: reviews, allow: [{ from: [Caller.service(productpage)] }] });
+    new ServiceAuthorization(chart, 'ratings-access', {
+      service: ratings,
+      allow: [
+        { from: [Caller.service(reviews)], methods: ['GET'], paths: ['/ratings/*'] },
+        { from: [Caller.namespace('monitoring'), Caller.serviceAccount('prometheus', 'monitoring')], ports: [9080], paths: ['/metrics'] },
+      ],
+      deny: [{ from: [Caller.anyone()], methods: ['DELETE'] }],
+    });
+    expect(policiesOf(chart)).toMatchSnapshot();
+  });
+
+  test('fields: names, namespace, selector, action, principals, namespaces and operations', () => {
+    const { chart, productpage, ratings } = shop();
+    strictMtls(chart);
+    const a = new ServiceAuthorization(chart, 'ratings-access', {
+      service: ratings,
+      allow: [
+        { from: [Caller.service(productpage), Caller.namespace('monitoring')], methods: ['GET'], paths: ['/ratings/*', '*.json'], ports: [9080] },
+        { from: [Caller.anyAuthenticated()] },
+      ],
+      deny: [{ from: [Caller.serviceAccount('legacy', 'other')] }],
+    });
+    expect(a.allowPolicy).toBeDefined();
+    expect(a.denyPolicy).toBeDefined();
+    expect(a.namespace).toBe('shop');
+    const [allow, deny] = policiesOf(chart);
+    expect(allow.apiVersion).toBe('security.istio.io/v1');
+    expect(allow.metadata).toEqual({ name: 'ratings-allow', namespace: 'shop' });
+    expect(allow.spec.selector).toEqual({ matchLabels: { app: 'ratings' } });
+    expect(allow.spec.action).toBe('ALLOW');
+    expect(allow.spec.rules[0]).toEqual({
+      from: [
+        { source: { principals: [`${TD}/ns/shop/sa/productpage`] } },
+        { source: { namespaces: ['monitoring'] } },
+      ],
+      to: [{ operation: { methods: ['GET'], paths: ['/ratings/*', '*.json'], ports: ['9080'] } }],
+    });
+    expect(allow.spec.rules[1]).toEqual({ from: [{ source: { principals: ['*'] } }] });
+    expect(deny.metadata.name).toBe('ratings-deny');
+    expect(deny.spec).toEqual({ selector: { matchLabels: { app: 'ratings' } }, action: 'DENY', rules: [{ from: [{ source: { principals: [`${TD}/ns/other/sa/legacy`] } }] }] });
+  });
+
+  test('principals: own and named accounts, the namespace default, an ExistingService by its account, the gateway, a trust domain', () => {
+    const { chart, ratings } = shop();
+    strictMtls(chart);
+    const shared = new CanaryService(chart, 'shared', { port: 80, stable: { image: 'x:1' }, serviceAccountName: 'bookinfo-ratings' });
+    const plain = new CanaryService(chart, 'plain', { port: 80, stable: { image: 'x:1' }, serviceIdentity: ServiceIdentity.namespaceDefault() });
+    const legacy = new ExistingService(chart, 'legacy', { port: 80, versions: [ServiceVersion.adopt('v1')] });
+    new ServiceAuthorization(chart, 'a', {
+      service: ratings,
+      trustDomain: 'example.org',
+      allow: [{
+        from: [Caller.service(ratings), Caller.service(shared), Caller.service(plain), Caller.service(legacy, { serviceAccountName: 'legacy-sa' }),
+          Caller.ingressGateway(), Caller.ingressGateway({ serviceAccountName: 'edge', namespace: 'gateways' })],
+      }],
+    });
+    expect(policiesOf(chart)[0].spec.rules[0].from[0].source.principals).toEqual([
+      'example.org/ns/shop/sa/bookinfo-ratings',
+      'example.org/ns/shop/sa/default',
+      'example.org/ns/shop/sa/legacy-sa',
+      'example.org/ns/istio-system/sa/istio-ingressgateway-service-account',
+      'example.org/ns/gateways/sa/edge',
+    ]);
+  });
+
+  test('NamespaceDefaultDeny: an empty spec in the namespace', () => {
+    const chart = new Chart(Testing.app(), 'c', { namespace: 'shop' });
+    const d = new NamespaceDefaultDeny(chart, 'deny');
+    new NamespaceDefaultDeny(chart, 'other', { namespace: 'payments', name: 'deny-all' });
+    expect(d.namespace).toBe('shop');
+    const out = policiesOf(chart);
+    expect(out.map(o => [o.metadata.namespace, o.metadata.name])).toEqual([['shop', 'allow-nothing'], ['payments', 'deny-all']]);
+    expect(out[0].spec ?? {}).toEqual({});
+  });
+});
+
+describe('bad input: each class fails at once, naming the path, the field and the fix', () => {
+  const cases: [string, (s: ReturnType<typeof shop>) => void, RegExp][] = [
+    ['a path with a * in the middle', s => new ServiceAuthorization(s.chart, 'x', { service: s.ratings, allow: [{ from: [Caller.service(s.reviews)], paths: ['/a/*/b'] }] }),
+      /\[shop\/x\] allow\[0\]\.paths\[0\]: '\/a\/\*\/b' has a '\*' in the middle.*Use an exact path/],
+    ['a path with a query', s => new ServiceAuthorization(s.chart, 'x', { service: s.ratings, allow: [{ from: [Caller.service(s.reviews)], paths: ['/a?b=1'] }] }),
+      /allow\[0\]\.paths\[0\]: '\/a\?b=1' holds a space, a query string/],
+    ['a relative path', s => new ServiceAuthorization(s.chart, 'x', { service: s.ratings, deny: [{ from: [Caller.anyone()], paths: ['api'] }] }),
+      /deny\[0\]\.paths\[0\]: 'api' does not start with '\/'/],
+    ['a lower-case method', s => new ServiceAuthorization(s.chart, 'x', { service: s.ratings, allow: [{ from: [Caller.service(s.reviews)], methods: ['get'] }] }),
+      /allow\[0\]\.methods\[0\]: 'get' is not an HTTP method in upper case.*Use e\.g\. 'GET'/],
+    ['a port out of range', s => new ServiceAuthorization(s.chart, 'x', { service: s.ratings, allow: [{ from: [Caller.service(s.reviews)], ports: [70000] }] }),
+      /allow\[0\]\.ports\[0\]: 70000 is not a port/],
+    ['a path rule on a TCP service', s => new ServiceAuthorization(s.chart, 'x', { service: s.db, allow: [{ from: [Caller.service(s.reviews)], paths: ['/x'] }] }),
+      /allow\[0\]\.paths: \["\/x"\] is an HTTP condition, but service 'db' speaks tcp.*Limit the rule by ports only/],
+    ['no from', s => new ServiceAuthorization(s.chart, 'x', { service: s.ratings, allow: [{ from: [] }] }),
+      /allow\[0\]\.from: \[\] has fewer than 1 item/],
+    ['a plain object as a caller', s => new ServiceAuthorization(s.chart, 'x', { service: s.ratings, allow: [{ from: [{ service: 'reviews' } as any] }] }),
+      /allow\[0\]\.from\[0\]: .* is not a Caller.*Caller\.service/],
+    ['neither allow nor deny', s => new ServiceAuthorization(s.chart, 'x', { service: s.ratings }),
+      /\[shop\/x\] allow: undefined is not given, and neither is deny/],
+    ['an empty allow list', s => new ServiceAuthorization(s.chart, 'x', { service: s.ratings, allow: [] }),
+      /allow: \[\] is an empty allow list: an ALLOW policy without rules denies every request/],
+    ['anyone next to others', s => new ServiceAuthorization(s.chart, 'x', { service: s.ratings, deny: [{ from: [Caller.anyone(), Caller.namespace('a')] }] }),
+      /deny\[0\]\.from: .* names Caller\.anyone\(\) next to other callers/],
+    ['an ExistingService caller without its account', s => {
+      const legacy = new ExistingService(s.chart, 'legacy', { port: 80, versions: [ServiceVersion.adopt('v1')] });
+      new ServiceAuthorization(s.chart, 'x', { service: s.ratings, allow: [{ from: [Caller.service(legacy)] }] });
+    }, /\[shop\/x\] from: 'legacy' is a service whose workloads this library does not create.*serviceAccountName/],
+    ['a second construct for one service', s => {
+      new ServiceAuthorization(s.chart, 'x', { service: s.ratings, allow: [{ from: [Caller.service(s.reviews)] }] });
+      new ServiceAuthorization(s.chart, 'y', { service: s.ratings, allow: [{ from: [Caller.service(s.productpage)] }] });
+    }, /\[shop\/y\] service: would create AuthorizationPolicy shop\/ratings-allow, which shop\/x\/Allow already defines.*Put all rules for the service into one ServiceAuthorization/],
+    ['two NamespaceDefaultDeny in one namespace', s => {
+      new NamespaceDefaultDeny(s.chart, 'a');
+      new NamespaceDefaultDeny(s.chart, 'b');
+    }, /\[shop\/b\] name: would create AuthorizationPolicy shop\/allow-nothing, which shop\/a\/Policy already defines/],
+    ['a bad trust domain', s => new ServiceAuthorization(s.chart, 'x', { service: s.ratings, trustDomain: 'Not A Domain', deny: [{ from: [Caller.anyone()] }] }),
+      /trustDomain: 'Not A Domain' is not a valid trust domain/],
+    ['a misspelt prop', s => new ServiceAuthorization(s.chart, 'x', { service: s.ratings, alow: [] } as any),
+      /alow: \[\] is not a field of ServiceAuthorizationProps/],
+    ['a bad namespace caller', () => Caller.namespace('Bad_NS'), /\[Caller\.namespace\] namespace: 'Bad_NS' is not a valid namespace/],
+    ['a bad service account caller', () => Caller.serviceAccount('UPPER', 'shop'), /\[Caller\.serviceAccount\] name: 'UPPER' is not a valid ServiceAccount name/],
+    ['a bad gateway namespace', () => Caller.ingressGateway({ namespace: 'a.b' }), /\[Caller\.ingressGateway\] options\.namespace: 'a\.b' is not a valid namespace/],
+    ['a misspelt gateway option', () => Caller.ingressGateway({ serviceAccount: 'x' } as any), /options\.serviceAccount: 'x' is not a field of IngressGatewayCallerOptions/],
+  ];
+  test.each(cases)('%s', (_name, build, message) => {
+    expect(() => build(shop())).toThrow(message);
+  });
+});
+
+describe('analysis of hand-written AuthorizationPolicies', () => {
+  function findings(objects: any[]) {
+    return Analysis.analyzeManifests(objects).filter(f => /^(IST0127|CIT002)/.test(f.code));
+  }
+  const ns = 'shop';
+  const deployment = (name: string, sa?: string) => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: ns },
+    spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { serviceAccountName: sa, containers: [{ name, image: 'x' }] } } },
+  });
+  const service = (name: string, portName = 'http') => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ns }, spec: { selector: { app: name }, ports: [{ name: portName, port: 80 }] } });
+  const policy = (name: string, spec: any) => ({ apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name, namespace: ns }, spec });
+  const strict = { apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name: 'default', namespace: ns }, spec: { mtls: { mode: 'STRICT' } } };
+  const sa = (name: string) => ({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: ns } });
+
+  test('IST0127: a selector that selects no pod', () => {
+    const f = findings([deployment('ratings'), strict, policy('p', { selector: { matchLabels: { app: 'ratngs' } }, rules: [{}] })]);
+    expect(f.map(x => [x.code, x.severity, x.field])).toEqual([['IST0127', 'warning', 'spec.selector.matchLabels']]);
+    expect(f[0].message).toMatch(/selects no pod of any workload in namespace 'shop'/);
+  });
+
+  test('CIT0020: a principal that names no ServiceAccount of the app', () => {
+    const ok = `${TD}/ns/shop/sa/reviews`;
+    const f = findings([deployment('ratings'), deployment('reviews', 'reviews'), sa('other'), strict,
+      policy('p', { selector: { matchLabels: { app: 'ratings' } }, rules: [{ from: [{ source: { principals: [ok, `${TD}/ns/shop/sa/reveiws`, `${TD}/ns/shop/sa/other`, `${TD}/ns/shop/sa/default`, `${TD}/ns/x/sa/*`] } }] }] })]);
+    expect(f.map(x => [x.code, x.field, x.value])).toEqual([['CIT0020', 'spec.rules[0].from[0].source.principals[1]', JSON.stringify(`${TD}/ns/shop/sa/reveiws`)]]);
+    expect(f[0].fix).toMatch(/Caller\.serviceAccount/);
+  });
+
+  test('CIT0021: an allow list by identity without STRICT mTLS (warning), or with mTLS disabled (error)', () => {
+    const allowList = policy('p', { selector: { matchLabels: { app: 'ratings' } }, rules: [{ from: [{ source: { namespaces: ['shop'] } }] }] });
+    const permissive = findings([deployment('ratings'), allowList]);
+    expect(permissive.map(x => [x.code, x.severity])).toEqual([['CIT0021', 'warning']]);
+    expect(permissive[0].fix).toMatch(/Set STRICT mTLS/);
+    const disabled = findings([deployment('ratings'), allowList,
+      { ...strict, metadata: { name: 'off', namespace: ns }, spec: { selector: { matchLabels: { app: 'ratings' } }, mtls: { mode: 'DISABLE' } } }]);
+    expect(disabled.map(x => [x.code, x.severity])).toEqual([['CIT0021', 'error']]);
+    expect(disabled[0].message).toMatch(/PeerAuthentication shop\/off turns mTLS off.*lets nobody in/);
+    expect(findings([deployment('ratings'), allowList, strict])).toEqual([]);
+    // A rule on paths only names no identity: nothing to say.
+    expect(findings([deployment('ratings'), policy('q', { selector: { matchLabels: { app: 'ratings' } }, rules: [{ to: [{ operation: { paths: ['/x'] } }] }] })])).toEqual([]);
+  });
+
+  test('CIT0022: HTTP conditions on a TCP-only workload', () => {
+    const rule = { to: [{ operation: { methods: ['GET'] } }] };
+    const allow = findings([deployment('db'), service('db', 'tcp'), strict, policy('p', { selector: { matchLabels: { app: 'db' } }, rules: [rule] })]);
+    expect(allow.map(x => [x.code, x.severity, x.field])).toEqual([['CIT0022', 'error', 'spec.rules[0].to[0].operation.methods']]);
+    const deny = findings([deployment('db'), service('db', 'tcp'), strict, policy('p', { selector: { matchLabels: { app: 'db' } }, action: 'DENY', rules: [rule] })]);
+    expect(deny.map(x => [x.code, x.severity])).toEqual([['CIT0022', 'warning']]);
+    expect(findings([deployment('web'), service('web', 'http'), strict, policy('p', { selector: { matchLabels: { app: 'web' } }, rules: [rule] })])).toEqual([]);
+  });
+
+  test("the library's own objects: known accounts, no findings under STRICT mTLS; a chart without STRICT gets CIT0021 warnings", () => {
+    const { chart, productpage, ratings } = shop();
+    new ServiceAuthorization(chart, 'a', { service: ratings, allow: [{ from: [Caller.service(productpage), Caller.serviceAccount('prometheus', 'monitoring'), Caller.ingressGateway()] }] });
+    const without = Analysis.findings(chart).filter(f => /^(IST0127|CIT002)/.test(f.code));
+    expect(without.map(f => [f.code, f.severity])).toEqual([['CIT0021', 'warning']]);
+    strictMtls(chart);
+    expect(Analysis.findings(chart).filter(f => /^(IST0127|CIT002)/.test(f.code))).toEqual([]);
+  });
+});
+
+describe('simulator: Istio authorization semantics', () => {
+  function scenario(extra: (s: ReturnType<typeof shop>) => void = () => undefined) {
+    const s = shop();
+    strictMtls(s.chart);
+    extra(s);
+    return { ...s, sim: RoutingSimulator.fromChart(s.chart) };
+  }
+  const fromReviews = { host: 'ratings', sourceLabels: { app: 'reviews' } };
+  const fromProductpage = { host: 'ratings', sourceLabels: { app: 'productpage' } };
+
+  test('no ALLOW policy: allowed', () => {
+    const { sim } = scenario();
+    const o = sim.route(fromReviews);
+    expect(o.kind).toBe(OutcomeKind.ROUTED);
+    expect(o.authorization).toMatchObject({ allowed: true, principal: `${TD}/ns/shop/sa/reviews`, workload: 'shop/Deployment/ratings-v1' });
+    expect(o.authorization!.policy).toBeUndefined();
+  });
+
+  test('an allow list lets in only the listed callers; the outcome names the policy and rule', () => {
+    const { sim } = scenario(s => new ServiceAuthorization(s.chart, 'a', { service: s.ratings, allow: [{ from: [Caller.namespace('other')] }, { from: [Caller.service(s.reviews)] }] }));
+    const ok = sim.route(fromReviews);
+    expect(ok.authorization).toMatchObject({ allowed: true, action: AuthorizationAction.ALLOW, policy: 'shop/ratings-allow', ruleIndex: 1 });
+    expect(ok.versionShares).toEqual({ v1: 100 });
+    const no = sim.route(fromProductpage);
+    expect(no).toMatchObject({ kind: OutcomeKind.DENIED, status: 403, versionShares: {}, deniedShare: 100 });
+    expect(no.authorization).toMatchObject({ allowed: false, policy: 'shop/ratings-allow', principal: `${TD}/ns/shop/sa/productpage` });
+    expect(no.explanation).toMatch(/denied \(403\) at shop\/Deployment\/ratings-v1: ALLOW policy shop\/ratings-allow applies and no rule of it matches/);
+  });
+
+  test('DENY takes precedence over ALLOW', () => {
+    const { sim } = scenario(s => new ServiceAuthorization(s.chart, 'a', {
+      service: s.ratings, allow: [{ from: [Caller.service(s.reviews)] }], deny: [{ from: [Caller.anyone()], methods: ['DELETE'] }],
+    }));
+    expect(sim.route({ ...fromReviews, method: 'GET' }).kind).toBe(OutcomeKind.ROUTED);
+    const o = sim.route({ ...fromReviews, method: 'DELETE' });
+    expect(o.authorization).toMatchObject({ allowed: false, action: AuthorizationAction.DENY, policy: 'shop/ratings-deny', ruleIndex: 0 });
+  });
+
+  test('an empty spec denies all in its namespace; an ALLOW policy still lets its callers in', () => {
+    const { sim } = scenario(s => {
+      new NamespaceDefaultDeny(s.chart, 'deny');
+      new ServiceAuthorization(s.chart, 'a', { service: s.ratings, allow: [{ from: [Caller.service(s.reviews)] }] });
+    });
+    expect(sim.route({ host: 'reviews', sourceLabels: { app: 'productpage' } }).authorization?.explanation)
+      .toMatch(/ALLOW policy shop\/allow-nothing applies and no rule of it matches.*shop\/allow-nothing has no rules and allows nothing/);
+    expect(sim.route(fromReviews).authorization).toMatchObject({ allowed: true, policy: 'shop/ratings-allow' });
+  });
+
+  test('namespace, principal, method, path (exact, prefix, suffix) and port rules', () => {
+    const { sim } = scenario(s => new ServiceAuthorization(s.chart, 'a', {
+      service: s.ratings,
+      allow: [
+        { from: [Caller.namespace('monitoring')], paths: ['/metrics'] },
+        { from: [Caller.service(s.reviews)], methods: ['GET'], paths: ['/ratings/*', '*.json'], ports: [9080] },
+      ],
+    }));
+    expect(sim.route({ host: 'ratings.shop', sourceNamespace: 'monitoring', path: '/metrics' }).kind).toBe(OutcomeKind.ROUTED);
+    expect(sim.route({ host: 'ratings.shop', sourceNamespace: 'monitoring', path: '/ratings/1' }).kind).toBe(OutcomeKind.DENIED);
+    expect(sim.route({ ...fromReviews, path: '/ratings/1?x=2' }).authorization).toMatchObject({ allowed: true, ruleIndex: 1 });
+    expect(sim.route({ ...fromReviews, path: '/data.json' }).kind).toBe(OutcomeKind.ROUTED);
+    expect(sim.route({ ...fromReviews, path: '/ratings' }).kind).toBe(OutcomeKind.DENIED);
+    expect(sim.route({ ...fromReviews, path: '/ratings/1', method: 'POST' }).kind).toBe(OutcomeKind.DENIED);
+    expect(sim.route({ ...fromReviews, sourceServiceAccount: 'intruder', path: '/ratings/1' }).kind).toBe(OutcomeKind.DENIED);
+  });
+
+  test('a port rule is on the pods\' port (targetPort)', () => {
+    const manifests = [
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'a' }, spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } },
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'a' }, spec: { template: { metadata: { labels: { app: 'web' } } } } },
+      { apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'p', namespace: 'a' }, spec: { rules: [{ to: [{ operation: { ports: ['8080'] } }] }] } },
+    ];
+    expect(manifests).toAllow({ host: 'web.a', port: 80 }, { policy: 'a/p', rule: 0 });
+    const other = [...manifests.slice(0, 2), { ...manifests[2], spec: { rules: [{ to: [{ operation: { ports: ['80'] } }] }] } }];
+    expect(other).toDeny({ host: 'web.a', port: 80 });
+  });
+
+  test('a plain-text caller has no principal: an allow list by identity denies it; STRICT refuses the connection', () => {
+    const permissive = (() => {
+      const s = shop();
+      new ServiceAuthorization(s.chart, 'a', { service: s.ratings, allow: [{ from: [Caller.service(s.reviews)] }] });
+      return RoutingSimulator.fromChart(s.chart);
+    })();
+    expect(permissive.route(fromReviews).kind).toBe(OutcomeKind.ROUTED);
+    const plain = permissive.route({ ...fromReviews, sourceInMesh: false });
+    expect(plain.kind).toBe(OutcomeKind.DENIED);
+    expect(plain.authorization!.principal).toBeUndefined();
+    expect(plain.authorization!.explanation).toMatch(/no principal \(plain text\).*plain text because the caller has no sidecar/);
+
+    const { sim } = scenario();
+    const refused = sim.route({ ...fromReviews, sourceInMesh: false });
+    expect(refused).toMatchObject({ kind: OutcomeKind.DENIED, status: undefined });
+    expect(refused.authorization!.explanation).toMatch(/PeerAuthentication shop\/default requires mTLS \(STRICT\) and the caller connects in plain text/);
+  });
+
+  test('PeerAuthentication DISABLE: plain text, so the allow list denies even a listed caller (and the analysis says so)', () => {
+    const s = shop();
+    new ServiceAuthorization(s.chart, 'a', { service: s.ratings, allow: [{ from: [Caller.service(s.reviews)] }] });
+    new ApiObject(s.chart, 'off', {
+      apiVersion: 'security.istio.io/v1',
+      kind: 'PeerAuthentication',
+      metadata: { name: 'ratings-off', namespace: 'shop' },
+      spec: { selector: { matchLabels: { app: 'ratings' } }, mtls: { mode: 'DISABLE' } },
+    });
+    expect(() => Testing.synth(s.chart)).toThrow(/\[CIT0021\] \[shop\/a\/Allow\] .*PeerAuthentication shop\/ratings-off turns mTLS off.*Fix: Set STRICT mTLS/);
+    Analysis.downgrade(s.chart, 'CIT0021', 'the test simulates what the analysis warns about');
+    const o = RoutingSimulator.fromChart(s.chart).route(fromReviews);
+    expect(o.kind).toBe(OutcomeKind.DENIED);
+    expect(o.authorization!.explanation).toMatch(/plain text because PeerAuthentication shop\/ratings-off turns mTLS off/);
+  });
+
+  test('through the gateway the caller is the ingress gateway', () => {
+    const manifests = [
+      { apiVersion: 'networking.istio.io/v1', kind: 'Gateway', metadata: { name: 'gw', namespace: 'shop' }, spec: { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['shop.example.com'] }] } },
+      { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'edge', namespace: 'shop' }, spec: { hosts: ['shop.example.com'], gateways: ['gw'], http: [{ route: [{ destination: { host: 'web' } }] }] } },
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop' }, spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80 }] } },
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'shop' }, spec: { template: { metadata: { labels: { app: 'web' } } } } },
+      {
+        apiVersion: 'security.istio.io/v1',
+        kind: 'AuthorizationPolicy',
+        metadata: { name: 'web', namespace: 'shop' },
+        spec: { selector: { matchLabels: { app: 'web' } }, rules: [{ from: [{ source: { principals: [`${TD}/ns/istio-system/sa/istio-ingressgateway-service-account`] } }] }] },
+      },
+    ];
+    const sim = RoutingSimulator.fromManifests(manifests);
+    expect(sim.route({ gateway: 'shop/gw', host: 'shop.example.com' }).authorization).toMatchObject({ allowed: true, principal: `${TD}/ns/istio-system/sa/istio-ingressgateway-service-account` });
+    expect(sim.route({ host: 'web.shop', sourceNamespace: 'shop' }).kind).toBe(OutcomeKind.DENIED);
+  });
+
+  test('CUSTOM is ignored with a warning, dry-run policies do not decide, `not*` fields and `when` conditions', () => {
+    const base = [
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'a' }, spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80 }] } },
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'a' }, spec: { template: { metadata: { labels: { app: 'web' } } } } },
+    ];
+    const pol = (name: string, spec: any, annotations?: any) => ({ apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name, namespace: 'a', annotations }, spec });
+    const custom = RoutingSimulator.fromManifests([...base, pol('ext', { action: 'CUSTOM', provider: { name: 'opa' }, rules: [{}] })]).route({ host: 'web.a' });
+    expect(custom.kind).toBe(OutcomeKind.KUBERNETES_DEFAULT);
+    expect(custom.warnings.join('\n')).toMatch(/a\/ext is CUSTOM/);
+    expect(RoutingSimulator.fromManifests([...base, pol('dry', {}, { 'istio.io/dry-run': 'true' })]).route({ host: 'web.a' }).kind).toBe(OutcomeKind.KUBERNETES_DEFAULT);
+    const notNs = [...base, pol('p', { action: 'DENY', rules: [{ from: [{ source: { notNamespaces: ['a'] } }] }] })];
+    expect(notNs).toAllow({ host: 'web.a', sourceNamespace: 'a' });
+    expect(notNs).toDeny({ host: 'web.a', sourceNamespace: 'b' }, { policy: 'a/p', rule: 0 });
+    const when = [...base, pol('p', { rules: [{ when: [{ key: 'request.headers[x-team]', values: ['pay*'] }, { key: 'source.namespace', notValues: ['evil'] }] }] })];
+    expect(when).toAllow({ host: 'web.a', headers: { 'X-Team': 'payments' } });
+    expect(when).toDeny({ host: 'web.a', headers: { 'x-team': 'search' } });
+    expect(when).toDeny({ host: 'web.a', sourceNamespace: 'evil', headers: { 'x-team': 'payments' } });
+  });
+
+  test('TCP: an ALLOW rule with HTTP fields matches nothing; a DENY rule with them denies by its other fields', () => {
+    const base = [
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'db', namespace: 'a' }, spec: { selector: { app: 'db' }, ports: [{ name: 'tcp', port: 5432 }] } },
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'db', namespace: 'a' }, spec: { template: { metadata: { labels: { app: 'db' } } } } },
+    ];
+    const pol = (spec: any) => ({ apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'p', namespace: 'a' }, spec });
+    expect([...base, pol({ rules: [{ to: [{ operation: { methods: ['GET'] } }] }] })]).toDeny({ host: 'db.a' });
+    expect([...base, pol({ action: 'DENY', rules: [{ to: [{ operation: { methods: ['GET'], ports: ['5432'] } }] }] })]).toDeny({ host: 'db.a', method: 'POST' }, { policy: 'a/p' });
+  });
+
+  test('JWT: a rule on request principals or claims denies a request without a token', () => {
+    const base = [
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'api', namespace: 'a' }, spec: { selector: { app: 'api' }, ports: [{ name: 'http', port: 80 }] } },
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api', namespace: 'a' }, spec: { template: { metadata: { labels: { app: 'api' } } } } },
+      {
+        apiVersion: 'security.istio.io/v1',
+        kind: 'AuthorizationPolicy',
+        metadata: { name: 'jwt', namespace: 'a' },
+        spec: { rules: [{ from: [{ source: { requestPrincipals: ['https://issuer.example.com/*'] } }], when: [{ key: 'request.auth.claims[groups]', values: ['admins'] }] }] },
+      },
+      {
+        apiVersion: 'security.istio.io/v1',
+        kind: 'RequestAuthentication',
+        metadata: { name: 'jwt', namespace: 'a' },
+        spec: { jwtRules: [{ issuer: 'https://issuer.example.com', jwksUri: 'https://issuer.example.com/jwks', audiences: ['api'] }] },
+      },
+    ];
+    const alice = { iss: 'https://issuer.example.com', sub: 'alice', aud: 'api', groups: ['admins', 'dev'] };
+    expect(base).toDeny({ host: 'api.a' });
+    expect(base).toAllow({ host: 'api.a', jwtClaims: alice }, { policy: 'a/jwt', rule: 0 });
+    expect(base).toDeny({ host: 'api.a', jwtClaims: { ...alice, sub: 'bob', groups: ['dev'] } });
+    // A token the RequestAuthentication does not accept: 401.
+    const sim = RoutingSimulator.fromManifests(base);
+    expect(sim.route({ host: 'api.a', jwtClaims: { ...alice, iss: 'https://other.example.com' } })).toMatchObject({ kind: OutcomeKind.DENIED, status: 401 });
+    expect(sim.route({ host: 'api.a', jwtClaims: { ...alice, aud: 'web' } }).authorization!.explanation).toMatch(/the token's audience "web" is none of api/);
+    // Without a RequestAuthentication the token is not validated: no request principal.
+    const unvalidated = RoutingSimulator.fromManifests(base.slice(0, 3)).route({ host: 'api.a', jwtClaims: alice });
+    expect(unvalidated.kind).toBe(OutcomeKind.DENIED);
+    expect(unvalidated.warnings.join('\n')).toMatch(/no RequestAuthentication applies to a\/Deployment\/api/);
+  });
+});
+
+describe('toAllow / toDeny', () => {
+  function chart() {
+    const s = shop();
+    strictMtls(s.chart);
+    new ServiceAuthorization(s.chart, 'a', { service: s.ratings, allow: [{ from: [Caller.service(s.reviews)] }] });
+    return s.chart;
+  }
+
+  test('pass on the right decision, with policy and rule', () => {
+    const c = chart();
+    expect(c).toAllow({ host: 'ratings', sourceLabels: { app: 'reviews' } }, { policy: 'shop/ratings-allow', rule: 0 });
+    expect(c).toDeny({ host: 'ratings', sourceLabels: { app: 'productpage' } }, { policy: 'shop/ratings-allow' });
+    expect(c).not.toDeny({ host: 'ratings', sourceLabels: { app: 'reviews' } });
+    expect(c).not.toAllow({ host: 'ratings', sourceLabels: { app: 'productpage' } });
+  });
+
+  test('a failing expectation fails, saying which policy decided', () => {
+    const c = chart();
+    expect(() => expect(c).toAllow({ host: 'ratings', sourceLabels: { app: 'productpage' } }))
+      .toThrow(/expected GET ratings\/ from \{"app":"productpage"\} to be allowed, but it is denied:\n.*matched; v1 100%; denied \(403\) at shop\/Deployment\/ratings-v1: ALLOW policy shop\/ratings-allow applies and no rule of it matches \(principal cluster\.local\/ns\/shop\/sa\/productpage\)/);
+    expect(() => expect(c).toDeny({ host: 'ratings', sourceLabels: { app: 'reviews' } }))
+      .toThrow(/to be denied, but it is allowed:\n[\s\S]*authorization: allowed by rule #0 of ALLOW policy shop\/ratings-allow/);
+    expect(() => expect(c).toAllow({ host: 'ratings', sourceLabels: { app: 'reviews' } }, { rule: 3 }))
+      .toThrow(/to be allowed by \{"rule":3\} \(unmet: rule #3\)/);
+    expect(() => expect(c).not.toDeny({ host: 'ratings', sourceLabels: { app: 'productpage' } }))
+      .toThrow(/not to be denied, but it is/);
+    expect(() => expect(c).toAllow({ host: 'nowhere' })).toThrow(/it reaches no workload \(unknown-host\)/);
+  });
+});
+
+describe('the README example', () => {
+  test('runs as written, with the matchers it shows', () => {
+    const { chart, productpage, reviews, ratings } = shop();
+    new MeshNamespace(chart, 'shop', { mtls: MtlsMode.STRICT });
+    new NamespaceDefaultDeny(chart, 'deny');
+    new ServiceAuthorization(chart, 'ratings-access', {
+      service: ratings,
+      allow: [
+        { from: [Caller.service(reviews)], methods: ['GET'], paths: ['/ratings/*'] },
+        { from: [Caller.namespace('monitoring')], paths: ['/metrics'], ports: [9080] },
+      ],
+      deny: [{ from: [Caller.anyone()], methods: ['DELETE'] }],
+    });
+    new ServiceAuthorization(chart, 'productpage-access', { service: productpage, allow: [{ from: [Caller.ingressGateway()] }] });
+    expect(Analysis.findings(chart).filter(f => /^(IST0127|CIT002)/.test(f.code))).toEqual([]);
+    expect(chart).toAllow({ host: 'ratings', sourceLabels: { app: 'reviews' }, path: '/ratings/1' });
+    expect(chart).toDeny({ host: 'ratings', sourceLabels: { app: 'productpage' } }, { policy: 'shop/ratings-allow' });
+    expect(chart).toDeny({ host: 'ratings', sourceLabels: { app: 'reviews' }, method: 'DELETE' }, { policy: 'shop/ratings-deny', rule: 0 });
+    // reviews has no allow list of its own: the namespace's default deny applies.
+    expect(chart).toDeny({ host: 'reviews', sourceLabels: { app: 'productpage' } }, { policy: 'shop/allow-nothing' });
+  });
+});
+
+describe('JwtAuthentication', () => {
+  test('at a service: a RequestAuthentication, and a DENY policy for requests without a valid token or the claims', () => {
+    const { chart, productpage } = shop();
+    strictMtls(chart);
+    const j = new JwtAuthentication(chart, 'jwt', {
+      service: productpage,
+      issuers: [{ issuer: 'https://accounts.example.com', jwksUri: 'https://accounts.example.com/jwks.json', audiences: ['shop'] }],
+      require: [{ paths: ['/api/*'] }, { paths: ['/admin/*'], claims: { groups: ['admins'] } }],
+    });
+    expect(j.requirePolicy).toBeDefined();
+    const out = Testing.synth(chart).filter(o => o.apiVersion === 'security.istio.io/v1' && o.kind !== 'PeerAuthentication');
+    expect(out).toMatchSnapshot();
+    expect(out[0]).toMatchObject({
+      kind: 'RequestAuthentication',
+      metadata: { name: 'productpage-jwt', namespace: 'shop' },
+      spec: { selector: { matchLabels: { app: 'productpage' } }, jwtRules: [{ issuer: 'https://accounts.example.com', jwksUri: 'https://accounts.example.com/jwks.json', audiences: ['shop'] }] },
+    });
+    expect(out[1].spec.rules).toEqual([
+      { from: [{ source: { notRequestPrincipals: ['*'] } }], to: [{ operation: { paths: ['/api/*'] } }] },
+      { from: [{ source: { notRequestPrincipals: ['*'] } }], to: [{ operation: { paths: ['/admin/*'] } }] },
+      { to: [{ operation: { paths: ['/admin/*'] } }], when: [{ key: 'request.auth.claims[groups]', notValues: ['admins'] }] },
+    ]);
+    const token = { iss: 'https://accounts.example.com', sub: 'alice', aud: 'shop', groups: ['dev'] };
+    const from = { host: 'productpage', sourceLabels: { app: 'reviews' } };
+    expect(chart).toAllow({ ...from, path: '/' });
+    expect(chart).toDeny({ ...from, path: '/api/items' }, { policy: 'shop/productpage-require-jwt', rule: 0 });
+    expect(chart).toAllow({ ...from, path: '/api/items', jwtClaims: token });
+    expect(chart).toDeny({ ...from, path: '/admin/users', jwtClaims: token }, { rule: 2 });
+    expect(chart).toAllow({ ...from, path: '/admin/users', jwtClaims: { ...token, groups: ['admins'] } });
+  });
+
+  test('at the ingress gateway by default', () => {
+    const chart = new Chart(Testing.app(), 'edge', { namespace: 'shop' });
+    new JwtAuthentication(chart, 'jwt', { issuers: [{ issuer: 'https://a.example.com', jwksUri: 'https://a.example.com/jwks' }], require: [{ hosts: ['api.example.com'] }] });
+    const out = Testing.synth(chart).filter(o => o.apiVersion === 'security.istio.io/v1');
+    expect(out.map(o => [o.kind, o.metadata.namespace, o.metadata.name, o.spec.selector])).toEqual([
+      ['RequestAuthentication', 'istio-system', 'ingressgateway-jwt', { matchLabels: { istio: 'ingressgateway' } }],
+      ['AuthorizationPolicy', 'istio-system', 'ingressgateway-require-jwt', { matchLabels: { istio: 'ingressgateway' } }],
+    ]);
+  });
+
+  const issuers = [{ issuer: 'https://a.example.com', jwksUri: 'https://a.example.com/jwks' }];
+  const cases: [string, (s: ReturnType<typeof shop>) => void, RegExp][] = [
+    ['no issuer', s => new JwtAuthentication(s.chart, 'j', { service: s.productpage, issuers: [] }), /\[shop\/j\] issuers: \[\] has fewer than 1 item/],
+    ['a JWKS URI that is not https', s => new JwtAuthentication(s.chart, 'j', { service: s.productpage, issuers: [{ issuer: 'x', jwksUri: 'http://a/jwks' }] }),
+      /issuers\[0\]\.jwksUri: 'http:\/\/a\/jwks' is not an https:\/\/ URL/],
+    ['an issuer twice', s => new JwtAuthentication(s.chart, 'j', { service: s.productpage, issuers: [...issuers, ...issuers] }), /issuers\[1\]\.issuer: .* is listed twice/],
+    ['a bad path', s => new JwtAuthentication(s.chart, 'j', { service: s.productpage, issuers, require: [{ paths: ['/a*b'] }] }), /require\[0\]\.paths\[0\]: '\/a\*b' has a '\*' in the middle/],
+    ['a claim without values', s => new JwtAuthentication(s.chart, 'j', { service: s.productpage, issuers, require: [{ claims: { groups: [] } }] }),
+      /require\[0\]\.claims\.groups: \[\] accepts no value/],
+    ['a TCP service', s => new JwtAuthentication(s.chart, 'j', { service: s.db, issuers }), /service: 'db' speaks tcp, and tokens travel in HTTP requests/],
+    ['a service and a gateway selector', s => new JwtAuthentication(s.chart, 'j', { service: s.productpage, gatewaySelector: { istio: 'x' }, issuers }),
+      /gatewaySelector: .* is given together with 'service'/],
+    ['two for one service', s => {
+      new JwtAuthentication(s.chart, 'j', { service: s.productpage, issuers });
+      new JwtAuthentication(s.chart, 'k', { service: s.productpage, issuers });
+    }, /\[shop\/k\] service: would create RequestAuthentication shop\/productpage-jwt, which shop\/j\/RequestAuthentication already defines/],
+  ];
+  test.each(cases)('bad input: %s', (_name, build, message) => {
+    expect(() => build(shop())).toThrow(message);
+  });
+});
