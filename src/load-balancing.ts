@@ -221,6 +221,10 @@ export class VersionAffinity extends Construct {
     if (props.cookieMaxAge && props.header !== undefined) {
       fail(this, 'cookieMaxAge', props.cookieMaxAge.toHumanString(), 'only applies to a cookie', 'Remove it, or use cookie');
     }
+    if (ALL_AUDIENCES.some(audience => routing.catchAllRoute(this, audience).some(d => d.wholeService === true))) {
+      fail(this, 'service', props.service.name, 'routes to the whole Service (TrafficSplit.wholeService()), where Kubernetes picks the pod: there is no version route to pin users to',
+        'Give the service a split by version (percentages or TrafficSplit.relative()) to pin users to a version, or use LoadBalancing with LoadBalancer.consistentHashByCookie() (or ByHeader) to keep a user on one pod');
+    }
     routing.setAffinity(this);
     // For mesh traffic and for edge traffic to the service's release; only versions the normal route
     // sends requests to can be pinned (after a rollback, a pinned canary user is back on the split).

@@ -284,6 +284,10 @@ const outOfRange: Case[] = [
     ['query exact', RequestCondition.queryParam('q', StringMatch.exact('a'.repeat(61441))), /when\[0\]\.queryParam\.q\.exact/],
   ].map(([what, c, field]): Case => [`${what} value over Envoy's 60 KiB header limit`, ({ chart, svc }) => new DarkRelease(chart, 'd', { service: svc, version: 'v2', when: [c as RequestCondition] }),
     { path: 'test/d', field: field as RegExp, problem: /bytes long, more than Envoy's limit of 61440 bytes/ }]),
+  ['version affinity on a whole-service route', ({ chart }) => {
+    const svc = new CanaryService(chart, 'spread', { port: 80, stable: { image: 'a:1' }, canary: { image: 'a:2' }, traffic: TrafficSplit.wholeService() });
+    new VersionAffinity(chart, 'va', { service: svc, cookie: 'spread-version' });
+  }, { path: 'test/va', field: 'service', value: "'spread'", problem: /whole Service/ }],
   ['cookie value too long for a regex', ({ chart, svc }) => new DarkRelease(chart, 'd', { service: svc, version: 'v2', when: [RequestCondition.cookie('beta', 'a'.repeat(1100))] }),
     { path: 'test/d', field: /when\[0\]\.cookie\.beta/, problem: /characters long; Istio accepts at most 1024/ }],
   ...[199, 600, 0].map((c): Case => [`abort HTTP status ${c}`, ({ chart, svc }) => new FaultInjection(chart, 'f', { service: svc, abort: FaultAbort.httpStatus(c), allTraffic: true }), { path: 'test/f', field: /abort/, value: String(c), problem: /./ }]),
