@@ -92,7 +92,7 @@ export function registerRoutedService(service: IRoutableService, options: Routed
   routing.setCatchAll(Audience.EDGE, service, options.edge);
   const scope = service as Construct;
   const dr = newDestinationRule(scope, 'DestinationRule', {
-    name: service.name, namespace: service.namespace, spec: () => destinationRuleSpec(routing, model.allHosts),
+    name: service.name, namespace: service.namespace, spec: () => destinationRuleSpec(routing, () => model.allHosts),
   });
   const entry = {
     owner: service,

@@ -192,10 +192,11 @@ export class HostRouting {
    * chart (`chartHosts`) route or mirror to. Undefined when every declared subset is written (the
    * release routes to versions).
    */
-  public subsetsInUse(chartHosts: readonly HostRouting[]): Set<string> | undefined {
+  public subsetsInUse(chartHosts: () => readonly HostRouting[]): Set<string> | undefined {
     if (![...this.catchAll.values()].some(c => isWholeServiceRoute(c.value))) { return undefined; }
     const used = new Set<string>();
-    const hosts = chartHosts.includes(this) ? chartHosts : [this, ...chartHosts];
+    const all = chartHosts();
+    const hosts = all.includes(this) ? all : [this, ...all];
     for (const host of hosts) {
       for (const entry of host.entries) {
         const namespace = entry.namespace ?? 'default';

@@ -42,10 +42,11 @@ export function virtualServiceSpec(routing: HostRouting, entry: VirtualServiceEn
 }
 
 /**
- * The spec of a host's DestinationRule. `chartHosts` (the hosts of the chart) tell which subsets are
- * routed to, for a host that declares only those (a route to the whole Service).
+ * The spec of a host's DestinationRule. `chartHosts` gives the hosts of the chart, which tell which
+ * subsets are routed to, for a host that declares only those (a route to the whole Service); it is
+ * called only for such a host, so that rendering n DestinationRules does not list n hosts n times.
  */
-export function destinationRuleSpec(routing: HostRouting, chartHosts: readonly HostRouting[] = []): any {
+export function destinationRuleSpec(routing: HostRouting, chartHosts: () => readonly HostRouting[] = () => []): any {
   const { trafficPolicy, subsets: declared } = routing.destinationRule;
   const inUse = routing.subsetsInUse(chartHosts);
   const subsets = inUse ? declared.filter(s => inUse.has(s.name) || Object.keys(s.trafficPolicy).length > 0) : declared;
