@@ -8,8 +8,8 @@
  */
 import { ApiObject, Chart, Testing } from 'cdk8s';
 import {
-  Analysis, AuthorizationAction, CanaryService, Caller, ExistingService, JwtAuthentication, MeshNamespace, MtlsMode, NamespaceDefaultDeny,
-  OutcomeKind, RoutingSimulator, ServiceAuthorization, ServiceIdentity, ServiceProtocol, ServiceVersion,
+  Analysis, AuthorizationAction, CanaryService, Caller, EdgeDestination, ExistingService, IngressEdge, JwtAuthentication, MeshNamespace, MtlsMode,
+  NamespaceDefaultDeny, OutcomeKind, RoutingSimulator, ServiceAuthorization, ServiceIdentity, ServiceProtocol, ServiceVersion,
 } from '../src';
 import '../src/testing/jest';
 
@@ -536,5 +536,100 @@ describe('JwtAuthentication', () => {
   ];
   test.each(cases)('bad input: %s', (_name, build, message) => {
     expect(() => build(shop())).toThrow(message);
+  });
+});
+
+/**
+ * Policies on the ingress gateway's pods: Istio evaluates them at the gateway's Envoy before it
+ * routes (https://istio.io/latest/docs/tasks/security/authorization/authz-ingress/,
+ * https://istio.io/latest/docs/tasks/security/authentication/authn-policy/#end-user-authentication):
+ * the RequestAuthentication refuses a token it does not accept (401), then DENY and ALLOW decide
+ * (403). The client is outside the mesh: no principal. The destination's sidecar still decides after.
+ */
+describe('simulator: authorization at the ingress gateway', () => {
+  const ISSUER = 'https://accounts.example.com';
+  const token = { iss: ISSUER, sub: 'alice', aud: 'shop' };
+
+  function edge() {
+    const s = shop();
+    new IngressEdge(s.chart, 'edge', { hosts: ['shop.example.com'], routes: [{ to: EdgeDestination.release(s.productpage) }] });
+    const jwt = new JwtAuthentication(s.chart, 'jwt', {
+      issuers: [{ issuer: ISSUER, jwksUri: `${ISSUER}/jwks.json`, audiences: ['shop'] }],
+      require: [{ paths: ['/api/*'] }],
+    });
+    return { ...s, jwt };
+  }
+  const at = { gateway: 'shop/edge', host: 'shop.example.com' };
+
+  test('a request without a token to a required path is denied at the gateway (403) and not routed', () => {
+    const { chart } = edge();
+    expect(chart).toDeny({ ...at, path: '/api/items' }, { policy: 'istio-system/ingressgateway-require-jwt', rule: 0 });
+    const o = RoutingSimulator.fromChart(chart).route({ ...at, path: '/api/items' });
+    expect(o).toMatchObject({ kind: OutcomeKind.DENIED, status: 403, destinations: [], deniedShare: 100 });
+    expect(o.gatewayAuthorization).toMatchObject({ allowed: false, action: AuthorizationAction.DENY, workload: 'istio-system/gateway pods {"istio":"ingressgateway"}' });
+    expect(o.gatewayAuthorization!.principal).toBeUndefined();
+    expect(o.explanation).toMatch(/at gateway shop\/edge: denied \(403\) by rule #0 of DENY policy istio-system\/ingressgateway-require-jwt .*no principal.*the request is not routed/);
+    // Paths outside the requirement pass without a token.
+    expect(chart).toAllow({ ...at, path: '/' });
+  });
+
+  test('with valid claims the request passes the gateway and is routed', () => {
+    const { chart } = edge();
+    expect(chart).toAllow({ ...at, path: '/api/items', jwtClaims: token });
+    const o = RoutingSimulator.fromChart(chart).route({ ...at, path: '/api/items', jwtClaims: token });
+    expect(o.kind).toBe(OutcomeKind.ROUTED);
+    expect(o.versionShares).toEqual({ v1: 100 });
+    expect(o.gatewayAuthorization).toMatchObject({ allowed: true });
+  });
+
+  test('a token of another issuer is refused at the gateway with 401', () => {
+    const { chart } = edge();
+    const o = RoutingSimulator.fromChart(chart).route({ ...at, path: '/', jwtClaims: { ...token, iss: 'https://other.example.com' } });
+    expect(o).toMatchObject({ kind: OutcomeKind.DENIED, status: 401, destinations: [] });
+    expect(o.explanation).toMatch(/401 Jwt verification fails.*RequestAuthentication istio-system\/ingressgateway-jwt/);
+    expect(chart).toDeny({ ...at, path: '/', jwtClaims: { ...token, aud: 'other' } });
+  });
+
+  test("a mesh request to the same service is not affected by the gateway's policies", () => {
+    const { chart } = edge();
+    const o = RoutingSimulator.fromChart(chart).route({ host: 'productpage', path: '/api/items', sourceLabels: { app: 'reviews' } });
+    expect(o.kind).toBe(OutcomeKind.ROUTED);
+    expect(o.gatewayAuthorization).toBeUndefined();
+    expect(chart).toAllow({ host: 'productpage', path: '/api/items', sourceLabels: { app: 'reviews' }, jwtClaims: { ...token, iss: 'https://other.example.com' } });
+  });
+
+  test('an AuthorizationPolicy in istio-system selecting the gateway denies a path there; the destination still decides after', () => {
+    const { chart, productpage } = edge();
+    new ApiObject(chart, 'gw-deny', {
+      apiVersion: 'security.istio.io/v1',
+      kind: 'AuthorizationPolicy',
+      metadata: { name: 'block-admin', namespace: 'istio-system' },
+      spec: { selector: { matchLabels: { istio: 'ingressgateway' } }, action: 'DENY', rules: [{ to: [{ operation: { paths: ['/admin*'] } }] }] },
+    });
+    expect(chart).toDeny({ ...at, path: '/admin/users' }, { policy: 'istio-system/block-admin', rule: 0 });
+    expect(chart).toDeny({ ...at, path: '/admin', jwtClaims: token }, { policy: 'istio-system/block-admin' });
+    expect(chart).toAllow({ ...at, path: '/about' });
+    // A mesh caller of the same path is not stopped by a policy on the gateway pods.
+    expect(chart).toAllow({ host: 'productpage', path: '/admin/users', sourceLabels: { app: 'reviews' } });
+    // Past the gateway, the destination's sidecar applies its own policies.
+    new ServiceAuthorization(chart, 'pp', { service: productpage, allow: [{ from: [Caller.service(productpage)] }] });
+    expect(chart).toDeny({ ...at, path: '/about' }, { policy: 'shop/productpage-allow' });
+  });
+
+  test('the gateway pods of the manifests: their namespace and labels decide which policies select them', () => {
+    const { chart } = edge();
+    new ApiObject(chart, 'gw-pods', {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'ingress', namespace: 'gateways' },
+      spec: { template: { metadata: { labels: { istio: 'ingressgateway', app: 'ingress' } } } },
+    });
+    // JwtAuthentication's policies are in istio-system, the root namespace: they still select the pods.
+    expect(chart).toDeny({ ...at, path: '/api/items' }, { policy: 'istio-system/ingressgateway-require-jwt' });
+    new ApiObject(chart, 'ns-deny', {
+      apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'allow-nothing', namespace: 'gateways' }, spec: {},
+    });
+    const o = RoutingSimulator.fromChart(chart).route({ ...at, path: '/' });
+    expect(o).toMatchObject({ kind: OutcomeKind.DENIED, status: 403, authorization: { workload: 'gateways/Deployment/ingress', policy: 'gateways/allow-nothing' } });
   });
 });

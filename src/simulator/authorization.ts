@@ -19,6 +19,12 @@
  * - on TCP traffic a rule's HTTP-only fields cannot be evaluated: Istio drops an ALLOW rule that has
  *   them (it matches nothing) and drops the HTTP-only fields from a DENY rule (it matches on the
  *   rest) (https://istio.io/latest/docs/tasks/security/authorization/authz-tcp/).
+ *
+ * The same evaluation runs at an ingress gateway's Envoy for a request that enters through a
+ * Gateway, before it is routed: the gateway pods are a workload like any other, selected by the
+ * policies' `selector` in their namespace or the root namespace
+ * (https://istio.io/latest/docs/tasks/security/authorization/authz-ingress/ and
+ * https://istio.io/latest/docs/tasks/security/authentication/authn-policy/#end-user-authentication).
  */
 import { AuthorizationAction, AuthorizationDecision } from './types';
 
@@ -31,6 +37,11 @@ export interface AuthzRequest {
   readonly workload: { readonly name: string; readonly namespace: string; readonly labels: { [k: string]: string } };
   /** The peer principal (mTLS), undefined for plain text. */
   readonly principal?: string;
+  /**
+   * Who the caller is, for explanations.
+   * @default - the principal, or 'no principal (plain text)'
+   */
+  readonly caller?: string;
   /** The port the workload receives the request on. */
   readonly port?: number;
   /** Whether the port carries HTTP (else TCP: HTTP-only fields cannot be evaluated). */
@@ -84,7 +95,7 @@ function applicable(policies: any[], workload: AuthzRequest['workload'], warning
 /** Decides whether `req` is allowed at its workload. */
 export function authorize(policies: any[], req: AuthzRequest, warnings: string[]): AuthorizationDecision {
   const applying = applicable(policies, req.workload, warnings);
-  const who = req.principal !== undefined ? `principal ${req.principal}` : 'no principal (plain text)';
+  const who = req.caller ?? (req.principal !== undefined ? `principal ${req.principal}` : 'no principal (plain text)');
   const base = { workload: `${req.workload.namespace}/${req.workload.name}`, principal: req.principal };
   for (const p of applying.filter(x => x.spec?.action === 'CUSTOM')) {
     warnings.push(`AuthorizationPolicy ${idOf(p)} is CUSTOM (an external authorizer decides); this simulation does not evaluate it`);

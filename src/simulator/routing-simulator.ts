@@ -237,7 +237,83 @@ export class RoutingSimulator {
   public route(request: SimulatedRequest): RoutingOutcome {
     REQUEST.check('RoutingSimulator.route', 'request', request);
     const req = this.requestFor(request);
-    return this.authorized(request, req, this.routed(req));
+    const gate = req.gateway ? this.gatewayAuthorization(request, req) : undefined;
+    if (gate && !gate.decision.allowed) {
+      // Denied at the gateway: Envoy answers there, and the request is never routed.
+      return {
+        kind: OutcomeKind.DENIED,
+        status: gate.decision.status,
+        destinations: [],
+        versionShares: {},
+        subsetShares: {},
+        mirrors: [],
+        authorization: gate.decision,
+        gatewayAuthorization: gate.decision,
+        deniedShare: 100,
+        warnings: gate.warnings,
+        explanation: `${req.describe}: ${gate.detail}; the gateway answers, and the request is not routed`,
+      };
+    }
+    const outcome = this.authorized(request, req, this.routed(req));
+    return gate ? { ...outcome, gatewayAuthorization: gate.decision, warnings: [...gate.warnings, ...outcome.warnings] } : outcome;
+  }
+
+  /**
+   * Step 6 at the ingress gateway, before routing: a request entering through a Gateway meets the
+   * gateway's own Envoy first, and Istio applies there the RequestAuthentications and
+   * AuthorizationPolicies that select the gateway pods, the same way a sidecar does
+   * (https://istio.io/latest/docs/tasks/security/authorization/authz-ingress/;
+   * https://istio.io/latest/docs/tasks/security/authentication/authn-policy/#end-user-authentication):
+   * a token of an issuer no RequestAuthentication accepts is refused with 401, then CUSTOM
+   * (ignored), DENY, then ALLOW decide. Envoy's HTTP filters (jwt_authn, RBAC) run before its router,
+   * so a refused request is never routed. PeerAuthentication does not apply: the caller is the
+   * outside world, in plain text from the client, with no principal and no namespace; `jwtClaims`
+   * is its token. The gateway pods are those the Gateway's `selector` picks in the manifests (else,
+   * in `istio-system`, with the selector as their labels). Undefined when there is nothing to decide
+   * (no security policy, the Gateway not in the manifests, or no server on the port: no listener).
+   */
+  private gatewayAuthorization(request: SimulatedRequest, req: ResolvedRequest):
+  { decision: AuthorizationDecision; detail: string; warnings: string[] } | undefined {
+    if (this.authorizationPolicies.length + this.requestAuthentications.length === 0) { return undefined; }
+    const gw = req.gateway?.object;
+    if (!gw) { return undefined; }
+    const servers: any[] = Array.isArray(gw.spec?.servers) ? gw.spec.servers : [];
+    const server = servers.find(s => s?.port?.number === req.port);
+    if (!server) { return undefined; }
+    const protocol = String(server.port?.protocol ?? 'HTTP').toUpperCase();
+    // HTTP at the gateway: HTTP servers, and HTTPS servers that terminate TLS (not PASSTHROUGH).
+    const http = ['HTTP', 'HTTP2', 'GRPC'].includes(protocol) || (protocol === 'HTTPS' && server.tls?.mode !== 'PASSTHROUGH');
+    const workload = this.gatewayWorkload(gw);
+    const where = `${workload.namespace}/${workload.name}`;
+    const binding = req.input.binding;
+    const warnings: string[] = [];
+    const token = http ? checkToken(this.requestAuthentications, workload, request.jwtClaims) : {};
+    if (token.invalid !== undefined) {
+      const detail = `refused (401 Jwt verification fails) at the gateway pods ${where}: ${token.invalid}`;
+      return { warnings, detail, decision: { allowed: false, status: 401, workload: where, explanation: `at gateway ${binding}: ${detail}` } };
+    }
+    const decision = authorize(this.authorizationPolicies, {
+      workload,
+      caller: 'a client outside the mesh: no principal, no namespace',
+      port: req.port,
+      http,
+      method: req.input.method,
+      path: req.input.path,
+      host: req.input.authority,
+      headers: req.input.headers,
+      requestPrincipal: token.requestPrincipal,
+      claims: token.claims,
+    }, warnings);
+    return { warnings, detail: decision.explanation, decision: { ...decision, explanation: `at gateway ${binding}: ${decision.explanation}` } };
+  }
+
+  /** The gateway pods a Gateway's `selector` picks: in the manifests, else Istio's default namespace with the selector as labels. */
+  private gatewayWorkload(gw: any): AuthzRequest['workload'] {
+    const selector: { [k: string]: string } = gw.spec?.selector ?? {};
+    const pods = Object.keys(selector).length > 0 ? this.pods.find(p => selects(selector, p.labels)) : undefined;
+    return pods
+      ? { name: pods.name, namespace: pods.namespace, labels: pods.labels }
+      : { name: `gateway pods ${JSON.stringify(selector)}`, namespace: 'istio-system', labels: selector };
   }
 
   /** Where the request goes (steps 1 to 5), before the destination's sidecar decides whether to take it. */

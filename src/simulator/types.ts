@@ -307,6 +307,13 @@ export interface RoutingOutcome {
    */
   readonly authorization?: AuthorizationDecision;
   /**
+   * For a request that enters through a Gateway, how the gateway's own Envoy decided before routing
+   * it (the RequestAuthentications and AuthorizationPolicies that select the gateway pods). When it
+   * denies, the outcome is DENIED and `authorization` is this decision too.
+   * @default - no gateway, or no policy of the manifests to evaluate there
+   */
+  readonly gatewayAuthorization?: AuthorizationDecision;
+  /**
    * Percentage of requests the destination workloads refuse (AuthorizationPolicy or STRICT mTLS).
    * @default - 0
    */

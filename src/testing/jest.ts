@@ -100,6 +100,7 @@ export function describeOutcome(o: RoutingOutcome): string {
   const lines = [o.explanation];
   if (o.kind === OutcomeKind.ROUTED || o.kind === OutcomeKind.KUBERNETES_DEFAULT) { lines.push(`versions: ${shares || 'none'}`); }
   if (unavailable(o) > 0) { lines.push(`answered 503 by Envoy (no cluster or no pods): ${round(unavailable(o))}%`); }
+  if (o.gatewayAuthorization && o.gatewayAuthorization !== o.authorization) { lines.push(`gateway authorization: ${o.gatewayAuthorization.explanation}`); }
   if (o.authorization && !o.explanation.includes(o.authorization.explanation)) { lines.push(`authorization: ${o.authorization.explanation}`); }
   for (const w of o.warnings) { lines.push(`warning: ${w}`); }
   return lines.join('\n  ');
@@ -220,14 +221,23 @@ export const routingMatchers = {
   },
 };
 
-/** What a decision does not meet of an expectation (policy, rule). */
+/**
+ * What a decision does not meet of an expectation (policy, rule): the destination's decision, or
+ * for a request through a Gateway the gateway's (either may be the one expected).
+ */
 function unmetDecision(o: RoutingOutcome, e: AuthorizationExpectation | undefined): string[] {
   if (e === undefined || e === null) { return []; }
-  const unmet: string[] = [];
-  const policies = (o.authorization?.policy ?? '').split(', ');
-  if (e.policy !== undefined && !policies.includes(e.policy)) { unmet.push(`policy ${e.policy}`); }
-  if (e.rule !== undefined && o.authorization?.ruleIndex !== e.rule) { unmet.push(`rule #${e.rule}`); }
-  return unmet;
+  const unmetBy = (d: RoutingOutcome['authorization']): string[] => {
+    const unmet: string[] = [];
+    const policies = (d?.policy ?? '').split(', ');
+    if (e.policy !== undefined && !policies.includes(e.policy)) { unmet.push(`policy ${e.policy}`); }
+    if (e.rule !== undefined && d?.ruleIndex !== e.rule) { unmet.push(`rule #${e.rule}`); }
+    return unmet;
+  };
+  const atDestination = unmetBy(o.authorization);
+  if (atDestination.length === 0 || o.gatewayAuthorization === undefined) { return atDestination; }
+  const atGateway = unmetBy(o.gatewayAuthorization);
+  return atGateway.length === 0 ? atGateway : atDestination;
 }
 
 /** Whether every request reaches a workload and is allowed there. */
@@ -274,9 +284,9 @@ declare global {
       toRoute(request: SimulatedRequest, expected: RouteExpectation): R;
       /** Asserts the version shares of a request: `expect(chart).toSplit({ host: 'reviews' }, { v1: 90, v2: 10 })`. */
       toSplit(request: SimulatedRequest, shares: { [version: string]: number }): R;
-      /** Asserts that the destination workloads take a request: `expect(chart).toAllow({ host: 'ratings', sourceLabels: { app: 'reviews' } })`. */
+      /** Asserts that the destination workloads (and the gateway, for a request through one) take a request: `expect(chart).toAllow({ host: 'ratings', sourceLabels: { app: 'reviews' } })`. */
       toAllow(request: SimulatedRequest, expected?: AuthorizationExpectation): R;
-      /** Asserts that the destination refuses a request (403 or STRICT mTLS): `expect(chart).toDeny({ host: 'ratings' }, { policy: 'shop/ratings-allow' })`. */
+      /** Asserts that the destination, or the gateway a request enters through, refuses it (403, 401 or STRICT mTLS): `expect(chart).toDeny({ host: 'ratings' }, { policy: 'shop/ratings-allow' })`. */
       toDeny(request: SimulatedRequest, expected?: AuthorizationExpectation): R;
     }
   }
