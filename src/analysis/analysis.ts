@@ -162,12 +162,17 @@ function analyzed(o: ApiObject): boolean {
 }
 
 /**
- * The manifest of an object as the analysis reads it. A cdk8s-plus workload is read through
- * cdk8s-plus's public model (its object's metadata and its pods' metadata, the same calls cdk8s-plus
+ * The manifest of an object as the analysis reads it. A ServiceAccount is read by its metadata (the
+ * analysis reads only its name and namespace). A cdk8s-plus workload is read through cdk8s-plus's
+ * public model (its object's metadata and its pods' metadata, the same calls cdk8s-plus
  * renders them with) instead of rendering its whole pod spec: the analysis reads nothing else of a
  * workload, and rendering pod specs is most of the cost of a synth.
  */
 function manifestOf(o: ApiObject): any {
+  if (o.apiVersion === 'v1' && o.kind === 'ServiceAccount') {
+    // The analysis reads a ServiceAccount's name and namespace only (principals, duplicate names).
+    return { apiVersion: o.apiVersion, kind: o.kind, metadata: o.metadata.toJson() };
+  }
   const owner: any = o.node.scope;
   if (WORKLOADS.has(o.kind) && o.kind !== 'Pod' && owner && owner.apiObject === o && typeof owner.podMetadata?.toJson === 'function') {
     return { apiVersion: o.apiVersion, kind: o.kind, metadata: o.metadata.toJson(), spec: { template: { metadata: owner.podMetadata.toJson() } } };
