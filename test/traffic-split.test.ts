@@ -124,6 +124,14 @@ describe('TrafficSplit.wholeService(): the route to the whole Service', () => {
     expect(c).toSplit({ host: 'reviews', sourceNamespace: 'shop' }, { v1: 25, v2: 75 });
   });
 
+  test('an IngressEdge with includeMesh on the host fails: the service\'s release owns its mesh routing, even before its VirtualService is written', () => {
+    const c = chart();
+    const svc = reviews(c);
+    const edge = new IngressEdge(c, 'edge', { hosts: ['reviews.shop.svc.cluster.local'], includeMesh: true });
+    expect(() => edge.addRoute({ to: EdgeDestination.version(svc, 'v2') }))
+      .toThrow(/\[test\/edge\] hosts: 'reviews.shop.svc.cluster.local' is already routed in the mesh by the release of test\/reviews \(it routes to the whole Service, so its VirtualService shop\/reviews is written once a construct adds to the mesh traffic\).*\(IST0109\)\. Route the host through the existing construct/);
+  });
+
   test('an edge route to one version keeps that version\'s subset', () => {
     const c = chart();
     const svc = reviews(c);

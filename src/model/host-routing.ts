@@ -317,8 +317,13 @@ export class HostRouting {
     for (const b of entry.bindings) {
       const other = this.entryFor(b);
       if (other) {
+        // A service routed to the whole Service has its mesh VirtualService only once something needs
+        // it, but its release still owns the host's mesh routing (a later DarkRelease adds to it).
+        const by = b.isMesh && this.pendingMeshVirtualService !== undefined
+          ? `by the release of ${other.owner.node.path} (it routes to the whole Service, so its VirtualService ${other.namespace ?? 'default'}/${other.name} is written once a construct adds to the mesh traffic)`
+          : `by VirtualService ${other.namespace ?? 'default'}/${other.name} of ${other.owner.node.path}`;
         failWith(entry.owner, 'hosts',
-          `'${entry.host}' is already routed ${b.isMesh ? 'in the mesh' : `at gateway ${b.ref}`} by VirtualService ${other.namespace ?? 'default'}/${other.name} of ${other.owner.node.path}, and sidecars or gateways use only one VirtualService per host (IST0109)`,
+          `'${entry.host}' is already routed ${b.isMesh ? 'in the mesh' : `at gateway ${b.ref}`} ${by}, and sidecars or gateways use only one VirtualService per host (IST0109)`,
           b.isMesh ? 'Route the host through the existing construct (for a service of this library, point the edge at EdgeDestination.release()), or leave includeMesh off'
             : 'Add the routes to the existing construct instead');
       }
