@@ -177,7 +177,10 @@ export interface SimulatedWorkload {
   readonly namespace: string;
   /** Pod labels. */
   readonly labels: { [key: string]: string };
-  /** The pods' version label, if they have one. */
+  /**
+   * The pods' version label, if they have one.
+   * @default - none (the pods have no version label)
+   */
   readonly version?: string;
   /** Number of pods. */
   readonly replicas: number;
@@ -189,9 +192,15 @@ export interface SimulatedWorkload {
 export interface SimulatedDestination {
   /** Fully qualified host. */
   readonly host: string;
-  /** DestinationRule subset, if any. */
+  /**
+   * DestinationRule subset, if any.
+   * @default - none (the destination names no subset)
+   */
   readonly subset?: string;
-  /** Destination port, if set. */
+  /**
+   * Destination port, if set.
+   * @default - none (the destination names no port)
+   */
   readonly port?: number;
   /** Weight as written in the rule. */
   readonly weight: number;
@@ -215,22 +224,41 @@ export interface SimulatedDestination {
  * specified, no request will be aborted"): its percentage is then 0 and `...PercentageGiven` false.
  */
 export interface SimulatedFault {
-  /** Fixed delay, e.g. `7s`. */
+  /**
+   * Fixed delay, e.g. `7s`.
+   * @default - none (no delay)
+   */
   readonly delay?: string;
   /**
    * Percentage of requests delayed: `percentage.value` (or the deprecated integer `percent`), 0 when
    * the delay names neither.
+   * @default - none (no delay)
    */
   readonly delayPercentage?: number;
-  /** Whether the delay names its percentage; false means Istio delays no request. */
+  /**
+   * Whether the delay names its percentage; false means Istio delays no request.
+   * @default - none (no delay)
+   */
   readonly delayPercentageGiven?: boolean;
-  /** HTTP status of the abort. */
+  /**
+   * HTTP status of the abort.
+   * @default - none (no HTTP abort)
+   */
   readonly abortHttpStatus?: number;
-  /** gRPC status of the abort. */
+  /**
+   * gRPC status of the abort.
+   * @default - none (no gRPC abort)
+   */
   readonly abortGrpcStatus?: string;
-  /** Percentage of requests aborted: `percentage.value`, 0 when the abort has none. */
+  /**
+   * Percentage of requests aborted: `percentage.value`, 0 when the abort has none.
+   * @default - none (no abort)
+   */
   readonly abortPercentage?: number;
-  /** Whether the abort names its percentage; false means Istio aborts no request. */
+  /**
+   * Whether the abort names its percentage; false means Istio aborts no request.
+   * @default - none (no abort)
+   */
   readonly abortPercentageGiven?: boolean;
 }
 
@@ -238,7 +266,10 @@ export interface SimulatedFault {
 export interface SimulatedMirror {
   /** Fully qualified host the copy goes to. */
   readonly host: string;
-  /** Subset the copy goes to. */
+  /**
+   * Subset the copy goes to.
+   * @default - none (the copy names no subset)
+   */
   readonly subset?: string;
   /** Percentage of requests copied. */
   readonly percentage: number;
@@ -248,9 +279,15 @@ export interface SimulatedMirror {
 export interface SimulatedRetries {
   /** Attempts. */
   readonly attempts: number;
-  /** Timeout per try. */
+  /**
+   * Timeout per try.
+   * @default - none (each try may take the route's whole timeout)
+   */
   readonly perTryTimeout?: string;
-  /** Retry conditions. */
+  /**
+   * Retry conditions.
+   * @default - none (Istio's default conditions)
+   */
   readonly retryOn?: string;
 }
 
@@ -258,13 +295,25 @@ export interface SimulatedRetries {
 export interface RoutingOutcome {
   /** The kind of answer. */
   readonly kind: OutcomeKind;
-  /** HTTP status the client sees when the mesh answers itself (404, 503, direct response, redirect). */
+  /**
+   * HTTP status the client sees when the mesh answers itself (404, 503, direct response, redirect).
+   * @default - none (the request is forwarded)
+   */
   readonly status?: number;
-  /** `<namespace>/<name>` of the VirtualService that decided. */
+  /**
+   * `<namespace>/<name>` of the VirtualService that decided.
+   * @default - none (no VirtualService decided)
+   */
   readonly virtualService?: string;
-  /** Index of the matched rule in `spec.http`. */
+  /**
+   * Index of the matched rule in `spec.http`.
+   * @default - none (no rule matched)
+   */
   readonly ruleIndex?: number;
-  /** Name of the matched rule. */
+  /**
+   * Name of the matched rule.
+   * @default - none (no rule matched, or it has no name)
+   */
   readonly ruleName?: string;
   /** Destinations with their shares. */
   readonly destinations: SimulatedDestination[];
@@ -286,19 +335,37 @@ export interface RoutingOutcome {
    * @default - 0
    */
   readonly unavailableShare?: number;
-  /** Fault injection on the matched rule. */
+  /**
+   * Fault injection on the matched rule.
+   * @default - none (no fault on the rule)
+   */
   readonly fault?: SimulatedFault;
   /** Mirroring on the matched rule. */
   readonly mirrors: SimulatedMirror[];
-  /** Request timeout on the matched rule. */
+  /**
+   * Request timeout on the matched rule.
+   * @default - none (no timeout on the rule)
+   */
   readonly timeout?: string;
-  /** Retries on the matched rule. */
+  /**
+   * Retries on the matched rule.
+   * @default - none (no retries on the rule)
+   */
   readonly retries?: SimulatedRetries;
-  /** URI rewrite on the matched rule. */
+  /**
+   * URI rewrite on the matched rule.
+   * @default - none (no rewrite)
+   */
   readonly rewriteUri?: string;
-  /** Authority rewrite on the matched rule. */
+  /**
+   * Authority rewrite on the matched rule.
+   * @default - none (no rewrite)
+   */
   readonly rewriteAuthority?: string;
-  /** Redirect target (`uri`, `authority`) on the matched rule. */
+  /**
+   * Redirect target (`uri`, `authority`) on the matched rule.
+   * @default - none (not a redirect)
+   */
   readonly redirect?: { [field: string]: string };
   /**
    * How authorization decided at the workloads the request reaches: the denying decision when some
