@@ -5,9 +5,15 @@ import {
 } from './authorization';
 import { appliesToProxy, isCatchAllMatch, MatchInput, matchRequest, parseQuery, Re2Cache, rejectedRegexes } from './match';
 import {
-  AuthorizationDecision, OutcomeKind, RoutingOutcome, RoutingSimulatorOptions, SimulatedDestination, SimulatedFault,
-  SimulatedMirror, SimulatedRequest, SimulatedRetries, SimulatedWorkload, UpstreamFailure,
+  failureReasons, fault, faultWithoutPercentage, notFound, retries, round, shares, unavailable,
+} from './outcome';
+import {
+  AuthorizationDecision, OutcomeKind, RoutingOutcome, RoutingSimulatorOptions, SimulatedDestination,
+  SimulatedMirror, SimulatedRequest, SimulatedWorkload, UpstreamFailure,
 } from './types';
+import {
+  bestHostMatch, Candidate, coversHost, gatewayResolver, gatewayVirtualHosts, istioOrder, mergedNote, Selection, serverHostName, vsId,
+} from './virtual-hosts';
 import { fail } from '../core/errors';
 import { CLUSTER_SUFFIX, hostMatches, hostSpecificity, istioHost, qualifyHost } from '../core/hosts';
 import { Shape, T } from '../core/shape';
@@ -25,11 +31,6 @@ interface PodGroup {
   readonly serviceAccount?: string;
 }
 
-interface Candidate {
-  readonly vs: any;
-  readonly namespace: string;
-}
-
 /**
  * One route Envoy gets from a VirtualService: a rule without match blocks, or one match block of a
  * rule (Istio's `BuildHTTPRoutesForVirtualService` makes one Envoy route per match block).
@@ -45,18 +46,6 @@ interface RouteEntry {
   readonly catchAll: boolean;
 }
 
-/** The VirtualServices that decide a request, in the order their rules are tried. */
-interface Selection {
-  readonly candidates: Candidate[];
-  /** At a gateway: the virtual host (domain) Envoy picks for the request. */
-  readonly virtualHost?: string;
-}
-
-/**
- * Label of `versionShares` for requests to a destination whose pods are not known (its Service is not
- * in the manifests, or has no selector).
- */
-const PODS_NOT_KNOWN = '(pods not known)';
 
 function nsOf(obj: any): string {
   return obj?.metadata?.namespace ?? 'default';
@@ -871,7 +860,6 @@ interface ResolvedRequest {
   readonly describe: string;
 }
 
-/** `<namespace>/<name>` of a VirtualService. */
 /** The ServiceAccount a pod spec names (undefined: the namespace's `default`). */
 function accountOf(podSpec: any): string | undefined {
   const name = podSpec?.serviceAccountName ?? podSpec?.serviceAccount;
@@ -889,97 +877,6 @@ function isHttpPort(port: any): boolean {
   return !['tcp', 'tls', 'https', 'mongo', 'redis', 'mysql', 'udp', 'kubernetes.io/wss'].includes(lower);
 }
 
-function vsId(c: Candidate): string {
-  return `${c.namespace}/${c.vs.metadata?.name}`;
-}
-
-/**
- * VirtualServices in Istio's order (`configCompareByCreationTime` in istio/istio
- * pilot/pkg/model/config.go): creation time, then name, then namespace. Manifests rarely carry
- * `metadata.creationTimestamp`; without it on every VirtualService, the manifests' order stands for
- * the creation order (the order `kubectl apply` creates them in).
- */
-function istioOrder(list: Candidate[]): Candidate[] {
-  const created = list.map(c => Date.parse(c.vs.metadata?.creationTimestamp ?? ''));
-  if (list.length === 0 || created.some(t => Number.isNaN(t))) { return list; }
-  const key = new Map(list.map((c, i) => [c, Math.floor(created[i] / 1000)]));
-  return [...list].sort((a, b) => (key.get(a)! - key.get(b)!)
-    || compareStrings(a.vs.metadata?.name ?? '', b.vs.metadata?.name ?? '')
-    || compareStrings(a.namespace, b.namespace));
-}
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** The hosts of a VirtualService, as Istio reads them (short names in its namespace, lower case). */
-function hostsOf(c: Candidate): string[] {
-  const hosts: unknown[] = Array.isArray(c.vs.spec?.hosts) ? c.vs.spec.hosts : [];
-  return hosts.filter((h): h is string => typeof h === 'string').map(h => istioHost(h, c.namespace).toLowerCase());
-}
-
-function coversHost(c: Candidate, target: string): boolean {
-  return hostsOf(c).some(h => hostMatches(h, target));
-}
-
-/** How specifically the VirtualService's hosts name `target` (`hostSpecificity`; -1 when none does). */
-function bestHostMatch(c: Candidate, target: string): number {
-  return Math.max(-1, ...hostsOf(c).filter(h => hostMatches(h, target)).map(hostSpecificity));
-}
-
-/** The host of a Gateway server's `hosts` entry, without its `<namespace>/` part. */
-function serverHostName(h: string): string {
-  return h.includes('/') ? h.split('/')[1] : h;
-}
-
-/**
- * The virtual host names VirtualService `c` lands on at a gateway: the intersection
- * (`host.Names.Intersection`: of two matching names, the narrower) of the servers' hosts visible to
- * `c`'s namespace (`NamesForNamespace`: a host qualified `<ns>/` only for that namespace, `./` for
- * the Gateway's, `*` and unqualified for every namespace) with `c`'s hosts. Without the Gateway
- * (not in the manifests), the VirtualService's own hosts.
- */
-function gatewayVirtualHosts(c: Candidate, servers: any[] | undefined, gatewayNamespace: string): string[] {
-  const vsHosts = hostsOf(c);
-  if (servers === undefined) { return vsHosts; }
-  const serverHosts = servers.flatMap(s => (Array.isArray(s?.hosts) ? s.hosts : []) as string[])
-    .filter(h => typeof h === 'string')
-    .flatMap(h => {
-      if (!h.includes('/')) { return [h.toLowerCase()]; }
-      const [ns, name] = h.split('/', 2);
-      const visible = ns === '*' || ns === c.namespace || (ns === '.' && gatewayNamespace === c.namespace);
-      return visible ? [name.toLowerCase()] : [];
-    });
-  const names: string[] = [];
-  const add = (h: string) => { if (!names.includes(h)) { names.push(h); } };
-  for (const s of serverHosts) {
-    for (const v of vsHosts) {
-      if (subsetOf(s, v)) { add(s); } else if (subsetOf(v, s)) { add(v); }
-    }
-  }
-  return names;
-}
-
-/** Istio's `host.Name.SubsetOf`: every name `n` covers is covered by `o`. */
-function subsetOf(n: string, o: string): boolean {
-  const nWild = n.startsWith('*');
-  const oWild = o.startsWith('*');
-  if (nWild) { return oWild && n.length >= o.length && n.slice(1).endsWith(o.slice(1)); }
-  if (oWild) { return n.endsWith(o.slice(1)); }
-  return n === o;
-}
-
-/** At a gateway, the note that several VirtualServices make up the virtual host, for explanations. */
-function mergedNote(selection: Selection, binding: string): string {
-  if (selection.candidates.length < 2) { return ''; }
-  return ` (virtual host '${selection.virtualHost}' of ${binding} merges ${selection.candidates.map(vsId).join(', ')}, tried in this order, catch-all routes last)`;
-}
-
-/** Gateway references of a VirtualService in `namespace`: a bare name is in the same namespace. */
-function gatewayResolver(namespace: string): (ref: string) => string {
-  return (ref: string) => (ref.includes('/') ? ref : `${namespace}/${ref}`);
-}
-
 /** The match input for the rules of VirtualService `c` (its gateway references resolve in its namespace). */
 function inputFor(req: ResolvedRequest, c: Candidate): MatchInput {
   return { ...req.input, resolveGateway: gatewayResolver(c.namespace) };
@@ -989,95 +886,4 @@ function inputFor(req: ResolvedRequest, c: Candidate): MatchInput {
 function ruleMatches(rule: any, input: MatchInput): boolean {
   const matches: any[] = Array.isArray(rule?.match) ? rule.match : [];
   return matches.length === 0 || matches.some(m => matchRequest(m, input));
-}
-
-function notFound(explanation: string, warnings: string[]): RoutingOutcome {
-  return { kind: OutcomeKind.NOT_FOUND, status: 404, destinations: [], versionShares: {}, subsetShares: {}, mirrors: [], explanation, warnings };
-}
-
-/** Every request routed to destinations Envoy cannot forward to: 503. */
-function unavailable(base: Omit<RoutingOutcome, 'kind' | 'explanation' | 'versionShares' | 'subsetShares'>, explanation: string): RoutingOutcome {
-  const total = base.destinations.reduce((a, d) => a + d.share, 0);
-  return { ...base, kind: OutcomeKind.SERVICE_UNAVAILABLE, status: 503, versionShares: {}, subsetShares: {}, unavailableShare: total, explanation };
-}
-
-/** Why the failing destinations get a 503, for explanations. */
-function failureReasons(destinations: SimulatedDestination[]): string {
-  const reasons = destinations.filter(d => d.failure !== undefined && d.share > 0).map(d => {
-    const what = `host '${d.host}'${d.subset !== undefined ? ` subset '${d.subset}'` : ''}`;
-    return d.failure === UpstreamFailure.CLUSTER_NOT_FOUND
-      ? `${what} is not defined by any DestinationRule: no cluster, Envoy answers 503 (NC)`
-      : `${what} has no running pods: Envoy answers 503 no healthy upstream (UH)`;
-  });
-  return reasons.join('; ');
-}
-
-function shares(destinations: SimulatedDestination[], versionLabel: string) {
-  const versionShares: { [v: string]: number } = {};
-  const subsetShares: { [s: string]: number } = {};
-  let unavailableShare = 0;
-  const add = (m: { [k: string]: number }, k: string, v: number) => { m[k] = (m[k] ?? 0) + v; };
-  for (const d of destinations) {
-    if (d.failure !== undefined) {
-      unavailableShare += d.share;
-      continue;
-    }
-    add(subsetShares, d.subset ?? '(none)', d.share);
-    for (const w of d.workloads) { add(versionShares, w.labels[versionLabel] ?? 'unversioned', w.share); }
-    if (d.share > 0 && d.workloads.length === 0) { add(versionShares, PODS_NOT_KNOWN, d.share); }
-  }
-  return { versionShares, subsetShares, unavailableShare };
-}
-
-/**
- * The fault of a rule as Istio applies it (`TranslateFault` in istio/istio
- * pilot/pkg/networking/core/route/route.go): a delay takes `percentage`, else the deprecated integer
- * `percent`, else 0; an abort takes `percentage`, else 0. So a fault without a percentage hits no
- * request (istio/api HTTPFaultInjection: "If left unspecified, no request will be delayed" and "If
- * not specified, no request will be aborted").
- */
-function fault(f: any): SimulatedFault | undefined {
-  if (f === null || typeof f !== 'object') { return undefined; }
-  const delay = f.delay && typeof f.delay === 'object' ? f.delay : undefined;
-  const abort = f.abort && typeof f.abort === 'object' ? f.abort : undefined;
-  const delayGiven = delay !== undefined && (isGiven(delay.percentage) || typeof delay.percent === 'number');
-  return {
-    delay: delay?.fixedDelay,
-    delayPercentage: delay ? (isGiven(delay.percentage) ? percentValue(delay.percentage) : (typeof delay.percent === 'number' ? delay.percent : 0)) : undefined,
-    delayPercentageGiven: delay ? delayGiven : undefined,
-    abortHttpStatus: abort?.httpStatus,
-    abortGrpcStatus: abort?.grpcStatus,
-    abortPercentage: abort ? (isGiven(abort.percentage) ? percentValue(abort.percentage) : 0) : undefined,
-    abortPercentageGiven: abort ? isGiven(abort.percentage) : undefined,
-  };
-}
-
-function isGiven(percentage: unknown): boolean {
-  return percentage !== undefined && percentage !== null;
-}
-
-/** `percentage.value` (a Percent message without `value` is 0). */
-function percentValue(percentage: any): number {
-  return typeof percentage?.value === 'number' ? percentage.value : 0;
-}
-
-/** For a fault part without a percentage: a warning, and a note for the explanation (else ''). */
-function faultWithoutPercentage(f: SimulatedFault | undefined, which: string, warnings: string[]): string {
-  const parts = [
-    ...(f?.delayPercentageGiven === false ? ['delay'] : []),
-    ...(f?.abortPercentageGiven === false ? ['abort'] : []),
-  ];
-  if (parts.length === 0) { return ''; }
-  const what = parts.join(' and ');
-  warnings.push(`${which}: fault.${parts.join(' and fault.')} has no percentage, so Istio applies it to no request (istio/api HTTPFaultInjection); write percentage: { value: 100 } to hit every request`);
-  return `; its fault ${what} has no percentage and hits no request`;
-}
-
-function retries(r: any): SimulatedRetries | undefined {
-  if (!r) { return undefined; }
-  return { attempts: r.attempts ?? 0, perTryTimeout: r.perTryTimeout, retryOn: r.retryOn };
-}
-
-function round(n: number): number {
-  return Math.round(n * 100) / 100;
 }
