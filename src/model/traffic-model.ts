@@ -73,6 +73,14 @@ export class TrafficModel extends Construct {
   private beforeRender?: () => void;
   /** While set, rendering does not run the armed work (the analysis itself renders objects). */
   private quiet = false;
+  /**
+   * While the chart is written: the JSON of its Istio objects as the analysis rendered them, each
+   * written from here once instead of being rendered again. Created when the armed analysis starts;
+   * dropped when the chart is validated again (the next synthesis renders afresh).
+   */
+  private rendered?: Map<IConstruct, any>;
+  /** While the armed analysis of this chart runs (what it renders of the chart's objects is kept). */
+  private collecting = false;
 
   private constructor(scope: Chart, id: string) {
     super(scope, id);
@@ -138,6 +146,7 @@ export class TrafficModel extends Construct {
    */
   public armBeforeRender(work: () => void): void {
     this.beforeRender = work;
+    this.rendered = undefined;
   }
 
   /** Called by each Istio object of the chart as it is rendered: runs the armed work, once. */
@@ -145,7 +154,35 @@ export class TrafficModel extends Construct {
     const work = this.beforeRender;
     if (work === undefined || this.quiet) { return; }
     this.beforeRender = undefined;
-    work();
+    this.rendered = new Map();
+    this.collecting = true;
+    try {
+      work();
+    } catch (e) {
+      this.rendered = undefined;
+      throw e;
+    } finally {
+      this.collecting = false;
+    }
+  }
+
+  /**
+   * Records the JSON of one of the chart's Istio objects as the armed analysis rendered it, for the
+   * output of the same synthesis. An object rendered for output (not by the analysis) keeps
+   * nothing, and forgets what the analysis kept of it (the object whose rendering started the
+   * analysis is rendered by both).
+   */
+  public keepRendered(obj: IConstruct, json: any): void {
+    if (this.rendered === undefined) { return; }
+    if (this.collecting && this.quiet) { this.rendered.set(obj, json); } else { this.rendered.delete(obj); }
+  }
+
+  /** The JSON the analysis rendered of `obj` in this synthesis, taken once; undefined if none. */
+  public takeRendered(obj: IConstruct): any | undefined {
+    if (this.quiet || this.rendered === undefined) { return undefined; }
+    const json = this.rendered.get(obj);
+    this.rendered.delete(obj);
+    return json;
   }
 
   /**

@@ -1,4 +1,4 @@
-import { ApiObject, GroupVersionKind, Lazy } from 'cdk8s';
+import { ApiObject, ApiObjectProps, GroupVersionKind, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { TrafficModel } from '../model/traffic-model';
 
@@ -29,10 +29,30 @@ export const ISTIO_KINDS = {
   RequestAuthentication: { apiVersion: 'security.istio.io/v1', kind: 'RequestAuthentication' },
 } as const;
 
+/**
+ * An Istio object of the library: a plain cdk8s ApiObject whose `toJson()` (cdk8s' own rendering:
+ * tokens, key order, JSON patches) is shared by the analysis and the output of one synthesis of its
+ * chart. The analysis renders every object of the chart before the chart is written; what it
+ * rendered of this object is then written as is (taken once), instead of being rendered again.
+ */
+class IstioApiObject extends ApiObject {
+  constructor(scope: Construct, id: string, private readonly model: TrafficModel, props: ApiObjectProps) {
+    super(scope, id, props);
+  }
+
+  public toJson(): any {
+    const kept = this.model.takeRendered(this);
+    if (kept !== undefined) { return kept; }
+    const json = super.toJson();
+    this.model.keepRendered(this, json);
+    return json;
+  }
+}
+
 function istioObject(scope: Construct, id: string, gvk: GroupVersionKind, props: IstioObjectProps): ApiObject {
   const model = TrafficModel.of(scope);
   model.addRenderedObject();
-  return new ApiObject(scope, id, {
+  return new IstioApiObject(scope, id, model, {
     ...gvk,
     metadata: { name: props.name, namespace: props.namespace },
     spec: Lazy.any({
