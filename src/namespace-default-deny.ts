@@ -50,6 +50,12 @@ export class NamespaceDefaultDeny extends Construct {
       fail(this, 'name', name, 'is not a valid object name (DNS-1123 subdomain)', "Use lowercase letters, digits, '-' and '.' (e.g. 'allow-nothing')");
     }
     this.namespace = props.namespace ?? Chart.of(this).namespace ?? DEFAULT_NAMESPACE;
+    if (this.namespace === 'istio-system') {
+      // https://istio.io/latest/docs/reference/config/security/authorization-policy/: a policy in the
+      // root namespace without a selector applies to every workload of the mesh.
+      fail(this, 'namespace', this.namespace, "is Istio's root namespace, where a policy without a selector applies to every workload of the mesh (ingress gateways included), not to one namespace",
+        'Name the namespace whose workloads should deny by default; for a mesh-wide default deny, write that AuthorizationPolicy on purpose as an ApiObject');
+    }
     const chart = Chart.of(this);
     const other = chart.node.findAll().find(c => ApiObject.isApiObject(c) && c.kind === ISTIO_KINDS.AuthorizationPolicy.kind
       && c.metadata.name === name && (c.metadata.namespace ?? chart.namespace ?? DEFAULT_NAMESPACE) === this.namespace);

@@ -11,7 +11,7 @@ import { parseAllDocuments } from 'yaml';
 import {
   CanaryService, CircuitBreakerPolicy, DarkRelease, EdgeDestination, ExistingService, FaultAbort, FaultInjection, IngressEdge,
   IstioTrafficErrors, LoadBalancer, LoadBalancing, MeshNamespace, ReleaseScope, RequestCondition, RetryOn, RoutePolicy, RoutingMode, ServiceVersion,
-  StringMatch, TlsMode, TrafficMirror, TrafficSplit, UserAgent, VersionAffinity,
+  NamespaceDefaultDeny, StringMatch, TlsMode, TrafficMirror, TrafficSplit, UserAgent, VersionAffinity,
 } from '../src';
 
 interface Ctx {
@@ -288,6 +288,8 @@ const outOfRange: Case[] = [
     const svc = new CanaryService(chart, 'spread', { port: 80, stable: { image: 'a:1' }, canary: { image: 'a:2' }, traffic: TrafficSplit.wholeService() });
     new VersionAffinity(chart, 'va', { service: svc, cookie: 'spread-version' });
   }, { path: 'test/va', field: 'service', value: "'spread'", problem: /whole Service/ }],
+  ['default deny in the root namespace istio-system', ({ chart }) => new NamespaceDefaultDeny(chart, 'deny', { namespace: 'istio-system' }),
+    { path: 'test/deny', field: 'namespace', value: "'istio-system'", problem: /root namespace.*every workload of the mesh/ }],
   ['cookie value too long for a regex', ({ chart, svc }) => new DarkRelease(chart, 'd', { service: svc, version: 'v2', when: [RequestCondition.cookie('beta', 'a'.repeat(1100))] }),
     { path: 'test/d', field: /when\[0\]\.cookie\.beta/, problem: /characters long; Istio accepts at most 1024/ }],
   ...[199, 600, 0].map((c): Case => [`abort HTTP status ${c}`, ({ chart, svc }) => new FaultInjection(chart, 'f', { service: svc, abort: FaultAbort.httpStatus(c), allTraffic: true }), { path: 'test/f', field: /abort/, value: String(c), problem: /./ }]),

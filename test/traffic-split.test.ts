@@ -60,12 +60,19 @@ describe('TrafficSplit.wholeService(): the route to the whole Service', () => {
     expect(c).toSplit({ host: 'reviews', sourceNamespace: 'shop' }, { v1: 25, v2: 75 });
   });
 
-  test('a per-version policy keeps that version\'s subset, and only that one', () => {
+  test('a per-version policy that no route sends requests to fails: Istio would apply it to nothing', () => {
     const c = chart();
     const svc = reviews(c);
     new CircuitBreakerPolicy(c, 'breaker', { service: svc, version: 'v2', connectionPool: { maxConnections: 5 } });
+    expect(() => Testing.synth(c)).toThrow(/\[test\/breaker\] version: the connectionPool of version 'v2' of host 'reviews' applies to no request: the service routes to the whole Service.*Set it for the whole service \(leave out 'version'\), or route requests to the version/);
+  });
+
+  test('a per-version policy of a version a DarkRelease routes to keeps that version\'s subset, and only that one', () => {
+    const c = chart();
+    const svc = reviews(c);
+    new CircuitBreakerPolicy(c, 'breaker', { service: svc, version: 'v2', connectionPool: { maxConnections: 5 } });
+    new DarkRelease(c, 'testers', { service: svc, version: 'v2', when: [TESTER] });
     const m = synthChecked(c);
-    expect(m.filter(o => o.kind === 'VirtualService')).toEqual([]);
     expect(only(m, 'DestinationRule', 'reviews').spec.subsets).toEqual([
       { name: 'v2', labels: { version: 'v2' }, trafficPolicy: { connectionPool: { tcp: { maxConnections: 5 } } } },
     ]);

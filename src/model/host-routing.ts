@@ -365,7 +365,7 @@ export class HostRouting {
    * Checks the cross references inside the host: every routed subset is declared, every rule has a
    * destination and can apply. Returns error messages (empty when fine).
    */
-  public validate(): string[] {
+  public validate(chartHosts: () => readonly HostRouting[] = () => [this]): string[] {
     const errors: string[] = [];
     const http = this.service?.http ?? true;
     for (const audience of ALL_AUDIENCES) {
@@ -402,7 +402,23 @@ export class HostRouting {
       }
     }
     errors.push(...this.hashWithWeightedSplit());
+    errors.push(...this.unusedVersionPolicies(chartHosts));
     return errors;
+  }
+
+  /**
+   * Per-version policies of a host routed to the whole Service that no route sends a request to:
+   * Istio applies a subset's policy only to traffic a route sends to that subset (DestinationRule
+   * reference: "Policies specified for subsets will not take effect until a route rule explicitly
+   * sends traffic to this subset").
+   */
+  private unusedVersionPolicies(chartHosts: () => readonly HostRouting[]): string[] {
+    const inUse = this.subsetsInUse(chartHosts);
+    if (inUse === undefined) { return []; }
+    return [...this.subsets.entries()].filter(([name]) => !inUse.has(name)).flatMap(([name, subset]) =>
+      [...subset.trafficPolicy.entries()].map(([field, owned]) => `[${owned.source.node.path}] version: the ${field} of version '${name}' of host '${this.shortHost}' `
+        + 'applies to no request: the service routes to the whole Service (TrafficSplit.wholeService()), and Istio applies a version\'s (subset\'s) policy only to '
+        + "requests a route sends to that version. Set it for the whole service (leave out 'version'), or route requests to the version (a DarkRelease, or a split by version)"));
   }
 
   /** Fails when the service speaks a non-HTTP protocol, where HTTP route features do not exist. */

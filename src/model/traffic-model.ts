@@ -195,7 +195,8 @@ export class TrafficModel extends Construct {
 
   /** The cross-construct problems of the chart's routing, as error messages. */
   public validate(): string[] {
-    return this.allHosts.flatMap(h => h.validate());
+    const hosts = this.allHosts;
+    return hosts.flatMap(h => h.validate(() => hosts));
   }
 
   private host(fqdn: string, namespace: string | undefined, shortHost: string): HostRouting {

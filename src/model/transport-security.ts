@@ -74,11 +74,13 @@ export class TransportSecurity {
     const ns = this.namespaces.get(namespace);
     const out: ServerMtlsConflict[] = [];
     const level = workload ?? ns;
-    if (level && refuses(level.mode)) { out.push({ server: level.source, mode: level.mode }); }
-    for (const [port, mode] of Object.entries(workload?.portModes ?? {})) {
-      if (refuses(mode) && !(level && refuses(level.mode) && level.mode === mode)) {
-        out.push({ server: workload!.source, mode, port });
-      }
+    const portModes = Object.entries(workload?.portModes ?? {});
+    // With port-level modes, the workload's own mode applies only to the ports they do not name, and
+    // which ports the service's pods listen on is known to the analysis (CIT0010 per target port),
+    // not here: only a named port that refuses the client is certain.
+    if (level && portModes.length === 0 && refuses(level.mode)) { out.push({ server: level.source, mode: level.mode }); }
+    for (const [port, mode] of portModes) {
+      if (refuses(mode)) { out.push({ server: workload!.source, mode, port }); }
     }
     return out;
   }
