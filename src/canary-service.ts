@@ -11,6 +11,7 @@ import { WeightedDestination } from './model/rules';
 import { ServiceAccountEntry, TrafficModel } from './model/traffic-model';
 import { checkServiceIdentity, IRoutableService, registerRoutedService, registerUnroutedService } from './routed-service';
 import { DeployedVersionOptions, PodDefaults, ServiceVersion } from './service-version';
+import { TRAFFIC_SPLIT } from './shapes';
 import { TrafficSplit, VersionWeight } from './traffic-split';
 import { checkPodSettings, VersionInfo, VersionSet } from './version-set';
 
@@ -212,7 +213,7 @@ const PROPS = T.struct('CanaryServiceProps', {
   canary: T.optional(T.any()),
   stableVersion: T.optional(T.string()),
   canaryVersion: T.optional(T.string()),
-  traffic: T.optional(T.instance('TrafficSplit', x => TrafficSplit.isTrafficSplit(x), 'Use a TrafficSplit factory, e.g. TrafficSplit.canaryPercent(10)')),
+  traffic: T.optional(TRAFFIC_SPLIT),
   mode: T.optional(T.enumOf(RoutingMode, 'RoutingMode')),
   replicaBudget: T.optional(T.number()),
   versionLabel: T.optional(T.string()),

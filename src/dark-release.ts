@@ -8,6 +8,7 @@ import { Audience } from './model/binding';
 import { Tier, WeightedDestination } from './model/rules';
 import { CONDITION_SETS_SHAPE, CONDITIONS_SHAPE, ConditionSet, renderConditions, RequestCondition } from './request-match';
 import { checkService, IRoutableService, routingOf, subsetOfVersion } from './routed-service';
+import { TRAFFIC_SPLIT } from './shapes';
 import { TrafficSplit, VersionWeight } from './traffic-split';
 
 const PROPS = T.struct('DarkReleaseProps', {
@@ -15,7 +16,7 @@ const PROPS = T.struct('DarkReleaseProps', {
   version: T.string(),
   when: T.optional(CONDITIONS_SHAPE),
   rules: T.optional(CONDITION_SETS_SHAPE),
-  matchedSplit: T.optional(T.instance('TrafficSplit', x => TrafficSplit.isTrafficSplit(x), 'Use a TrafficSplit factory, e.g. TrafficSplit.canaryPercent(50)')),
+  matchedSplit: T.optional(TRAFFIC_SPLIT),
   callPath: T.optional(T.array(T.any())),
   userAgentHeader: T.optional(T.string()),
   propagatedUserAgentHeader: T.optional(T.string()),

@@ -7,6 +7,7 @@ import { ServiceProtocol } from './core/protocol';
 import { checkProps, T } from './core/shape';
 import { checkServiceIdentity, IRoutableService, registerRoutedService } from './routed-service';
 import { ServiceVersion } from './service-version';
+import { TRAFFIC_SPLIT } from './shapes';
 import { TrafficSplit, VersionWeight } from './traffic-split';
 import { VersionSet } from './version-set';
 
@@ -64,7 +65,7 @@ const PROPS = T.struct('ExistingServiceProps', {
   versions: T.array(T.instance('ServiceVersion', x => ServiceVersion.isServiceVersion(x), "Use ServiceVersion.adopt('v1')")),
   stableVersion: T.optional(T.string()),
   canaryVersion: T.optional(T.string()),
-  traffic: T.optional(T.instance('TrafficSplit', x => TrafficSplit.isTrafficSplit(x), 'Use a TrafficSplit factory, e.g. TrafficSplit.canaryPercent(10)')),
+  traffic: T.optional(TRAFFIC_SPLIT),
   versionLabel: T.optional(T.string()),
 }, "{ port: 9080, versions: [ServiceVersion.adopt('v1'), ServiceVersion.adopt('v2')] }");
 
