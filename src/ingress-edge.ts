@@ -378,10 +378,8 @@ export class IngressEdge extends Construct {
     }
   }
 
+  /** Checks an EdgeDestination (the route's shape has checked that it is one). */
   private checkDestination(field: string, to: EdgeDestination): void {
-    if (!EdgeDestination.isEdgeDestination(to)) {
-      fail(this, field, to, 'is not an EdgeDestination', 'Use EdgeDestination.release(), .version() or .service()');
-    }
     if (to._kind === DestinationKind.SERVICE) {
       if (!isDnsLabel(to._name)) { fail(this, `${field}.name`, to._name, 'is not a Service name', "Use the Service's name, e.g. 'productpage'"); }
       checkPort(this, `${field}.port`, to._port);

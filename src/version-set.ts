@@ -77,10 +77,8 @@ export class VersionSet {
     const names = this.names;
     this.stableVersion = this.pick('stableVersion', props.stableVersion, names[0]);
     this.canaryVersion = this.pick('canaryVersion', props.canaryVersion, names[names.length - 1]);
+    // A TrafficSplit: the constructs' props shapes checked it.
     const traffic = props.traffic ?? TrafficSplit.stable();
-    if (!TrafficSplit.isTrafficSplit(traffic)) {
-      fail(scope, 'traffic', traffic, 'is not a TrafficSplit', 'Use TrafficSplit.stable(), .canaryPercent(10), .weights({...}) or another TrafficSplit factory');
-    }
     this.wholeService = traffic._wholeService;
     this.relativeWeights = traffic._relativeWeights;
     if (this.wholeService && props.replicasFromSplit) {
