@@ -9,8 +9,8 @@
  *   that callers reach without mTLS: a plain-text caller has no principal and no namespace, so the
  *   list denies it. An error where a PeerAuthentication says DISABLE (then nobody has one), a
  *   warning where no STRICT PeerAuthentication covers the workload (callers without a sidecar);
- * - CIT0022: HTTP conditions (methods, paths, hosts, request principals) in a rule for workloads
- *   that serve TCP only. Istio drops them for TCP traffic: the rule of an ALLOW policy then matches
+ * - CIT0022: HTTP conditions (methods, paths, hosts, request principals, `when` keys `request.*`) in
+ *   a rule for workloads that serve TCP only. Istio drops them for TCP traffic: the rule of an ALLOW policy then matches
  *   nothing (error), the rule of a DENY policy everything else it names (warning)
  *   (https://istio.io/latest/docs/tasks/security/authorization/authz-tcp/).
  */
@@ -174,11 +174,14 @@ function portProtocol(port: any): string | undefined {
 function checkHttpOnTcp(p: AnalyzedObject, rule: any, i: number, action: string, selected: Pod[], services: any[], r: Reporter): void {
   const tos: any[] = Array.isArray(rule?.to) ? rule.to : [];
   const froms: any[] = Array.isArray(rule?.from) ? rule.from : [];
+  const whens: any[] = Array.isArray(rule?.when) ? rule.when : [];
   const httpFields = [
     ...tos.flatMap((t, j) => ['methods', 'notMethods', 'paths', 'notPaths', 'hosts', 'notHosts']
       .filter(k => Array.isArray(t?.operation?.[k])).map(k => `spec.rules[${i}].to[${j}].operation.${k}`)),
     ...froms.flatMap((f, j) => ['requestPrincipals', 'notRequestPrincipals']
       .filter(k => Array.isArray(f?.source?.[k])).map(k => `spec.rules[${i}].from[${j}].source.${k}`)),
+    // `request.headers[...]`, `request.auth.*` and every other `request.*` key exist for HTTP only.
+    ...whens.flatMap((w, j) => (typeof w?.key === 'string' && w.key.startsWith('request.') ? [`spec.rules[${i}].when[${j}].key`] : [])),
   ];
   if (httpFields.length === 0 || selected.length === 0) { return; }
   const rulePorts = new Set<string>(tos.flatMap(t => (Array.isArray(t?.operation?.ports) ? t.operation.ports : []).map(String)));

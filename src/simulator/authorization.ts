@@ -156,14 +156,22 @@ function ruleMatches(rule: any, req: AuthzRequest, action: string, policy: any, 
   if (!req.http) {
     const httpOnly = froms.some(f => HTTP_SOURCE.some(k => f?.source?.[k] !== undefined))
       || tos.some(t => HTTP_OPERATION.some(k => t?.operation?.[k] !== undefined))
-      || whens.some(w => /^request\./.test(w?.key ?? ''));
+      || whens.some(w => isHttpOnlyKey(w?.key));
     // ALLOW: the rule is dropped for TCP traffic; DENY: its HTTP-only fields are (authz-tcp task).
     if (httpOnly && action === 'ALLOW') { return false; }
   }
   const fromOk = froms.length === 0 || froms.some(f => sourceMatches(f?.source ?? {}, req, policy));
   const toOk = tos.length === 0 || tos.some(t => operationMatches(t?.operation ?? {}, req));
-  const whenOk = whens.every(w => conditionMatches(w, req, policy, warnings));
+  // On TCP, a DENY rule's HTTP-only conditions are ignored ("effectively resulting in a wider deny",
+  // istio/istio pilot/pkg/security/authz/model, rule.checkError): they match (an ALLOW rule with
+  // them was dropped above).
+  const whenOk = whens.every(w => (!req.http && isHttpOnlyKey(w?.key)) || conditionMatches(w, req, policy, warnings));
   return fromOk && toOk && whenOk;
+}
+
+/** A `when` key only HTTP requests have (`request.headers[...]`, `request.auth.*`, any other `request.*`). */
+function isHttpOnlyKey(key: unknown): boolean {
+  return typeof key === 'string' && key.startsWith('request.');
 }
 
 /** Istio's string match: exact, `prefix*`, `*suffix`, or `*` (present and not empty). */
@@ -270,27 +278,34 @@ export function isPeerAuthentication(m: any): boolean {
 }
 
 /**
- * The mTLS mode the workload's sidecar accepts on `port`: the workload's PeerAuthentication (its
- * `portLevelMtls` for the port first), else the namespace's, else the mesh-wide one in the root
- * namespace, else PERMISSIVE; UNSET inherits from the next level
- * (https://istio.io/latest/docs/reference/config/security/peer_authentication/).
+ * The mTLS mode the workload's sidecar accepts on `port`
+ * (https://istio.io/latest/docs/reference/config/security/peer_authentication/; `ComposePeerAuthentication`
+ * in istio/istio pilot/pkg/security/authn): at each level Istio takes only the oldest policy (the
+ * manifests' order stands for creation time): the oldest of the workload's namespace whose selector
+ * matches it, the oldest namespace-wide one (no selector), the oldest mesh-wide one (no selector, in
+ * the root namespace). The workload's policy (its `portLevelMtls` for the port first) wins, else the
+ * namespace's, else the mesh's, else PERMISSIVE; UNSET inherits from the next level, also when a
+ * newer policy of the same level sets a mode.
  */
 export function peerModeFor(peerAuthentications: any[], workload: { namespace: string; labels: { [k: string]: string } },
   port: number | undefined): { mode: string; policy?: string } {
   const set = (m: unknown): string | undefined => (typeof m === 'string' && m !== 'UNSET' ? m : undefined);
-  // The manifests' order stands for creation time (of two that select a workload Istio applies the oldest).
-  const selected = peerAuthentications.filter(pa => nsOf(pa) === workload.namespace && pa.spec?.selector?.matchLabels
-    && Object.keys(pa.spec.selector.matchLabels).length > 0
-    && Object.entries(pa.spec.selector.matchLabels).every(([k, v]) => workload.labels[k] === v));
-  for (const pa of selected) {
-    const portMode = port === undefined ? undefined : set(pa.spec?.portLevelMtls?.[String(port)]?.mode);
-    const mode = portMode ?? set(pa.spec?.mtls?.mode);
+  const labelsOf = (pa: any): { [k: string]: string } => pa.spec?.selector?.matchLabels ?? {};
+  const wide = (pa: any): boolean => Object.keys(labelsOf(pa)).length === 0;
+  const workloadLevel = peerAuthentications.find(pa => nsOf(pa) === workload.namespace && nsOf(pa) !== ROOT_NAMESPACE && !wide(pa)
+    && Object.entries(labelsOf(pa)).every(([k, v]) => workload.labels[k] === v));
+  const namespaceLevel = workload.namespace === ROOT_NAMESPACE ? undefined
+    : peerAuthentications.find(pa => nsOf(pa) === workload.namespace && wide(pa));
+  const meshLevel = peerAuthentications.find(pa => nsOf(pa) === ROOT_NAMESPACE && wide(pa));
+  if (workloadLevel) {
+    const portMode = port === undefined ? undefined : set(workloadLevel.spec?.portLevelMtls?.[String(port)]?.mode);
+    const mode = portMode ?? set(workloadLevel.spec?.mtls?.mode);
+    if (mode) { return { mode, policy: idOf(workloadLevel) }; }
+  }
+  for (const pa of [namespaceLevel, meshLevel]) {
+    const mode = set(pa?.spec?.mtls?.mode);
     if (mode) { return { mode, policy: idOf(pa) }; }
   }
-  const namespaceWide = peerAuthentications.find(pa => nsOf(pa) === workload.namespace && !pa.spec?.selector && set(pa.spec?.mtls?.mode));
-  if (namespaceWide) { return { mode: namespaceWide.spec.mtls.mode, policy: idOf(namespaceWide) }; }
-  const meshWide = peerAuthentications.find(pa => nsOf(pa) === ROOT_NAMESPACE && !pa.spec?.selector && set(pa.spec?.mtls?.mode));
-  if (meshWide) { return { mode: meshWide.spec.mtls.mode, policy: idOf(meshWide) }; }
   return { mode: 'PERMISSIVE' };
 }
 
@@ -309,6 +324,11 @@ export interface TokenCheck {
   readonly invalid?: string;
   /** Why the token is ignored, if it is. */
   readonly ignored?: string;
+  /**
+   * For a valid token: whether the jwtRule that accepted it keeps it for the upstream request
+   * (`forwardOriginalToken`, default false: Envoy removes the token after verifying it).
+   */
+  readonly forwarded?: boolean;
 }
 
 /**
@@ -337,5 +357,5 @@ export function checkToken(requestAuthentications: any[], workload: AuthzRequest
     return { invalid: `the token's audience ${JSON.stringify(claims.aud)} is none of ${audiences.join(', ')} (RequestAuthentication ${idOf(match.ra)})` };
   }
   const requestPrincipal = typeof claims.iss === 'string' && typeof claims.sub === 'string' ? `${claims.iss}/${claims.sub}` : undefined;
-  return { requestPrincipal, claims };
+  return { requestPrincipal, claims, forwarded: match.r.forwardOriginalToken === true };
 }

@@ -243,8 +243,17 @@ export class RoutingSimulator {
         explanation: `${req.describe}: ${gate.detail}; the gateway answers, and the request is not routed`,
       };
     }
-    const outcome = this.authorized(request, req, this.routed(req));
-    return gate ? { ...outcome, gatewayAuthorization: gate.decision, warnings: [...gate.warnings, ...outcome.warnings] } : outcome;
+    // The gateway removes a token it verified unless its jwtRule forwards it (forwardOriginalToken,
+    // default false): the backend's sidecar then sees a request without a token.
+    const onward = gate?.tokenRemoved !== undefined ? { ...request, jwtClaims: undefined } : request;
+    const outcome = this.authorized(onward, req, this.routed(req));
+    if (!gate) { return outcome; }
+    return {
+      ...outcome,
+      gatewayAuthorization: gate.decision,
+      warnings: [...gate.warnings, ...outcome.warnings],
+      explanation: gate.tokenRemoved !== undefined ? `${outcome.explanation}; ${gate.tokenRemoved}` : outcome.explanation,
+    };
   }
 
   /**
@@ -258,11 +267,17 @@ export class RoutingSimulator {
    * so a refused request is never routed. PeerAuthentication does not apply: the caller is the
    * outside world, in plain text from the client, with no principal and no namespace; `jwtClaims`
    * is its token. The gateway pods are those the Gateway's `selector` picks in the manifests (else,
-   * in `istio-system`, with the selector as their labels). Undefined when there is nothing to decide
-   * (no security policy, the Gateway not in the manifests, or no server on the port: no listener).
+   * in `istio-system`, with the selector as their labels). Policies' `ports` match the port the
+   * gateway pod listens on (`gatewayPodPort`), not the Gateway server's. A token the gateway accepts
+   * is removed before the request goes on (`tokenRemoved` says so) unless the jwtRule that accepted
+   * it has `forwardOriginalToken: true`
+   * (https://istio.io/latest/docs/reference/config/security/request_authentication/#JWTRule: "If set
+   * to true, the original token will be kept for the upstream request. Default is false"; Envoy's
+   * jwt_authn `forward: false` removes it after verifying it). Undefined when there is nothing to
+   * decide (no security policy, the Gateway not in the manifests, or no server on the port: no listener).
    */
   private gatewayAuthorization(request: SimulatedRequest, req: ResolvedRequest):
-  { decision: AuthorizationDecision; detail: string; warnings: string[] } | undefined {
+  { decision: AuthorizationDecision; detail: string; warnings: string[]; tokenRemoved?: string } | undefined {
     if (this.authorizationPolicies.length + this.requestAuthentications.length === 0) { return undefined; }
     const gw = req.gateway?.object;
     if (!gw) { return undefined; }
@@ -284,7 +299,7 @@ export class RoutingSimulator {
     const decision = authorize(this.authorizationPolicies, {
       workload,
       caller: 'a client outside the mesh: no principal, no namespace',
-      port: req.port,
+      port: this.gatewayPodPort(workload, req.port!, warnings),
       http,
       method: req.input.method,
       path: req.input.path,
@@ -293,7 +308,34 @@ export class RoutingSimulator {
       requestPrincipal: token.requestPrincipal,
       claims: token.claims,
     }, warnings);
-    return { warnings, detail: decision.explanation, decision: { ...decision, explanation: `at gateway ${binding}: ${decision.explanation}` } };
+    const tokenRemoved = token.claims !== undefined && !token.forwarded
+      ? `the gateway pods ${where} verified the token and removed it (the jwtRule has no forwardOriginalToken: true), so the backend receives no token`
+      : undefined;
+    return { warnings, detail: decision.explanation, decision: { ...decision, explanation: `at gateway ${binding}: ${decision.explanation}` }, tokenRemoved };
+  }
+
+  /**
+   * The port an AuthorizationPolicy's `ports` (and `destination.port`) match at the gateway pods: the
+   * port the pod listens on, which is the gateway Service's `targetPort` for the server's port (8080
+   * for port 80 in Istio's default ingress gateway; istio/istio#28524,
+   * https://istio.io/latest/docs/reference/config/security/authorization-policy/#Operation). The
+   * Service is the one of the gateway pods' namespace that selects them and has a port whose `port` is
+   * the server port; without it in the manifests, the server port, with a warning.
+   */
+  private gatewayPodPort(workload: AuthzRequest['workload'], serverPort: number, warnings: string[]): number {
+    const found = this.services.filter(s => nsOf(s) === workload.namespace && s.spec?.selector && Object.keys(s.spec.selector).length > 0
+      && selects(s.spec.selector, workload.labels))
+      .flatMap(s => (Array.isArray(s.spec?.ports) ? s.spec.ports : []).filter((p: any) => p?.port === serverPort).map((p: any) => ({ s, p })))[0];
+    if (found && (found.p.targetPort === undefined || typeof found.p.targetPort === 'number')) {
+      return found.p.targetPort ?? serverPort;
+    }
+    const where = `${workload.namespace}/${workload.name}`;
+    if (this.authorizationPolicies.some(p => policyNamesPorts(p))) {
+      warnings.push(found
+        ? `the targetPort of Service ${nsOf(found.s)}/${found.s.metadata?.name} for port ${serverPort} is named ('${found.p.targetPort}'); AuthorizationPolicy ports at the gateway pods ${where} are matched against the Gateway server's port ${serverPort}, but Istio matches the port the pod listens on`
+        : `the Service of the gateway pods ${where} is not in the manifests; AuthorizationPolicy ports at the gateway are matched against the Gateway server's port ${serverPort}, but Istio matches the port the pod listens on (the Service's targetPort, e.g. 8080 for port 80)`);
+    }
+    return serverPort;
   }
 
   /** The gateway pods a Gateway's `selector` picks: in the manifests, else Istio's default namespace with the selector as labels. */
@@ -324,11 +366,10 @@ export class RoutingSimulator {
 
   /**
    * Step 6: the destination's sidecar decides whether to take the request. For each workload the
-   * request reaches: whether the connection is mTLS (the caller's sidecar uses Istio mutual TLS
-   * unless the host's DestinationRule disables TLS or the workload's PeerAuthentication says
-   * DISABLE; a caller without a sidecar connects in plain text, which STRICT refuses), and then
-   * the AuthorizationPolicies that select it (see `authorization.ts`). When every request is refused
-   * the outcome is DENIED; when some are, `deniedShare` says how many.
+   * request reaches: the connection (`transport`: Istio mTLS with the caller's principal, plain text,
+   * TLS with certificates of its own, or refused), and then the AuthorizationPolicies that select it
+   * (see `authorization.ts`). When every request is refused the outcome is DENIED; when some are,
+   * `deniedShare` says how many.
    */
   private authorized(request: SimulatedRequest, req: ResolvedRequest, outcome: RoutingOutcome): RoutingOutcome {
     if (outcome.kind !== OutcomeKind.ROUTED && outcome.kind !== OutcomeKind.KUBERNETES_DEFAULT) { return outcome; }
@@ -348,19 +389,16 @@ export class RoutingSimulator {
       const targets = d.workloads.length > 0
         ? d.workloads.filter(w => w.share > 0).map(w => ({ workload: w as AuthzRequest['workload'], share: w.share }))
         : [{ workload: { name: `pods of ${d.host}`, namespace: d.host.split('.')[1] ?? 'default', labels: d.selector }, share: d.share }];
-      const clientTls = this.clientTlsMode(d.host, servicePort, req.sourceNamespace);
+      const clientTls = this.clientTlsMode(d.host, servicePort, req.sourceNamespace, d.subset);
       for (const { workload, share } of targets) {
         const server = peerModeFor(this.peerAuthentications, workload, port);
-        const plain = !inMesh ? 'the caller has no sidecar' : clientTls === 'DISABLE' ? `the DestinationRule of ${d.host} disables TLS`
-          : server.mode === 'DISABLE' ? `PeerAuthentication ${server.policy} turns mTLS off` : undefined;
         const where = `${workload.namespace}/${workload.name}`;
-        if (plain !== undefined && server.mode === 'STRICT') {
-          decisions.push({
-            share,
-            decision: { allowed: false, workload: where, explanation: `refused at ${where}: PeerAuthentication ${server.policy} requires mTLS (STRICT) and the caller connects in plain text (${plain})` },
-          });
+        const link = transport(inMesh, clientTls, server, d.host, where);
+        if (link.refused !== undefined) {
+          decisions.push({ share, decision: { allowed: false, workload: where, explanation: link.refused } });
           continue;
         }
+        const plain = link.noPrincipal;
         const token = http ? checkToken(this.requestAuthentications, workload, request.jwtClaims) : {};
         if (token.ignored !== undefined) { warnings.push(token.ignored); }
         if (token.invalid !== undefined) {
@@ -370,6 +408,7 @@ export class RoutingSimulator {
         const decision = authorize(this.authorizationPolicies, {
           workload,
           principal: plain === undefined ? principal : undefined,
+          caller: link.caller,
           port,
           http,
           method: req.input.method,
@@ -379,7 +418,7 @@ export class RoutingSimulator {
           requestPrincipal: token.requestPrincipal,
           claims: token.claims,
         }, warnings);
-        decisions.push({ share, decision: plain !== undefined && !decision.allowed ? { ...decision, explanation: `${decision.explanation}; plain text because ${plain}` } : decision });
+        decisions.push({ share, decision: plain !== undefined && !decision.allowed ? { ...decision, explanation: `${decision.explanation}; ${plain}` } : decision });
       }
     }
     if (decisions.length === 0) { return outcome; }
@@ -421,11 +460,21 @@ export class RoutingSimulator {
     return principal(req.sourceNamespace, request.sourceServiceAccount ?? caller?.serviceAccount ?? 'default');
   }
 
-  /** The TLS mode the host's DestinationRule sets for the port (undefined: Istio's auto mTLS). */
-  private clientTlsMode(fqdn: string, port: number | undefined, sourceNamespace: string): string | undefined {
-    const policy = this.destinationRuleFor(fqdn, sourceNamespace)?.spec?.trafficPolicy;
-    const portLevel = Array.isArray(policy?.portLevelSettings) ? policy.portLevelSettings.find((p: any) => p?.port?.number === port) : undefined;
-    return portLevel?.tls?.mode ?? policy?.tls?.mode;
+  /**
+   * The TLS mode the host's DestinationRule sets for the (Service) port and the destination's subset
+   * (undefined: Istio's auto mTLS). A subset's own trafficPolicy overrides the top level for traffic
+   * to that subset (`MergeTrafficPolicy` in istio/istio pilot/pkg/networking/core/cluster_traffic_policy.go;
+   * https://istio.io/latest/docs/reference/config/networking/destination-rule/#Subset): the subset's
+   * portLevelSettings, then the subset's tls, then the top level's portLevelSettings, then its tls.
+   */
+  private clientTlsMode(fqdn: string, port: number | undefined, sourceNamespace: string, subset?: string): string | undefined {
+    const spec = this.destinationRuleFor(fqdn, sourceNamespace)?.spec;
+    const top = spec?.trafficPolicy;
+    const own = subset === undefined || !Array.isArray(spec?.subsets) ? undefined
+      : spec.subsets.find((s: any) => s?.name === subset)?.trafficPolicy;
+    const atPort = (policy: any): string | undefined => (Array.isArray(policy?.portLevelSettings)
+      ? policy.portLevelSettings.find((p: any) => p?.port?.number === port)?.tls?.mode : undefined);
+    return atPort(own) ?? own?.tls?.mode ?? atPort(top) ?? top?.tls?.mode;
   }
 
   /** The request as the matchers see it: host, port, path, headers, source and binding resolved. */
@@ -858,6 +907,61 @@ interface ResolvedRequest {
   readonly input: MatchInput;
   /** "GET host/path at gateway ns/name", the start of every explanation. */
   readonly describe: string;
+}
+
+/** How the caller's sidecar connects to one workload's sidecar (see `transport`). */
+interface Transport {
+  /** Why the connection fails (the server's sidecar refuses it), if it does. */
+  readonly refused?: string;
+  /** Why the server's sidecar sees no principal (not Istio mTLS), if it does not. */
+  readonly noPrincipal?: string;
+  /** Who the caller is for the explanations, when it has no principal. */
+  readonly caller?: string;
+}
+
+/**
+ * The connection between the caller's sidecar and the workload's
+ * (https://istio.io/latest/docs/concepts/security/#mutual-tls-authentication,
+ * https://istio.io/latest/docs/reference/config/security/peer_authentication/,
+ * https://istio.io/latest/docs/reference/config/networking/destination-rule/#ClientTLSSettings-TLSmode):
+ * - a caller without a sidecar, or with DestinationRule `tls.mode: DISABLE`, sends plain text: no
+ *   principal, and STRICT refuses it;
+ * - SIMPLE / MUTUAL are TLS with certificates of the caller's own (for servers outside the mesh), not
+ *   Istio mutual TLS: they carry no Istio SPIFFE identity, so principal and namespace rules never
+ *   match them, and STRICT, which accepts only Istio mTLS, refuses them;
+ * - an explicit ISTIO_MUTUAL towards a workload whose PeerAuthentication says DISABLE fails: its
+ *   sidecar expects plain text (the analysis' CIT0010: every call fails);
+ * - without `tls` (auto mTLS), the caller's sidecar sends Istio mTLS, or plain text to a DISABLE workload.
+ */
+function transport(inMesh: boolean, clientTls: string | undefined, server: { mode: string; policy?: string },
+  host: string, where: string): Transport {
+  const by = server.policy !== undefined ? `PeerAuthentication ${server.policy}` : 'the mesh default';
+  const ownTls = clientTls === 'SIMPLE' || clientTls === 'MUTUAL';
+  const plain = !inMesh ? 'the caller has no sidecar' : clientTls === 'DISABLE' ? `the DestinationRule of ${host} disables TLS`
+    : !ownTls && clientTls !== 'ISTIO_MUTUAL' && server.mode === 'DISABLE' ? `${by} turns mTLS off` : undefined;
+  if (plain !== undefined) {
+    return server.mode === 'STRICT'
+      ? { refused: `refused at ${where}: ${by} requires mTLS (STRICT) and the caller connects in plain text (${plain})` }
+      : { noPrincipal: `plain text because ${plain}` };
+  }
+  if (ownTls) {
+    const what = `the DestinationRule of ${host} sets tls.mode ${clientTls}: TLS with certificates of the caller's own, not Istio mutual TLS`;
+    return server.mode === 'STRICT'
+      ? { refused: `refused at ${where}: ${by} accepts only Istio mutual TLS (STRICT) and ${what}, so every call fails (CIT0010)` }
+      : { noPrincipal: `no principal because ${what}`, caller: `no principal (${clientTls} TLS with certificates of its own)` };
+  }
+  if (clientTls === 'ISTIO_MUTUAL' && server.mode === 'DISABLE') {
+    return { refused: `refused at ${where}: the DestinationRule of ${host} sets tls.mode ISTIO_MUTUAL, but ${by} turns mTLS off (DISABLE), so the server's sidecar expects plain text and every call fails (CIT0010)` };
+  }
+  return {};
+}
+
+/** Whether an AuthorizationPolicy matches on ports (`ports`, `notPorts`, a `destination.port` condition). */
+function policyNamesPorts(p: any): boolean {
+  const rules: any[] = Array.isArray(p?.spec?.rules) ? p.spec.rules : [];
+  return rules.some(r => (Array.isArray(r?.to) ? r.to : [])
+    .some((t: any) => t?.operation?.ports !== undefined || t?.operation?.notPorts !== undefined)
+    || (Array.isArray(r?.when) ? r.when : []).some((w: any) => w?.key === 'destination.port'));
 }
 
 /** The ServiceAccount a pod spec names (undefined: the namespace's `default`). */

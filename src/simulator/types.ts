@@ -121,7 +121,8 @@ export interface AuthorizationDecision {
   readonly allowed: boolean;
   /**
    * The HTTP status the sidecar answers: 403 for an AuthorizationPolicy, 401 for an invalid token.
-   * @default - none: allowed, or the connection is refused (STRICT mTLS, plain-text caller)
+   * @default - none: allowed, or the connection is refused (STRICT towards plain text or TLS with
+   * certificates of the caller's own, ISTIO_MUTUAL towards DISABLE)
    */
   readonly status?: number;
   /**
@@ -381,7 +382,8 @@ export interface RoutingOutcome {
    */
   readonly gatewayAuthorization?: AuthorizationDecision;
   /**
-   * Percentage of requests the destination workloads refuse (AuthorizationPolicy or STRICT mTLS).
+   * Percentage of requests the destination workloads refuse (AuthorizationPolicy, or a connection
+   * their sidecar refuses: a client TLS mode their PeerAuthentication does not accept).
    * @default - 0
    */
   readonly deniedShare?: number;
