@@ -21,7 +21,9 @@ export interface JwtIssuer {
    */
   readonly audiences?: string[];
   /**
-   * Pass the token on to the application.
+   * Pass the token on to the application. Without it, Envoy removes the token once it has verified
+   * it: behind an ingress gateway that checks tokens, the backend receives none, so a
+   * `JwtAuthentication` (or any token rule) on the backend then sees requests without a token.
    * @default false
    */
   readonly forwardOriginalToken?: boolean;
@@ -199,9 +201,7 @@ export class JwtAuthentication extends Construct {
   }
 
   private checkNameIsFree(kind: string, namespace: string, name: string): void {
-    const chart = Chart.of(this);
-    const other = chart.node.findAll().find(c => ApiObject.isApiObject(c) && c.kind === kind && /^security\.istio\.io\//.test(c.apiVersion)
-      && c.metadata.name === name && (c.metadata.namespace ?? chart.namespace ?? DEFAULT_NAMESPACE) === namespace);
+    const other = modelOf(this).claimObjectName(kind, namespace, name, this);
     if (other !== undefined) {
       failWith(this, 'service', `would create ${kind} ${namespace}/${name}, which ${other.node.path} already defines; kubectl apply keeps only one of them`,
         'Declare one JwtAuthentication per service (and one for the gateway), listing all issuers and requirements');

@@ -56,9 +56,7 @@ export class NamespaceDefaultDeny extends Construct {
       fail(this, 'namespace', this.namespace, "is Istio's root namespace, where a policy without a selector applies to every workload of the mesh (ingress gateways included), not to one namespace",
         'Name the namespace whose workloads should deny by default; for a mesh-wide default deny, write that AuthorizationPolicy on purpose as an ApiObject');
     }
-    const chart = Chart.of(this);
-    const other = chart.node.findAll().find(c => ApiObject.isApiObject(c) && c.kind === ISTIO_KINDS.AuthorizationPolicy.kind
-      && c.metadata.name === name && (c.metadata.namespace ?? chart.namespace ?? DEFAULT_NAMESPACE) === this.namespace);
+    const other = modelOf(this).claimObjectName(ISTIO_KINDS.AuthorizationPolicy.kind, this.namespace, name, this);
     if (other !== undefined) {
       failWith(this, 'name', `would create AuthorizationPolicy ${this.namespace}/${name}, which ${other.node.path} already defines; kubectl apply keeps only one of them`,
         'Declare one NamespaceDefaultDeny per namespace, or give this one another name');

@@ -167,10 +167,7 @@ export class ServiceAuthorization extends Construct {
 
   /** Fails when an object of the chart already has the policy's kind, namespace and name. */
   private checkNameIsFree(name: string): void {
-    const kind = ISTIO_KINDS.AuthorizationPolicy;
-    const chart = Chart.of(this);
-    const other = chart.node.findAll().find(c => ApiObject.isApiObject(c) && c.kind === kind.kind && /^security\.istio\.io\//.test(c.apiVersion)
-      && c.metadata.name === name && (c.metadata.namespace ?? chart.namespace ?? DEFAULT_NAMESPACE) === this.namespace);
+    const other = modelOf(this).claimObjectName(ISTIO_KINDS.AuthorizationPolicy.kind, this.namespace, name, this);
     if (other !== undefined) {
       failWith(this, 'service',
         `would create AuthorizationPolicy ${this.namespace}/${name}, which ${other.node.path} already defines; kubectl apply keeps only one of them`,

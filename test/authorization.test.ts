@@ -7,10 +7,13 @@
  * only when some ALLOW rule matches); a policy without rules is an ALLOW policy that matches nothing.
  */
 import { ApiObject, Chart, Testing } from 'cdk8s';
+import { Construct } from 'constructs';
 import {
-  Analysis, AuthorizationAction, CanaryService, Caller, EdgeDestination, ExistingService, IngressEdge, JwtAuthentication, MeshNamespace, MtlsMode,
-  NamespaceDefaultDeny, OutcomeKind, RoutingSimulator, ServiceAuthorization, ServiceIdentity, ServiceProtocol, ServiceVersion,
+  Analysis, AuthorizationAction, CanaryService, Caller, EdgeDestination, ExistingService, IngressEdge, IRoutableService, JwtAuthentication,
+  MeshNamespace, MtlsMode, NamespaceDefaultDeny, OutcomeKind, RoutingSimulator, ServiceAuthorization, ServiceIdentity, ServiceProtocol,
+  ServiceVersion,
 } from '../src';
+import { authzPathError } from '../src/service-authorization';
 import '../src/testing/jest';
 
 const TD = 'cluster.local';
@@ -152,11 +155,11 @@ describe('bad input: each class fails at once, naming the path, the field and th
     ['a second construct for one service', s => {
       new ServiceAuthorization(s.chart, 'x', { service: s.ratings, allow: [{ from: [Caller.service(s.reviews)] }] });
       new ServiceAuthorization(s.chart, 'y', { service: s.ratings, allow: [{ from: [Caller.service(s.productpage)] }] });
-    }, /\[shop\/y\] service: would create AuthorizationPolicy shop\/ratings-allow, which shop\/x\/Allow already defines.*Put all rules for the service into one ServiceAuthorization/],
+    }, /\[shop\/y\] service: would create AuthorizationPolicy shop\/ratings-allow, which shop\/x already defines.*Put all rules for the service into one ServiceAuthorization/],
     ['two NamespaceDefaultDeny in one namespace', s => {
       new NamespaceDefaultDeny(s.chart, 'a');
       new NamespaceDefaultDeny(s.chart, 'b');
-    }, /\[shop\/b\] name: would create AuthorizationPolicy shop\/allow-nothing, which shop\/a\/Policy already defines/],
+    }, /\[shop\/b\] name: would create AuthorizationPolicy shop\/allow-nothing, which shop\/a already defines/],
     ['a bad trust domain', s => new ServiceAuthorization(s.chart, 'x', { service: s.ratings, trustDomain: 'Not A Domain', deny: [{ from: [Caller.anyone()] }] }),
       /trustDomain: 'Not A Domain' is not a valid trust domain/],
     ['a misspelt prop', s => new ServiceAuthorization(s.chart, 'x', { service: s.ratings, alow: [] } as any),
@@ -532,7 +535,7 @@ describe('JwtAuthentication', () => {
     ['two for one service', s => {
       new JwtAuthentication(s.chart, 'j', { service: s.productpage, issuers });
       new JwtAuthentication(s.chart, 'k', { service: s.productpage, issuers });
-    }, /\[shop\/k\] service: would create RequestAuthentication shop\/productpage-jwt, which shop\/j\/RequestAuthentication already defines/],
+    }, /\[shop\/k\] service: would create RequestAuthentication shop\/productpage-jwt, which shop\/j already defines/],
   ];
   test.each(cases)('bad input: %s', (_name, build, message) => {
     expect(() => build(shop())).toThrow(message);
@@ -631,5 +634,237 @@ describe('simulator: authorization at the ingress gateway', () => {
     });
     const o = RoutingSimulator.fromChart(chart).route({ ...at, path: '/' });
     expect(o).toMatchObject({ kind: OutcomeKind.DENIED, status: 403, authorization: { workload: 'gateways/Deployment/ingress', policy: 'gateways/allow-nothing' } });
+  });
+});
+
+describe('Caller: boundaries found by mutation testing', () => {
+  /** A construct of the user's own that names its account in a field that is not a ServiceAccount. */
+  class OwnService extends Construct implements IRoutableService {
+    public readonly name = 'own';
+    public readonly namespace = 'shop';
+    public readonly port = 80;
+    public readonly protocol = ServiceProtocol.HTTP;
+    public readonly versionNames = ['v1'];
+    public readonly stableVersion = 'v1';
+    public readonly versionLabel = 'version';
+    public readonly serviceAccount = 'own-sa';
+    public subsetOf(version: string): string { return version; }
+    public podLabelsOf(version: string): { [key: string]: string } { return { app: 'own', version }; }
+  }
+  const principalsOf = (chart: Chart) => policiesOf(chart)[0].spec.rules[0].from[0].source.principals;
+
+  test('isCaller: false for null, primitives and plain objects (without throwing), true for each factory', () => {
+    expect(Caller.isCaller(null)).toBe(false);
+    expect(Caller.isCaller(undefined)).toBe(false);
+    expect(Caller.isCaller('anyone')).toBe(false);
+    expect(Caller.isCaller(42)).toBe(false);
+    expect(Caller.isCaller({})).toBe(false);
+    expect(Caller.isCaller({ _resolve: () => ({ anyone: true, describe: 'anyone' }) })).toBe(false);
+    for (const c of [Caller.anyone(), Caller.anyAuthenticated(), Caller.namespace('a'), Caller.serviceAccount('sa', 'ns'), Caller.ingressGateway()]) {
+      expect(Caller.isCaller(c)).toBe(true);
+    }
+  });
+
+  test('each factory names itself, the field and the fix', () => {
+    const { reviews } = shop();
+    expect(() => Caller.service(reviews, { serviceAccount: 'x' } as any))
+      .toThrow(/^\[Caller\.service\] options\.serviceAccount: 'x' is not a field of CallerServiceOptions/);
+    expect(() => Caller.service(reviews, { serviceAccountName: 'Bad_SA' })).toThrow(
+      /^\[Caller\.service\] options\.serviceAccountName: 'Bad_SA' is not a valid ServiceAccount name \(DNS-1123 subdomain\)\. Use lowercase letters, digits, '-' and '\.' \(e\.g\. 'bookinfo-ratings'\)/);
+    expect(() => Caller.namespace('Bad_NS'))
+      .toThrow(/^\[Caller\.namespace\] namespace: 'Bad_NS' is not a valid namespace \(DNS-1123 label\)\. Use at most 63 lowercase letters, digits and '-' \(e\.g\. 'shop'\)/);
+    expect(() => Caller.ingressGateway({ serviceAccount: 'x' } as any))
+      .toThrow(/^\[Caller\.ingressGateway\] options\.serviceAccount: 'x' is not a field of IngressGatewayCallerOptions/);
+    expect(() => Caller.ingressGateway({ serviceAccountName: 'Bad_SA' }))
+      .toThrow(/^\[Caller\.ingressGateway\] options\.serviceAccountName: 'Bad_SA' is not a valid ServiceAccount name \(DNS-1123 subdomain\)\. Use lowercase letters, digits, '-' and '\.'/);
+    expect(() => Caller.ingressGateway({ namespace: 'a.b' }))
+      .toThrow(/^\[Caller\.ingressGateway\] options\.namespace: 'a\.b' is not a valid namespace \(DNS-1123 label\)\. Use at most 63 lowercase letters, digits and '-' \(e\.g\. 'istio-system'\)/);
+    expect(() => Caller.serviceAccount('UPPER', 'shop'))
+      .toThrow(/^\[Caller\.serviceAccount\] name: 'UPPER' is not a valid ServiceAccount name \(DNS-1123 subdomain\)\. Use lowercase letters, digits, '-' and '\.' \(e\.g\. 'monitoring'\)/);
+    expect(() => Caller.serviceAccount('prometheus', 'Bad_NS'))
+      .toThrow(/^\[Caller\.serviceAccount\] namespace: 'Bad_NS' is not a valid namespace \(DNS-1123 label\)\. Use at most 63 lowercase letters, digits and '-' \(e\.g\. 'shop'\)/);
+  });
+
+  test('each caller describes itself in a message', () => {
+    const s = shop();
+    const legacy = new ExistingService(s.chart, 'legacy', { port: 80, versions: [ServiceVersion.adopt('v1')] });
+    const from = [Caller.anyone(), Caller.namespace('a'), Caller.serviceAccount('prometheus', 'monitoring'), Caller.ingressGateway(),
+      Caller.anyAuthenticated(), Caller.service(s.reviews), Caller.service(legacy, { serviceAccountName: 'legacy-sa' })];
+    expect(() => new ServiceAuthorization(s.chart, 'x', { service: s.ratings, deny: [{ from }] })).toThrow(new RegExp('deny\\[0\\]\\.from: '
+      + '\\["anyone","namespace a","ServiceAccount monitoring/prometheus","the ingress gateway \\(istio-system/istio-ingressgateway-service-account\\)",'
+      + '"any caller with a mesh identity","service reviews","service legacy \\(ServiceAccount legacy-sa\\)"\\] names Caller\\.anyone\\(\\) next to other callers'));
+  });
+
+  test("a service's principal is in the service's own namespace, not the chart's", () => {
+    const { chart, ratings } = shop();
+    const audit = new CanaryService(chart, 'audit', { namespace: 'audit', port: 80, stable: { image: 'audit:1' } });
+    new ServiceAuthorization(chart, 'a', { service: ratings, allow: [{ from: [Caller.service(audit), Caller.service(audit, { serviceAccountName: 'auditor' })] }] });
+    expect(principalsOf(chart)).toEqual([`${TD}/ns/audit/sa/audit`, `${TD}/ns/audit/sa/auditor`]);
+  });
+
+  test('accounts named as existing outside the app (serviceAccountName, a gateway of its own) are known to the analysis', () => {
+    const { chart, ratings } = shop();
+    strictMtls(chart);
+    const legacy = new ExistingService(chart, 'legacy', { port: 80, versions: [ServiceVersion.adopt('v1')] });
+    new ServiceAuthorization(chart, 'a', {
+      service: ratings, allow: [{ from: [Caller.service(legacy, { serviceAccountName: 'legacy-sa' }), Caller.ingressGateway({ serviceAccountName: 'edge', namespace: 'gateways' })] }],
+    });
+    expect(Analysis.findings(chart).filter(f => f.code === 'CIT0020')).toEqual([]);
+    // The same accounts in a hand-written policy, undeclared, are reported.
+    new ApiObject(chart, 'hand-written', {
+      apiVersion: 'security.istio.io/v1',
+      kind: 'AuthorizationPolicy',
+      metadata: { name: 'hand', namespace: 'shop' },
+      spec: { selector: { matchLabels: { app: 'ratings' } }, rules: [{ from: [{ source: { principals: [`${TD}/ns/gateways/sa/other-edge`] } }] }] },
+    });
+    expect(Analysis.findings(chart).filter(f => f.code === 'CIT0020').map(f => f.value)).toEqual([JSON.stringify(`${TD}/ns/gateways/sa/other-edge`)]);
+  });
+
+  test("the account of a service's created workloads: 'default' once one version is deployed under no account; unknown when all are adopted", () => {
+    const { chart, ratings } = shop();
+    const mixed = new CanaryService(chart, 'mixed', {
+      port: 80, versions: [ServiceVersion.adopt('v1'), ServiceVersion.deploy('v2', { image: 'mixed:2' })], serviceIdentity: ServiceIdentity.namespaceDefault(),
+    });
+    const adopted = new CanaryService(chart, 'adopted', { port: 80, versions: [ServiceVersion.adopt('v1'), ServiceVersion.adopt('v2')] });
+    new ServiceAuthorization(chart, 'a', { service: ratings, allow: [{ from: [Caller.service(mixed)] }] });
+    expect(principalsOf(chart)).toEqual([`${TD}/ns/shop/sa/default`]);
+    expect(() => new ServiceAuthorization(chart, 'b', { service: ratings, allow: [{ from: [Caller.service(adopted)] }] }))
+      .toThrow(/\[shop\/b\] from: 'adopted' is a service whose workloads this library does not create \(shop\/adopted\), so its ServiceAccount is not known/);
+  });
+
+  test('a serviceAccount field that is not a ServiceAccount (no name) does not name the principal', () => {
+    const { chart, ratings } = shop();
+    const own = new OwnService(chart, 'own');
+    expect(() => new ServiceAuthorization(chart, 'a', { service: ratings, allow: [{ from: [Caller.service(own)] }] }))
+      .toThrow(/\[shop\/a\] from: 'own' is a service whose workloads this library does not create .*Caller\.service\(own, \{ serviceAccountName: '\.\.\.' \}\), or Caller\.serviceAccount\('\.\.\.', 'shop'\)/);
+  });
+});
+
+describe('ServiceAuthorization: boundaries found by mutation testing', () => {
+  const rulesOf = (chart: Chart, name: string) => policiesOf(chart).find(p => p.metadata.name === name).spec.rules;
+
+  test('messages name the field, the problem and the fix', () => {
+    const s = shop();
+    const sa = (id: string, props: any) => () => new ServiceAuthorization(s.chart, id, { service: s.ratings, ...props });
+    const from = [Caller.service(s.reviews)];
+    expect(sa('a', { trustDomain: 'Not A Domain', deny: [{ from }] }))
+      .toThrow(/^\[shop\/a\] trustDomain: 'Not A Domain' is not a valid trust domain \(a DNS name\)\. Use the mesh's trust domain, e\.g\. 'cluster\.local'/);
+    expect(sa('b', {})).toThrow(/^\[shop\/b\] allow: undefined is not given, and neither is deny, so the construct says nothing about who may call\. Give an allow list/);
+    expect(sa('c', { allow: [] })).toThrow(/^\[shop\/c\] allow: \[\] is an empty allow list: .*\. List who may call, or leave allow out; to shut the service off, deny: \[\{ from: \[Caller\.anyone\(\)\] \}\]/);
+    expect(sa('d', { deny: [] })).toThrow(/^\[shop\/d\] deny: \[\] is an empty list, which denies nothing\. List the callers to deny, or leave deny out/);
+    expect(sa('e', { deny: [{ from: [Caller.anyone(), Caller.namespace('a')] }] }))
+      .toThrow(/^\[shop\/e\] deny\[0\]\.from: .* names Caller\.anyone\(\) next to other callers, which adds nothing\. Use Caller\.anyone\(\) alone, or list only the callers/);
+    expect(sa('f', { allow: [{ from }, { from, methods: ['GET', 'get'] }] }))
+      .toThrow(/^\[shop\/f\] allow\[1\]\.methods\[1\]: 'get' is not an HTTP method in upper case \(Istio compares methods exactly\)\. Use e\.g\. 'GET', 'POST', 'DELETE'/);
+    expect(sa('g', { allow: [{ from, paths: ['/a', '/a/*/b'] }] }))
+      .toThrow(/^\[shop\/g\] allow\[0\]\.paths\[1\]: '\/a\/\*\/b' has a '\*' in the middle.*\. Use an exact path \('\/api\/v1\/ratings'\), a prefix ending in '\*' \('\/api\/\*'\) or a suffix starting with '\*' \('\*\.png'\)/);
+    expect(sa('h', { allow: [{ from, ports: [9080, 0] }] }))
+      .toThrow(/^\[shop\/h\] allow\[0\]\.ports\[1\]: 0 is not a port \(a whole number from 1 to 65535\)\. Use the port the pods listen on, e\.g\. 9080/);
+    for (const name of ['methods', 'paths', 'ports']) {
+      expect(sa(`empty-${name}`, { deny: [{ from, [name]: [] }] }))
+        .toThrow(new RegExp(`^\\[shop/empty-${name}\\] deny\\[0\\]\\.${name}: \\[\\] is empty, so the rule would match no request\\. Leave ${name} out to match any, or list some`));
+    }
+  });
+
+  test('HTTP conditions on a TCP service fail, naming the field given (methods before paths)', () => {
+    const s = shop();
+    const from = [Caller.service(s.reviews)];
+    expect(() => new ServiceAuthorization(s.chart, 'a', { service: s.db, deny: [{ from, methods: ['GET'] }] })).toThrow(
+      /^\[shop\/a\] deny\[0\]\.methods: \["GET"\] is an HTTP condition, but service 'db' speaks tcp; for TCP traffic Istio drops the HTTP conditions of a rule .*\. Limit the rule by ports only, or declare the service with an HTTP protocol/);
+    expect(() => new ServiceAuthorization(s.chart, 'b', { service: s.db, deny: [{ from, methods: ['GET'], paths: ['/x'] }] })).toThrow(/deny\[0\]\.methods: \["GET"\] is an HTTP condition/);
+    // Ports alone are fine on TCP.
+    new ServiceAuthorization(s.chart, 'c', { service: s.db, allow: [{ from, ports: [5432] }] });
+    expect(rulesOf(s.chart, 'db-allow')).toEqual([{ from: [{ source: { principals: [`${TD}/ns/shop/sa/reviews`] } }], to: [{ operation: { ports: ['5432'] } }] }]);
+  });
+
+  test('methods are upper-case letters only; ports whole numbers from 1 to 65535', () => {
+    const s = shop();
+    const from = [Caller.service(s.reviews)];
+    let i = 0;
+    const sa = (rule: any) => () => new ServiceAuthorization(s.chart, `x${i++}`, { service: s.ratings, deny: [{ from, ...rule }] });
+    for (const m of ['GET1', ' GET', 'GET ', 'xGET', 'GETx', '']) {
+      expect(sa({ methods: [m] })).toThrow(/deny\[0\]\.methods\[0\]: .* is not an HTTP method in upper case/);
+    }
+    for (const p of [0, 65536, 1.5, -1, '80']) {
+      expect(sa({ ports: [p] })).toThrow(/deny\[0\]\.ports\[0\]: .* is not a port/);
+    }
+    const ok = new ServiceAuthorization(s.chart, 'ok', { service: s.ratings, deny: [{ from, methods: ['PATCH'], ports: [1, 65535] }] });
+    expect(ok.denyPolicy).toBeDefined();
+    expect(rulesOf(s.chart, 'ratings-deny')[0].to).toEqual([{ operation: { methods: ['PATCH'], ports: ['1', '65535'] } }]);
+  });
+
+  test('a rule lists each principal, namespace, method, path and port once; Caller.anyone() writes no from', () => {
+    const s = shop();
+    new ServiceAuthorization(s.chart, 'a', {
+      service: s.ratings,
+      allow: [{
+        from: [Caller.service(s.reviews), Caller.namespace('a'), Caller.service(s.reviews), Caller.namespace('a'), Caller.anyAuthenticated(), Caller.anyAuthenticated()],
+        methods: ['GET', 'GET'],
+        paths: ['/a', '/a'],
+        ports: [9080, 9080],
+      }],
+      deny: [{ from: [Caller.anyone()] }, { from: [Caller.anyone()], ports: [9080] }, { from: [Caller.namespace('b')] }],
+    });
+    expect(rulesOf(s.chart, 'ratings-allow')).toEqual([{
+      from: [{ source: { principals: [`${TD}/ns/shop/sa/reviews`, '*'] } }, { source: { namespaces: ['a'] } }],
+      to: [{ operation: { methods: ['GET'], paths: ['/a'], ports: ['9080'] } }],
+    }]);
+    expect(rulesOf(s.chart, 'ratings-deny')).toEqual([{}, { to: [{ operation: { ports: ['9080'] } }] }, { from: [{ source: { namespaces: ['b'] } }] }]);
+  });
+
+  test('authzPathError: exact paths, prefixes and suffixes pass; everything else is named', () => {
+    for (const p of ['*', '/', '/api/v1', '/api/*', '*.png', '*']) {
+      expect(authzPathError(p)).toBeUndefined();
+    }
+    expect(authzPathError(42)).toBe('is not a string');
+    expect(authzPathError('')).toBe('is empty');
+    for (const p of ['/a b', '/a?x=1', '/a#top', ' /a', '/a\t']) {
+      expect(authzPathError(p)).toBe('holds a space, a query string or a fragment (Istio matches the path alone)');
+    }
+    for (const p of ['/a/{*}', '/a/{**}/b', '/a}', '/{']) {
+      expect(authzPathError(p)).toBe('holds a path template ({*} or {**}), which this construct does not write');
+    }
+    for (const p of ['/a/*/b', '**', '*/a/*', '/*a', 'a*b']) {
+      expect(authzPathError(p)).toBe("has a '*' in the middle; Istio knows a '*' only at the start (suffix match) or at the end (prefix match) of a path");
+    }
+    for (const p of ['api', 'api/*', 'a.png']) {
+      expect(authzPathError(p)).toBe("does not start with '/'");
+    }
+  });
+
+  test("the policies' namespace is the service's own, not the chart's", () => {
+    const s = shop();
+    const legacy = new ExistingService(s.chart, 'legacy', { namespace: 'legacy', port: 80, versions: [ServiceVersion.adopt('v1')] });
+    const a = new ServiceAuthorization(s.chart, 'a', { service: legacy, deny: [{ from: [Caller.anyone()] }] });
+    expect(a.namespace).toBe('legacy');
+    expect(a.allowPolicy).toBeUndefined();
+    expect(policiesOf(s.chart).map(p => [p.metadata.namespace, p.metadata.name])).toEqual([['legacy', 'legacy-deny']]);
+    const b = new ServiceAuthorization(s.chart, 'b', { service: s.ratings, allow: [{ from: [Caller.namespace('a')] }] });
+    expect(b.namespace).toBe('shop');
+    expect(b.denyPolicy).toBeUndefined();
+  });
+
+  test('a name clash is an AuthorizationPolicy (security.istio.io) of the same name and namespace, the chart namespace filling in', () => {
+    const s = shop();
+    const object = (id: string, apiVersion: string, kind: string, name: string, namespace?: string) =>
+      new ApiObject(s.chart, id, { apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) } });
+    object('other-ns', 'security.istio.io/v1', 'AuthorizationPolicy', 'ratings-allow', 'elsewhere');
+    object('other-kind', 'security.istio.io/v1', 'PeerAuthentication', 'ratings-allow', 'shop');
+    object('other-group', 'example.com/v1', 'AuthorizationPolicy', 'ratings-allow', 'shop');
+    object('other-name', 'security.istio.io/v1', 'AuthorizationPolicy', 'ratings-allow-2', 'shop');
+    object('config', 'v1', 'ConfigMap', 'ratings-allow', 'shop');
+    new ServiceAuthorization(s.chart, 'a', { service: s.ratings, allow: [{ from: [Caller.service(s.reviews)] }] });
+    object('clash', 'security.istio.io/v1beta1', 'AuthorizationPolicy', 'reviews-deny');
+    // An object written by hand is compared at synth (CIT0005), naming both; the others do not clash.
+    new ServiceAuthorization(s.chart, 'b', { service: s.reviews, deny: [{ from: [Caller.anyone()] }] });
+    expect(() => Testing.synth(s.chart)).toThrow(/\[CIT0005\] \[shop\/(clash|b\/Deny)\] AuthorizationPolicy shop\/reviews-deny metadata\.name: "reviews-deny" - is also the name of AuthorizationPolicy shop\/reviews-deny defined by shop\/(b\/Deny|clash)/);
+    expect(() => Testing.synth(s.chart)).not.toThrow(/ratings-allow/);
+  });
+
+  test("naming an account the app creates does not take the account's record over", () => {
+    const s = shop();
+    new ServiceAuthorization(s.chart, 'a', { service: s.reviews, allow: [{ from: [Caller.serviceAccount('bookinfo-ratings', 'shop')] }] });
+    expect(() => new CanaryService(s.chart, 'other', { port: 80, stable: { image: 'x:1' }, serviceIdentity: ServiceIdentity.own('bookinfo-ratings') }))
+      .toThrow(/is also the ServiceAccount created by shop\/ratings in namespace 'shop'/);
   });
 });

@@ -411,3 +411,138 @@ test('the synth-time CRD check covers PeerAuthentication (schema and CEL rules)'
     ['IST0106', 'spec.portLevelMtls'],
   ]));
 });
+
+describe('PeerAuthenticationPolicy: boundaries found by mutation testing', () => {
+  const policy = (portModes: any) => () => {
+    const { chart, svc } = setup();
+    new PeerAuthenticationPolicy(chart, 'pa', { service: svc, mode: MtlsMode.STRICT, portModes });
+    return chart;
+  };
+
+  test('a port key is decimal digits only: no sign, white space, hex or exponent', () => {
+    for (const key of [' 9090', '9090 ', '+80', '0x50', '1e3', '']) {
+      expect(policy({ [key]: MtlsMode.DISABLE })).toThrow(new RegExp(`^\\[test/pa\\] portModes\\[${JSON.stringify(key).replace(/[+]/g, '\\+')}\\]: .* is not a port number\\. `
+        + 'Key each mode by the port number the container listens on \\(1 to 65535\\), e\\.g\\. \\{ 9090: MtlsMode\\.PERMISSIVE \\}'));
+    }
+    expect(policy({})).toThrow(/^\[test\/pa\] portModes: \{\} is empty \(the CRD requires at least one port\)\. Leave portModes out, or name a container port/);
+  });
+
+  test('port keys are written as numbers (leading zeros dropped), from 1 to 65535', () => {
+    const chart = policy({ '09090': MtlsMode.PERMISSIVE, '1': MtlsMode.DISABLE, '65535': MtlsMode.STRICT })();
+    expect(pas(Testing.synth(chart))[0].spec.portLevelMtls).toEqual({ 9090: { mode: 'PERMISSIVE' }, 1: { mode: 'DISABLE' }, 65535: { mode: 'STRICT' } });
+  });
+
+  test('the port modes reach the client TLS check, keyed by the normalized port', () => {
+    const chart = policy({ '09080': MtlsMode.DISABLE })();
+    const svc = chart.node.findChild('reviews') as CanaryService;
+    new ClientTlsPolicy(chart, 'mtls', { service: svc, tls: ClientTls.istioMutual() });
+    expect(() => Testing.synth(chart)).toThrow(/\[test\/mtls\] tls\.mode: 'ISTIO_MUTUAL' sends Istio mutual TLS to 'reviews', whose workloads accept only plain text on container port 9080 \(DISABLE, from test\/pa\)/);
+  });
+});
+
+describe('port-level modes decide the ports they name', () => {
+  test('STRICT for the workload but PERMISSIVE on the only port the pods listen on: plain text works there, the synth passes', () => {
+    const { chart, svc } = setup();
+    new PeerAuthenticationPolicy(chart, 'pa', { service: svc, mode: MtlsMode.STRICT, portModes: { 9080: MtlsMode.PERMISSIVE } });
+    new ClientTlsPolicy(chart, 'plain', { service: svc, tls: ClientTls.disable() });
+    const m = Testing.synth(chart);
+    expect(dr(m).spec.trafficPolicy.tls).toEqual({ mode: 'DISABLE' });
+    expect(codes(chart)).not.toContain('CIT0010');
+  });
+
+  test('STRICT for the workload with a PERMISSIVE port the pods do not listen on: the analysis finds the STRICT target port', () => {
+    const { chart, svc } = setup();
+    new PeerAuthenticationPolicy(chart, 'pa', { service: svc, mode: MtlsMode.STRICT, portModes: { 9090: MtlsMode.PERMISSIVE } });
+    new ClientTlsPolicy(chart, 'plain', { service: svc, tls: ClientTls.disable() });
+    expect(() => Testing.synth(chart)).toThrow(/\[CIT0010\]/);
+  });
+});
+
+describe('ClientTls: boundaries found by mutation testing', () => {
+  const render = (tls: ClientTls) => {
+    const chart = new Chart(Testing.app(), 'test', { namespace: 'shop' });
+    const partner = new ExistingService(chart, 'partner', { port: 443, versions: [ServiceVersion.adopt('v1')] });
+    new ClientTlsPolicy(chart, 'tls', { service: partner, tls });
+    return only(Testing.synth(chart), 'DestinationRule', 'partner').spec.trafficPolicy.tls;
+  };
+
+  test('isClientTls: false for null, primitives and plain objects (without throwing)', () => {
+    for (const x of [null, undefined, 'DISABLE', 1, {}, { mode: 'SIMPLE', _render: () => ({}) }]) {
+      expect(ClientTls.isClientTls(x)).toBe(false);
+    }
+    for (const tls of [ClientTls.istioMutual(), ClientTls.simple(), ClientTls.mutual({ credentialName: 'c' })]) {
+      expect(ClientTls.isClientTls(tls)).toBe(true);
+    }
+  });
+
+  test('every field given is written, false included; none that is not', () => {
+    expect(render(ClientTls.simple({ credentialName: 'partner-ca', sni: 'api.example.com', subjectAltNames: ['a.example.com', 'b'], insecureSkipVerify: false })))
+      .toEqual({ mode: 'SIMPLE', credentialName: 'partner-ca', sni: 'api.example.com', subjectAltNames: ['a.example.com', 'b'], insecureSkipVerify: false });
+    expect(render(ClientTls.simple({ caCertificates: '/etc/certs/ca.pem' }))).toEqual({ mode: 'SIMPLE', caCertificates: '/etc/certs/ca.pem' });
+    expect(render(ClientTls.simple())).toEqual({ mode: 'SIMPLE' });
+    expect(render(ClientTls.istioMutual({ sni: 'partner.shop' }))).toEqual({ mode: 'ISTIO_MUTUAL', sni: 'partner.shop' });
+    expect(render(ClientTls.mutual({ clientCertificate: '/c.pem', privateKey: '/k.pem' }))).toEqual({ mode: 'MUTUAL', clientCertificate: '/c.pem', privateKey: '/k.pem' });
+  });
+
+  test('file paths: absolute, without white space, not ending in /', () => {
+    for (const path of ['/etc/my certs/ca.pem', '/etc/certs/ca.pem ', ' /etc/ca.pem', '/a\tb', '/', '/etc/certs/', 'ca.pem', 'x/ca.pem']) {
+      expect(() => render(ClientTls.simple({ caCertificates: path }))).toThrow(new RegExp('^\\[test/tls\\] tls\\.caCertificates: .* is not an absolute file path in the sidecar\\. '
+        + "Give the path where the file is mounted in the sidecar \\(e\\.g\\. '/etc/certs/client\\.pem', mounted with the sidecar\\.istio\\.io/userVolumeMount annotation\\), or use credentialName"));
+    }
+    expect(() => render(ClientTls.mutual({ clientCertificate: '/c.pem', privateKey: 'k.pem' }))).toThrow(/tls\.privateKey: 'k\.pem' is not an absolute file path/);
+    expect(render(ClientTls.simple({ caCertificates: '/a' }))).toEqual({ mode: 'SIMPLE', caCertificates: '/a' });
+  });
+
+  test('credentialName: a secret name; exclusive with the files, which it names', () => {
+    expect(() => render(ClientTls.simple({ credentialName: 'Not_A_Secret' }))).toThrow(
+      /^\[test\/tls\] tls\.credentialName: 'Not_A_Secret' is not a Kubernetes secret name \(DNS-1123 subdomain\)\. Name the secret with lowercase letters, digits, '-' and '\.', e\.g\. 'partner-client-cert'/);
+    expect(() => render(ClientTls.mutual({ credentialName: 'cert', privateKey: '/k.pem' })))
+      .toThrow(/^\[test\/tls\] tls\.credentialName: 'cert' is set together with certificate files \(privateKey\)\. Use either the Kubernetes secret \(credentialName\) or the file paths, not both/);
+  });
+
+  test('MUTUAL: a secret alone, or both files; each missing file named with its fix', () => {
+    expect(render(ClientTls.mutual({ credentialName: 'cert' }))).toEqual({ mode: 'MUTUAL', credentialName: 'cert' });
+    expect(() => render(ClientTls.mutual({}))).toThrow(/^\[test\/tls\] tls: 'MUTUAL' has no client certificate: neither credentialName nor clientCertificate and privateKey are set\. /);
+    expect(() => render(ClientTls.mutual({ clientCertificate: '/c.pem' })))
+      .toThrow(/^\[test\/tls\] tls\.privateKey: undefined is missing while clientCertificate is set: MUTUAL TLS needs both the certificate and its key\. Set privateKey too, or use credentialName instead of the files/);
+    expect(() => render(ClientTls.mutual({ privateKey: '/k.pem' })))
+      .toThrow(/^\[test\/tls\] tls\.clientCertificate: undefined is missing while privateKey is set: .*\. Set clientCertificate too, or use credentialName instead of the files/);
+  });
+
+  test('sni: a DNS name of labels of either case, a trailing dot allowed, at most 253 characters, not all digits', () => {
+    const label = 'a'.repeat(63);
+    const long253 = [label, label, label, 'b'.repeat(61)].join('.');
+    for (const sni of ['API.Example.com', 'api.example.com.', '3com.example', 'a', long253]) {
+      expect(render(ClientTls.simple({ sni })).sni).toBe(sni);
+    }
+    for (const sni of ['.', `${long253}c`, '123', '1.2', 'a..b', '-a.com']) {
+      expect(() => render(ClientTls.simple({ sni }))).toThrow(/^\[test\/tls\] tls\.sni: .* is not a DNS name \(SNI carries a host name: no wildcard, IP address, port or scheme\)\. Use the server's host name, e\.g\. 'api\.example\.com'/);
+    }
+  });
+
+  test('subjectAltNames: a name with white space or NUL inside is refused', () => {
+    for (const name of ['api example.com', 'a\tb', 'a\0b']) {
+      expect(() => render(ClientTls.simple({ subjectAltNames: ['ok', name] })))
+        .toThrow(/^\[test\/tls\] tls\.subjectAltNames\[1\]: .* is not a name \(empty, or with white space\)\. Use a DNS name or URI the certificate holds, e\.g\. 'api\.example\.com' or 'spiffe:\/\/cluster\.local\/ns\/shop\/sa\/reviews'/);
+    }
+    expect(() => render(ClientTls.simple({ subjectAltNames: [] }))).toThrow(/^\[test\/tls\] tls\.subjectAltNames: \[\] is empty\. Leave it out, or list the names the server certificate must hold/);
+  });
+
+  test('insecureSkipVerify: names every verifying field; credentialName verifies only for SIMPLE; false contradicts nothing', () => {
+    expect(() => render(ClientTls.simple({ insecureSkipVerify: true, caCertificates: '/ca.pem', subjectAltNames: ['a'] }))).toThrow(
+      /^\[test\/tls\] tls\.insecureSkipVerify: true contradicts caCertificates and subjectAltNames, which verify the server certificate\. Remove insecureSkipVerify \(verification is what those fields are for\), or remove them/);
+    expect(render(ClientTls.mutual({ insecureSkipVerify: true, credentialName: 'client' }))).toEqual({ mode: 'MUTUAL', credentialName: 'client', insecureSkipVerify: true });
+    expect(render(ClientTls.simple({ insecureSkipVerify: false, caCertificates: '/ca.pem' }))).toEqual({ mode: 'SIMPLE', caCertificates: '/ca.pem', insecureSkipVerify: false });
+  });
+
+  test('the conflict message names the mode, the port and the fix', () => {
+    const { chart, svc } = setup();
+    new PeerAuthenticationPolicy(chart, 'pa', { service: svc, mode: MtlsMode.STRICT });
+    new ClientTlsPolicy(chart, 'own', { service: svc, tls: ClientTls.mutual({ credentialName: 'c' }) });
+    expect(() => Testing.synth(chart)).toThrow(/^ *\[test\/own\] tls\.mode: 'MUTUAL' sends MUTUAL TLS with certificates of its own to 'reviews', whose workloads accept only Istio mutual TLS \(STRICT, from test\/pa\): every call fails \(CIT0010\)\. Use ClientTls\.istioMutual\(\) \(or no ClientTlsPolicy: Istio picks mutual TLS itself\), or make the server side PERMISSIVE$/m);
+    const second = setup();
+    new PeerAuthenticationPolicy(second.chart, 'pa', { service: second.svc, mode: MtlsMode.PERMISSIVE, portModes: { 9080: MtlsMode.DISABLE } });
+    new ClientTlsPolicy(second.chart, 'mtls', { service: second.svc, tls: ClientTls.istioMutual() });
+    expect(() => Testing.synth(second.chart)).toThrow(/^ *\[test\/mtls\] tls\.mode: 'ISTIO_MUTUAL' sends Istio mutual TLS to 'reviews', whose workloads accept only plain text on container port 9080 \(DISABLE, from test\/pa\): every call fails \(CIT0010\)\. Use ClientTls\.disable\(\) \(or no ClientTlsPolicy: Istio detects plain-text servers itself\), or make the server side PERMISSIVE or STRICT$/m);
+  });
+});

@@ -67,6 +67,8 @@ export class TrafficModel extends Construct {
   public readonly serviceAccounts = new Map<string, ServiceAccountEntry>();
   /** The PeerAuthentications the chart's constructs declare, for the client TLS checks. */
   public readonly transportSecurity = new TransportSecurity();
+  /** The security objects the chart's constructs emit, by `<kind> <namespace>/<name>`, and who emits each. */
+  private readonly objectNames = new Map<string, IConstruct>();
   /** How many Istio objects the model renders (each runs `rendering()` when it is written). */
   private renderedObjects = 0;
   /** Work armed by the chart's validation, done when the first of its Istio objects is rendered. */
@@ -127,6 +129,18 @@ export class TrafficModel extends Construct {
       }
     }
     for (const k of keys) { this.gatewayServers.set(k, source); }
+  }
+
+  /**
+   * Records that `owner` emits object `kind` `namespace/name`, and returns the construct that already
+   * does, if any (two objects of one kind, namespace and name overwrite each other). Objects written
+   * by hand are compared at synth by the analysis (CIT0005).
+   */
+  public claimObjectName(kind: string, namespace: string, name: string, owner: IConstruct): IConstruct | undefined {
+    const key = `${kind} ${namespace}/${name}`;
+    const other = this.objectNames.get(key);
+    if (other === undefined) { this.objectNames.set(key, owner); }
+    return other;
   }
 
   /** Records that an Istio object of this chart is rendered from the model. */
