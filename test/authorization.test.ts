@@ -738,6 +738,23 @@ describe('Caller: boundaries found by mutation testing', () => {
     expect(() => new ServiceAuthorization(chart, 'a', { service: ratings, allow: [{ from: [Caller.service(own)] }] }))
       .toThrow(/\[shop\/a\] from: 'own' is a service whose workloads this library does not create .*Caller\.service\(own, \{ serviceAccountName: '\.\.\.' \}\), or Caller\.serviceAccount\('\.\.\.', 'shop'\)/);
   });
+
+  test("a service that creates workloads under a serviceAccount that is not a ServiceAccount (no name, or null) runs them under 'default'", () => {
+    class Creating extends OwnService {
+      public deploymentOf(_version: string): object | undefined { return {}; }
+    }
+    class CreatingNull extends Creating {
+      public readonly serviceAccount = null as any;
+    }
+    const { chart, ratings } = shop();
+    const creating = new Creating(chart, 'own');
+    new ServiceAuthorization(chart, 'a', { service: ratings, allow: [{ from: [Caller.service(creating)] }] });
+    expect(principalsOf(chart)).toEqual([`${TD}/ns/shop/sa/default`]);
+    const other = shop();
+    const nulled = new CreatingNull(other.chart, 'own');
+    new ServiceAuthorization(other.chart, 'a', { service: other.ratings, allow: [{ from: [Caller.service(nulled)] }] });
+    expect(principalsOf(other.chart)).toEqual([`${TD}/ns/shop/sa/default`]);
+  });
 });
 
 describe('ServiceAuthorization: boundaries found by mutation testing', () => {
@@ -859,6 +876,15 @@ describe('ServiceAuthorization: boundaries found by mutation testing', () => {
     new ServiceAuthorization(s.chart, 'b', { service: s.reviews, deny: [{ from: [Caller.anyone()] }] });
     expect(() => Testing.synth(s.chart)).toThrow(/\[CIT0005\] \[shop\/(clash|b\/Deny)\] AuthorizationPolicy shop\/reviews-deny metadata\.name: "reviews-deny" - is also the name of AuthorizationPolicy shop\/reviews-deny defined by shop\/(b\/Deny|clash)/);
     expect(() => Testing.synth(s.chart)).not.toThrow(/ratings-allow/);
+  });
+
+  test('an account named before the service that creates it: the service still creates it, applied before its users', () => {
+    const s = shop();
+    new ServiceAuthorization(s.chart, 'a', { service: s.reviews, allow: [{ from: [Caller.serviceAccount('later-sa', 'shop')] }] });
+    new CanaryService(s.chart, 'later', { port: 80, stable: { image: 'x:1' }, serviceIdentity: ServiceIdentity.own('later-sa') });
+    const m = Testing.synth(s.chart);
+    expect(m.filter(o => o.kind === 'ServiceAccount').map(o => o.metadata.name)).toContain('later-sa');
+    expect(Analysis.findings(s.chart).filter(f => f.code === 'CIT0020')).toEqual([]);
   });
 
   test("naming an account the app creates does not take the account's record over", () => {

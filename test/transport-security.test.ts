@@ -475,6 +475,15 @@ describe('ClientTls: boundaries found by mutation testing', () => {
     }
   });
 
+  test('factories refuse options that are not an object, showing an example', () => {
+    expect(() => ClientTls.istioMutual(null as any))
+      .toThrow(/^\[ClientTls\.istioMutual\] options: null is not an IstioMutualTlsOptions object\. Pass the IstioMutualTlsOptions, e\.g\. \{ sni: 'reviews\.shop' \}$/);
+    expect(() => ClientTls.simple(null as any)).toThrow(
+      /^\[ClientTls\.simple\] options: null is not a SimpleTlsOptions object\. Pass the SimpleTlsOptions, e\.g\. \{ caCertificates: '\/etc\/certs\/ca\.pem', sni: 'api\.example\.com' \}$/);
+    expect(() => ClientTls.mutual(null as any))
+      .toThrow(/^\[ClientTls\.mutual\] options: null is not a MutualTlsOptions object\. Pass the MutualTlsOptions, e\.g\. \{ credentialName: 'partner-client-cert' \}$/);
+  });
+
   test('every field given is written, false included; none that is not', () => {
     expect(render(ClientTls.simple({ credentialName: 'partner-ca', sni: 'api.example.com', subjectAltNames: ['a.example.com', 'b'], insecureSkipVerify: false })))
       .toEqual({ mode: 'SIMPLE', credentialName: 'partner-ca', sni: 'api.example.com', subjectAltNames: ['a.example.com', 'b'], insecureSkipVerify: false });
@@ -512,7 +521,7 @@ describe('ClientTls: boundaries found by mutation testing', () => {
   test('sni: a DNS name of labels of either case, a trailing dot allowed, at most 253 characters, not all digits', () => {
     const label = 'a'.repeat(63);
     const long253 = [label, label, label, 'b'.repeat(61)].join('.');
-    for (const sni of ['API.Example.com', 'api.example.com.', '3com.example', 'a', long253]) {
+    for (const sni of ['API.Example.com', 'api.example.com.', '3com.example', 'web1', 'db.v2', 'a', long253]) {
       expect(render(ClientTls.simple({ sni })).sni).toBe(sni);
     }
     for (const sni of ['.', `${long253}c`, '123', '1.2', 'a..b', '-a.com']) {
