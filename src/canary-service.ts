@@ -290,7 +290,7 @@ export class CanaryService extends Construct implements IRoutableService {
     this.mode = props.mode ?? RoutingMode.ISTIO;
     this.versionLabel = props.versionLabel ?? 'version';
 
-    checkServiceIdentity(this, this.name, props.namespace, this.protocol);
+    checkServiceIdentity(this, this.name, props.namespace);
     checkPort(this, 'port', props.port);
     const targetPort = props.targetPort ?? props.port;
     checkPort(this, 'targetPort', targetPort);

@@ -106,7 +106,7 @@ export class ExistingService extends Construct implements IRoutableService {
     this.port = props.port ?? 80;
     this.protocol = props.protocol ?? ServiceProtocol.HTTP;
     this.versionLabel = props.versionLabel ?? 'version';
-    checkServiceIdentity(this, this.name, props.namespace, this.protocol);
+    checkServiceIdentity(this, this.name, props.namespace);
     checkPort(this, 'port', this.port);
     checkLabels(this, 'versionLabel', { [this.versionLabel]: 'x' });
     (Array.isArray(props.versions) ? props.versions : []).forEach((v, i) => {

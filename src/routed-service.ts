@@ -173,8 +173,8 @@ export function subsetOfVersion(scope: IConstruct, field: string, service: IRout
   return service.subsetOf(version);
 }
 
-/** Checks what names a service: its Service name, the namespace given as a prop, its protocol. */
-export function checkServiceIdentity(scope: IConstruct, name: string, namespace: string | undefined, protocol: ServiceProtocol): void {
+/** Checks what names a service: its Service name and the namespace given as a prop (the props shape checks the protocol). */
+export function checkServiceIdentity(scope: IConstruct, name: string, namespace: string | undefined): void {
   if (!isDns1035Label(name)) {
     fail(scope, 'name', name, 'is not a valid Service name (DNS-1035 label)',
       "Use at most 63 lowercase letters, digits and '-', starting with a letter (e.g. 'reviews')");
@@ -185,9 +185,6 @@ export function checkServiceIdentity(scope: IConstruct, name: string, namespace:
   if (name === 'kubernetes' && effective === 'default') {
     fail(scope, 'name', name, "is the Kubernetes API server's own Service in namespace 'default', which no workload of yours backs and the mesh does not route",
       "Name your service something else (e.g. 'kube-gateway'), or put it in a namespace of its own");
-  }
-  if (!Object.values(ServiceProtocol).includes(protocol)) {
-    fail(scope, 'protocol', protocol, 'is not a ServiceProtocol', `Use one of ${Object.keys(ServiceProtocol).map(k => `ServiceProtocol.${k}`).join(', ')}`);
   }
 }
 
