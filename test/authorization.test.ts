@@ -894,3 +894,158 @@ describe('ServiceAuthorization: boundaries found by mutation testing', () => {
       .toThrow(/is also the ServiceAccount created by shop\/ratings in namespace 'shop'/);
   });
 });
+
+describe('JwtAuthentication: boundaries found by mutation testing', () => {
+  const issuers = [{ issuer: 'https://a.example.com', jwksUri: 'https://a.example.com/jwks' }];
+  const jwt = (s: ReturnType<typeof shop>, id: string, props: any) =>
+    () => new JwtAuthentication(s.chart, id, { service: s.productpage, issuers, ...props });
+
+  test('messages name the field, the problem and the fix', () => {
+    const s = shop();
+    expect(jwt(s, 'a', { gatewayNamespace: 'gw' }))
+      .toThrow(/^\[shop\/a\] gatewayNamespace: 'gw' is given together with 'service'\. Give either a service or the gateway, one JwtAuthentication each/);
+    expect(jwt(s, 'b', { gatewaySelector: { istio: 'x' }, gatewayNamespace: 'gw' })).toThrow(/^\[shop\/b\] gatewaySelector: \{"istio":"x"\} is given together with 'service'/);
+    expect(jwt(s, 'c', { service: s.db })).toThrow(/^\[shop\/c\] service: 'db' speaks tcp, and tokens travel in HTTP requests\. Authenticate an HTTP service, or the ingress gateway/);
+    expect(jwt(s, 'd', { issuers: [{ issuer: ' ', jwksUri: 'https://a/jwks' }] }))
+      .toThrow(/^\[shop\/d\] issuers\[0\]\.issuer: ' ' is empty\. Give the tokens' iss, e\.g\. 'https:\/\/accounts\.example\.com'/);
+    expect(jwt(s, 'e', { issuers: [...issuers, { issuer: 'https://b', jwksUri: 'https://b/jwks' }, ...issuers] }))
+      .toThrow(/^\[shop\/e\] issuers\[2\]\.issuer: 'https:\/\/a\.example\.com' is listed twice\. List each issuer once/);
+    expect(jwt(s, 'f', { issuers: [...issuers, { issuer: 'b', jwksUri: 'http://b/jwks' }] }))
+      .toThrow(/^\[shop\/f\] issuers\[1\]\.jwksUri: 'http:\/\/b\/jwks' is not an https:\/\/ URL \(Istio fetches the signing keys from it\)\. Use e\.g\. 'https:\/\/accounts\.example\.com\/\.well-known\/jwks\.json'/);
+    expect(jwt(s, 'g', { issuers: [{ ...issuers[0], audiences: ['shop', ''] }] }))
+      .toThrow(/^\[shop\/g\] issuers\[0\]\.audiences\[1\]: '' is empty\. Give the audience, or leave audiences out/);
+    expect(jwt(s, 'h', { require: [{}, { paths: ['/a', '/a*b'] }] }))
+      .toThrow(/^\[shop\/h\] require\[1\]\.paths\[1\]: '\/a\*b' has a '\*' in the middle.*\. Use an exact path \('\/api\/v1'\), a prefix ending in '\*' \('\/api\/\*'\) or a suffix starting with '\*' \('\*\.json'\)/);
+    expect(jwt(s, 'i', { require: [{ hosts: ['a.example.com', ''] }] }))
+      .toThrow(/^\[shop\/i\] require\[0\]\.hosts\[1\]: '' is not a host\. Use e\.g\. 'shop\.example\.com' or '\*\.example\.com'/);
+    for (const k of ['paths', 'hosts']) {
+      expect(jwt(s, `empty-${k}`, { require: [{ [k]: [] }] }))
+        .toThrow(new RegExp(`^\\[shop/empty-${k}\\] require\\[0\\]\\.${k}: \\[\\] is empty, so the requirement applies to no request\\. Leave ${k} out for every request, or list some`));
+    }
+    expect(jwt(s, 'j', { require: [{ claims: { '': ['x'] } }] }))
+      .toThrow(/^\[shop\/j\] require\[0\]\.claims: '' is not a claim name\. Use a top-level claim name, e\.g\. 'groups'/);
+    expect(jwt(s, 'k', { require: [{ claims: { groups: [] } }] }))
+      .toThrow(/^\[shop\/k\] require\[0\]\.claims\.groups: \[\] accepts no value, so no request could pass\. List the accepted values/);
+  });
+
+  test('gateway checks: namespace, empty selector, selector keys', () => {
+    const chart = new Chart(Testing.app(), 'edge', { namespace: 'shop' });
+    const gw = (id: string, props: any) => () => new JwtAuthentication(chart, id, { issuers, ...props });
+    expect(gw('a', { gatewayNamespace: 'Istio_System' }))
+      .toThrow(/^\[edge\/a\] gatewayNamespace: 'Istio_System' is not a valid namespace \(DNS-1123 label\)\. Use e\.g\. 'istio-system'/);
+    expect(gw('b', { gatewaySelector: {} }))
+      .toThrow(/^\[edge\/b\] gatewaySelector: \{\} is empty, so it would select every pod of the namespace\. Give the gateway pods' labels, e\.g\. \{ istio: 'ingressgateway' \}/);
+    expect(gw('c', { gatewaySelector: { 'istio': 'x', 'app*': 'y' } }))
+      .toThrow(/^\[edge\/c\] gatewaySelector\.app\*: 'app\*' is not a valid label key \(is not a valid label key\)\. Use e\.g\. 'istio'/);
+    // A gateway of its own: its namespace and labels, a token forwarded, audiences kept.
+    new JwtAuthentication(chart, 'own', {
+      gatewayNamespace: 'gateways',
+      gatewaySelector: { app: 'edge' },
+      issuers: [{ ...issuers[0], audiences: ['shop'], forwardOriginalToken: true }],
+    });
+    const ra = Testing.synth(chart).find(o => o.kind === 'RequestAuthentication');
+    expect(ra.metadata).toMatchObject({ name: 'ingressgateway-jwt', namespace: 'gateways' });
+    expect(ra.spec).toEqual({
+      selector: { matchLabels: { app: 'edge' } },
+      jwtRules: [{ issuer: 'https://a.example.com', jwksUri: 'https://a.example.com/jwks', audiences: ['shop'], forwardOriginalToken: true }],
+    });
+  });
+
+  test('JWKS URIs: https with a host, no spaces', () => {
+    const s = shop();
+    let i = 0;
+    const uri = (jwksUri: string) => jwt(s, `u${i++}`, { issuers: [{ issuer: `https://i${i}`, jwksUri }] });
+    for (const bad of ['https://', 'https:///jwks', 'https://a b/jwks', 'https://a/j wks', 'xhttps://a/jwks', 'https:/a/jwks', 'HTTPS://a/jwks', ' https://a/jwks', 'https://?x', 'https://#x']) {
+      expect(uri(bad)).toThrow(/jwksUri: .* is not an https:\/\/ URL/);
+    }
+    for (const good of ['https://a', 'https://a.example.com:8443/keys?x=1']) {
+      const t = shop();
+      expect(new JwtAuthentication(t.chart, 'j', { service: t.productpage, issuers: [{ issuer: 'https://i', jwksUri: good }] }).requestAuthentication).toBeDefined();
+    }
+  });
+
+  test('hosts with a space or a slash, claim names with brackets', () => {
+    const s = shop();
+    expect(jwt(s, 'a', { require: [{ hosts: ['a b'] }] })).toThrow(/require\[0\]\.hosts\[0\]: 'a b' is not a host/);
+    expect(jwt(s, 'b', { require: [{ hosts: ['a/b'] }] })).toThrow(/require\[0\]\.hosts\[0\]: 'a\/b' is not a host/);
+    expect(jwt(s, 'c', { require: [{ claims: { 'a[b': ['x'] } }] })).toThrow(/require\[0\]\.claims: 'a\[b' is not a claim name/);
+    expect(jwt(s, 'd', { require: [{ claims: { 'a]': ['x'] } }] })).toThrow(/require\[0\]\.claims: 'a\]' is not a claim name/);
+  });
+
+  test('rules: hosts and paths together, claims without paths; no require or an empty one: no policy', () => {
+    const s = shop();
+    const j = new JwtAuthentication(s.chart, 'j', {
+      service: s.productpage,
+      issuers,
+      require: [{ paths: ['/api/*'], hosts: ['api.example.com'] }, { claims: { 'groups': ['admins'], 'org.id': ['7'] } }],
+    });
+    expect(j.requirePolicy).toBeDefined();
+    const policy = policiesOf(s.chart).find(p => p.metadata.name === 'productpage-require-jwt');
+    expect(policy.spec).toEqual({
+      selector: { matchLabels: { app: 'productpage' } },
+      action: 'DENY',
+      rules: [
+        { from: [{ source: { notRequestPrincipals: ['*'] } }], to: [{ operation: { paths: ['/api/*'], hosts: ['api.example.com'] } }] },
+        { from: [{ source: { notRequestPrincipals: ['*'] } }] },
+        { when: [{ key: 'request.auth.claims[groups]', notValues: ['admins'] }] },
+        { when: [{ key: 'request.auth.claims[org.id]', notValues: ['7'] }] },
+      ],
+    });
+    const none = new JwtAuthentication(s.chart, 'r', { service: s.reviews, issuers });
+    const empty = new JwtAuthentication(s.chart, 'q', { service: s.ratings, issuers, require: [] });
+    expect(none.requirePolicy).toBeUndefined();
+    expect(empty.requirePolicy).toBeUndefined();
+    expect(policiesOf(s.chart).map(p => p.metadata.name)).toEqual(['productpage-require-jwt']);
+  });
+
+  test("at a service in another namespace: the objects go to the service's namespace, not the chart's", () => {
+    const s = shop();
+    const pay = new CanaryService(s.chart, 'pay', { port: 8080, namespace: 'payments', stable: { image: 'pay:1' } });
+    new JwtAuthentication(s.chart, 'j', { service: pay, issuers, require: [{}] });
+    const out = Testing.synth(s.chart).filter(o => o.apiVersion === 'security.istio.io/v1');
+    expect(out.map(o => [o.kind, o.metadata.namespace, o.metadata.name, o.spec.selector])).toEqual([
+      ['RequestAuthentication', 'payments', 'pay-jwt', { matchLabels: { app: 'pay' } }],
+      ['AuthorizationPolicy', 'payments', 'pay-require-jwt', { matchLabels: { app: 'pay' } }],
+    ]);
+  });
+
+  test('the require policy name is checked against the other objects of the namespace', () => {
+    const s = shop();
+    new NamespaceDefaultDeny(s.chart, 'deny', { name: 'productpage-require-jwt' });
+    expect(jwt(s, 'j', { require: [{ paths: ['/api/*'] }] })).toThrow(
+      /^\[shop\/j\] service: would create AuthorizationPolicy shop\/productpage-require-jwt, which shop\/deny already defines; kubectl apply keeps only one of them\. Declare one JwtAuthentication per service \(and one for the gateway\), listing all issuers and requirements/);
+    // Without require, there is no policy to clash.
+    const t = shop();
+    new NamespaceDefaultDeny(t.chart, 'deny', { name: 'productpage-require-jwt' });
+    expect(new JwtAuthentication(t.chart, 'k', { service: t.productpage, issuers }).requirePolicy).toBeUndefined();
+  });
+});
+
+describe('NamespaceDefaultDeny: boundaries found by mutation testing', () => {
+  test('messages name the field, the problem and the fix', () => {
+    const chart = new Chart(Testing.app(), 'c', { namespace: 'shop' });
+    expect(() => new NamespaceDefaultDeny(chart, 'a', { namespace: 'Shop' }))
+      .toThrow(/^\[c\/a\] namespace: 'Shop' is not a valid namespace \(DNS-1123 label\)\. Use at most 63 lowercase letters, digits and '-' \(e\.g\. 'shop'\)/);
+    expect(() => new NamespaceDefaultDeny(chart, 'b', { name: 'Allow_Nothing' }))
+      .toThrow(/^\[c\/b\] name: 'Allow_Nothing' is not a valid object name \(DNS-1123 subdomain\)\. Use lowercase letters, digits, '-' and '\.' \(e\.g\. 'allow-nothing'\)/);
+    expect(() => new NamespaceDefaultDeny(chart, 'c', { namespace: 'istio-system' }))
+      .toThrow(/^\[c\/c\] namespace: 'istio-system' is Istio's root namespace, where a policy without a selector applies to every workload of the mesh \(ingress gateways included\), not to one namespace\. Name the namespace whose workloads should deny by default; for a mesh-wide default deny, write that AuthorizationPolicy on purpose as an ApiObject/);
+    const root = new Chart(Testing.app(), 'root', { namespace: 'istio-system' });
+    expect(() => new NamespaceDefaultDeny(root, 'd')).toThrow(/^\[root\/d\] namespace: 'istio-system' is Istio's root namespace/);
+    new NamespaceDefaultDeny(chart, 'e');
+    expect(() => new NamespaceDefaultDeny(chart, 'f')).toThrow(
+      /^\[c\/f\] name: would create AuthorizationPolicy shop\/allow-nothing, which c\/e already defines; kubectl apply keeps only one of them\. Declare one NamespaceDefaultDeny per namespace, or give this one another name/);
+  });
+
+  test('a chart without a namespace needs one given; a dotted name is a valid object name', () => {
+    const chart = new Chart(Testing.app(), 'c');
+    expect(() => new NamespaceDefaultDeny(chart, 'a')).toThrow(/^\[c\/a\] namespace: undefined is not set, and neither is the chart's/);
+    const d = new NamespaceDefaultDeny(chart, 'b', { namespace: 'payments', name: 'deny.all' });
+    expect(d.namespace).toBe('payments');
+    expect(policiesOf(chart).map(o => [o.metadata.namespace, o.metadata.name, o.spec ?? {}])).toEqual([['payments', 'deny.all', {}]]);
+    // Another namespace or another name does not clash.
+    new NamespaceDefaultDeny(chart, 'c', { namespace: 'shop', name: 'deny.all' });
+    new NamespaceDefaultDeny(chart, 'd', { namespace: 'payments', name: 'allow-nothing' });
+    expect(policiesOf(chart)).toHaveLength(3);
+  });
+});
