@@ -109,6 +109,7 @@ export class CrdRules {
   private evaluator: Evaluator | undefined;
   private readonly plans = new Map<string, (bindings: Record<string, any>) => Cel.CelResult>();
   private readonly outcomes = new Map<string, string | undefined>();
+  private readonly transitions = new Map<string, boolean>();
 
   /** The validator of a kind and version of the bundle, or `undefined` for one it does not define. */
   public moduleFor(apiVersion: string, kind: string): CrdModule | undefined {
@@ -126,11 +127,21 @@ export class CrdRules {
    * value is kept for the run.
    */
   public check(rule: string, value: unknown, node: RuleNode): string | undefined {
-    if (TRANSITION.test(rule)) { return undefined; }
+    if (this.isTransition(rule)) { return undefined; }
     if (typeof value === 'object') { return this.evaluate(rule, toCel(value, node)); }
     const key = `${rule}\u0000${typeof value}${node.d ?? ''}\u0000${String(value)}`;
     if (!this.outcomes.has(key)) { this.outcomes.set(key, this.evaluate(rule, toCel(value, node))); }
     return this.outcomes.get(key);
+  }
+
+  /** Whether a rule compares with the stored object (`oldSelf`): it does not apply on create. */
+  private isTransition(rule: string): boolean {
+    let t = this.transitions.get(rule);
+    if (t === undefined) {
+      t = TRANSITION.test(rule);
+      this.transitions.set(rule, t);
+    }
+    return t;
   }
 
   /** Evaluates a rule with `self` bound; `undefined` when it holds, else `false` or the evaluation error. */

@@ -301,10 +301,7 @@ export class RoutingSimulator {
       caller: 'a client outside the mesh: no principal, no namespace',
       port: this.gatewayPodPort(workload, req.port!, warnings),
       http,
-      method: req.input.method,
-      path: req.input.path,
-      host: req.input.authority,
-      headers: req.input.headers,
+      ...requestFacts(req),
       requestPrincipal: token.requestPrincipal,
       claims: token.claims,
     }, warnings);
@@ -411,10 +408,7 @@ export class RoutingSimulator {
           caller: link.caller,
           port,
           http,
-          method: req.input.method,
-          path: req.input.path,
-          host: req.input.authority,
-          headers: req.input.headers,
+          ...requestFacts(req),
           requestPrincipal: token.requestPrincipal,
           claims: token.claims,
         }, warnings);
@@ -962,6 +956,11 @@ function policyNamesPorts(p: any): boolean {
   return rules.some(r => (Array.isArray(r?.to) ? r.to : [])
     .some((t: any) => t?.operation?.ports !== undefined || t?.operation?.notPorts !== undefined)
     || (Array.isArray(r?.when) ? r.when : []).some((w: any) => w?.key === 'destination.port'));
+}
+
+/** What an authorization policy reads of the request itself, wherever it is decided. */
+function requestFacts(req: ResolvedRequest): Pick<AuthzRequest, 'method' | 'path' | 'host' | 'headers'> {
+  return { method: req.input.method, path: req.input.path, host: req.input.authority, headers: req.input.headers };
 }
 
 /** The ServiceAccount a pod spec names (undefined: the namespace's `default`). */
