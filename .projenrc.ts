@@ -18,19 +18,23 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   constructsVersion: '10.4.0',
   jsiiVersion: '~5.9.0',
   peerDeps: ['cdk8s-plus-27@^2.9.5'],
-  // jsii modules may only depend on other jsii modules at run time, unless the dependency is bundled.
-  // What each one is for: README, "Development".
-  bundledDeps: [
+  minNodeVersion: '20.0.0',
+  devDeps: [
+    // Run-time libraries, bundled at compile time (scripts/bundle-vendor.js) into lib/vendor/ with
+    // esbuild, so the package carries only the code it runs (jsii modules may only depend on other jsii
+    // modules at run time, and npm's bundledDependencies would ship these packages whole: 11 MB).
+    // What each one is for: README, "Development".
     're2js@^1.2.0',
     'yaml@^2.8.0',
     // The CRD check at synth (src/analysis/crd-rules.ts): the validators precompiled from the CRDs'
-    // openAPIV3Schema require ajv's runtime helpers, and the CRDs' CEL rules are run with @bufbuild/cel
+    // openAPIV3Schema use ajv's runtime helpers, and the CRDs' CEL rules are run with @bufbuild/cel
     // (which needs @bufbuild/protobuf, its peer dependency).
     'ajv@^8.17.1',
     '@bufbuild/cel@^0.6.1',
     '@bufbuild/protobuf@^2.6.2',
-  ],
-  devDeps: [
+    'esbuild@^0.28.2',
+    // An app on today's cdk8s-plus brings its own workloads (test/bring-your-own-workload.test.ts).
+    'cdk8s-plus-33@^2.5.57',
     'cdk8s-cli',
     'typescript@~5.9.3',
     '@types/node@^20',
@@ -41,19 +45,45 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     '@stryker-mutator/jest-runner@9.6.1',
     // Fast start of the example apps: ts-node transpiles with SWC instead of type-checking the bindings.
     '@swc/core',
+    // Resolves the examples' `cdk8s-istio-traffic` imports to src/ when they run with ts-node.
+    'tsconfig-paths@^4',
   ],
 
   // No GitHub workflows: CI is `.ci/run` (see README).
   github: false,
   release: false,
-  docgen: false,
+  // API.md: the reference of every public class, prop, method and enum member, made by jsii-docgen
+  // after every compile (hence by `npm test`) and committed.
+  docgen: true,
 
-  tsconfig: {
-    compilerOptions: { rootDir: '.' },
-    include: ['imports/**/*.ts'],
+  // Other languages through jsii (README, "Other languages"). The packages cannot be built here (no
+  // PyPI, Maven or NuGet registry); test/jsii-targets.test.ts generates their code and compiles the Python.
+  publishToPypi: { distName: 'cdk8s-istio-traffic', module: 'cdk8s_istio_traffic' },
+  publishToMaven: {
+    javaPackage: 'io.github.maintainers.cdk8s.istio.traffic',
+    mavenGroupId: 'io.github.maintainers',
+    mavenArtifactId: 'cdk8s-istio-traffic',
   },
+  publishToNuget: { dotNetNamespace: 'Cdk8sIstioTraffic', packageId: 'Cdk8sIstioTraffic' },
+  publishToGo: { moduleName: 'github.com/maintainers/cdk8s-istio-traffic-go' },
+
+  // The library (src/) is what jsii compiles: the Istio bindings in imports/ are for tests and examples
+  // only (src/ holds the kinds as constants), so the package carries neither their sources nor their
+  // compiled code. No source maps in the package (inline ones doubled its size).
+  tsconfig: {
+    compilerOptions: { rootDir: '.', inlineSourceMap: false, inlineSources: false },
+  },
+  // The examples import the library by its package name, as an app does: mapped to src/ here (type
+  // check, jest below, and ts-node through examples/tsconfig.json), so an example copied into an app
+  // works unchanged.
   tsconfigDev: {
-    compilerOptions: {},
+    compilerOptions: {
+      baseUrl: '..',
+      paths: {
+        'cdk8s-istio-traffic': ['src/index.ts'],
+        'cdk8s-istio-traffic/jest': ['src/testing/jest.ts'],
+      },
+    },
     include: ['../imports/**/*.ts', '../examples/**/*.ts', '../bench/**/*.ts'],
     exclude: ['../examples/*/dist'],
   },
@@ -62,6 +92,10 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   jestOptions: {
     updateSnapshot: UpdateSnapshot.NEVER,
     jestConfig: {
+      moduleNameMapper: {
+        '^cdk8s-istio-traffic$': '<rootDir>/src/index.ts',
+        '^cdk8s-istio-traffic/jest$': '<rootDir>/src/testing/jest.ts',
+      },
       coveragePathIgnorePatterns: ['/node_modules/', '/imports/', '/src/analysis/generated/'],
       testPathIgnorePatterns: ['/node_modules/', '/examples/.*/dist/'],
     },
@@ -76,8 +110,13 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   },
   // src/analysis/generated/: the CRD validators, made before every compile (below), never committed.
   gitignore: ['examples/*/dist/', '.bench/', 'src/analysis/generated/'],
-  npmIgnoreOptions: { ignorePatterns: ['examples/', 'bench/', '.ci/', 'imports/crds/', 'scripts/'] },
+  npmIgnoreOptions: { ignorePatterns: ['examples/', 'bench/', '.ci/', 'imports/', 'scripts/'] },
 });
+
+// `npm pack` (and `npm publish`) from a checkout compiles first, so the package always holds lib/.
+project.package.setScript('prepack', 'npx projen compile');
+// The command for pipelines and reviewers (README, "Reviewing a change to traffic").
+project.addBins({ 'cdk8s-istio-traffic': 'lib/src/cli/main.js' });
 
 project.package.addField('types', 'lib/src/index.d.ts');
 
@@ -101,6 +140,9 @@ const typecheck = project.addTask('typecheck', {
   exec: 'tsc --noEmit -p test/tsconfig.json',
 });
 project.testTask.prependSpawn(typecheck);
+// API.md is regenerated from the compiled assembly before the tests (test/api-docs.test.ts reads the
+// assembly); .ci/run fails when that changed the committed file.
+project.testTask.prependSpawn(project.tasks.tryFind('docgen')!);
 project.testTask.prependSpawn(project.compileTask);
 
 // Lint with fixes, for developers: the eslint task with --fix added.
@@ -113,7 +155,8 @@ const synth = project.addTask('synth', {
   description: 'Synthesize every example in examples/ with `cdk8s synth`',
 });
 synth.exec('node scripts/compile-crd-rules.js');
-synth.exec('node scripts/synth-examples.js');
+// No update check by the cdk8s CLI (it prints stack traces without a network); pipelines do the same.
+synth.exec('node scripts/synth-examples.js', { env: { CDK8S_CHECK_UPGRADE: 'false' } });
 
 // Benchmarks: synthesis time and peak memory against a plain-cdk8s baseline (see README).
 const bench = project.addTask('bench', {

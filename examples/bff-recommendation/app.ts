@@ -3,7 +3,7 @@
 // inside `destination` and uses the removed `percent` field; the library emits the valid form
 // (weight beside destination, `percentage: { value: 100 }`).
 import { App, Chart } from 'cdk8s';
-import { CanaryService, FaultAbort, FaultInjection, ServiceVersion, TrafficSplit } from '../../src';
+import { CanaryService, FaultAbort, FaultInjection, ServiceVersion, TrafficSplit } from 'cdk8s-istio-traffic';
 
 const REGISTRY = 'registry.example.com/shop';
 

@@ -8,7 +8,7 @@ import {
   Caller, CanaryService, CircuitBreakerPolicy, ClientTls, ClientTlsPolicy, DarkRelease, EdgeDestination, FaultAbort, FaultInjection, IngressEdge,
   MeshNamespace, MtlsMode, NamespaceDefaultDeny, RequestCondition, PodDefaults, ServiceAuthorization, ServiceIdentity, ServiceVersion,
   StringMatch, TrafficSplit,
-} from '../../src';
+} from 'cdk8s-istio-traffic';
 
 /** The Bookinfo services of one chart. */
 export interface Bookinfo {

@@ -4,7 +4,7 @@ import { App, Chart } from 'cdk8s';
 import {
   CanaryService, DarkRelease, EdgeDestination, IngressEdge, LoadBalancer, LoadBalancing, ReleaseScope, RequestCondition, ServiceVersion,
   TrafficSplit, VersionAffinity,
-} from '../../src';
+} from 'cdk8s-istio-traffic';
 
 const STAFF_IMAGE = 'richardchesterwood/istio-fleetman-staff-service';
 

@@ -4,7 +4,7 @@
 // release through four states, one chart (one file in dist/) each.
 import { App, Chart, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { CanaryService, MeshNamespace, ServiceProtocol, ServiceVersion, TrafficSplit } from '../../src';
+import { CanaryService, MeshNamespace, ServiceProtocol, ServiceVersion, TrafficSplit } from 'cdk8s-istio-traffic';
 
 const GRPC_HEALTH = kplus.Probe.fromCommand(['/bin/grpc_health_probe', '-addr=:3550']);
 

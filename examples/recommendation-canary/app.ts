@@ -7,7 +7,7 @@ import { App, Chart } from 'cdk8s';
 import {
   CanaryService, DarkRelease, EdgeDestination, IngressEdge, LoadBalancer, LoadBalancing, MeshNamespace, RequestCondition, ServiceVersion,
   TrafficSplit, UserAgent,
-} from '../../src';
+} from 'cdk8s-istio-traffic';
 
 const IMAGE = 'quay.io/rhdevelopers/istio-tutorial-recommendation';
 
