@@ -110,7 +110,9 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   },
   // src/analysis/generated/: the CRD validators, made before every compile (below), never committed.
   gitignore: ['examples/*/dist/', '.bench/', 'src/analysis/generated/'],
-  npmIgnoreOptions: { ignorePatterns: ['examples/', 'bench/', '.ci/', 'imports/', 'scripts/'] },
+  // The package is the code (README.md and LICENSE aside): the reference (API.md, docs/) is read in the
+  // repository.
+  npmIgnoreOptions: { ignorePatterns: ['examples/', 'bench/', '/.bench/', '.ci/', 'imports/', 'scripts/', 'docs/', '/API.md'] },
 });
 
 // `npm pack` (and `npm publish`) from a checkout compiles first, so the package always holds lib/.
@@ -131,7 +133,13 @@ importTask.exec(`cdk8s import --language typescript --output imports ${CRD_FILE}
 // before jsii, copied into lib/ after it, so the package ships them; skipped when up to date. Part of
 // the compile task itself, which `npm test` (hence CI) and `npx projen build` both run.
 project.compileTask.prependExec('node scripts/compile-crd-rules.js');
+// jsii never deletes output, so a file removed from src/ (or an old build's lib/imports/) would stay in
+// lib/ and be packed: compile into an empty lib/.
+project.compileTask.prependExec('node -e "require(\'fs\').rmSync(\'lib\', { recursive: true, force: true })"');
 project.compileTask.exec('node scripts/compile-crd-rules.js --copy-to lib/src/analysis/generated');
+// The run-time libraries, bundled with esbuild into lib/vendor/ (after the copy above: the script
+// checks that the copied validators find the ajv helpers they use). See README, "Development".
+project.compileTask.exec('node scripts/bundle-vendor.js');
 
 // The test task also type-checks what jest only transpiles (tests, examples, bench) and compiles the
 // library with jsii, so an API that is not jsii-compatible fails the tests.

@@ -17,6 +17,11 @@
  * Usage: node scripts/compile-crd-rules.js [OUT_DIR]          (default src/analysis/generated)
  *        node scripts/compile-crd-rules.js --copy-to DIR        (after compiling: the same files into DIR)
  *
+ * The validators require ajv's runtime helpers (`require("ajv/dist/runtime/ucs2length")`): from
+ * node_modules in a checkout (src/ run by ts-jest and ts-node). The package has no ajv: --copy-to
+ * rewrites each such require to the one bundle of those helpers, lib/vendor/ajv-runtime.js, which
+ * scripts/bundle-vendor.js makes (after this step) from the helpers the validators name.
+ *
  * The output is a function of the CRD bundle, this script and the versions of ajv and @bufbuild/cel;
  * a stamp in index.js skips the work when none of them changed.
  */
@@ -28,6 +33,10 @@ const path = require('path');
 const ROOT = path.join(__dirname, '..');
 const CRD_FILE = path.join(ROOT, 'imports', 'crds', 'istio-1.30.3-crd-all.gen.yaml');
 const DEFAULT_OUT = path.join(ROOT, 'src', 'analysis', 'generated');
+/** The bundle of ajv's runtime helpers in the package (made by scripts/bundle-vendor.js). */
+const AJV_RUNTIME_BUNDLE = path.join(ROOT, 'lib', 'vendor', 'ajv-runtime.js');
+/** A require of one of ajv's runtime helpers in a generated validator; group 1 is the helper's name. */
+const AJV_RUNTIME_REQUIRE = /require\("ajv\/dist\/runtime\/([A-Za-z0-9_]+)"\)/g;
 
 /**
  * Every subschema at least this long (as JSON) becomes a function of its own ($defs and $ref), one
@@ -364,13 +373,32 @@ function packageVersion(name) {
   throw new Error(`compile-crd-rules: cannot find the version of ${name}`);
 }
 
+/**
+ * Copies the generated files into `to`, each require of an ajv runtime helper turned into the helper of
+ * the same name in lib/vendor/ajv-runtime.js (`require("../../../vendor/ajv-runtime.js").ucs2length`).
+ */
 function copyDir(from, to) {
   fs.rmSync(to, { recursive: true, force: true });
   fs.mkdirSync(to, { recursive: true });
-  for (const f of fs.readdirSync(from)) { fs.copyFileSync(path.join(from, f), path.join(to, f)); }
+  let bundle = path.relative(to, AJV_RUNTIME_BUNDLE).split(path.sep).join('/');
+  if (!bundle.startsWith('.')) { bundle = `./${bundle}`; }
+  for (const f of fs.readdirSync(from).sort()) {
+    const code = fs.readFileSync(path.join(from, f), 'utf8');
+    fs.writeFileSync(path.join(to, f), code.replace(AJV_RUNTIME_REQUIRE, (_, helper) => `require(${JSON.stringify(bundle)}).${helper}`));
+  }
 }
 
-module.exports = { compileBundle, ruleTree, structuralSchema, celUses };
+/** The names of the ajv runtime helpers the generated files in `dir` require, sorted (for scripts/bundle-vendor.js). */
+function ajvRuntimeHelpers(dir) {
+  const helpers = new Set();
+  for (const f of fs.readdirSync(dir)) {
+    if (!f.endsWith('.js')) { continue; }
+    for (const m of fs.readFileSync(path.join(dir, f), 'utf8').matchAll(AJV_RUNTIME_REQUIRE)) { helpers.add(m[1]); }
+  }
+  return [...helpers].sort();
+}
+
+module.exports = { compileBundle, ruleTree, structuralSchema, celUses, ajvRuntimeHelpers, DEFAULT_OUT };
 
 if (require.main === module) {
   try {

@@ -16,6 +16,7 @@
 import * as path from 'path';
 import type * as Cel from '@bufbuild/cel';
 import { AnalyzedObject, Reporter, Severity } from './findings';
+import { loadCel } from '../core/vendor';
 
 const CODE = 'IST0106';
 
@@ -381,10 +382,7 @@ function toCel(v: unknown, node: RuleNode | undefined): unknown {
 
 /** The CEL environment of Kubernetes' validation rules that the bundle's rules use, loaded on first use. */
 function celEvaluator(): Evaluator {
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  const cel = require('@bufbuild/cel') as typeof Cel;
-  const { strings } = require('@bufbuild/cel/ext') as { strings: Cel.CelFunc[] };
-  /* eslint-enable @typescript-eslint/no-require-imports */
+  const { cel, ext: { strings } } = loadCel();
   const { celFunc, celMethod, CelScalar } = cel;
   // Kubernetes' URL library. A URL value is represented by its text: the rules of the bundle only
   // call getScheme() on it (the build fails on a rule that calls a function not provided here).

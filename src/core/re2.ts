@@ -1,14 +1,11 @@
 import type { RE2JS as RE2JSClass } from 're2js' with { 'resolution-mode': 'import' };
+import { loadRe2 } from './vendor';
 
 type RE2JS = RE2JSClass;
 
-/**
- * re2js, loaded on first use (an app without regexes never loads it). It is an ES module with a
- * CommonJS build; this package is CommonJS, so it loads the CJS build. Node caches the module.
- */
+/** re2js, loaded on first use (an app without regexes never loads it): see ./vendor. */
 function re2js(): typeof RE2JSClass {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('re2js') as { RE2JS: typeof RE2JSClass }).RE2JS;
+  return loadRe2().RE2JS;
 }
 
 /**
