@@ -23,17 +23,21 @@ const IDENTITY_SYMBOL = Symbol.for('cdk8s-istio-traffic.ServiceIdentity');
  * ServiceAccount, so services that share an account cannot be told apart by the mesh.
  */
 export class ServiceIdentity {
-  /** True for a ServiceIdentity, also one made by another copy of this package. */
+  /**
+   * True for a ServiceIdentity, also one made by another copy of this package.
+   *
+   * @param x any value
+   */
   public static isServiceIdentity(x: any): x is ServiceIdentity {
     return x !== null && typeof x === 'object' && IDENTITY_SYMBOL in x;
   }
 
   /**
    * A ServiceAccount of the service's own, created with it (before its Deployments) and used by
-   * every version it creates; the service account token is not mounted (Istio does not need it).
+   * every version it creates. The service account token is not mounted (Istio does not need it).
    * Two services of one chart cannot both create an account of one name and namespace.
    *
-   * @param name the ServiceAccount name (Bookinfo's `bookinfo-reviews`, say); by default the service name
+   * @param name the ServiceAccount name (Bookinfo's `bookinfo-reviews`, say), by default the service name
    */
   public static own(name?: string): ServiceIdentity {
     return new ServiceIdentity('own', name);
@@ -72,9 +76,9 @@ export class ServiceIdentity {
 export enum ReleaseScope {
   /** To requests between workloads in the mesh (the sidecars) and, through an IngressEdge, from outside. */
   MESH_AND_EDGE = 'mesh-and-edge',
-  /** Only to requests between workloads in the mesh; requests through an IngressEdge go to the stable version. */
+  /** Only to requests between workloads in the mesh. Requests through an IngressEdge go to the stable version. */
   MESH = 'mesh',
-  /** Only to requests from outside through an IngressEdge; mesh requests go to the stable version. */
+  /** Only to requests from outside through an IngressEdge. Mesh requests go to the stable version. */
   EDGE = 'edge',
 }
 
@@ -92,7 +96,7 @@ export enum RoutingMode {
 /** Props for `CanaryService`. */
 export interface CanaryServiceProps {
   /**
-   * Service name; also the `app` label, the host of the VirtualService and DestinationRule, and the
+   * Service name: also the `app` label, the host of the VirtualService and DestinationRule, and the
    * prefix of every Deployment (`<name>-<version>`).
    * @default - the construct id
    */
@@ -160,7 +164,7 @@ export interface CanaryServiceProps {
    */
   readonly replicaBudget?: number;
   /**
-   * The pod label that tells versions apart; DestinationRule subsets select on it.
+   * The pod label that tells versions apart: DestinationRule subsets select on it.
    * @default 'version'
    */
   readonly versionLabel?: string;
@@ -188,14 +192,14 @@ export interface CanaryServiceProps {
   readonly serviceIdentity?: ServiceIdentity;
   /**
    * Run every created version under this existing ServiceAccount (another service's, or one that
-   * other manifests install) instead of one of the service's own; nothing is created. The same as
+   * other manifests install) instead of one of the service's own. Nothing is created. The same as
    * `serviceIdentity: ServiceIdentity.named(name)`.
    * @default - see `serviceIdentity`
    */
   readonly serviceAccountName?: string;
   /**
    * Pod and container settings (resources, security contexts, image pull policy) for every version
-   * the service creates; a version's own settings win, merged key by key.
+   * the service creates. A version's own settings win, merged key by key.
    * @default - cdk8s-plus defaults per container: requests 1000m CPU / 512Mi, limits 1500m CPU /
    * 2048Mi, read-only root file system, `runAsNonRoot`, `imagePullPolicy: Always`
    */
@@ -208,7 +212,7 @@ const PROPS = T.struct('CanaryServiceProps', {
   port: T.any(),
   targetPort: T.optional(T.any()),
   protocol: T.optional(T.enumOf(ServiceProtocol, 'ServiceProtocol')),
-  versions: T.optional(T.array(T.instance('ServiceVersion', x => ServiceVersion.isServiceVersion(x), "Use ServiceVersion.deploy('v1', { image }) or ServiceVersion.adopt('v1')"))),
+  versions: T.optional(T.array(T.instance('ServiceVersion', x => ServiceVersion.isServiceVersion(x), "Use ServiceVersion.deploy('v1', { image }), ServiceVersion.adopt('v1') or ServiceVersion.fromWorkload('v1', deployment)"))),
   stable: T.optional(T.any()),
   canary: T.optional(T.any()),
   stableVersion: T.optional(T.string()),
@@ -233,6 +237,14 @@ const PROPS = T.struct('CanaryServiceProps', {
  * `<name>-<version>`, Service, DestinationRule and VirtualService `<name>`, written in apply order
  * (ServiceAccount, Deployments, Service, DestinationRule, VirtualService). With
  * `TrafficSplit.wholeService()` the VirtualService is emitted only once something needs it.
+ *
+ * @example
+ * new CanaryService(chart, 'reviews', {
+ *   port: 9080,
+ *   stable: { image: 'docker.io/istio/examples-bookinfo-reviews-v1:1.20.2' },
+ *   canary: { image: 'docker.io/istio/examples-bookinfo-reviews-v2:1.20.2' },
+ *   traffic: TrafficSplit.canaryPercent(10),
+ * });
  */
 export class CanaryService extends Construct implements IRoutableService {
   /** The Service name (and host). */
@@ -280,6 +292,14 @@ export class CanaryService extends Construct implements IRoutableService {
   private routing?: HostRouting;
   private readonly deployments = new Map<string, kplus.Deployment>();
 
+  /**
+   * Creates the service's objects: its ServiceAccount, a Deployment per created version, the
+   * Service, and (in `RoutingMode.ISTIO`) the DestinationRule and VirtualService.
+   *
+   * @param scope the construct this one belongs to (usually a chart)
+   * @param id the construct id, also the service name unless `name` is given
+   * @param props the versions, the port and the traffic split
+   */
   constructor(scope: Construct, id: string, props: CanaryServiceProps) {
     super(scope, id);
     checkProps(this, props, PROPS);
@@ -308,6 +328,7 @@ export class CanaryService extends Construct implements IRoutableService {
       canaryVersion: props.canaryVersion,
       traffic: props.traffic,
       targetPort,
+      namespace: this.namespace,
       replicasFromSplit: this.mode === RoutingMode.REPLICAS,
       wholeServiceRoute: true,
     });
@@ -339,7 +360,7 @@ export class CanaryService extends Construct implements IRoutableService {
     this.service = props.serviceExists ? undefined : this.createService(targetPort);
 
     if (this.mode !== RoutingMode.ISTIO) {
-      // Adopted versions are refused in RoutingMode.REPLICAS, so nothing runs outside the manifests.
+      // Adopted versions and brought workloads are refused in RoutingMode.REPLICAS, so nothing runs outside the manifests.
       registerUnroutedService(this);
       account?.claim();
       return;
@@ -366,17 +387,31 @@ export class CanaryService extends Construct implements IRoutableService {
     return this.versions.names;
   }
 
-  /** The DestinationRule subset of a version. */
+  /**
+   * The DestinationRule subset of a version: the version name, unless the version sets `subsetName`.
+   *
+   * @param version a declared version's name (any other name fails)
+   */
   public subsetOf(version: string): string {
     return this.versions.info(version, 'version').subset;
   }
 
-  /** The pod labels of a version (`app`, the version label, and any extra labels). */
+  /**
+   * The pod labels of a version (`app`, the version label, and any extra labels).
+   *
+   * @param version a declared version's name (any other name fails)
+   */
   public podLabelsOf(version: string): { [key: string]: string } {
     return { ...this.versions.info(version, 'version').podLabels };
   }
 
-  /** The Deployment of a created version (undefined for adopted versions). */
+  /**
+   * The Deployment of a created version (undefined for adopted versions and for workloads the app
+   * builds, whose construct is `ServiceVersion.workload`), e.g. to add a volume
+   * or a sidecar container the version options do not cover.
+   *
+   * @param version a declared version's name (any other name fails)
+   */
   public deploymentOf(version: string): kplus.Deployment | undefined {
     this.versions.info(version, 'version');
     return this.deployments.get(version);
@@ -449,7 +484,9 @@ export class CanaryService extends Construct implements IRoutableService {
     }
     if (!this.versions.infos.some(i => i.version.isDeployed)) {
       if (given !== undefined || props.serviceAccountName !== undefined) {
-        fail(this, field, given ?? props.serviceAccountName, 'has nothing to apply to: every version is adopted, and adopted workloads keep their own ServiceAccount',
+        const brought = this.versions.infos.some(i => i.workload !== undefined);
+        fail(this, field, given ?? props.serviceAccountName,
+          `has nothing to apply to: every version is adopted${brought ? ' or a workload the app builds (ServiceVersion.fromWorkload)' : ''}, and such workloads keep their own ServiceAccount`,
           `Remove '${field}'`);
       }
       return undefined;

@@ -33,7 +33,10 @@ export interface ExistingServiceProps {
    * @default ServiceProtocol.HTTP
    */
   readonly protocol?: ServiceProtocol;
-  /** The versions that run, each `ServiceVersion.adopt(name, { podLabels })`. */
+  /**
+   * The versions that run, each `ServiceVersion.adopt(name, { podLabels })`, or a workload of the
+   * chart, `ServiceVersion.fromWorkload(name, deployment)` (labelled for the existing Service).
+   */
   readonly versions: ServiceVersion[];
   /**
    * The stable version (normal traffic goes there).
@@ -62,7 +65,7 @@ const PROPS = T.struct('ExistingServiceProps', {
   namespace: T.optional(T.string()),
   port: T.optional(T.any()),
   protocol: T.optional(T.enumOf(ServiceProtocol, 'ServiceProtocol')),
-  versions: T.array(T.instance('ServiceVersion', x => ServiceVersion.isServiceVersion(x), "Use ServiceVersion.adopt('v1')")),
+  versions: T.array(T.instance('ServiceVersion', x => ServiceVersion.isServiceVersion(x), "Use ServiceVersion.adopt('v1') or ServiceVersion.fromWorkload('v1', deployment)")),
   stableVersion: T.optional(T.string()),
   canaryVersion: T.optional(T.string()),
   traffic: T.optional(TRAFFIC_SPLIT),
@@ -73,6 +76,12 @@ const PROPS = T.struct('ExistingServiceProps', {
  * A service that already runs in the cluster, known by name and version labels: the library creates
  * no Service and no Deployment for it, only the DestinationRule (one subset per version) and the
  * VirtualService that dark releases, faults and policies add to.
+ *
+ * @example
+ * new ExistingService(chart, 'ratings', {
+ *   port: 9080,
+ *   versions: [ServiceVersion.adopt('v1'), ServiceVersion.adopt('v2')],
+ * });
  */
 export class ExistingService extends Construct implements IRoutableService {
   /** The Service name (and host). */
@@ -98,6 +107,14 @@ export class ExistingService extends Construct implements IRoutableService {
 
   private readonly versions: VersionSet;
 
+  /**
+   * Creates the DestinationRule and VirtualService of the service; the Service and its workloads are
+   * left as they are.
+   *
+   * @param scope the construct this one belongs to (usually a chart)
+   * @param id the construct id, also the Service name unless `name` is given
+   * @param props the versions that run, the port and the traffic split
+   */
   constructor(scope: Construct, id: string, props: ExistingServiceProps) {
     super(scope, id);
     checkProps(this, props, PROPS);
@@ -123,6 +140,9 @@ export class ExistingService extends Construct implements IRoutableService {
       canaryVersion: props.canaryVersion,
       traffic: props.traffic,
       targetPort: this.port,
+      // The Service's port only is known here, not the pods' (its targetPort).
+      targetPortKnown: false,
+      namespace: this.namespace,
       replicasFromSplit: false,
     });
     this.stableVersion = this.versions.stableVersion;
@@ -144,12 +164,20 @@ export class ExistingService extends Construct implements IRoutableService {
     return this.versions.names;
   }
 
-  /** The DestinationRule subset of a version. */
+  /**
+   * The DestinationRule subset of a version: the version name, unless the version sets `subsetName`.
+   *
+   * @param version a declared version's name (any other name fails)
+   */
   public subsetOf(version: string): string {
     return this.versions.info(version, 'version').subset;
   }
 
-  /** The pod labels of a version (`app`, the version label, and any extra labels). */
+  /**
+   * The pod labels of a version, as given to `ServiceVersion.adopt()` (they include the version label).
+   *
+   * @param version a declared version's name (any other name fails)
+   */
   public podLabelsOf(version: string): { [key: string]: string } {
     return { ...this.versions.info(version, 'version').podLabels };
   }

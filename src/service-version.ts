@@ -1,4 +1,7 @@
 import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { fail } from './core/errors';
+import { T } from './core/shape';
 
 const VERSION_SYMBOL = Symbol.for('cdk8s-istio-traffic.ServiceVersion');
 
@@ -56,7 +59,7 @@ export interface DeployedVersionOptions {
   readonly containerPort?: number;
   /**
    * Environment variables, by name.
-   * @default - none
+   * @default - none: only what the image and Kubernetes set
    */
   readonly env?: { [name: string]: string };
   /**
@@ -84,17 +87,17 @@ export interface DeployedVersionOptions {
    * Readiness probe. An HTTP or TCP probe (`kplus.Probe.fromHttpGet('/healthz')`,
    * `kplus.Probe.fromTcpSocket()`) without a `port` goes to the container port. For gRPC services use
    * `kplus.Probe.fromCommand(['/bin/grpc_health_probe', '-addr=:3550'])`.
-   * @default - none
+   * @default - none: the pod receives requests as soon as its containers have started
    */
   readonly readiness?: kplus.Probe;
   /**
-   * Liveness probe; HTTP and TCP probes without a `port` go to the container port.
-   * @default - none
+   * Liveness probe. HTTP and TCP probes without a `port` go to the container port.
+   * @default - none: the container is restarted only when it exits
    */
   readonly liveness?: kplus.Probe;
   /**
-   * Startup probe; HTTP and TCP probes without a `port` go to the container port.
-   * @default - none
+   * Startup probe. HTTP and TCP probes without a `port` go to the container port.
+   * @default - none: the readiness and liveness probes start as soon as the container starts
    */
   readonly startup?: kplus.Probe;
   /**
@@ -112,7 +115,7 @@ export interface DeployedVersionOptions {
   readonly podSecurityContext?: kplus.PodSecurityContextProps;
   /**
    * Extra pod labels (beyond `app` and the version label).
-   * @default - none
+   * @default - none: only `app` and the version label
    */
   readonly podLabels?: { [key: string]: string };
   /**
@@ -131,13 +134,13 @@ export interface AdoptedVersionOptions {
    */
   readonly podLabels?: { [key: string]: string };
   /**
-   * How many pods the existing workload runs; used by the routing simulator and by analysis only.
+   * How many pods the existing workload runs. Used by the routing simulator and by analysis only.
    * @default 1
    */
   readonly replicas?: number;
   /**
    * Name of the existing workload, for documentation and analysis.
-   * @default - unknown
+   * @default - unknown: analysis and the routing simulator call it `<service>-<version>`
    */
   readonly workloadName?: string;
   /**
@@ -147,12 +150,36 @@ export interface AdoptedVersionOptions {
   readonly subsetName?: string;
 }
 
+/** Options for a version whose workload the app builds itself (`ServiceVersion.fromWorkload`). */
+export interface WorkloadVersionOptions {
+  /**
+   * Whether the library may add the `app` and version labels to the workload's pod template where
+   * they are missing. When false, a missing label fails instead (the workload must carry both).
+   * @default true
+   */
+  readonly addLabels?: boolean;
+  /**
+   * Name of the DestinationRule subset for this version.
+   * @default - the version name
+   */
+  readonly subsetName?: string;
+}
+
+const WORKLOAD_OPTIONS = T.struct('WorkloadVersionOptions', {
+  addLabels: T.optional(T.boolean()),
+  subsetName: T.optional(T.string()),
+}, '{ subsetName: \'v2\' }');
+
 /**
  * One version of a service: either a Deployment the library creates, or an existing workload it
  * adopts (only its labels are known).
  */
 export class ServiceVersion {
-  /** True for a ServiceVersion, also one made by another copy of this package. */
+  /**
+   * True for a ServiceVersion, also one made by another copy of this package.
+   *
+   * @param x any value
+   */
   public static isServiceVersion(x: any): x is ServiceVersion {
     return x !== null && typeof x === 'object' && VERSION_SYMBOL in x;
   }
@@ -160,6 +187,12 @@ export class ServiceVersion {
   /**
    * A version the library deploys as Deployment `<service>-<name>`, labelled `app=<service>` and
    * `version=<name>`.
+   *
+   * @example
+   * ServiceVersion.deploy('v2', { image: 'docker.io/istio/examples-bookinfo-reviews-v2:1.20.2', replicas: 2 })
+   *
+   * @param name the version name (a DNS-1123 label such as `v2`)
+   * @param options the container image, replicas, probes and pod settings of the Deployment
    */
   public static deploy(name: string, options: DeployedVersionOptions): ServiceVersion {
     return new ServiceVersion(name, options, undefined);
@@ -169,9 +202,50 @@ export class ServiceVersion {
    * An existing workload adopted as a version (for example the Online Boutique
    * `productcatalogservice` Deployment whose pods were labelled `version=v1`). Nothing is created
    * for it; its pods are selected by labels.
+   *
+   * @example
+   * ServiceVersion.adopt('v1', { podLabels: { app: 'productcatalogservice', version: 'v1' } })
+   *
+   * @param name the version name (a DNS-1123 label such as `v1`)
+   * @param options the labels the existing pods carry, and what is known about the workload (by
+   * default the pods carry `app=<service>` and `<versionLabel>=<name>`)
    */
   public static adopt(name: string, options: AdoptedVersionOptions = {}): ServiceVersion {
     return new ServiceVersion(name, undefined, options);
+  }
+
+  /**
+   * A workload the app builds itself as a version: a cdk8s-plus `Deployment` or `StatefulSet` of any
+   * major version (27 through 33), a `KubeDeployment` / `KubeStatefulSet` (cdk8s-plus's `k8s`
+   * export or an imported one), or any API object whose `spec.template` is a pod template. The
+   * workload must be in the service's chart and namespace; it keeps its own replicas, containers
+   * and ServiceAccount, and the library creates nothing for it.
+   *
+   * When the service is built, the library reads the workload through public cdk8s and cdk8s-plus
+   * APIs and adds the labels `app=<service>` and `<versionLabel>=<name>` to its pod template where
+   * missing (cdk8s-plus: `podMetadata.addLabel`; an API object: a JSON patch). It fails when the
+   * pods already carry another value for either label; when the workload's selector would also
+   * select another version's pods (two controllers fighting over the same pods); when the
+   * containers declare ports and none is the service's `targetPort`; and in `RoutingMode.REPLICAS`,
+   * which would have to set the workload's replicas (it is refused rather than patched: the
+   * replicas are the workload's own).
+   *
+   * @param name the version name (a DNS-1123 label such as `v2`)
+   * @param workload the workload: typed as a `Construct`, the one type every cdk8s-plus major
+   * version shares, so an app on any cdk8s-plus version can pass its own
+   * @param options labels and subset
+   */
+  public static fromWorkload(name: string, workload: Construct, options: WorkloadVersionOptions = {}): ServiceVersion {
+    const where = 'ServiceVersion.fromWorkload';
+    if (workload === null || typeof workload !== 'object' || typeof (workload as any).node !== 'object' || (workload as any).node === null) {
+      fail(where, 'workload', workload, 'is not a construct',
+        'Pass the workload construct: a cdk8s-plus Deployment or StatefulSet, a KubeDeployment, or an API object with a pod template');
+    }
+    if (options === null) {
+      fail(where, 'options', options, 'is null', 'Leave the options out (undefined) for the defaults, or pass { subsetName: \'v2\' }');
+    }
+    WORKLOAD_OPTIONS.check(where, 'options', options);
+    return new ServiceVersion(name, undefined, undefined, { workload, options });
   }
 
   private constructor(
@@ -181,6 +255,8 @@ export class ServiceVersion {
     public readonly _deployed: DeployedVersionOptions | undefined,
     /** @internal */
     public readonly _adopted: AdoptedVersionOptions | undefined,
+    /** @internal */
+    public readonly _brought?: { readonly workload: Construct; readonly options: WorkloadVersionOptions },
   ) {
     Object.defineProperty(this, VERSION_SYMBOL, { value: true });
   }
@@ -188,5 +264,13 @@ export class ServiceVersion {
   /** True when the library creates this version's Deployment. */
   public get isDeployed(): boolean {
     return this._deployed !== undefined;
+  }
+
+  /**
+   * The workload the app built for this version (`ServiceVersion.fromWorkload`); undefined for a
+   * version the library deploys or adopts.
+   */
+  public get workload(): Construct | undefined {
+    return this._brought?.workload;
   }
 }

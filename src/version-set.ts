@@ -1,17 +1,22 @@
+import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
 import { checkDnsLabel, checkLabels, checkPort, checkWholeNumber } from './core/checks';
 import { fail } from './core/errors';
+import { DEFAULT_NAMESPACE } from './core/hosts';
 import { isEnvName, isImageReference } from './core/syntax';
 import { KnownWorkload } from './model/traffic-model';
 import { PodDefaults, ServiceVersion } from './service-version';
 import { TrafficSplit, VersionWeight } from './traffic-split';
+import { MANIFEST_WORKLOAD_KINDS, selectorSelects, showSelector, viewOfWorkload, WorkloadView } from './workload-version';
 
 /** The resolved form of one version. */
 export interface VersionInfo {
   readonly version: ServiceVersion;
   readonly subset: string;
   readonly podLabels: { [key: string]: string };
+  /** The workload the app built, for a version of `ServiceVersion.fromWorkload`. */
+  readonly workload?: WorkloadView;
 }
 
 /** What a version set is resolved from. */
@@ -25,6 +30,17 @@ export interface VersionSetProps {
   readonly traffic?: TrafficSplit;
   /** The port the Service sends to: every deployed version's container exposes it. */
   readonly targetPort: number;
+  /**
+   * Whether `targetPort` is the pods' port (a CanaryService's), so that a brought workload whose
+   * containers declare other ports only is refused. An ExistingService knows its port only.
+   * @default true
+   */
+  readonly targetPortKnown?: boolean;
+  /**
+   * The service's namespace: brought workloads must run there.
+   * @default - the chart's namespace
+   */
+  readonly namespace?: string;
   /** Replica counts come from the split: deployed versions must not set them, adopted ones are refused. */
   readonly replicasFromSplit: boolean;
   /**
@@ -64,7 +80,7 @@ export class VersionSet {
     const seen = new Set<string>();
     props.versions.forEach((v, i) => {
       if (!ServiceVersion.isServiceVersion(v)) {
-        fail(scope, `versions[${i}]`, v, 'is not a ServiceVersion', 'Use ServiceVersion.deploy() or ServiceVersion.adopt()');
+        fail(scope, `versions[${i}]`, v, 'is not a ServiceVersion', 'Use ServiceVersion.deploy(), ServiceVersion.adopt() or ServiceVersion.fromWorkload()');
       }
       checkDnsLabel(scope, `versions[${i}].name`, v.name);
       if (seen.has(v.name)) {
@@ -74,6 +90,7 @@ export class VersionSet {
     });
     this.infos = props.versions.map(v => this.resolve(v));
     this.checkDistinctVersionLabels();
+    this.checkWorkloadSelectors();
     const names = this.names;
     this.stableVersion = this.pick('stableVersion', props.stableVersion, names[0]);
     this.canaryVersion = this.pick('canaryVersion', props.canaryVersion, names[names.length - 1]);
@@ -89,7 +106,8 @@ export class VersionSet {
       fail(scope, 'traffic', 'TrafficSplit.wholeService()', 'is not supported by this service construct',
         'Use a CanaryService, or a split to versions such as TrafficSplit.relative({ v1: 1, v2: 3 })');
     }
-    const replicas = Object.fromEntries(this.infos.map(i => [i.version.name, i.version._deployed?.replicas ?? i.version._adopted?.replicas ?? 1]));
+    const replicas = Object.fromEntries(this.infos.map(i => [i.version.name,
+      i.version._deployed?.replicas ?? i.version._adopted?.replicas ?? i.workload?.replicas ?? 1]));
     this.split = traffic._resolve(scope, 'traffic', names, this.stableVersion, this.canaryVersion, replicas);
   }
 
@@ -107,18 +125,114 @@ export class VersionSet {
     return found;
   }
 
-  /** The adopted versions, as workloads known to run in `namespace`. */
+  /**
+   * The adopted versions, as workloads known to run in `namespace`; and the brought workloads of a
+   * kind the analysis and the routing simulator do not read from the manifests (an Argo Rollout,
+   * say), so that they see those pods too.
+   */
   public adoptedWorkloads(namespace: string): KnownWorkload[] {
-    return this.infos.filter(i => i.version._adopted).map(i => ({
+    const adopted = this.infos.filter(i => i.version._adopted).map(i => ({
       name: i.version._adopted!.workloadName ?? `${this.props.name}-${i.version.name}`,
       namespace,
       labels: i.podLabels,
       replicas: i.version._adopted!.replicas ?? 1,
     }));
+    const brought = this.infos.filter(i => i.workload && !MANIFEST_WORKLOAD_KINDS.includes(i.workload.kind)).map(i => ({
+      name: `${i.workload!.kind}/${i.workload!.name}`,
+      namespace: i.workload!.namespace ?? namespace,
+      labels: i.podLabels,
+      replicas: i.workload!.replicas,
+    }));
+    return [...adopted, ...brought];
   }
 
   private resolve(v: ServiceVersion): VersionInfo {
-    return v._deployed ? this.resolveDeployed(v) : this.resolveAdopted(v);
+    if (v._deployed) { return this.resolveDeployed(v); }
+    return v._brought ? this.resolveWorkload(v) : this.resolveAdopted(v);
+  }
+
+  /**
+   * A workload the app built (`ServiceVersion.fromWorkload`): read, checked against the service
+   * (chart, namespace, labels, ports, replicas), and labelled `app` and `<versionLabel>` where it
+   * is not yet.
+   */
+  private resolveWorkload(v: ServiceVersion): VersionInfo {
+    const i = `versions[${v.name}]`;
+    const field = `${i}.workload`;
+    const { workload, options } = v._brought!;
+    const w = viewOfWorkload(this.scope, field, workload);
+    const described = `${w.construct.node.path} (${w.kind} '${w.name}')`;
+    const chart = chartOf(w.construct);
+    const own = Chart.of(this.scope);
+    if (chart !== own) {
+      fail(this.scope, field, described, `is ${chart ? `in chart '${chart.node.path}'` : 'in no chart'}, not in the service's chart '${own.node.path}'; the labels, the analysis and the routing simulator of a chart work on that chart's objects`,
+        `Create the workload in chart '${own.node.path}', or the service in the workload's chart`);
+    }
+    const namespace = this.props.namespace ?? own.namespace ?? DEFAULT_NAMESPACE;
+    const workloadNamespace = w.namespace ?? DEFAULT_NAMESPACE;
+    if (workloadNamespace !== namespace) {
+      fail(this.scope, `${field}.metadata.namespace`, workloadNamespace,
+        `is not the service's namespace '${namespace}': the Service selects pods of its own namespace only, so ${described} would get no requests`,
+        `Create the workload in namespace '${namespace}', or the service in namespace '${workloadNamespace}'`);
+    }
+    if (this.props.replicasFromSplit) {
+      fail(this.scope, i, v.name, `is ${described}, a workload the app builds: its replicas are its own, and RoutingMode.REPLICAS would have to set them from the split`,
+        'Use RoutingMode.ISTIO (the workload keeps its replicas), or let the library deploy the version with ServiceVersion.deploy()');
+    }
+    const targetPort = this.props.targetPort;
+    if (this.props.targetPortKnown !== false && w.containerPorts.length > 0 && !w.containerPorts.includes(targetPort)) {
+      fail(this.scope, `${field}.spec.template.spec.containers[].ports`, w.containerPorts,
+        `are the ports ${described} declares, and the Service's targetPort ${targetPort} is not one of them, so the Service would send this version's requests to a port no container listens on`,
+        `Expose port ${targetPort} in the workload's container (cdk8s-plus: portNumber: ${targetPort}), or set targetPort to the port every version listens on`);
+    }
+    if (Object.keys(w.matchLabels).length === 0 && w.matchExpressions.length === 0) {
+      fail(this.scope, `${field}.spec.selector`, {}, `is empty: ${described} would select every pod of the namespace, those of the other versions too`,
+        `Select the workload's own pods, e.g. cdk8s-plus: select: true (the default), or matchLabels { app: '${this.props.name}', ${this.props.versionLabel}: '${v.name}' }`);
+    }
+    const wanted: [string, string][] = [['app', this.props.name], [this.props.versionLabel, v.name]];
+    const labels = w.podLabels();
+    for (const [key, value] of wanted) {
+      const have = labels[key];
+      if (have !== undefined && have !== value) {
+        fail(this.scope, `${field}.spec.template.metadata.labels.${key}`, have,
+          `is the '${key}' label ${described} gives its pods, but version '${v.name}' of service '${this.props.name}' needs ${key}=${value} (${key === 'app' ? 'the Service selects app' : 'its subset selects that label'})`,
+          `Label the pod template ${key}=${value}, or ${key === 'app' ? `name the service '${have}'` : `name the version '${have}'`}`);
+      }
+    }
+    for (const [key, value] of wanted) {
+      if (labels[key] !== undefined) { continue; }
+      if (options.addLabels === false) {
+        fail(this.scope, `${field}.spec.template.metadata.labels`, labels, `has no '${key}' label, and addLabels is false, so ${key === 'app' ? 'the Service would not select these pods' : 'no subset could select this version alone'}`,
+          `Label the pod template ${key}=${value}, or leave addLabels unset so that the library adds it`);
+      }
+      w.addPodLabel(key, value);
+    }
+    const podLabels = w.podLabels();
+    if (!selectorSelects(w.matchLabels, w.matchExpressions, podLabels)) {
+      fail(this.scope, `${field}.spec.selector`, showSelector(w.matchLabels, w.matchExpressions),
+        `does not select the pods of ${described} (labels ${JSON.stringify(podLabels)}), which Kubernetes refuses`,
+        "Select labels the pod template carries, e.g. the 'app' and version labels");
+    }
+    const subset = options.subsetName ?? v.name;
+    checkDnsLabel(this.scope, `${i}.subsetName`, subset);
+    return { version: v, subset, podLabels, workload: w };
+  }
+
+  /**
+   * Fails when a brought workload's selector also selects the pods of another version: its
+   * controller and the other version's would fight over those pods (each scaling the other's away).
+   */
+  private checkWorkloadSelectors(): void {
+    for (const info of this.infos) {
+      const w = info.workload;
+      if (!w) { continue; }
+      for (const other of this.infos) {
+        if (other === info || !selectorSelects(w.matchLabels, w.matchExpressions, other.podLabels)) { continue; }
+        fail(this.scope, `versions[${info.version.name}].workload.spec.selector`, showSelector(w.matchLabels, w.matchExpressions),
+          `also selects the pods of version '${other.version.name}' (labels ${JSON.stringify(other.podLabels)}): the ${w.kind} '${w.name}' and the workload of '${other.version.name}' would fight over those pods`,
+          `Add ${this.props.versionLabel}: '${info.version.name}' to the workload's selector (cdk8s-plus: select(LabelSelector.of({ labels: { ${this.props.versionLabel}: '${info.version.name}' } }))); a selector cannot change once applied, so a running ${w.kind} must be replaced`);
+      }
+    }
   }
 
   private resolveDeployed(v: ServiceVersion): VersionInfo {
@@ -245,4 +359,12 @@ export function checkPodSettings(scope: IConstruct, field: string, settings: Pod
     fail(scope, `${field}.imagePullPolicy`, pull, 'is not an ImagePullPolicy',
       `Use one of ${Object.keys(kplus.ImagePullPolicy).map(k => `kplus.ImagePullPolicy.${k}`).join(', ')}`);
   }
+}
+
+/** The chart of a construct, or undefined when it is in none. */
+function chartOf(c: IConstruct): Chart | undefined {
+  for (let s: IConstruct | undefined = c; s; s = s.node.scope) {
+    if (Chart.isChart(s)) { return s; }
+  }
+  return undefined;
 }

@@ -1,0 +1,395 @@
+// Versions the app builds itself (ServiceVersion.fromWorkload): cdk8s-plus-33 and cdk8s-plus-27
+// workloads, KubeDeployments and plain API objects with a pod template.
+import { ApiObject, Chart, Lazy, Testing } from 'cdk8s';
+import * as kplus27 from 'cdk8s-plus-27';
+import * as kplus33 from 'cdk8s-plus-33';
+import { Construct } from 'constructs';
+import '../src/testing/jest';
+import {
+  Analysis, CanaryService, CanaryServiceProps, ExistingService, RoutingMode, RoutingSimulator, ServiceVersion, Severity, TrafficSplit,
+} from '../src';
+import { only, synthChecked } from './util';
+
+const IMAGE = 'docker.io/istio/examples-bookinfo-reviews';
+
+function chart(namespace: string | undefined = 'bookinfo'): Chart {
+  return new Chart(Testing.app(), 'test', { namespace });
+}
+
+/** A cdk8s-plus-33 Deployment, as an app on cdk8s-plus-33 writes it. */
+function deployment33(scope: Construct, id: string, props: Partial<kplus33.DeploymentProps> = {}): kplus33.Deployment {
+  return new kplus33.Deployment(scope, id, {
+    metadata: { name: id },
+    replicas: 3,
+    containers: [{ image: `${IMAGE}-v1:1.20.2`, portNumber: 9080, securityContext: { ensureNonRoot: false } }],
+    ...props,
+  });
+}
+
+/** A cdk8s-plus-33 StatefulSet (it creates its own headless Service). */
+function statefulSet33(scope: Construct, id: string, props: Partial<kplus33.StatefulSetProps> = {}): kplus33.StatefulSet {
+  return new kplus33.StatefulSet(scope, id, {
+    metadata: { name: id },
+    replicas: 1,
+    containers: [{ image: `${IMAGE}-v2:1.20.2`, portNumber: 9080, securityContext: { ensureNonRoot: false } }],
+    ...props,
+  });
+}
+
+function reviews(c: Chart, versions: ServiceVersion[], extra: Partial<CanaryServiceProps> = {}): CanaryService {
+  return new CanaryService(c, 'reviews', { port: 9080, versions, traffic: versions.length > 1 ? TrafficSplit.canaryPercent(10) : undefined, ...extra });
+}
+
+/** A pod template for plain API objects. */
+function podTemplate(labels: { [key: string]: string } | undefined, port = 9080): any {
+  return {
+    ...(labels ? { metadata: { labels } } : {}),
+    spec: { containers: [{ name: 'reviews', image: `${IMAGE}-v1:1.20.2`, ports: [{ containerPort: port }] }] },
+  };
+}
+
+function errorsOf(c: Chart): string[] {
+  return Analysis.findings(c).filter(f => f.severity === Severity.ERROR).map(f => `${f.code} ${f.message}`);
+}
+
+describe('cdk8s-plus-33 workloads as versions (an app on the newer cdk8s-plus)', () => {
+  const c = chart();
+  const v1 = deployment33(c, 'reviews-v1');
+  const v2 = statefulSet33(c, 'reviews-v2');
+  const svc = reviews(c, [ServiceVersion.fromWorkload('v1', v1), ServiceVersion.fromWorkload('v2', v2)]);
+  const m = synthChecked(c);
+
+  test('the app and version labels are added to the pod templates; the selectors are untouched', () => {
+    const d = only(m, 'Deployment', 'reviews-v1');
+    expect(d.spec.template.metadata.labels).toMatchObject({ app: 'reviews', version: 'v1' });
+    expect(Object.keys(d.spec.selector.matchLabels)).toEqual(['cdk8s.io/metadata.addr']);
+    expect(d.spec.replicas).toBe(3);
+    const s = only(m, 'StatefulSet', 'reviews-v2');
+    expect(s.spec.template.metadata.labels).toMatchObject({ app: 'reviews', version: 'v2' });
+    expect(Object.keys(s.spec.selector.matchLabels)).toEqual(['cdk8s.io/metadata.addr']);
+  });
+
+  test('nothing is created for them: one Deployment, one StatefulSet, no ServiceAccount of the service', () => {
+    expect(m.filter(o => o.kind === 'Deployment')).toHaveLength(1);
+    expect(m.filter(o => o.kind === 'StatefulSet')).toHaveLength(1);
+    expect(m.filter(o => o.kind === 'ServiceAccount')).toEqual([]);
+    expect(svc.serviceAccount).toBeUndefined();
+  });
+
+  test('the Service selects app, the DestinationRule has one subset per version', () => {
+    expect(only(m, 'Service', 'reviews').spec.selector).toEqual({ app: 'reviews' });
+    expect(only(m, 'DestinationRule', 'reviews').spec.subsets).toEqual([
+      { name: 'v1', labels: { version: 'v1' } },
+      { name: 'v2', labels: { version: 'v2' } },
+    ]);
+  });
+
+  test('the routing simulator sends 90% to the Deployment and 10% to the StatefulSet', () => {
+    expect(c).toSplit({ host: 'reviews' }, { v1: 90, v2: 10 });
+    const o = RoutingSimulator.fromChart(c).route({ host: 'reviews' });
+    expect(o.versionShares).toEqual({ v1: 90, v2: 10 });
+    expect(o.subsetShares).toEqual({ v1: 90, v2: 10 });
+  });
+
+  test('the analysis sees the workloads: no finding says a subset or the Service selects no pod', () => {
+    const codes = Analysis.findings(c).map(f => f.code);
+    expect(codes).not.toContain('CIT0001');
+    expect(errorsOf(c)).toEqual([]);
+  });
+
+  test('the version knows its workload; the service reports labels and no created Deployment', () => {
+    expect(svc.versionNames).toEqual(['v1', 'v2']);
+    expect(svc.podLabelsOf('v1')).toMatchObject({ app: 'reviews', version: 'v1' });
+    expect(svc.deploymentOf('v1')).toBeUndefined();
+    const version = ServiceVersion.fromWorkload('v9', v1);
+    expect(version.workload).toBe(v1);
+    expect(version.isDeployed).toBe(false);
+    expect(ServiceVersion.isServiceVersion(version)).toBe(true);
+    expect(ServiceVersion.deploy('v1', { image: 'x:1' }).workload).toBeUndefined();
+  });
+});
+
+describe('other kinds of workload', () => {
+  test('a cdk8s-plus-27 Deployment, mixed with a version the library deploys', () => {
+    const c = chart();
+    const v1 = new kplus27.Deployment(c, 'reviews-v1', {
+      metadata: { name: 'reviews-v1' },
+      replicas: 2,
+      containers: [{ image: `${IMAGE}-v1:1.20.2`, portNumber: 9080 }],
+    });
+    const svc = reviews(c, [ServiceVersion.fromWorkload('v1', v1), ServiceVersion.deploy('v2', { image: `${IMAGE}-v2:1.20.2` })]);
+    const m = synthChecked(c);
+    expect(only(m, 'Deployment', 'reviews-v1').spec.template.metadata.labels).toMatchObject({ app: 'reviews', version: 'v1' });
+    expect(only(m, 'Deployment', 'reviews-v2').spec.template.metadata.labels).toEqual({ app: 'reviews', version: 'v2' });
+    expect(svc.deploymentOf('v1')).toBeUndefined();
+    expect(svc.deploymentOf('v2')).toBeDefined();
+    // The library's ServiceAccount is for the version it creates; the brought one keeps its own.
+    expect(only(m, 'Deployment', 'reviews-v2').spec.template.spec.serviceAccountName).toBe('reviews');
+    expect(only(m, 'Deployment', 'reviews-v1').spec.template.spec.serviceAccountName).toBeUndefined();
+    expect(c).toSplit({ host: 'reviews' }, { v1: 90, v2: 10 });
+    expect(errorsOf(c)).toEqual([]);
+  });
+
+  test('a KubeDeployment that has the app label only: the version label is patched in', () => {
+    const c = chart();
+    const v1 = new kplus27.k8s.KubeDeployment(c, 'reviews-v1', {
+      metadata: { name: 'reviews-v1' },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'reviews', version: 'v1' } },
+        template: podTemplate({ app: 'reviews' }),
+      },
+    });
+    reviews(c, [ServiceVersion.fromWorkload('v1', v1), ServiceVersion.deploy('v2', { image: `${IMAGE}-v2:1.20.2` })]);
+    const m = synthChecked(c);
+    expect(only(m, 'Deployment', 'reviews-v1').spec.template.metadata.labels).toEqual({ app: 'reviews', version: 'v1' });
+    expect(only(m, 'Deployment', 'reviews-v1').spec.selector).toEqual({ matchLabels: { app: 'reviews', version: 'v1' } });
+    expect(RoutingSimulator.fromChart(c).route({ host: 'reviews' }).versionShares).toEqual({ v1: 90, v2: 10 });
+  });
+
+  test('a KubeStatefulSet whose template carries both labels already is left as it is', () => {
+    const c = chart();
+    const json = {
+      serviceName: 'reviews',
+      selector: { matchLabels: { app: 'reviews', version: 'v2' } },
+      template: podTemplate({ app: 'reviews', version: 'v2', team: 'books' }),
+    };
+    const v2 = new kplus33.k8s.KubeStatefulSet(c, 'reviews-v2', { metadata: { name: 'reviews-v2' }, spec: json });
+    const svc = reviews(c, [ServiceVersion.deploy('v1', { image: `${IMAGE}-v1:1.20.2` }), ServiceVersion.fromWorkload('v2', v2)]);
+    const m = synthChecked(c);
+    expect(only(m, 'StatefulSet', 'reviews-v2').spec).toEqual(json);
+    expect(svc.podLabelsOf('v2')).toEqual({ app: 'reviews', version: 'v2', team: 'books' });
+  });
+
+  test('a plain ApiObject Deployment whose template has no metadata', () => {
+    const c = chart();
+    const v2 = new ApiObject(c, 'reviews-v2', {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'reviews-v2' },
+      spec: { selector: { matchLabels: { version: 'v2' } }, template: podTemplate(undefined) },
+    });
+    reviews(c, [ServiceVersion.deploy('v1', { image: `${IMAGE}-v1:1.20.2` }), ServiceVersion.fromWorkload('v2', v2)]);
+    const m = synthChecked(c);
+    expect(only(m, 'Deployment', 'reviews-v2').spec.template.metadata).toEqual({ labels: { app: 'reviews', version: 'v2' } });
+    expect(c).toSplit({ host: 'reviews' }, { v1: 90, v2: 10 });
+  });
+
+  test('a plain ApiObject of another kind (an Argo Rollout): the simulator and the analysis see its pods', () => {
+    const c = chart();
+    const rollout = new ApiObject(c, 'reviews-v2', {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name: 'reviews-v2' },
+      spec: { replicas: 4, selector: { matchLabels: { app: 'reviews', version: 'v2' } }, template: podTemplate({}) },
+    });
+    reviews(c, [ServiceVersion.deploy('v1', { image: `${IMAGE}-v1:1.20.2` }), ServiceVersion.fromWorkload('v2', rollout, { subsetName: 'rollout' })]);
+    const m = Testing.synth(c);
+    expect(only(m, 'Rollout', 'reviews-v2').spec.template.metadata.labels).toEqual({ app: 'reviews', version: 'v2' });
+    expect(only(m, 'DestinationRule', 'reviews').spec.subsets[1]).toEqual({ name: 'rollout', labels: { version: 'v2' } });
+    const o = RoutingSimulator.fromChart(c).route({ host: 'reviews' });
+    expect(o.versionShares).toEqual({ v1: 90, v2: 10 });
+    expect(Analysis.findings(c).map(f => f.code)).not.toContain('CIT0001');
+    expect(errorsOf(c)).toEqual([]);
+  });
+
+  test('the API object of a cdk8s-plus workload (ApiObject.of) is labelled through the workload', () => {
+    const c = chart();
+    const v1 = deployment33(c, 'reviews-v1');
+    const version = ServiceVersion.fromWorkload('v1', ApiObject.of(v1));
+    reviews(c, [version, ServiceVersion.deploy('v2', { image: `${IMAGE}-v2:1.20.2` })]);
+    expect(v1.podMetadata.getLabel('version')).toBe('v1');
+    expect(only(synthChecked(c), 'Deployment', 'reviews-v1').spec.template.metadata.labels).toMatchObject({ app: 'reviews', version: 'v1' });
+    expect(errorsOf(c)).toEqual([]);
+    expect(c).toSplit({ host: 'reviews' }, { v1: 90, v2: 10 });
+  });
+
+  test('TrafficSplit.wholeService(): the shares are the workloads\' own replicas', () => {
+    const c = chart();
+    const v1 = deployment33(c, 'reviews-v1', { replicas: 3 });
+    const v2 = deployment33(c, 'reviews-v2', { replicas: 1 });
+    const svc = reviews(c, [ServiceVersion.fromWorkload('v1', v1), ServiceVersion.fromWorkload('v2', v2)], { traffic: TrafficSplit.wholeService() });
+    expect(svc.split).toEqual([{ version: 'v1', weight: 3 }, { version: 'v2', weight: 1 }]);
+    expect(c).toSplit({ host: 'reviews' }, { v1: 75, v2: 25 });
+  });
+
+  test('a selector on app and version (select: false), with the labels added by the library', () => {
+    const c = chart();
+    const v1 = deployment33(c, 'reviews-v1', { select: false });
+    v1.select(kplus33.LabelSelector.of({ labels: { app: 'reviews', version: 'v1' } }));
+    const v2 = deployment33(c, 'reviews-v2', { select: false });
+    v2.select(kplus33.LabelSelector.of({ labels: { app: 'reviews' }, expressions: [kplus33.LabelExpression.in('version', ['v2'])] }));
+    reviews(c, [ServiceVersion.fromWorkload('v1', v1), ServiceVersion.fromWorkload('v2', v2)]);
+    const m = synthChecked(c);
+    expect(only(m, 'Deployment', 'reviews-v1').spec.template.metadata.labels).toMatchObject({ app: 'reviews', version: 'v1' });
+    expect(only(m, 'Deployment', 'reviews-v1').spec.selector.matchLabels).toEqual({ app: 'reviews', version: 'v1' });
+    expect(c).toSplit({ host: 'reviews' }, { v1: 90, v2: 10 });
+  });
+
+  test('an ExistingService takes a workload of the chart, with a port that is not the pods\'', () => {
+    const c = chart();
+    const v2 = deployment33(c, 'reviews-v2');
+    const svc = new ExistingService(c, 'reviews', {
+      port: 80,
+      versions: [ServiceVersion.adopt('v1'), ServiceVersion.fromWorkload('v2', v2)],
+      traffic: TrafficSplit.canaryPercent(10),
+    });
+    const m = Testing.synth(c);
+    expect(only(m, 'Deployment', 'reviews-v2').spec.template.metadata.labels).toMatchObject({ app: 'reviews', version: 'v2' });
+    expect(svc.subsetOf('v2')).toBe('v2');
+    expect(only(m, 'DestinationRule', 'reviews').spec.subsets).toEqual([
+      { name: 'v1', labels: { version: 'v1' } },
+      { name: 'v2', labels: { version: 'v2' } },
+    ]);
+    // The Service is not in the manifests, so the simulator knows the subsets' shares only.
+    expect(RoutingSimulator.fromChart(c).route({ host: 'reviews', sourceNamespace: 'bookinfo' }).subsetShares).toEqual({ v1: 90, v2: 10 });
+  });
+
+  test('a workload in the chart\'s namespace, written without one, in a chart without a namespace', () => {
+    const c = chart(undefined);
+    const v1 = deployment33(c, 'reviews-v1');
+    reviews(c, [ServiceVersion.fromWorkload('v1', v1)]);
+    expect(only(Testing.synth(c), 'Deployment', 'reviews-v1').spec.template.metadata.labels).toMatchObject({ app: 'reviews', version: 'v1' });
+  });
+});
+
+describe('bad input', () => {
+  test('no workload, or options of the wrong kind', () => {
+    expect(() => ServiceVersion.fromWorkload('v1', null as any))
+      .toThrow(/^\[ServiceVersion.fromWorkload\] workload: null is not a construct\. Pass the workload construct/);
+    expect(() => ServiceVersion.fromWorkload('v1', { image: 'x' } as any)).toThrow(/\[ServiceVersion.fromWorkload\] workload: \{"image":"x"\} is not a construct/);
+    const c = chart();
+    const d = deployment33(c, 'reviews-v1');
+    expect(() => ServiceVersion.fromWorkload('v1', d, null as any)).toThrow(/\[ServiceVersion.fromWorkload\] options: null is null/);
+    expect(() => ServiceVersion.fromWorkload('v1', d, { addLabels: 'yes' } as any)).toThrow(/options.addLabels: 'yes' is not true or false/);
+    expect(() => ServiceVersion.fromWorkload('v1', d, { replicas: 2 } as any)).toThrow(/options.replicas: 2 is not a field of WorkloadVersionOptions/);
+  });
+
+  test('a version name that is not a DNS label', () => {
+    const c = chart();
+    expect(() => reviews(c, [ServiceVersion.fromWorkload('V1', deployment33(c, 'reviews-v1'))]))
+      .toThrow(/\[test\/reviews\] versions\[0\]\.name: 'V1' is not a DNS-1123 label/);
+  });
+
+  test('a ConfigMap, a construct without an object, a Job, an object without a pod template', () => {
+    const c = chart();
+    const cm = new kplus33.ConfigMap(c, 'config', { data: { a: 'b' } });
+    expect(() => reviews(c, [ServiceVersion.fromWorkload('v1', cm)]))
+      .toThrow(/\[test\/reviews\] versions\[v1\]\.workload: 'test\/config \(a ConfigMap\)' has no pod template \('spec.template' with 'spec.containers'\), so it runs no pods\. Pass a cdk8s-plus Deployment/);
+    const c2 = chart();
+    expect(() => reviews(c2, [ServiceVersion.fromWorkload('v1', new Construct(c2, 'empty'))]))
+      .toThrow(/versions\[v1\]\.workload: 'test\/empty' is not a Kubernetes object \(no ApiObject renders it\)/);
+    const c3 = chart();
+    const job = new kplus33.Job(c3, 'job', { containers: [{ image: 'busybox:1' }] });
+    expect(() => reviews(c3, [ServiceVersion.fromWorkload('v1', job)]))
+      .toThrow(/versions\[v1\]\.workload: 'test\/job \(a Job\)' runs pods to completion/);
+    const c4 = chart();
+    const svc = new kplus27.k8s.KubeService(c4, 'svc', { spec: { ports: [{ port: 80 }] } });
+    expect(() => reviews(c4, [ServiceVersion.fromWorkload('v1', svc)])).toThrow(/\(a Service\)' has no pod template/);
+  });
+
+  test('an API object that cannot be rendered', () => {
+    const c = chart();
+    const broken = new ApiObject(c, 'broken', {
+      apiVersion: 'apps/v1', kind: 'Deployment', spec: Lazy.any({ produce: () => { throw new Error('boom'); } }),
+    });
+    expect(() => reviews(c, [ServiceVersion.fromWorkload('v1', broken)]))
+      .toThrow(/versions\[v1\]\.workload: 'test\/broken \(a Deployment\)' cannot be rendered to read its pod template \(.*boom\)/);
+  });
+
+  test('a conflicting app label, naming both values', () => {
+    const c = chart();
+    const d = deployment33(c, 'reviews-v1', { podMetadata: { labels: { app: 'ratings' } } });
+    expect(() => reviews(c, [ServiceVersion.fromWorkload('v1', d)]))
+      .toThrow(/versions\[v1\]\.workload\.spec\.template\.metadata\.labels\.app: 'ratings' is the 'app' label test\/reviews-v1 \(Deployment 'reviews-v1'\) gives its pods, but version 'v1' of service 'reviews' needs app=reviews .*Label the pod template app=reviews, or name the service 'ratings'/);
+  });
+
+  test('a conflicting version label, naming both values', () => {
+    const c = chart();
+    const d = new kplus27.k8s.KubeDeployment(c, 'reviews-v1', {
+      metadata: { name: 'reviews-v1' },
+      spec: { selector: { matchLabels: { app: 'reviews', version: 'stable' } }, template: podTemplate({ app: 'reviews', version: 'stable' }) },
+    });
+    expect(() => reviews(c, [ServiceVersion.fromWorkload('v1', d)]))
+      .toThrow(/labels\.version: 'stable' is the 'version' label .* needs version=v1 .*or name the version 'stable'/);
+  });
+
+  test('a missing label with addLabels: false', () => {
+    const c = chart();
+    const d = deployment33(c, 'reviews-v1', { podMetadata: { labels: { app: 'reviews' } } });
+    expect(() => reviews(c, [ServiceVersion.fromWorkload('v1', d, { addLabels: false })]))
+      .toThrow(/versions\[v1\]\.workload\.spec\.template\.metadata\.labels: .* has no 'version' label, and addLabels is false/);
+  });
+
+  test('a workload in another namespace', () => {
+    const c = chart();
+    const d = deployment33(c, 'reviews-v1', { metadata: { name: 'reviews-v1', namespace: 'other' } });
+    expect(() => reviews(c, [ServiceVersion.fromWorkload('v1', d)]))
+      .toThrow(/versions\[v1\]\.workload\.metadata\.namespace: 'other' is not the service's namespace 'bookinfo'.*Create the workload in namespace 'bookinfo'/);
+  });
+
+  test('a workload in another chart', () => {
+    const app = Testing.app();
+    const a = new Chart(app, 'a', { namespace: 'bookinfo' });
+    const b = new Chart(app, 'b', { namespace: 'bookinfo' });
+    const d = deployment33(b, 'reviews-v1');
+    expect(() => new CanaryService(a, 'reviews', { port: 9080, versions: [ServiceVersion.fromWorkload('v1', d)] }))
+      .toThrow(/\[a\/reviews\] versions\[v1\]\.workload: 'b\/reviews-v1 \(Deployment 'reviews-v1'\)' is in chart 'b', not in the service's chart 'a'/);
+  });
+
+  test('containers that do not expose the targetPort', () => {
+    const c = chart();
+    const d = deployment33(c, 'reviews-v1', { containers: [{ image: 'x:1', portNumber: 8080 }] });
+    expect(() => reviews(c, [ServiceVersion.fromWorkload('v1', d)]))
+      .toThrow(/containers\[\]\.ports: \[8080\] are the ports .* and the Service's targetPort 9080 is not one of them.*Expose port 9080/);
+    // A container that declares no port is taken at its word: the port is not known to be wrong.
+    const c2 = chart();
+    reviews(c2, [ServiceVersion.fromWorkload('v1', deployment33(c2, 'reviews-v1', { containers: [{ image: 'x:1' }] }))]);
+    const c3 = chart();
+    const o = new kplus27.k8s.KubeDeployment(c3, 'reviews-v1', {
+      spec: { selector: { matchLabels: { version: 'v1' } }, template: podTemplate({}, 8080) },
+    });
+    expect(() => reviews(c3, [ServiceVersion.fromWorkload('v1', o)])).toThrow(/ports: \[8080\] are the ports/);
+  });
+
+  test('RoutingMode.REPLICAS, which would have to set the workload\'s replicas', () => {
+    const c = chart();
+    const d = deployment33(c, 'reviews-v1');
+    expect(() => reviews(c, [ServiceVersion.fromWorkload('v1', d), ServiceVersion.deploy('v2', { image: 'x:2' })], { mode: RoutingMode.REPLICAS }))
+      .toThrow(/versions\[v1\]: 'v1' is test\/reviews-v1 \(Deployment 'reviews-v1'\), a workload the app builds: its replicas are its own.*Use RoutingMode.ISTIO/);
+  });
+
+  test('a selector that also takes the other versions\' pods (two controllers fighting over pods)', () => {
+    const c = chart();
+    const v1 = deployment33(c, 'reviews-v1', { select: false });
+    v1.select(kplus33.LabelSelector.of({ labels: { app: 'reviews' } }));
+    expect(() => reviews(c, [ServiceVersion.fromWorkload('v1', v1), ServiceVersion.deploy('v2', { image: 'x:2' })]))
+      .toThrow(/versions\[v1\]\.workload\.spec\.selector: 'app=reviews' also selects the pods of version 'v2' .*the Deployment 'reviews-v1' and the workload of 'v2' would fight over those pods.*Add version: 'v1' to the workload's selector/);
+  });
+
+  test('an empty selector, and one that does not select the workload\'s own pods', () => {
+    const c = chart();
+    const v1 = deployment33(c, 'reviews-v1', { select: false });
+    expect(() => reviews(c, [ServiceVersion.fromWorkload('v1', v1)]))
+      .toThrow(/versions\[v1\]\.workload\.spec\.selector: \{\} is empty/);
+    const c2 = chart();
+    const v2 = deployment33(c2, 'reviews-v1', { select: false });
+    v2.select(kplus33.LabelSelector.of({ labels: { tier: 'backend' } }));
+    expect(() => reviews(c2, [ServiceVersion.fromWorkload('v1', v2)]))
+      .toThrow(/versions\[v1\]\.workload\.spec\.selector: 'tier=backend' does not select the pods of/);
+  });
+
+  test('a serviceAccountName with only brought workloads', () => {
+    const c = chart();
+    const d = deployment33(c, 'reviews-v1');
+    expect(() => reviews(c, [ServiceVersion.fromWorkload('v1', d)], { serviceAccountName: 'reviews' }))
+      .toThrow(/serviceAccountName: 'reviews' has nothing to apply to: every version is adopted or a workload the app builds/);
+  });
+
+  test('two versions of one workload', () => {
+    const c = chart();
+    const d = deployment33(c, 'reviews-v1');
+    expect(() => reviews(c, [ServiceVersion.fromWorkload('v1', d), ServiceVersion.fromWorkload('v2', d)]))
+      .toThrow(/versions\[v2\]\.workload\.spec\.template\.metadata\.labels\.version: 'v1' is the 'version' label/);
+  });
+});
