@@ -19,6 +19,7 @@ const LAYERS: ReadonlyArray<{ readonly name: string; readonly rank: number; read
   { name: 'analysis', rank: 3, files: 'analysis/' },
   { name: 'simulator', rank: 3, files: 'simulator/' },
   { name: 'constructs', rank: 4, files: '*.ts' },
+  { name: 'cli', rank: 4, files: 'cli/' },
   { name: 'testing', rank: 5, files: 'testing/' },
   { name: 'index', rank: 6, files: 'index.ts' },
 ];
@@ -248,12 +249,20 @@ describe('start-up cost', () => {
     }
   });
 
-  test('loading the library loads neither the Istio bindings, the YAML parser nor the RE2 engine', () => {
-    // A fresh Node.js process, as an app starts: the modules in its require cache after loading the library.
+  test('loading the library loads neither the Istio bindings, the YAML parser, the RE2 engine nor the CRD check\'s libraries', () => {
+    // A fresh Node.js process, as an app starts: the modules in its require cache after loading the library,
+    // then after loading the libraries (src/core/vendor.ts: lib/vendor/<name>.js in the package, node_modules here).
     const script = "require('ts-node').register({ transpileOnly: true, compilerOptions: { module: 'commonjs' } }); require('./src');"
-      + 'console.log(JSON.stringify(Object.keys(require.cache)))';
-    const loaded: string[] = JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: path.join(__dirname, '..'), encoding: 'utf8' }));
+      + 'const loaded = Object.keys(require.cache); const vendor = require("./src/core/vendor");'
+      + 'vendor.loadYaml(); vendor.loadRe2(); vendor.loadCel(); require("ajv/dist/runtime/ucs2length");'
+      + 'console.log(JSON.stringify([loaded, Object.keys(require.cache)]))';
+    const [loaded, all]: string[][] = JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: path.join(__dirname, '..'), encoding: 'utf8' }));
+    const lazy = (files: string[]) => files.filter(f => /imports[\\/]networking\.istio\.io|(node_modules[\\/](yaml|re2js|ajv|@bufbuild)|vendor[\\/](yaml|re2js|cel|ajv-runtime)\.js)($|[\\/])/.test(f)
+      && !/node_modules[\\/]cdk8s[\\/]/.test(f));
     expect(loaded.some(f => f.includes(`${path.sep}src${path.sep}index.ts`))).toBe(true);
-    expect(loaded.filter(f => /imports[\\/]networking\.istio\.io|node_modules[\\/](yaml|re2js)[\\/]/.test(f) && !/node_modules[\\/]cdk8s[\\/]/.test(f))).toEqual([]);
+    expect(lazy(loaded)).toEqual([]);
+    // The check sees each library once loaded (so it can fail), and a vendored bundle as well.
+    for (const library of ['yaml', 're2js', 'ajv', '@bufbuild']) { expect(lazy(all).some(f => f.includes(`node_modules${path.sep}${library}${path.sep}`))).toBe(true); }
+    expect(lazy(['/app/node_modules/cdk8s-istio-traffic/lib/vendor/cel.js', '/app/node_modules/cdk8s-istio-traffic/lib/vendor/re2js.js'])).toHaveLength(2);
   });
 });

@@ -1,5 +1,4 @@
 import { App, Chart } from 'cdk8s';
-import type * as Yaml from 'yaml';
 import {
   authorize, AuthzRequest, checkToken, isAuthorizationPolicy, isPeerAuthentication, isRequestAuthentication, peerModeFor,
 } from './authorization';
@@ -17,6 +16,7 @@ import {
 import { fail } from '../core/errors';
 import { CLUSTER_SUFFIX, hostMatches, hostSpecificity, istioHost, qualifyHost } from '../core/hosts';
 import { Shape, T } from '../core/shape';
+import { loadYaml } from '../core/vendor';
 import { TrafficModel } from '../model/traffic-model';
 
 const NETWORKING = /^networking\.istio\.io\//;
@@ -127,19 +127,36 @@ const REQUEST = T.struct('SimulatedRequest', {
  * Works on what this library synthesizes and on any other manifests (objects or YAML).
  */
 export class RoutingSimulator {
-  /** True for a RoutingSimulator, also one made by another copy of this package. */
+  /**
+   * True for a RoutingSimulator, also one made by another copy of this package.
+   *
+   * @param x any value
+   */
   public static isRoutingSimulator(x: any): x is RoutingSimulator {
     return x !== null && typeof x === 'object' && SIMULATOR_SYMBOL in x;
   }
 
-  /** Simulates the objects of one chart; adopted CanaryService versions count as existing workloads. */
+  /**
+   * Simulates the objects of one chart. Adopted CanaryService versions count as existing workloads.
+   *
+   * @example
+   * const outcome = RoutingSimulator.fromChart(chart).route({ host: 'reviews', headers: { 'end-user': 'jason' } });
+   *
+   * @param chart the chart, as it would be synthesized
+   * @param options workloads that run outside the manifests, the trust domain and the version label (by default none, `cluster.local` and `version`)
+   */
   public static fromChart(chart: Chart, options: RoutingSimulatorOptions = {}): RoutingSimulator {
     if (!Chart.isChart(chart)) { fail('RoutingSimulator.fromChart', 'chart', chart, 'is not a cdk8s Chart', 'Pass the Chart to simulate'); }
     OPTIONS.check('RoutingSimulator.fromChart', 'options', options);
     return new RoutingSimulator(chart.toJson(), withAdopted(chart, options));
   }
 
-  /** Simulates the objects of every chart of an app. */
+  /**
+   * Simulates the objects of every chart of an app. Adopted CanaryService versions count as existing workloads.
+   *
+   * @param app the app, as it would be synthesized
+   * @param options workloads that run outside the manifests, the trust domain and the version label (by default none, `cluster.local` and `version`)
+   */
   public static fromApp(app: App, options: RoutingSimulatorOptions = {}): RoutingSimulator {
     if (app === null || typeof app !== 'object' || !Array.isArray((app as any).charts)) {
       fail('RoutingSimulator.fromApp', 'app', app, 'is not a cdk8s App', 'Pass the App to simulate');
@@ -148,13 +165,18 @@ export class RoutingSimulator {
     return new RoutingSimulator(app.charts.flatMap(c => c.toJson()), withAdopted(app, options));
   }
 
-  /** Simulates manifests given as (multi-document) YAML text. */
+  /**
+   * Simulates manifests given as (multi-document) YAML text, e.g. the output of `cdk8s synth` or
+   * `kubectl get -o yaml`. Invalid YAML fails; documents that are not objects are skipped.
+   *
+   * @param yaml the manifests, documents separated by `---`
+   * @param options workloads that run outside the manifests, the trust domain and the version label (by default none, `cluster.local` and `version`)
+   */
   public static fromYaml(yaml: string, options: RoutingSimulatorOptions = {}): RoutingSimulator {
     T.string('Pass the manifests as YAML text').check('RoutingSimulator.fromYaml', 'yaml', yaml);
     OPTIONS.check('RoutingSimulator.fromYaml', 'options', options);
     // The YAML parser is loaded here, on first use: apps that never parse YAML do not load it.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { parseAllDocuments } = require('yaml') as typeof Yaml;
+    const { parseAllDocuments } = loadYaml();
     const docs = parseAllDocuments(yaml).map((d, i) => {
       if (d.errors.length > 0) {
         fail('RoutingSimulator.fromYaml', `yaml document ${i}`, d.errors[0].message, 'is not valid YAML', 'Fix the YAML (the message says where)');
@@ -164,7 +186,12 @@ export class RoutingSimulator {
     return new RoutingSimulator(docs.filter(d => d !== null && typeof d === 'object'), options);
   }
 
-  /** Simulates manifests given as objects. */
+  /**
+   * Simulates manifests given as objects. Entries that are not objects are skipped.
+   *
+   * @param manifests the Kubernetes and Istio objects, as parsed JSON
+   * @param options workloads that run outside the manifests, the trust domain and the version label (by default none, `cluster.local` and `version`)
+   */
   public static fromManifests(manifests: any[], options: RoutingSimulatorOptions = {}): RoutingSimulator {
     MANIFESTS.check('RoutingSimulator.fromManifests', 'manifests', manifests);
     OPTIONS.check('RoutingSimulator.fromManifests', 'options', options);
@@ -222,6 +249,8 @@ export class RoutingSimulator {
    * the VirtualServices of the host for the binding, the first rule that matches (following a
    * delegate), and the destinations it splits the request over. Never throws on configuration:
    * what Istio would not apply, or applies differently than written, is in the outcome's warnings.
+   *
+   * @param request the request: its host, and optionally the gateway it arrives at, its caller, path, headers and token
    */
   public route(request: SimulatedRequest): RoutingOutcome {
     REQUEST.check('RoutingSimulator.route', 'request', request);

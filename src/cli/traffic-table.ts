@@ -1,0 +1,420 @@
+import { CLUSTER_SUFFIX, hostMatches, istioHost } from '../core/hosts';
+import { isCatchAllMatch, Re2Cache, rejectedRegexes } from '../simulator/match';
+import { fault as simulatedFault, round } from '../simulator/outcome';
+import { Candidate, gatewayResolver, gatewayVirtualHosts, istioOrder, vsId } from '../simulator/virtual-hosts';
+
+// The neutral "traffic table" both `explain` and `diff` read: per host and binding (the mesh, or a
+// Gateway as `<ns>/<name>`), the rules Istio applies in order, each with its match, its shares per
+// version and its policies. It is built from the manifests alone (no request), with the simulator's
+// reading of Istio: Istio's order of VirtualServices, one mesh VirtualService per host, the virtual
+// hosts a Gateway builds from its servers' hosts (several VirtualServices merged, catch-alls last),
+// VirtualServices the webhook rejects left out, relative weights.
+
+/** Options of the table. */
+export interface TableOptions {
+  /** The pod label that names a version (a subset whose labels have it is that version). Default `version`. */
+  readonly versionLabel?: string;
+}
+
+/** One destination of a rule. */
+export interface DestinationShare {
+  /** FQDN of the destination host. */
+  readonly host: string;
+  readonly subset?: string;
+  /** The version the destination stands for (see `versionOf`). */
+  readonly version: string;
+  /** Percentage of the rule's requests. */
+  readonly percent: number;
+}
+
+/** One rule of a host's routing at one binding. */
+export interface RuleTraffic {
+  /** The rule's name, else `#<index>` (prefixed with `<ns>/<vs>` where VirtualServices merge). */
+  readonly key: string;
+  /** Whether the key is the rule's name (else its index, which moves when rules are added before it). */
+  readonly named: boolean;
+  /** `<namespace>/<name>` of the VirtualService that holds it. */
+  readonly virtualService: string;
+  /** Index in `spec.http` (or `spec.tcp`); -1 for the implicit rule of a host without VirtualService. */
+  readonly index: number;
+  /** The match, readable (`*` for a catch-all): the match blocks joined with ` or `. */
+  readonly match: string;
+  /** Each match block that applies at this binding, readable (`*` for a catch-all rule). */
+  readonly matchBlocks: string[];
+  readonly destinations: DestinationShare[];
+  /** Percentage of the rule's requests per version (rounded to 0.01). */
+  readonly shares: { [version: string]: number };
+  /** The rule's policies (and the DestinationRule's per version), as JSON values; absent ones left out. */
+  readonly policies: { [policy: string]: unknown };
+  /** Things worth knowing: unreachable rule, undefined subset ... */
+  readonly notes: string[];
+}
+
+/** The routing of one host at one binding. */
+export interface HostBinding {
+  /** FQDN (or the external host / virtual host name a Gateway serves). */
+  readonly host: string;
+  /** `mesh`, or `<namespace>/<gateway>`. */
+  readonly binding: string;
+  /** The VirtualServices whose rules apply, in order (none: Kubernetes spreads requests over the pods). */
+  readonly virtualServices: string[];
+  /** `<namespace>/<name>` of the DestinationRule of the host, if any. */
+  readonly destinationRule?: string;
+  readonly rules: RuleTraffic[];
+  readonly notes: string[];
+}
+
+/** The routing of all hosts of a set of manifests, sorted by host, then binding (mesh first). */
+export interface TrafficTable {
+  readonly versionLabel: string;
+  readonly entries: HostBinding[];
+}
+
+const NETWORKING = /^networking\.istio\.io\//;
+/** The policy keys a DestinationRule contributes, per version. */
+const DR_POLICIES = ['loadBalancer', 'connectionPool', 'outlierDetection', 'tls', 'portLevelSettings'] as const;
+
+function nsOf(obj: any): string {
+  return typeof obj?.metadata?.namespace === 'string' ? obj.metadata.namespace : 'default';
+}
+
+function hostsOf(c: Candidate): string[] {
+  const hosts: unknown[] = Array.isArray(c.vs.spec?.hosts) ? c.vs.spec.hosts : [];
+  return hosts.filter((h): h is string => typeof h === 'string').map(h => istioHost(h, c.namespace).toLowerCase());
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Builds the traffic table of the manifests. */
+export function trafficTable(manifests: any[], options: TableOptions = {}): TrafficTable {
+  return new TableBuilder(manifests, options.versionLabel ?? 'version').build();
+}
+
+class TableBuilder {
+  private readonly virtualServices: Candidate[];
+  private readonly destinationRules: any[];
+  private readonly gateways: any[];
+  private readonly services: any[];
+  private readonly re2Cache: Re2Cache = new Map();
+
+  constructor(manifests: any[], private readonly versionLabel: string) {
+    const objs = manifests.filter(m => m !== null && typeof m === 'object');
+    const istio = (kind: string) => objs.filter(m => NETWORKING.test(String(m.apiVersion ?? '')) && m.kind === kind);
+    this.virtualServices = istioOrder(istio('VirtualService').map(vs => ({ vs, namespace: nsOf(vs) })));
+    this.destinationRules = istio('DestinationRule');
+    this.gateways = istio('Gateway');
+    this.services = objs.filter(m => m.apiVersion === 'v1' && m.kind === 'Service' && typeof m.metadata?.name === 'string');
+  }
+
+  public build(): TrafficTable {
+    const rejected = new Map<Candidate, string[]>();
+    const admitted = this.virtualServices.filter(c => {
+      const problems = rejectedRegexes(c.vs.spec, this.re2Cache);
+      if (problems.length > 0) { rejected.set(c, problems); }
+      return problems.length === 0;
+    });
+    const entries = [...this.mesh(admitted, rejected), ...this.atGateways(admitted)];
+    entries.sort((a, b) => compare(a.host, b.host)
+      || (a.binding === 'mesh' ? -1 : b.binding === 'mesh' ? 1 : compare(a.binding, b.binding)));
+    return { versionLabel: this.versionLabel, entries };
+  }
+
+  /** In the mesh: per host, the first VirtualService (Istio's order) that names it; hosts with a Service or DestinationRule and no VirtualService too. */
+  private mesh(admitted: Candidate[], rejected: Map<Candidate, string[]>): HostBinding[] {
+    const byHost = new Map<string, Candidate[]>();
+    for (const c of admitted.filter(x => bindingsOf(x).includes('mesh'))) {
+      for (const h of hostsOf(c)) { byHost.set(h, [...(byHost.get(h) ?? []), c]); }
+    }
+    const result: HostBinding[] = [];
+    for (const [host, list] of byHost) {
+      const [winner, ...ignored] = list;
+      const notes = ignored.length > 0
+        ? [`IST0109: ${list.map(vsId).join(', ')} all define this host; sidecars use only ${vsId(winner)}`] : [];
+      result.push(this.entry(host, 'mesh', [winner], notes));
+    }
+    for (const [c, problems] of rejected) {
+      for (const h of hostsOf(c)) {
+        const e = result.find(r => r.host === h);
+        const note = `VirtualService ${vsId(c)} is not applied: Istio's webhook rejects it (${problems.join('; ')})`;
+        if (e) { e.notes.push(note); }
+      }
+    }
+    // Hosts without a mesh VirtualService: Kubernetes spreads the requests over the Service's pods.
+    const known = new Set<string>([
+      ...this.services.map(s => `${s.metadata.name}.${nsOf(s)}.${CLUSTER_SUFFIX}`.toLowerCase()),
+      ...this.destinationRules.filter(dr => typeof dr.spec?.host === 'string')
+        .map(dr => istioHost(dr.spec.host, nsOf(dr)).toLowerCase()).filter(h => !h.startsWith('*')),
+    ]);
+    const meshHosts = [...byHost.keys()];
+    for (const host of known) {
+      if (meshHosts.some(p => hostMatches(p, host))) { continue; }
+      result.push(this.withoutVirtualService(host, rejected));
+    }
+    return result;
+  }
+
+  /** At each Gateway a VirtualService binds to: the virtual hosts Istio builds, each with the VirtualServices that land on it. */
+  private atGateways(admitted: Candidate[]): HostBinding[] {
+    const bindings = [...new Set(admitted.flatMap(bindingsOf).filter(b => b !== 'mesh'))].sort(compare);
+    const result: HostBinding[] = [];
+    for (const binding of bindings) {
+      const [gwNs, gwName] = binding.split('/', 2);
+      const gw = this.gateways.find(g => g.metadata?.name === gwName && nsOf(g) === gwNs);
+      const servers: any[] | undefined = gw ? (Array.isArray(gw.spec?.servers) ? gw.spec.servers : []) : undefined;
+      const hosts = new Map<string, Candidate[]>();
+      for (const c of admitted.filter(x => bindingsOf(x).includes(binding))) {
+        for (const name of gatewayVirtualHosts(c, servers, gwNs)) { hosts.set(name, [...(hosts.get(name) ?? []), c]); }
+      }
+      for (const [host, list] of hosts) {
+        result.push(this.entry(host, binding, list, gw ? [] : [`Gateway ${binding} is not in the manifests; its servers were not checked`]));
+      }
+    }
+    return result;
+  }
+
+  private withoutVirtualService(host: string, rejected: Map<Candidate, string[]>): HostBinding {
+    const ns = host.split('.')[1] ?? 'default';
+    const notes = this.destinationRuleNotes(host, ns);
+    for (const [c, problems] of rejected) {
+      if (hostsOf(c).includes(host)) { notes.push(`VirtualService ${vsId(c)} is not applied: Istio's webhook rejects it (${problems.join('; ')})`); }
+    }
+    const dest = this.destination({ host }, 100, ns, host, ns, []);
+    return {
+      host,
+      binding: 'mesh',
+      virtualServices: [],
+      destinationRule: this.destinationRuleId(host, ns),
+      rules: [{
+        key: '(no VirtualService)',
+        named: true,
+        virtualService: '',
+        index: -1,
+        match: '*',
+        matchBlocks: ['*'],
+        destinations: [dest],
+        shares: { [dest.version]: 100 },
+        policies: this.destinationPolicies([dest], ns),
+        notes: [],
+      }],
+      notes,
+    };
+  }
+
+  private entry(host: string, binding: string, candidates: Candidate[], notes: string[]): HostBinding {
+    const merged = candidates.length > 1;
+    const sourceNs = binding === 'mesh' ? (host.endsWith(`.${CLUSTER_SUFFIX}`) ? host.split('.')[1] : candidates[0].namespace) : binding.split('/')[0];
+    const rules: { rule: RuleTraffic; catchAll: boolean }[] = [];
+    for (const c of candidates) {
+      const http: any[] = Array.isArray(c.vs.spec?.http) ? c.vs.spec.http : [];
+      const list: any[] = http.length > 0 ? http : (Array.isArray(c.vs.spec?.tcp) ? c.vs.spec.tcp : []);
+      const resolve = gatewayResolver(c.namespace);
+      let catchAllBefore: string | undefined;
+      list.forEach((rule, index) => {
+        if (rule === null || typeof rule !== 'object') { return; }
+        const blocks: any[] = Array.isArray(rule.match) ? rule.match : [];
+        // Match blocks limited to other bindings (`gateways` in the match) do not apply here.
+        const applying = blocks.filter(m => !(Array.isArray(m?.gateways) && m.gateways.length > 0
+          && !m.gateways.some((g: string) => (g === 'mesh' ? 'mesh' : resolve(g)) === binding)));
+        if (blocks.length > 0 && applying.length === 0) { return; }
+        const catchAll = applying.length === 0 || applying.some(isCatchAllMatch);
+        const named = typeof rule.name === 'string' && rule.name !== '';
+        const name = named ? rule.name : `#${index}`;
+        const built = this.rule(rule, index, merged ? `${vsId(c)} ${name}` : name, named, c, host, applying, sourceNs);
+        if (catchAllBefore !== undefined) { built.notes.push(`unreachable: ${catchAllBefore} before it takes every request`); }
+        rules.push({ rule: built, catchAll });
+        if (catchAll && catchAllBefore === undefined) { catchAllBefore = name; }
+      });
+    }
+    // Where VirtualServices merge on a gateway's virtual host, Istio puts catch-all routes last.
+    const ordered = merged ? [...rules.filter(r => !r.catchAll), ...rules.filter(r => r.catchAll)] : rules;
+    // Keys are unique within an entry (two rules of one name: the later one gets its index).
+    const seen = new Set<string>();
+    const final = ordered.map(({ rule }) => {
+      const key = seen.has(rule.key) ? `${rule.key}#${rule.index}` : rule.key;
+      seen.add(key);
+      return key === rule.key ? rule : { ...rule, key };
+    });
+    const ns = host.endsWith(`.${CLUSTER_SUFFIX}`) ? host.split('.')[1] : sourceNs;
+    return {
+      host,
+      binding,
+      virtualServices: candidates.map(vsId),
+      destinationRule: host.endsWith(`.${CLUSTER_SUFFIX}`) ? this.destinationRuleId(host, ns) : undefined,
+      rules: final,
+      notes: host.endsWith(`.${CLUSTER_SUFFIX}`) ? [...notes, ...this.destinationRuleNotes(host, ns)] : notes,
+    };
+  }
+
+  private rule(rule: any, index: number, key: string, named: boolean, c: Candidate, rowHost: string, blocks: any[], sourceNs: string): RuleTraffic {
+    const notes: string[] = [];
+    const route: any[] = (Array.isArray(rule.route) ? rule.route : []).filter((d: any) => typeof d?.destination?.host === 'string');
+    const weights = route.map(d => (route.length === 1 ? 1 : (typeof d.weight === 'number' ? d.weight : 0)));
+    const total = weights.reduce((a, b) => a + b, 0);
+    const destinations = route.map((d, i) => this.destination(
+      { host: istioHost(d.destination.host, c.namespace).toLowerCase(), subset: d.destination.subset },
+      total === 0 ? 0 : (weights[i] / total) * 100, sourceNs, rowHost, c.namespace, notes));
+    const shares: { [v: string]: number } = {};
+    for (const d of destinations) { shares[d.version] = (shares[d.version] ?? 0) + d.percent; }
+    for (const v of Object.keys(shares)) { shares[v] = round(shares[v]); }
+    const policies: { [k: string]: unknown } = {};
+    const set = (k: string, v: unknown) => { if (v !== undefined && v !== null) { policies[k] = v; } };
+    set('timeout', rule.timeout);
+    set('retries', rule.retries);
+    set('fault', rule.fault ? normalizedFault(rule.fault) : undefined);
+    const mirrors = mirrorsOf(rule, c.namespace);
+    set('mirror', mirrors.length > 0 ? mirrors : undefined);
+    set('rewrite', rule.rewrite);
+    set('redirect', rule.redirect);
+    set('directResponse', rule.directResponse);
+    set('delegate', rule.delegate ? `${rule.delegate.namespace ?? c.namespace}/${rule.delegate.name}` : undefined);
+    Object.assign(policies, this.destinationPolicies(destinations, sourceNs));
+    return {
+      key,
+      named,
+      virtualService: vsId(c),
+      index,
+      match: blocks.length === 0 ? '*' : blocks.map(readableMatch).join(' or '),
+      matchBlocks: blocks.length === 0 ? ['*'] : blocks.map(readableMatch),
+      destinations: destinations.map(d => ({ ...d, percent: round(d.percent) })),
+      shares,
+      policies,
+      notes,
+    };
+  }
+
+  /** A destination and the version it stands for. */
+  private destination(d: { host: string; subset?: string }, percent: number, sourceNs: string, rowHost: string,
+    vsNamespace: string, notes: string[]): DestinationShare {
+    let version: string;
+    if (typeof d.subset === 'string') {
+      const subset = this.subsetOf(d.host, d.subset, sourceNs);
+      if (!subset) { notes.push(`subset '${d.subset}' of ${d.host} is not defined by any DestinationRule: Envoy answers 503 (NC)`); }
+      const label = subset?.labels?.[this.versionLabel];
+      version = typeof label === 'string' ? label : d.subset;
+    } else {
+      version = shortHost(d.host, vsNamespace);
+    }
+    if (d.host !== rowHost && typeof d.subset === 'string') { version = `${shortHost(d.host, vsNamespace)}/${version}`; }
+    return { host: d.host, subset: d.subset, version, percent };
+  }
+
+  /** The DestinationRule policies each destination's version gets (the subset's own over the top level's, field by field). */
+  private destinationPolicies(destinations: DestinationShare[], sourceNs: string): { [k: string]: unknown } {
+    const out: { [k: string]: { [version: string]: unknown } } = {};
+    for (const d of destinations) {
+      const spec = this.destinationRuleFor(d.host, sourceNs)?.spec;
+      const top = spec?.trafficPolicy;
+      const own = d.subset === undefined || !Array.isArray(spec?.subsets) ? undefined
+        : spec.subsets.find((s: any) => s?.name === d.subset)?.trafficPolicy;
+      for (const k of DR_POLICIES) {
+        const v = own?.[k] ?? top?.[k];
+        if (v !== undefined && v !== null) { (out[k] ??= {})[d.version] = v; }
+      }
+    }
+    return out;
+  }
+
+  /** Istio looks for the DestinationRule in the client's namespace, then the service's, then anywhere (as the simulator does). */
+  private destinationRuleFor(fqdn: string, sourceNs: string): any | undefined {
+    const all = this.destinationRules.filter(dr => typeof dr.spec?.host === 'string' && hostMatches(istioHost(dr.spec.host, nsOf(dr)), fqdn));
+    const svcNs = fqdn.split('.')[1];
+    return all.find(dr => nsOf(dr) === sourceNs) ?? all.find(dr => nsOf(dr) === svcNs) ?? all[0];
+  }
+
+  /** A note when several DestinationRules name the host (Istio uses one per client namespace). */
+  private destinationRuleNotes(fqdn: string, sourceNs: string): string[] {
+    const all = this.destinationRules.filter(dr => typeof dr.spec?.host === 'string' && istioHost(dr.spec.host, nsOf(dr)).toLowerCase() === fqdn);
+    if (all.length < 2) { return []; }
+    return [`${all.length} DestinationRules define this host (${all.map(dr => `${nsOf(dr)}/${dr.metadata?.name}`).join(', ')}); shown: ${this.destinationRuleId(fqdn, sourceNs)}`];
+  }
+
+  private destinationRuleId(fqdn: string, sourceNs: string): string | undefined {
+    const dr = this.destinationRuleFor(fqdn, sourceNs);
+    return dr ? `${nsOf(dr)}/${dr.metadata?.name}` : undefined;
+  }
+
+  private subsetOf(fqdn: string, name: string, sourceNs: string): any | undefined {
+    const subsets = this.destinationRuleFor(fqdn, sourceNs)?.spec?.subsets;
+    return Array.isArray(subsets) ? subsets.find((s: any) => s?.name === name) : undefined;
+  }
+}
+
+/** The bindings of a VirtualService: `mesh` when it names no gateway, else each gateway as `<ns>/<name>`. */
+function bindingsOf(c: Candidate): string[] {
+  const gateways: unknown[] = Array.isArray(c.vs.spec?.gateways) ? c.vs.spec.gateways : [];
+  if (gateways.length === 0) { return ['mesh']; }
+  const resolve = gatewayResolver(c.namespace);
+  return [...new Set(gateways.filter((g): g is string => typeof g === 'string').map(g => (g === 'mesh' ? 'mesh' : resolve(g))))];
+}
+
+/** A host as short as it can be read: `reviews` for a Service of the VirtualService's namespace, `reviews.ns` for another one. */
+function shortHost(host: string, namespace: string): string {
+  if (!host.endsWith(`.${CLUSTER_SUFFIX}`)) { return host; }
+  const [name, ns] = host.split('.');
+  return ns === namespace ? name : `${name}.${ns}`;
+}
+
+function normalizedFault(f: any): unknown {
+  const s = simulatedFault(f);
+  if (!s) { return f; }
+  const out: { [k: string]: unknown } = {};
+  if (s.delay !== undefined || s.delayPercentage !== undefined) { out.delay = { fixedDelay: s.delay, percent: s.delayPercentage }; }
+  if (s.abortHttpStatus !== undefined || s.abortGrpcStatus !== undefined || s.abortPercentage !== undefined) {
+    out.abort = {
+      ...(s.abortHttpStatus !== undefined ? { httpStatus: s.abortHttpStatus } : {}),
+      ...(s.abortGrpcStatus !== undefined ? { grpcStatus: s.abortGrpcStatus } : {}),
+      percent: s.abortPercentage,
+    };
+  }
+  return out;
+}
+
+function mirrorsOf(rule: any, namespace: string): { host: string; subset?: string; percent: number }[] {
+  const list: { host: string; subset?: string; percent: number }[] = [];
+  const add = (host: string, subset: unknown, percent: unknown) => list.push({
+    host: istioHost(host, namespace).toLowerCase(),
+    ...(typeof subset === 'string' ? { subset } : {}),
+    percent: typeof percent === 'number' ? percent : 100,
+  });
+  if (typeof rule.mirror?.host === 'string') { add(rule.mirror.host, rule.mirror.subset, rule.mirrorPercentage?.value ?? rule.mirrorPercent); }
+  for (const m of Array.isArray(rule.mirrors) ? rule.mirrors : []) {
+    if (typeof m?.destination?.host === 'string') { add(m.destination.host, m.destination.subset, m.percentage?.value); }
+  }
+  return list;
+}
+
+/** A StringMatch, readable: `exact "jason"`, `prefix /api`, `regex "v[0-9]"`, `present`. */
+function stringMatch(m: any, quote: boolean): string {
+  const q = (v: unknown) => (quote || /\s/.test(String(v)) || String(v) === '' ? JSON.stringify(String(v)) : String(v));
+  if (m === null || typeof m !== 'object' || (m.exact === undefined && m.prefix === undefined && m.regex === undefined) || m.regex === '*') {
+    return 'present';
+  }
+  if (m.exact !== undefined) { return `exact ${q(m.exact)}`; }
+  if (m.prefix !== undefined) { return `prefix ${q(m.prefix)}`; }
+  return `regex ${JSON.stringify(String(m.regex))}`;
+}
+
+/** A match block, readable: its conditions joined with `and`; `*` when it has none. */
+export function readableMatch(m: any): string {
+  if (m === null || typeof m !== 'object') { return '*'; }
+  const parts: string[] = [];
+  if (m.uri !== undefined) { parts.push(`uri ${stringMatch(m.uri, false)}${m.ignoreUriCase ? ' (any case)' : ''}`); }
+  for (const field of ['scheme', 'method', 'authority']) {
+    if (m[field] !== undefined) { parts.push(`${field} ${stringMatch(m[field], false)}`); }
+  }
+  for (const [name, sm] of Object.entries(m.headers ?? {}).sort(([a], [b]) => compare(a, b))) { parts.push(`headers[${name}] ${stringMatch(sm, true)}`); }
+  for (const [name, sm] of Object.entries(m.withoutHeaders ?? {}).sort(([a], [b]) => compare(a, b))) {
+    const s = stringMatch(sm, true);
+    parts.push(s === 'present' ? `headers[${name}] absent` : `headers[${name}] not ${s}`);
+  }
+  for (const [name, sm] of Object.entries(m.queryParams ?? {}).sort(([a], [b]) => compare(a, b))) { parts.push(`query[${name}] ${stringMatch(sm, true)}`); }
+  if (m.port !== undefined) { parts.push(`port ${m.port}`); }
+  if (m.sourceLabels && Object.keys(m.sourceLabels).length > 0) {
+    parts.push(`sourceLabels ${Object.entries(m.sourceLabels).map(([k, v]) => `${k}=${v}`).sort(compare).join(',')}`);
+  }
+  if (m.sourceNamespace !== undefined) { parts.push(`sourceNamespace ${m.sourceNamespace}`); }
+  if (Array.isArray(m.gateways) && m.gateways.length > 0) { parts.push(`gateways ${m.gateways.join(',')}`); }
+  return parts.length === 0 ? '*' : parts.join(' and ');
+}
