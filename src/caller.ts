@@ -69,7 +69,11 @@ export interface ResolvedCaller {
  * text) has none, so only `Caller.anyone()` matches it.
  */
 export class Caller {
-  /** True for a Caller, also one made by another copy of this package. */
+  /**
+   * True for a Caller, also one made by another copy of this package.
+   *
+   * @param x any value
+   */
   public static isCaller(x: any): x is Caller {
     return x !== null && typeof x === 'object' && CALLER_SYMBOL in x;
   }

@@ -77,7 +77,7 @@ export interface ConnectionPoolOptions {
    */
   readonly maxRequests?: number;
   /**
-   * Maximum requests per connection; 1 disables keep-alive.
+   * Maximum requests per connection (1 disables keep-alive).
    * @default - unlimited
    */
   readonly maxRequestsPerConnection?: number;
@@ -138,12 +138,12 @@ export interface CircuitBreakerPolicyProps {
   readonly version?: string;
   /**
    * Connection pool limits.
-   * @default - none
+   * @default - none: Istio's defaults (no limit on connections, pending and active requests)
    */
   readonly connectionPool?: ConnectionPoolOptions;
   /**
    * Outlier detection.
-   * @default - none
+   * @default - none: no outlier detection, so failing pods stay in the load-balancing pool
    */
   readonly outlierDetection?: OutlierDetectionOptions;
 }
@@ -154,6 +154,15 @@ export interface CircuitBreakerPolicyProps {
  * canary's subsets.
  */
 export class CircuitBreakerPolicy extends Construct {
+  /**
+   * Sets the limits on the service's DestinationRule. Fails when neither `connectionPool` nor
+   * `outlierDetection` sets anything, or when another policy already set them for the same service
+   * or version.
+   *
+   * @param scope the construct this one belongs to (usually the chart of the service)
+   * @param id the construct id
+   * @param props the service, and the limits to set
+   */
   constructor(scope: Construct, id: string, props: CircuitBreakerPolicyProps) {
     super(scope, id);
     checkProps(this, props, PROPS);

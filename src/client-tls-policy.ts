@@ -46,7 +46,7 @@ export interface SimpleTlsOptions {
   readonly caCertificates?: string;
   /**
    * SNI to present in the TLS handshake (a DNS name).
-   * @default - none
+   * @default - none: Istio sets it from the request's host (authority) when it can
    */
   readonly sni?: string;
   /**
@@ -91,12 +91,20 @@ const FILES = ['clientCertificate', 'privateKey', 'caCertificates'] as const;
  * or TLS / mutual TLS with certificates of your own for servers outside the mesh.
  */
 export class ClientTls {
-  /** True for a ClientTls, also one made by another copy of this package. */
+  /**
+   * True for a ClientTls, also one made by another copy of this package.
+   *
+   * @param x any value
+   */
   public static isClientTls(x: any): x is ClientTls {
     return x !== null && typeof x === 'object' && CLIENT_TLS_SYMBOL in x;
   }
 
-  /** Istio mutual TLS with the workload certificates: the server must have a sidecar. */
+  /**
+   * Istio mutual TLS with the workload certificates: the server must have a sidecar.
+   *
+   * @param options the SNI and the identities the server's certificate must hold (by default Istio's own)
+   */
   public static istioMutual(options: IstioMutualTlsOptions = {}): ClientTls {
     T.struct('IstioMutualTlsOptions', { sni: T.optional(T.string()), subjectAltNames: NAMES }, "{ sni: 'reviews.shop' }")
       .check('ClientTls.istioMutual', 'options', options);
@@ -108,14 +116,30 @@ export class ClientTls {
     return new ClientTls(ClientTlsMode.DISABLE, {});
   }
 
-  /** TLS towards a server outside the mesh that presents a certificate. */
+  /**
+   * TLS towards a server outside the mesh that presents a certificate.
+   *
+   * @example
+   * ClientTls.simple({ caCertificates: '/etc/certs/ca.pem', sni: 'api.example.com' })
+   *
+   * @param options how the server certificate is verified (CA, names) and the SNI (by default the
+   * system's CA bundle verifies it)
+   */
   public static simple(options: SimpleTlsOptions = {}): ClientTls {
     T.struct('SimpleTlsOptions', SIMPLE_FIELDS, "{ caCertificates: '/etc/certs/ca.pem', sni: 'api.example.com' }")
       .check('ClientTls.simple', 'options', options);
     return new ClientTls(ClientTlsMode.SIMPLE, { ...options });
   }
 
-  /** Mutual TLS towards a server outside the mesh, with a client certificate from a secret or files. */
+  /**
+   * Mutual TLS towards a server outside the mesh, with a client certificate from a secret or files.
+   *
+   * @example
+   * ClientTls.mutual({ credentialName: 'partner-client-cert' })
+   *
+   * @param options the client certificate (`credentialName`, or both `clientCertificate` and
+   * `privateKey`) and how the server certificate is verified
+   */
   public static mutual(options: MutualTlsOptions): ClientTls {
     T.struct('MutualTlsOptions', { ...SIMPLE_FIELDS, clientCertificate: T.optional(T.string()), privateKey: T.optional(T.string()) },
       "{ credentialName: 'partner-client-cert' }")
@@ -124,7 +148,7 @@ export class ClientTls {
   }
 
   private constructor(
-    /** The mode. */
+    /** The TLS mode, written to the DestinationRule's `tls.mode`. */
     public readonly mode: ClientTlsMode,
     private readonly options: MutualTlsOptions,
   ) {
@@ -235,6 +259,14 @@ export interface ClientTlsPolicyProps {
  * PeerAuthentication of the chart, and ISTIO_MUTUAL towards a namespace without sidecar injection.
  */
 export class ClientTlsPolicy extends Construct {
+  /**
+   * Sets `tls` on the service's DestinationRule. Fails when another ClientTlsPolicy already set it
+   * for the same service or version, and (at synth) when the server side refuses the mode.
+   *
+   * @param scope the construct this one belongs to (usually the chart of the service)
+   * @param id the construct id
+   * @param props the service, the version and the TLS
+   */
   constructor(scope: Construct, id: string, props: ClientTlsPolicyProps) {
     super(scope, id);
     checkProps(this, props, PROPS);

@@ -92,12 +92,19 @@ export interface DarkReleaseProps {
 
 /**
  * A dark release: requests that meet chosen conditions (a tester's header, one logged-in user's
- * cookie, a browser, a path, a host, a calling service) reach a new version; everyone else follows
+ * cookie, a browser, a path, a host, a calling service) reach a new version. Everyone else follows
  * the service's normal route.
  *
  * The rule lands in the host's one VirtualService before the catch-all route. Several dark releases
  * on one host are ordered by `priority`, then declaration order; a rule that sends the same requests
  * elsewhere than another, or that an earlier broader rule shadows, fails the synth.
+ *
+ * @example
+ * new DarkRelease(chart, 'jason-sees-v3', {
+ *   service: reviews,
+ *   version: 'v3',
+ *   when: [RequestCondition.headerExact('end-user', 'jason')],
+ * });
  */
 export class DarkRelease extends Construct {
   /** The rule name. */
@@ -112,6 +119,14 @@ export class DarkRelease extends Construct {
   /** Downstream services that received the same match (those with a version of the same name). */
   public readonly propagatedTo: string[];
 
+  /**
+   * Adds the dark rule to the service's VirtualService (and, with `callPath`, to the downstream
+   * services' ones).
+   *
+   * @param scope the construct this one belongs to (usually the chart of the service)
+   * @param id the construct id, also the rule name unless `name` is given
+   * @param props the service, the dark version and the conditions that send a request there
+   */
   constructor(scope: Construct, id: string, props: DarkReleaseProps) {
     super(scope, id);
     checkProps(this, props, PROPS);

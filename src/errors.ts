@@ -20,14 +20,29 @@ export interface IstioTrafficErrorDetails {
  * language and across copies of the package, where `instanceof` does not.
  */
 export class IstioTrafficErrors {
-  /** True for an error thrown by this library. */
+  /**
+   * True for an error thrown by this library (an `IstioTrafficError`), also by another copy of the package.
+   *
+   * @param x any value, typically what a `catch` caught
+   */
   public static isIstioTrafficError(x: any): boolean {
     return IstioTrafficError.isIstioTrafficError(x);
   }
 
   /**
-   * The construct path, field, value, problem and fix of an error of this library.
-   * @returns undefined for any other value
+   * The construct path, field, value, problem and fix of an error of this library, or undefined
+   * for any other value.
+   *
+   * @example
+   * try {
+   *   new CanaryService(chart, 'reviews', props);
+   * } catch (e) {
+   *   const details = IstioTrafficErrors.detailsOf(e);
+   *   if (details) { console.error(`${details.field}: ${details.problem}. ${details.fix}`); }
+   * }
+   *
+   * @param x any value, typically what a `catch` caught
+   * @returns the details of the error, or undefined for any other value
    */
   public static detailsOf(x: any): IstioTrafficErrorDetails | undefined {
     if (!IstioTrafficError.isIstioTrafficError(x)) { return undefined; }

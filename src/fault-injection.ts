@@ -10,41 +10,85 @@ import { Tier } from './model/rules';
 import { CONDITIONS_SHAPE, renderConditions, RequestCondition } from './request-match';
 import { IRoutableService, routingOf } from './routed-service';
 
-/** gRPC status codes for aborts. */
+/**
+ * gRPC status codes for aborts (`FaultAbort.grpcStatus()`), by their names in the gRPC
+ * specification; the number is the code the client sees in `grpc-status`.
+ */
 export enum GrpcStatus {
+  /** Code 1: the operation was cancelled, typically by the caller. */
   CANCELLED = 'CANCELLED',
+  /** Code 2: an unknown error, e.g. an exception the server did not map to a status. */
   UNKNOWN = 'UNKNOWN',
+  /** Code 3: the client sent an invalid argument, whatever the state of the system. */
   INVALID_ARGUMENT = 'INVALID_ARGUMENT',
+  /** Code 4: the deadline expired before the operation could complete. */
   DEADLINE_EXCEEDED = 'DEADLINE_EXCEEDED',
+  /** Code 5: a requested entity (a file, a record) was not found. */
   NOT_FOUND = 'NOT_FOUND',
+  /** Code 6: the entity the client tried to create already exists. */
   ALREADY_EXISTS = 'ALREADY_EXISTS',
+  /** Code 7: the caller is known but not allowed to do this. */
   PERMISSION_DENIED = 'PERMISSION_DENIED',
+  /** Code 8: a resource is used up, e.g. a per-user quota or the server's memory. */
   RESOURCE_EXHAUSTED = 'RESOURCE_EXHAUSTED',
+  /** Code 9: the system is not in the state the operation needs (do not retry until it is). */
   FAILED_PRECONDITION = 'FAILED_PRECONDITION',
+  /** Code 10: the operation was aborted, typically by a concurrency conflict such as a failed transaction. */
   ABORTED = 'ABORTED',
+  /** Code 11: the operation went past the valid range, e.g. reading past the end of a file. */
   OUT_OF_RANGE = 'OUT_OF_RANGE',
+  /** Code 12: the operation is not implemented or not supported by the server. */
   UNIMPLEMENTED = 'UNIMPLEMENTED',
+  /** Code 13: an internal error: an invariant the server relies on is broken. */
   INTERNAL = 'INTERNAL',
+  /** Code 14: the service is unavailable for now, and a retry (with backoff) may succeed. The usual choice for resilience tests. */
   UNAVAILABLE = 'UNAVAILABLE',
+  /** Code 15: unrecoverable data loss or corruption. */
   DATA_LOSS = 'DATA_LOSS',
+  /** Code 16: the request has no valid credentials for the operation. */
   UNAUTHENTICATED = 'UNAUTHENTICATED',
 }
 
-/** What an injected abort answers. */
+/** Marks FaultAbort objects, also across copies of this package. */
 const ABORT_SYMBOL = Symbol.for('cdk8s-istio-traffic.FaultAbort');
 
+/**
+ * What an injected abort answers instead of forwarding the request: an HTTP status, or for gRPC
+ * services a gRPC status.
+ *
+ * @example
+ * new FaultInjection(chart, 'ratings-503', {
+ *   service: ratings,
+ *   abort: FaultAbort.httpStatus(503),
+ *   abortPercentage: 10,
+ *   allTraffic: true,
+ * });
+ */
 export class FaultAbort {
-  /** True for a FaultAbort, also one made by another copy of this package. */
+  /**
+   * True for a FaultAbort, also one made by another copy of this package.
+   *
+   * @param x any value
+   */
   public static isFaultAbort(x: any): x is FaultAbort {
     return x !== null && typeof x === 'object' && ABORT_SYMBOL in x;
   }
 
-  /** An HTTP status from 200 to 599, e.g. 500. */
+  /**
+   * Answer with an HTTP status, e.g. 500 or 503.
+   *
+   * @param status the HTTP status code, a whole number from 200 to 599 (checked when the fault is created)
+   */
   public static httpStatus(status: number): FaultAbort {
     return new FaultAbort(status, undefined);
   }
 
-  /** A gRPC status, for gRPC services. */
+  /**
+   * Answer with a gRPC status, for gRPC services (protocol `ServiceProtocol.GRPC` or
+   * `ServiceProtocol.GRPC_WEB`); a fault on any other service fails.
+   *
+   * @param status the gRPC status, e.g. `GrpcStatus.UNAVAILABLE`
+   */
   public static grpcStatus(status: GrpcStatus): FaultAbort {
     return new FaultAbort(undefined, status);
   }
@@ -130,8 +174,23 @@ const PROPS = T.struct('FaultInjectionProps', {
  * Fault injection: a fixed delay and/or an abort (HTTP or gRPC status) for a percentage of requests,
  * for the whole service or only for requests meeting conditions. Use it to prove that callers cope
  * before production does it for you.
+ *
+ * @example
+ * new FaultInjection(chart, 'jason-delay', {
+ *   service: ratings,
+ *   delay: Duration.seconds(7),
+ *   when: [RequestCondition.headerExact('end-user', 'jason')],
+ * });
  */
 export class FaultInjection extends Construct {
+  /**
+   * Adds the fault to the service's VirtualService: as a rule of its own before the normal route
+   * with `when`, or on every rule with `allTraffic: true`.
+   *
+   * @param scope the construct this one belongs to (usually the chart of the service)
+   * @param id the construct id, also the rule name (with `when`) unless `name` is given
+   * @param props the service, the delay and/or abort, and which requests get them
+   */
   constructor(scope: Construct, id: string, props: FaultInjectionProps) {
     super(scope, id);
     checkProps(this, props, PROPS);

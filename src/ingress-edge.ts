@@ -40,7 +40,7 @@ export interface HttpsServerOptions {
    */
   readonly hosts?: string[];
   /**
-   * Port.
+   * Port of the HTTPS server on the gateway pods.
    * @default 443
    */
   readonly port?: number;
@@ -84,7 +84,7 @@ export interface IngressEdgeProps {
   readonly httpPort?: number;
   /**
    * HTTPS servers.
-   * @default - none
+   * @default - none: the edge serves plain HTTP only
    */
   readonly https?: HttpsServerOptions[];
   /**
@@ -100,7 +100,7 @@ export interface IngressEdgeProps {
   readonly includeMesh?: boolean;
   /**
    * Routes, as `addRoute` takes them.
-   * @default - none
+   * @default - none: add routes with `addRoute`; a host without routes answers 404
    */
   readonly routes?: EdgeRouteOptions[];
 }
@@ -111,7 +111,11 @@ const DESTINATION_SYMBOL = Symbol.for('cdk8s-istio-traffic.EdgeDestination');
 
 /** Where an edge route sends requests. */
 export class EdgeDestination {
-  /** True for an EdgeDestination, also one made by another copy of this package. */
+  /**
+   * True for an EdgeDestination, also one made by another copy of this package.
+   *
+   * @param x any value
+   */
   public static isEdgeDestination(x: any): x is EdgeDestination {
     return x !== null && typeof x === 'object' && DESTINATION_SYMBOL in x;
   }
@@ -119,17 +123,33 @@ export class EdgeDestination {
   /**
    * To a service's release: its weighted split and its dark-release rules apply to edge traffic
    * too (those with a scope that includes the edge).
+   *
+   * @param service the service (a CanaryService or ExistingService)
    */
   public static release(service: IRoutableService): EdgeDestination {
     return new EdgeDestination(DestinationKind.RELEASE, service);
   }
 
-  /** To one version of a service. */
+  /**
+   * To one version of a service, whatever its split says (e.g. a preview host for the canary).
+   *
+   * @param service the service (a CanaryService or ExistingService)
+   * @param version a version declared on the service
+   */
   public static version(service: IRoutableService, version: string): EdgeDestination {
     return new EdgeDestination(DestinationKind.VERSION, service, version);
   }
 
-  /** To a plain Kubernetes Service port (not routed by this library). */
+  /**
+   * To a plain Kubernetes Service port (not routed by this library).
+   *
+   * @example
+   * EdgeDestination.service('productpage', 9080)
+   *
+   * @param name the Service name (a DNS label)
+   * @param port the Service port, from 1 to 65535
+   * @param namespace the Service's namespace (by default the edge's namespace)
+   */
   public static service(name: string, port: number, namespace?: string): EdgeDestination {
     return new EdgeDestination(DestinationKind.SERVICE, undefined, undefined, name, port, namespace);
   }
@@ -151,7 +171,7 @@ export interface EdgeRouteOptions {
   /** Where matching requests go. */
   readonly to: EdgeDestination;
   /**
-   * The host the route is for; it must be served by the gateway.
+   * The host the route is for. It must be served by the gateway.
    * @default - every host of the edge
    */
   readonly host?: string;
@@ -168,12 +188,12 @@ export interface EdgeRouteOptions {
   /**
    * Rewrite the path: the matched prefix (or the whole path for an exact match) is replaced, e.g.
    * `/customer` served as `/`.
-   * @default - no rewrite
+   * @default - no rewrite: the service sees the path as the client sent it
    */
   readonly rewriteUri?: string;
   /**
    * Rewrite the authority (Host header).
-   * @default - no rewrite
+   * @default - no rewrite: the service sees the host the client sent
    */
   readonly rewriteAuthority?: string;
   /**
@@ -227,6 +247,12 @@ const PROPS = T.struct('IngressEdgeProps', {
  * One VirtualService per host: `<name>` for the `*` host, `<name>-<host>` for the others. Routes of
  * a host are ordered most specific first (exact paths, then longer prefixes, then regexes, then
  * other conditions, the catch-all last); a route that an earlier one still shadows fails the synth.
+ *
+ * @example
+ * new IngressEdge(chart, 'bookinfo-gateway', {
+ *   hosts: ['*'],
+ *   routes: [{ to: EdgeDestination.release(productpage), when: [RequestCondition.pathPrefix('/productpage')] }],
+ * });
  */
 export class IngressEdge extends Construct {
   /** The Gateway name. */
@@ -249,6 +275,14 @@ export class IngressEdge extends Construct {
   private readonly targets: ApiObject[] = [];
   private readonly virtualServiceNames = new Set<string>();
 
+  /**
+   * Creates the Gateway, and a VirtualService per host for the routes in `routes` (more can be
+   * added with `addRoute`).
+   *
+   * @param scope the construct this one belongs to (usually a chart)
+   * @param id the construct id, also the Gateway name unless `name` is given
+   * @param props the hosts, the servers and the routes
+   */
   constructor(scope: Construct, id: string, props: IngressEdgeProps) {
     super(scope, id);
     checkProps(this, props, PROPS);
@@ -292,7 +326,15 @@ export class IngressEdge extends Construct {
     for (const r of props.routes ?? []) { this.addRoute(r); }
   }
 
-  /** Adds a route. */
+  /**
+   * Adds a route to the VirtualService of its host (of every host of the edge without `host`).
+   * Fails for a host the gateway does not serve and for a second catch-all route of a host.
+   *
+   * @example
+   * edge.addRoute({ to: EdgeDestination.release(reviews), when: [RequestCondition.pathPrefix('/reviews')] });
+   *
+   * @param options where the requests go, which requests (`when` / `rules`), and rewrites
+   */
   public addRoute(options: EdgeRouteOptions): void {
     ROUTE.check(this, 'route', options);
     this.routeCount++;

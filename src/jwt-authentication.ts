@@ -37,7 +37,7 @@ export interface TokenRequirement {
    */
   readonly paths?: string[];
   /**
-   * Hosts (the `Host` header; `*.example.com` and `example.*` patterns).
+   * Hosts (the `Host` header, with `*.example.com` and `example.*` patterns).
    * @default - every host
    */
   readonly hosts?: string[];
@@ -107,6 +107,12 @@ const PROPS = T.struct('JwtAuthenticationProps', {
  * A RequestAuthentication alone only rejects invalid tokens (401); a request without a token passes
  * it, which is why requiring a token takes an authorization rule
  * (https://istio.io/latest/docs/tasks/security/authentication/authn-policy/#require-a-valid-token).
+ *
+ * @example
+ * new JwtAuthentication(chart, 'edge-jwt', {
+ *   issuers: [{ issuer: 'https://accounts.example.com', jwksUri: 'https://accounts.example.com/.well-known/jwks.json' }],
+ *   require: [{ paths: ['/api/*'] }],
+ * });
  */
 export class JwtAuthentication extends Construct {
   /** The RequestAuthentication. */
@@ -114,6 +120,13 @@ export class JwtAuthentication extends Construct {
   /** The DENY AuthorizationPolicy for `require` (undefined without it). */
   public readonly requirePolicy?: ApiObject;
 
+  /**
+   * Creates the RequestAuthentication, and with `require` the DENY AuthorizationPolicy.
+   *
+   * @param scope the construct this one belongs to (usually a chart)
+   * @param id the construct id
+   * @param props where tokens are checked (a service or the ingress gateway), the issuers, and which requests need a token
+   */
   constructor(scope: Construct, id: string, props: JwtAuthenticationProps) {
     super(scope, id);
     checkProps(this, props, PROPS);

@@ -13,8 +13,8 @@ export interface HashCookieOptions {
   /** Cookie name. */
   readonly name: string;
   /**
-   * Cookie path.
-   * @default - none
+   * Cookie path, set on the cookie Envoy generates (a request path the browser sends it back for).
+   * @default - none: the generated cookie has no `Path` attribute
    */
   readonly path?: string;
   /**
@@ -26,11 +26,22 @@ export interface HashCookieOptions {
 
 enum LbKind { SIMPLE, HEADER, COOKIE, SOURCE_IP, QUERY }
 
-/** How a client sidecar picks a pod among the pods of a destination. */
+/** Marks LoadBalancer objects, also across copies of this package. */
 const LB_SYMBOL = Symbol.for('cdk8s-istio-traffic.LoadBalancer');
 
+/**
+ * How a client sidecar picks a pod among the pods of a destination (the DestinationRule's
+ * `loadBalancer`), for `LoadBalancing`.
+ *
+ * @example
+ * new LoadBalancing(chart, 'reviews-lb', { service: reviews, loadBalancer: LoadBalancer.consistentHashByHeader('x-user-id') });
+ */
 export class LoadBalancer {
-  /** True for a LoadBalancer, also one made by another copy of this package. */
+  /**
+   * True for a LoadBalancer, also one made by another copy of this package.
+   *
+   * @param x any value
+   */
   public static isLoadBalancer(x: any): x is LoadBalancer {
     return x !== null && typeof x === 'object' && LB_SYMBOL in x;
   }
@@ -55,12 +66,20 @@ export class LoadBalancer {
     return new LoadBalancer(LbKind.SIMPLE, 'PASSTHROUGH');
   }
 
-  /** Consistent hashing on a request header: requests with the same value reach the same pod. */
+  /**
+   * Consistent hashing on a request header: requests with the same value reach the same pod.
+   *
+   * @param header the header name, e.g. `x-user-id` (written in lower case)
+   */
   public static consistentHashByHeader(header: string): LoadBalancer {
     return new LoadBalancer(LbKind.HEADER, header);
   }
 
-  /** Consistent hashing on a cookie (Envoy generates it when missing). */
+  /**
+   * Consistent hashing on a cookie (Envoy generates it when missing).
+   *
+   * @param options the cookie name, and the path and lifetime of a generated cookie
+   */
   public static consistentHashByCookie(options: HashCookieOptions): LoadBalancer {
     T.struct('HashCookieOptions', { name: T.string(), path: T.optional(T.string()), ttl: T.optional(T.duration()) }, "{ name: 'session' }")
       .check('LoadBalancer.consistentHashByCookie', 'options', options);
@@ -72,7 +91,11 @@ export class LoadBalancer {
     return new LoadBalancer(LbKind.SOURCE_IP, '');
   }
 
-  /** Consistent hashing on a query parameter. */
+  /**
+   * Consistent hashing on a query parameter: requests with the same value reach the same pod.
+   *
+   * @param name the query parameter name, e.g. `user`
+   */
   public static consistentHashByQueryParameter(name: string): LoadBalancer {
     return new LoadBalancer(LbKind.QUERY, name);
   }
@@ -141,6 +164,14 @@ export interface LoadBalancingProps {
  * first): that combination fails the synth unless the service also has a `VersionAffinity`.
  */
 export class LoadBalancing extends Construct {
+  /**
+   * Sets `loadBalancer` on the service's DestinationRule. Fails when another LoadBalancing already
+   * set it for the same service or version.
+   *
+   * @param scope the construct this one belongs to (usually the chart of the service)
+   * @param id the construct id
+   * @param props the service, the version and the algorithm
+   */
   constructor(scope: Construct, id: string, props: LoadBalancingProps) {
     super(scope, id);
     checkProps(this, props, LOAD_BALANCING_PROPS);
@@ -187,15 +218,27 @@ export interface VersionAffinityProps {
 }
 
 /**
- * Sticky versions with a weighted split: a user's first request is routed by the split; the
+ * Sticky versions with a weighted split: a user's first request is routed by the split. The
  * response names the version that served it (a cookie or header), and every later request that
  * carries it goes to that version, by a rule matched before the weighted route. Combine with
  * consistent hashing to also stay on one pod inside the version.
+ *
+ * @example
+ * new VersionAffinity(chart, 'reviews-affinity', { service: reviews, cookie: 'app-version' });
  */
 export class VersionAffinity extends Construct {
   /** The cookie or header that names the version. */
   public readonly carrier: string;
 
+  /**
+   * Adds the affinity rules to the service's VirtualService: one rule (`<id>-<version>`) per version
+   * the split sends requests to, matched before the weighted route, whose responses set the cookie
+   * or header. Fails for a service routed with `TrafficSplit.wholeService()`.
+   *
+   * @param scope the construct this one belongs to (usually the chart of the service)
+   * @param id the construct id
+   * @param props the service, and the cookie or header that names the version
+   */
   constructor(scope: Construct, id: string, props: VersionAffinityProps) {
     super(scope, id);
     checkProps(this, props, AFFINITY_PROPS);

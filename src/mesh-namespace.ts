@@ -36,11 +36,11 @@ export interface MeshNamespaceProps {
   readonly revision?: string;
   /**
    * Extra labels. They must not contain the injection labels the construct sets itself.
-   * @default - none
+   * @default - none: only the injection label
    */
   readonly labels?: { [key: string]: string };
   /**
-   * Annotations.
+   * Annotations of the namespace.
    * @default - none
    */
   readonly annotations?: { [key: string]: string };
@@ -58,6 +58,9 @@ export interface MeshNamespaceProps {
  * Objects of the same chart that live in this namespace are written after it in the synthesized
  * file, so a plain `kubectl apply -f` creates the namespace first: those declared later follow it
  * in construct order, those declared earlier get a dependency on it.
+ *
+ * @example
+ * new MeshNamespace(chart, 'shop', { mtls: MtlsMode.STRICT });
  */
 export class MeshNamespace extends Construct {
   /** The namespace name. */
@@ -67,6 +70,13 @@ export class MeshNamespace extends Construct {
   /** The namespace-wide PeerAuthentication, when `mtls` is set. */
   public readonly peerAuthentication?: ApiObject;
 
+  /**
+   * Creates the namespace, labelled for sidecar injection, and with `mtls` its PeerAuthentication.
+   *
+   * @param scope the construct this one belongs to (usually a chart)
+   * @param id the construct id, also the namespace name unless `name` is given
+   * @param props labels, annotations, the Istio revision and the mTLS mode (by default none of them)
+   */
   constructor(scope: Construct, id: string, props: MeshNamespaceProps = {}) {
     super(scope, id);
     checkProps(this, props, PROPS);

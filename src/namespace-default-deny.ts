@@ -31,6 +31,9 @@ const PROPS = T.struct('NamespaceDefaultDenyProps', {
  * It is an ALLOW policy that matches nothing and applies to every workload of the namespace, so a
  * request is allowed only when another ALLOW policy (a `ServiceAuthorization` allow list) lets it in
  * (https://istio.io/latest/docs/reference/config/security/authorization-policy/, "allow-nothing").
+ *
+ * @example
+ * new NamespaceDefaultDeny(chart, 'deny-all', { namespace: 'shop' });
  */
 export class NamespaceDefaultDeny extends Construct {
   /** The AuthorizationPolicy. */
@@ -38,6 +41,13 @@ export class NamespaceDefaultDeny extends Construct {
   /** Its namespace. */
   public readonly namespace: string;
 
+  /**
+   * Creates the allow-nothing AuthorizationPolicy.
+   *
+   * @param scope the construct this one belongs to (usually a chart)
+   * @param id the construct id
+   * @param props the namespace and the policy name (by default the chart's namespace and `allow-nothing`)
+   */
   constructor(scope: Construct, id: string, props: NamespaceDefaultDenyProps = {}) {
     super(scope, id);
     checkProps(this, props, PROPS);

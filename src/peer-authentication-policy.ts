@@ -47,11 +47,21 @@ export interface PeerAuthenticationPolicyProps {
  *
  * A client TLS setting the mode refuses fails the synth: `ClientTls.disable()` (or SIMPLE / MUTUAL)
  * towards STRICT, `ClientTls.istioMutual()` towards DISABLE.
+ *
+ * @example
+ * new PeerAuthenticationPolicy(chart, 'reviews-mtls', { service: reviews, mode: MtlsMode.STRICT });
  */
 export class PeerAuthenticationPolicy extends Construct {
   /** The PeerAuthentication object. */
   public readonly peerAuthentication: ApiObject;
 
+  /**
+   * Creates the service's PeerAuthentication.
+   *
+   * @param scope the construct this one belongs to (usually the chart of the service)
+   * @param id the construct id
+   * @param props the service and the modes
+   */
   constructor(scope: Construct, id: string, props: PeerAuthenticationPolicyProps) {
     super(scope, id);
     checkProps(this, props, PROPS);

@@ -9,21 +9,40 @@ const MAX_REGEX = MAX_REGEX_LENGTH;
 
 enum MatchKind { EXACT = 'exact', PREFIX = 'prefix', REGEX = 'regex' }
 
-/** How a string value is compared: exactly, by prefix, or by an RE2 regex over the whole value. */
+/** Marks StringMatch objects, also across copies of this package. */
 const STRING_MATCH_SYMBOL = Symbol.for('cdk8s-istio-traffic.StringMatch');
 
+/**
+ * How a string value (a header, the path, the authority, a query parameter) is compared: exactly,
+ * by prefix, or by an RE2 regex over the whole value. Matching is case-sensitive.
+ *
+ * @example
+ * RequestCondition.header('x-canary', StringMatch.regex('(true|yes)'))
+ */
 export class StringMatch {
-  /** True for a StringMatch, also one made by another copy of this package. */
+  /**
+   * True for a StringMatch, also one made by another copy of this package.
+   *
+   * @param x any value
+   */
   public static isStringMatch(x: any): x is StringMatch {
     return x !== null && typeof x === 'object' && STRING_MATCH_SYMBOL in x;
   }
 
-  /** The value equals `value`. */
+  /**
+   * The value equals `value`.
+   *
+   * @param value the whole value, compared case-sensitively
+   */
   public static exact(value: string): StringMatch {
     return new StringMatch(MatchKind.EXACT, value);
   }
 
-  /** The value starts with `prefix` (which must not be empty). */
+  /**
+   * The value starts with `prefix` (which must not be empty).
+   *
+   * @param prefix the start of the value, e.g. `/api/`
+   */
   public static prefix(prefix: string): StringMatch {
     return new StringMatch(MatchKind.PREFIX, prefix);
   }
@@ -31,6 +50,8 @@ export class StringMatch {
   /**
    * The whole value matches the RE2 regular expression `regex` (Envoy's full-match semantics: to find
    * `Firefox` anywhere, write `.*Firefox.*`). RE2 has no look-around and no back-references.
+   *
+   * @param regex an RE2 regular expression of at most 1024 characters
    */
   public static regex(regex: string): StringMatch {
     return new StringMatch(MatchKind.REGEX, regex);
@@ -92,11 +113,18 @@ export function checkRegex(scope: IConstruct, field: string, regex: string): voi
   }
 }
 
-/** Well-known browsers and devices, matched on the `User-Agent` header. */
+/** Marks UserAgent objects, also across copies of this package. */
 const USER_AGENT_SYMBOL = Symbol.for('cdk8s-istio-traffic.UserAgent');
 
+/**
+ * Well-known browsers and devices, matched on the `User-Agent` header, for
+ * `RequestCondition.userAgent()`.
+ *
+ * @example
+ * RequestCondition.userAgent(UserAgent.FIREFOX)
+ */
 export class UserAgent {
-  /** Firefox (desktop and mobile; Firefox on iOS sends `FxiOS`). */
+  /** Firefox (desktop and mobile, including Firefox on iOS, which sends `FxiOS`). */
   public static readonly FIREFOX = new UserAgent('firefox', '.*(Firefox|FxiOS)/.*');
   /** Chrome and Chromium (not Edge or Opera, which also send `Chrome/`). */
   public static readonly CHROME = new UserAgent('chrome', '.*(Chrome|CriOS)/.*', '.*(Edg|EdgA|EdgiOS|OPR)/.*');
@@ -107,12 +135,23 @@ export class UserAgent {
   /** Mobile devices (the `Mobi` token, as browser vendors recommend detecting them). */
   public static readonly MOBILE = new UserAgent('mobile', '.*Mobi.*');
 
-  /** True for a UserAgent, also one made by another copy of this package. */
+  /**
+   * True for a UserAgent, also one made by another copy of this package.
+   *
+   * @param x any value
+   */
   public static isUserAgent(x: any): x is UserAgent {
     return x !== null && typeof x === 'object' && USER_AGENT_SYMBOL in x;
   }
 
-  /** A custom RE2 regex over the whole `User-Agent` value. */
+  /**
+   * A custom RE2 regex over the whole `User-Agent` value.
+   *
+   * @example
+   * UserAgent.matching('.*Googlebot.*')
+   *
+   * @param regex an RE2 regular expression that must match the whole header value (wrap it in `.*` to find it anywhere)
+   */
   public static matching(regex: string): UserAgent {
     return new UserAgent('custom', regex);
   }
@@ -131,38 +170,77 @@ export class UserAgent {
 
 enum ConditionKind { HEADER, WITHOUT_HEADER, URI, AUTHORITY, METHOD, QUERY, SOURCE_LABELS, SOURCE_NAMESPACE, USER_AGENT, COOKIE, PORT }
 
-/**
- * One condition on a request. Conditions of one rule are ANDed; give several rules to OR them.
- */
+/** Marks RequestCondition objects, also across copies of this package. */
 const CONDITION_SYMBOL = Symbol.for('cdk8s-istio-traffic.RequestCondition');
 
+/**
+ * One condition on a request. Conditions of one rule are ANDed; give several rules to OR them.
+ *
+ * @example
+ * // v3 gets jason's GET requests, and every request to /beta
+ * new DarkRelease(chart, 'beta', {
+ *   service: reviews,
+ *   version: 'v3',
+ *   rules: [
+ *     { conditions: [RequestCondition.headerExact('end-user', 'jason'), RequestCondition.method('GET')] },
+ *     { conditions: [RequestCondition.pathPrefix('/beta')] },
+ *   ],
+ * });
+ */
 export class RequestCondition {
-  /** True for a RequestCondition, also one made by another copy of this package. */
+  /**
+   * True for a RequestCondition, also one made by another copy of this package.
+   *
+   * @param x any value
+   */
   public static isRequestCondition(x: any): x is RequestCondition {
     return x !== null && typeof x === 'object' && CONDITION_SYMBOL in x;
   }
 
-  /** The header `name` matches. Header names are case-insensitive; they are emitted in lowercase (Envoy's form). */
+  /**
+   * The header `name` matches. Header names are case-insensitive; they are emitted in lowercase (Envoy's form).
+   *
+   * @param name the header name, e.g. `x-canary`
+   * @param match how the header value is compared
+   */
   public static header(name: string, match: StringMatch): RequestCondition {
     return new RequestCondition(ConditionKind.HEADER, name, match);
   }
 
-  /** The header `name` equals `value` (e.g. `end-user: jason`). */
+  /**
+   * The header `name` equals `value` (e.g. `end-user: jason`).
+   *
+   * @param name the header name, e.g. `end-user`
+   * @param value the whole header value, compared case-sensitively
+   */
   public static headerExact(name: string, value: string): RequestCondition {
     return RequestCondition.header(name, StringMatch.exact(value));
   }
 
-  /** The header `name` is present, with any value. */
+  /**
+   * The header `name` is present, with any value.
+   *
+   * @param name the header name
+   */
   public static headerPresent(name: string): RequestCondition {
     return new RequestCondition(ConditionKind.HEADER, name);
   }
 
-  /** The header `name` is absent. */
+  /**
+   * The header `name` is absent.
+   *
+   * @param name the header name
+   */
   public static headerAbsent(name: string): RequestCondition {
     return new RequestCondition(ConditionKind.WITHOUT_HEADER, name);
   }
 
-  /** The header `name` is absent or does not match. */
+  /**
+   * The header `name` is absent or does not match.
+   *
+   * @param name the header name
+   * @param match the comparison the header value must fail
+   */
   public static headerNot(name: string, match: StringMatch): RequestCondition {
     return new RequestCondition(ConditionKind.WITHOUT_HEADER, name, match);
   }
@@ -170,52 +248,92 @@ export class RequestCondition {
   /**
    * The cookie `name` has exactly `value`: a regex over the `Cookie` header, anchored on the cookie
    * boundaries, so `user=jason` does not match `xuser=jason` or `user=jasonx`.
+   *
+   * @param name the cookie name (an RFC 6265 token)
+   * @param value the cookie value: printable ASCII without spaces, double quotes, commas, semicolons or backslashes
    */
   public static cookie(name: string, value: string): RequestCondition {
     return new RequestCondition(ConditionKind.COOKIE, name, undefined, value);
   }
 
-  /** The browser or device, from the `User-Agent` header. */
+  /**
+   * The browser or device, from the `User-Agent` header.
+   *
+   * @param agent a well-known browser or device (`UserAgent.FIREFOX`, `UserAgent.MOBILE` ...), or `UserAgent.matching(regex)`
+   */
   public static userAgent(agent: UserAgent): RequestCondition {
     return new RequestCondition(ConditionKind.USER_AGENT, 'user-agent', undefined, undefined, agent);
   }
 
-  /** The path (without query string) matches. */
+  /**
+   * The path (without query string) matches.
+   *
+   * @param match how the path is compared, e.g. `StringMatch.exact('/login')`
+   */
   public static uri(match: StringMatch): RequestCondition {
     return new RequestCondition(ConditionKind.URI, 'uri', match);
   }
 
-  /** The path starts with `prefix`, e.g. `/canary`. */
+  /**
+   * The path starts with `prefix`, e.g. `/canary`.
+   *
+   * @param prefix the start of the path: `/canary` also matches `/canary-x`, so end it with `/` to match a directory only
+   */
   public static pathPrefix(prefix: string): RequestCondition {
     return RequestCondition.uri(StringMatch.prefix(prefix));
   }
 
-  /** The authority (Host header) matches, e.g. `StringMatch.prefix('experimental.')`. */
+  /**
+   * The authority (Host header) matches, e.g. `StringMatch.prefix('experimental.')`.
+   *
+   * @param match how the authority is compared
+   */
   public static authority(match: StringMatch): RequestCondition {
     return new RequestCondition(ConditionKind.AUTHORITY, 'authority', match);
   }
 
-  /** The HTTP method is `method` (upper case, e.g. `GET`). */
+  /**
+   * The HTTP method is `method` (upper case, e.g. `GET`).
+   *
+   * @param method the method in upper case: `GET`, `POST`, `DELETE` ...
+   */
   public static method(method: string): RequestCondition {
     return new RequestCondition(ConditionKind.METHOD, 'method', StringMatch.exact(method));
   }
 
-  /** The query parameter `name` matches (Istio supports exact and regex here, not prefix). */
+  /**
+   * The query parameter `name` matches (Istio supports exact and regex here, not prefix).
+   *
+   * @param name the query parameter name
+   * @param match `StringMatch.exact()` or `StringMatch.regex()` (a prefix fails)
+   */
   public static queryParam(name: string, match: StringMatch): RequestCondition {
     return new RequestCondition(ConditionKind.QUERY, name, match);
   }
 
-  /** The calling workload carries these labels (e.g. `{ app: 'productpage', version: 'v2' }`). */
+  /**
+   * The calling workload carries these labels (e.g. `{ app: 'productpage', version: 'v2' }`).
+   *
+   * @param labels pod labels the caller must all carry
+   */
   public static callerLabels(labels: { [key: string]: string }): RequestCondition {
     return new RequestCondition(ConditionKind.SOURCE_LABELS, 'sourceLabels', undefined, undefined, undefined, labels);
   }
 
-  /** The calling workload runs in `namespace`. */
+  /**
+   * The calling workload runs in `namespace`.
+   *
+   * @param namespace the caller's namespace name
+   */
   public static callerNamespace(namespace: string): RequestCondition {
     return new RequestCondition(ConditionKind.SOURCE_NAMESPACE, 'sourceNamespace', undefined, namespace);
   }
 
-  /** The request is sent to `port` of the service. */
+  /**
+   * The request is sent to `port` of the service.
+   *
+   * @param port the Service port the request is sent to, from 1 to 65535
+   */
   public static port(port: number): RequestCondition {
     return new RequestCondition(ConditionKind.PORT, 'port', undefined, undefined, undefined, undefined, port);
   }
@@ -392,7 +510,7 @@ type MatchEntry = [string, string | undefined, any];
 
 /** A set of conditions that a request must all meet (one match block). */
 export interface ConditionSet {
-  /** The conditions; a request must meet all of them. */
+  /** The conditions: a request must meet all of them. */
   readonly conditions: RequestCondition[];
 }
 

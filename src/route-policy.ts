@@ -7,9 +7,18 @@ import { isRetryCondition, RETRY_CONDITIONS } from './core/syntax';
 import { ALL_AUDIENCES } from './model/binding';
 import { IRoutableService, routingOf } from './routed-service';
 
-/** A condition on which Envoy retries a request. */
+/** Marks RetryOn objects, also across copies of this package. */
 const RETRY_ON_SYMBOL = Symbol.for('cdk8s-istio-traffic.RetryOn');
 
+/**
+ * A condition on which Envoy retries a request (an entry of the VirtualService's `retries.retryOn`).
+ *
+ * @example
+ * new RoutePolicy(chart, 'reviews-retries', {
+ *   service: reviews,
+ *   retries: { attempts: 3, retryOn: [RetryOn.GATEWAY_ERROR, RetryOn.CONNECT_FAILURE] },
+ * });
+ */
 export class RetryOn {
   /** Any 5xx response, or a connection failure, reset or refused stream. */
   public static readonly FIVE_XX = new RetryOn('5xx');
@@ -32,18 +41,30 @@ export class RetryOn {
   /** gRPC status RESOURCE_EXHAUSTED. */
   public static readonly RESOURCE_EXHAUSTED = new RetryOn('resource-exhausted');
 
-  /** True for a RetryOn, also one made by another copy of this package. */
+  /**
+   * True for a RetryOn, also one made by another copy of this package.
+   *
+   * @param x any value
+   */
   public static isRetryOn(x: any): x is RetryOn {
     return x !== null && typeof x === 'object' && RETRY_ON_SYMBOL in x;
   }
 
-  /** One HTTP status code, e.g. 503. */
+  /**
+   * One HTTP status code, e.g. 503.
+   *
+   * @param code the HTTP status code to retry on (a whole number)
+   */
   public static statusCode(code: number): RetryOn {
     T.number({ integer: true, fix: 'Pass an HTTP status code, e.g. 503' }).check('RetryOn.statusCode', 'code', code);
     return new RetryOn(String(code));
   }
 
-  /** Any condition by its Envoy name, e.g. `reset-before-request`; checked at synth time. */
+  /**
+   * Any condition by its Envoy name, e.g. `reset-before-request`; checked at synth time.
+   *
+   * @param condition an Envoy `retry_on` condition name (HTTP or gRPC), e.g. `5xx` or `reset-before-request`
+   */
   public static of(condition: string): RetryOn {
     return new RetryOn(condition);
   }
@@ -77,12 +98,13 @@ export interface RoutePolicyProps {
   /** The service whose routes (every rule of its mesh VirtualService) get the policy. */
   readonly service: IRoutableService;
   /**
-   * Request timeout.
-   * @default - no timeout
+   * Request timeout: how long the sidecar waits for the whole response (retries included) before
+   * answering 504.
+   * @default - no timeout: Istio sets none on HTTP routes, so a request can wait indefinitely
    */
   readonly timeout?: Duration;
   /**
-   * Retries.
+   * Retries: how many, on which conditions, and how long each try may take.
    * @default - Istio's default retry policy
    */
   readonly retries?: RetryOptions;
@@ -98,8 +120,23 @@ const PROPS = T.struct('RoutePolicyProps', {
   }, "{ attempts: 3, retryOn: [RetryOn.of('5xx')] }")),
 }, '{ service, timeout: Duration.seconds(5) }');
 
-/** Request timeout and retries for every route of a service. */
+/** Request timeout and retries for every route of a service. *
+ * @example
+ * new RoutePolicy(chart, 'ratings-policy', {
+ *   service: ratings,
+ *   timeout: Duration.seconds(5),
+ *   retries: { attempts: 3, perTryTimeout: Duration.seconds(2) },
+ * });
+ */
 export class RoutePolicy extends Construct {
+  /**
+   * Sets the timeout and retries on every rule of the service's VirtualService (mesh traffic, and
+   * edge traffic an IngressEdge routes to the service's release). Fails when neither is set.
+   *
+   * @param scope the construct this one belongs to (usually the chart of the service)
+   * @param id the construct id
+   * @param props the service, the timeout and the retries
+   */
   constructor(scope: Construct, id: string, props: RoutePolicyProps) {
     super(scope, id);
     checkProps(this, props, PROPS);

@@ -39,9 +39,17 @@ export interface IRoutableService extends IConstruct {
   readonly stableVersion: string;
   /** The pod label that tells versions apart (subsets select on it). */
   readonly versionLabel: string;
-  /** The DestinationRule subset of a version. */
+  /**
+   * The DestinationRule subset of a version: the version name, unless the version sets `subsetName`.
+   *
+   * @param version a declared version's name (any other name fails)
+   */
   subsetOf(version: string): string;
-  /** The pod labels of a version (they include the version label). */
+  /**
+   * The pod labels of a version (they include the version label).
+   *
+   * @param version a declared version's name (any other name fails)
+   */
   podLabelsOf(version: string): { [key: string]: string };
 }
 

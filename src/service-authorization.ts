@@ -80,6 +80,12 @@ export const DEFAULT_TRUST_DOMAIN = 'cluster.local';
  * request is allowed, otherwise only those some ALLOW rule matches
  * (https://istio.io/latest/docs/concepts/security/#authorization-policy-precedence). Callers are
  * known by their mTLS identity, so an allow list needs mTLS between the caller and the service.
+ *
+ * @example
+ * new ServiceAuthorization(chart, 'ratings-authz', {
+ *   service: ratings,
+ *   allow: [{ from: [Caller.service(reviews)], methods: ['GET'] }],
+ * });
  */
 export class ServiceAuthorization extends Construct {
   /** The ALLOW policy (undefined without `allow`). */
@@ -89,6 +95,13 @@ export class ServiceAuthorization extends Construct {
   /** The namespace of the policies (the service's). */
   public readonly namespace: string;
 
+  /**
+   * Creates the ALLOW policy for `allow` and the DENY policy for `deny`.
+   *
+   * @param scope the construct this one belongs to (usually the chart of the service)
+   * @param id the construct id
+   * @param props the service, and who may or may not call it
+   */
   constructor(scope: Construct, id: string, props: ServiceAuthorizationProps) {
     super(scope, id);
     checkProps(this, props, PROPS);

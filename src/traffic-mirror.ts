@@ -39,11 +39,22 @@ export interface TrafficMirrorProps {
 
 /**
  * Traffic mirroring (shadowing): a percentage of the service's requests is also sent to another
- * version, fire and forget; the mirrored responses are discarded. Mirrored requests are real
+ * version, fire and forget. The mirrored responses are discarded. Mirrored requests are real
  * requests: a POST is performed twice, once by each version, unless `methods` restricts mirroring
  * to safe methods.
+ *
+ * @example
+ * new TrafficMirror(chart, 'shadow-v2', { service: reviews, version: 'v2', percentage: 10, methods: ['GET'] });
  */
 export class TrafficMirror extends Construct {
+  /**
+   * Adds the mirror to the service's VirtualService: on its normal route, or with `methods` as a
+   * rule of its own for those methods. Fails for a version that already gets all of the traffic.
+   *
+   * @param scope the construct this one belongs to (usually the chart of the service)
+   * @param id the construct id, also the rule name (with `methods`) unless `name` is given
+   * @param props the service, the version that receives the copies, and which requests are copied
+   */
   constructor(scope: Construct, id: string, props: TrafficMirrorProps) {
     super(scope, id);
     checkProps(this, props, PROPS);

@@ -48,7 +48,11 @@ const MAX_TOTAL_WEIGHT = 4294967295;
  * of each version follows its replica count.
  */
 export class TrafficSplit {
-  /** True for a TrafficSplit, also one made by another copy of this package. */
+  /**
+   * True for a TrafficSplit, also one made by another copy of this package.
+   *
+   * @param x any value
+   */
   public static isTrafficSplit(x: any): x is TrafficSplit {
     return x !== null && typeof x === 'object' && SPLIT_SYMBOL in x;
   }
@@ -68,12 +72,20 @@ export class TrafficSplit {
     return new TrafficSplit(SplitKind.ROLLBACK);
   }
 
-  /** Everything on one named version. */
+  /**
+   * Everything on one named version.
+   *
+   * @param version a version declared on the service, e.g. `v3`
+   */
   public static allTo(version: string): TrafficSplit {
     return new TrafficSplit(SplitKind.ALL_TO, [{ version, weight: 100 }]);
   }
 
-  /** `percent` of requests to the canary, the rest to the stable version (e.g. `canaryPercent(10)` is 90/10). */
+  /**
+   * `percent` of requests to the canary, the rest to the stable version (e.g. `canaryPercent(10)` is 90/10).
+   *
+   * @param percent the canary's share, a whole number from 0 to 100
+   */
   public static canaryPercent(percent: number): TrafficSplit {
     return new TrafficSplit(SplitKind.CANARY_PERCENT, undefined, percent);
   }
@@ -81,13 +93,23 @@ export class TrafficSplit {
   /**
    * Explicit percentages per version, e.g. `{ v1: 50, v2: 0, v3: 50 }`. Versions not named get 0.
    * Each weight is an integer from 0 to 100 and together they sum to 100.
+   *
+   * @param weights the percentage of each version, keyed by version name
    */
   public static weights(weights: { [version: string]: number }): TrafficSplit {
     T.map(T.any()).check('TrafficSplit.weights', 'weights', weights);
     return new TrafficSplit(SplitKind.WEIGHTS, Object.entries(weights).map(([version, weight]) => ({ version, weight })));
   }
 
-  /** Explicit percentages per version, as a list. */
+  /**
+   * Explicit percentages per version, as a list (for languages where a map literal is awkward).
+   * Versions not named get 0; the weights are integers from 0 to 100 that sum to 100.
+   *
+   * @example
+   * TrafficSplit.weightList([{ version: 'v1', weight: 80 }, { version: 'v2', weight: 20 }])
+   *
+   * @param weights one entry per version, each named once
+   */
   public static weightList(weights: VersionWeight[]): TrafficSplit {
     T.array(T.struct('VersionWeight', { version: T.any(), weight: T.any() }, "{ version: 'v2', weight: 10 }")).check('TrafficSplit.weightList', 'weights', weights);
     return new TrafficSplit(SplitKind.WEIGHTS, weights.map(w => ({ version: w.version, weight: w.weight })));
@@ -103,6 +125,8 @@ export class TrafficSplit {
    * VirtualService as given, so no share is rounded to a whole percent. Each weight is a whole
    * number from 0 to 2147483647, at least one is positive, and they sum to at most 4294967295 (the
    * uint32 Envoy sums them in).
+   *
+   * @param weights the relative weight of each version, keyed by version name
    */
   public static relative(weights: { [version: string]: number }): TrafficSplit {
     T.map(T.any()).check('TrafficSplit.relative', 'weights', weights);
@@ -128,6 +152,11 @@ export class TrafficSplit {
   /**
    * A step plan: the canary gets `steps[currentStep]` percent, the stable version the rest.
    * Changing `currentStep` is the only edit needed to advance (or, going back, to retreat) a release.
+   *
+   * @example
+   * TrafficSplit.stepPlan({ steps: [10, 25, 50, 100], currentStep: Number(process.env.CANARY_STEP ?? 0) })
+   *
+   * @param options the canary's percentage at each step, and the step the release is at
    */
   public static stepPlan(options: StepPlanOptions): TrafficSplit {
     T.struct('StepPlanOptions', { steps: T.array(T.any()), currentStep: T.any() }, '{ steps: [10, 50, 100], currentStep: 0 }').check('TrafficSplit.stepPlan', 'options', options);

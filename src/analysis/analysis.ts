@@ -29,6 +29,8 @@ export class Analysis {
   /**
    * Turns on the analysis for a chart that has no construct of this library (only hand-written
    * objects). Charts with one of the library's constructs are analysed anyway.
+   *
+   * @param chart the chart whose objects are checked at synth
    */
   public static enableFor(chart: Chart): void {
     if (!Chart.isChart(chart)) {
@@ -40,17 +42,36 @@ export class Analysis {
   /**
    * Suppresses findings with `code` on the objects of `scope` (a construct and everything below
    * it). The reason is required and shows in the code review.
+   *
+   * @example
+   * Analysis.suppress(legacy, 'IST0118', 'The port name is fixed by the vendor chart; the protocol is set with appProtocol');
+   *
+   * @param scope the construct (or chart) whose objects the suppression covers, with everything below it
+   * @param code the finding code as printed, e.g. `IST0118` (an `istioctl analyze` code) or `CIT0001` (a check of this library)
+   * @param reason why the finding does not apply here, in a sentence (at least 10 characters)
    */
   public static suppress(scope: IConstruct, code: string, reason: string): void {
     Analysis.addRule(scope, code, reason, true);
   }
 
-  /** Turns error findings with `code` on the objects of `scope` into warnings, with a reason. */
+  /**
+   * Turns error findings with `code` on the objects of `scope` into warnings, with a reason: the
+   * synth no longer fails on them, but they are still printed.
+   *
+   * @param scope the construct (or chart) whose objects the downgrade covers, with everything below it
+   * @param code the finding code as printed, e.g. `IST0118` or `CIT0001`
+   * @param reason why the error is acceptable here, in a sentence (at least 10 characters)
+   */
   public static downgrade(scope: IConstruct, code: string, reason: string): void {
     Analysis.addRule(scope, code, reason, false);
   }
 
-  /** The findings of a chart, after suppressions and downgrades (for tests and tools). */
+  /**
+   * The findings of a chart, after suppressions and downgrades (for tests and tools). The chart is
+   * analysed on the spot; nothing is thrown for errors.
+   *
+   * @param chart the chart to analyse
+   */
   public static findings(chart: Chart): Finding[] {
     if (!Chart.isChart(chart)) {
       fail('Analysis.findings', 'chart', chart, 'is not a cdk8s Chart', 'Pass the Chart to analyse');
@@ -58,7 +79,11 @@ export class Analysis {
     return analyzeChart(chart);
   }
 
-  /** The findings of plain manifests (no constructs, so no suppressions). */
+  /**
+   * The findings of plain manifests (no constructs, so no suppressions).
+   *
+   * @param manifests the parsed Kubernetes objects, e.g. from `YAML.parseAllDocuments` (entries that are not objects are skipped)
+   */
   public static analyzeManifests(manifests: any[]): Finding[] {
     if (!Array.isArray(manifests)) {
       fail('Analysis.analyzeManifests', 'manifests', manifests, 'is not a list of manifest objects', 'Pass the parsed objects, e.g. from YAML.parseAllDocuments');

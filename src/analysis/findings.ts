@@ -2,9 +2,9 @@
 export enum Severity {
   /** Fails the synth: Kubernetes or Istio would reject the object, or the routing would break. */
   ERROR = 'error',
-  /** Printed as a warning; the synth goes on. */
+  /** Printed as a warning: the synth goes on. */
   WARNING = 'warning',
-  /** Printed as information; the synth goes on. */
+  /** Printed as information: the synth goes on. */
   INFO = 'info',
 }
 

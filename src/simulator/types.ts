@@ -27,7 +27,7 @@ export interface SimulatedRequest {
   readonly scheme?: string;
   /**
    * Request headers. Names are case-insensitive, as in HTTP.
-   * @default - none
+   * @default - none: the request carries no headers besides its authority
    */
   readonly headers?: { [name: string]: string };
   /**
@@ -95,14 +95,14 @@ export enum OutcomeKind {
   UNKNOWN_HOST = 'unknown-host',
   /**
    * The request was routed, but no destination it can go to has a pod to take it: Envoy answers
-   * 503 itself (a subset no DestinationRule defines has no cluster, response flag `NC`; a Service or
+   * 503 itself (a subset no DestinationRule defines has no cluster, response flag `NC`, and a Service or
    * subset that selects no pods has no endpoints, response flag `UH`). See `UpstreamFailure`.
    */
   SERVICE_UNAVAILABLE = 'service-unavailable',
   /**
    * The request reached the destination's sidecar, which refused it: an AuthorizationPolicy denies it
    * (HTTP 403 `RBAC: access denied`, see `authorization`), or the workload accepts only mTLS and the
-   * caller connects in plain text (the connection is reset; no status).
+   * caller connects in plain text (the connection is reset, with no status).
    */
   DENIED = 'denied',
 }
@@ -176,7 +176,7 @@ export interface SimulatedWorkload {
   readonly name: string;
   /** Namespace of the pods. */
   readonly namespace: string;
-  /** Pod labels. */
+  /** Labels of the pods. */
   readonly labels: { [key: string]: string };
   /**
    * The pods' version label, if they have one.
@@ -237,7 +237,7 @@ export interface SimulatedFault {
    */
   readonly delayPercentage?: number;
   /**
-   * Whether the delay names its percentage; false means Istio delays no request.
+   * Whether the delay names its percentage (false means Istio delays no request).
    * @default - none (no delay)
    */
   readonly delayPercentageGiven?: boolean;
@@ -257,7 +257,7 @@ export interface SimulatedFault {
    */
   readonly abortPercentage?: number;
   /**
-   * Whether the abort names its percentage; false means Istio aborts no request.
+   * Whether the abort names its percentage (false means Istio aborts no request).
    * @default - none (no abort)
    */
   readonly abortPercentageGiven?: boolean;
@@ -278,7 +278,7 @@ export interface SimulatedMirror {
 
 /** Retry policy on the matched rule. */
 export interface SimulatedRetries {
-  /** Attempts. */
+  /** The number of retries after the first try (`retries.attempts`). */
   readonly attempts: number;
   /**
    * Timeout per try.
@@ -320,7 +320,7 @@ export interface RoutingOutcome {
   readonly destinations: SimulatedDestination[];
   /**
    * Percentage of requests per version label value of the pods they reach (pods without one count as
-   * `unversioned`; requests to a destination whose Service is not in the manifests, or has no
+   * `unversioned`, and requests to a destination whose Service is not in the manifests, or has no
    * selector, as `(pods not known)`).
    * Requests Envoy answers 503 reach no version: see `unavailableShare`.
    */
@@ -397,9 +397,9 @@ export interface RoutingOutcome {
 export interface ExistingWorkload {
   /** Name, e.g. `Deployment/productcatalogservice`. */
   readonly name: string;
-  /** Namespace. */
+  /** Namespace of the workload. */
   readonly namespace: string;
-  /** Pod labels. */
+  /** Labels of the workload's pods (what Services and subsets select on). */
   readonly labels: { [key: string]: string };
   /**
    * Number of pods.
@@ -418,7 +418,7 @@ export interface RoutingSimulatorOptions {
   /**
    * Workloads that run in the cluster but are not in the manifests. For a chart, adopted versions of
    * CanaryServices are added automatically.
-   * @default - none
+   * @default - none: only the workloads in the manifests (and, for a chart, the adopted versions)
    */
   readonly existingWorkloads?: ExistingWorkload[];
   /**
