@@ -1,0 +1,141 @@
+// What a user installs: the library is packed with `npm pack` (as `npm publish` would), installed
+// into a new cdk8s app next to cdk8s, cdk8s-plus-27 and constructs from the registry, and the README's
+// examples run there as a user copies them: the canary example with the cdk8s CLI (after a type
+// check), the simulator test with jest. Run by `npm test` after the compile step has made lib/.
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+const ROOT = path.join(__dirname, '..');
+const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf-8');
+const MAX_UNPACKED_BYTES = 5 * 1024 * 1024;
+const CDK8S_CLI = path.join(path.dirname(require.resolve('cdk8s-cli/package.json')), 'bin', 'cdk8s');
+
+/** The first ```ts block of the README section whose heading is `heading`. */
+function readmeBlock(heading: string): string {
+  const start = README.indexOf(`\n${heading}\n`);
+  if (start < 0) { throw new Error(`README.md has no section "${heading}"`); }
+  const block = /```ts\n([\s\S]*?)```/.exec(README.slice(start));
+  if (!block) { throw new Error(`README.md section "${heading}" has no ts code block`); }
+  return block[1];
+}
+
+function run(cmd: string, args: string[], cwd: string): string {
+  try {
+    return execFileSync(cmd, args, {
+      cwd,
+      encoding: 'utf-8',
+      stdio: 'pipe',
+      env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false', npm_config_ignore_scripts: 'true', npm_config_fund: 'false', npm_config_audit: 'false' },
+    });
+  } catch (e: any) {
+    throw new Error(`${cmd} ${args.join(' ')} failed in ${cwd}:\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
+  }
+}
+
+describe('the package', () => {
+  let work: string;
+  let tarball: string;
+  let packed: { files: { path: string; size: number }[]; unpackedSize: number };
+
+  beforeAll(() => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'istio-traffic-pack-'));
+    // Without scripts: `prepack` would compile again, which the compile step of `npm test` has done.
+    [packed] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], ROOT));
+    tarball = path.join(work, fs.readdirSync(work).find(f => f.endsWith('.tgz'))!);
+  }, 120_000);
+
+  afterAll(() => {
+    if (work) { fs.rmSync(work, { recursive: true, force: true }); }
+  });
+
+  test('holds compiled JavaScript, declarations and the jsii assembly, within 5 MB', () => {
+    const files = packed.files.map(f => f.path);
+    expect(files).toEqual(expect.arrayContaining([
+      'lib/src/index.js', 'lib/src/index.d.ts', '.jsii', 'package.json', 'README.md', 'jest.js', 'jest.d.ts',
+      'lib/src/cli/main.js',
+    ]));
+    // No TypeScript sources (the Istio bindings' included), no source maps, no tests or examples.
+    expect(files.filter(f => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+    expect(files.filter(f => f.endsWith('.map') || /^(imports|src|test|examples|bench|scripts)\//.test(f))).toEqual([]);
+    expect(packed.unpackedSize).toBeLessThanOrEqual(MAX_UNPACKED_BYTES);
+    const index = fs.readFileSync(path.join(ROOT, 'lib', 'src', 'index.js'), 'utf-8');
+    expect(index).not.toMatch(/sourceMappingURL/);
+  });
+
+  test('installs into a new cdk8s app where the README examples work', () => {
+    const app = path.join(work, 'app');
+    fs.mkdirSync(app);
+    fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({
+      name: 'istio-app',
+      private: true,
+      dependencies: {
+        'cdk8s-istio-traffic': `file:${tarball}`,
+        'cdk8s': '2.70.0',
+        'cdk8s-plus-27': '2.9.5',
+        'constructs': '10.4.0',
+        // The README's "Bring your own workload" example is an app on today's cdk8s-plus.
+        'cdk8s-plus-33': '^2.5.57',
+      },
+      devDependencies: {
+        'typescript': '~5.9.3',
+        '@types/node': '^20',
+        '@types/jest': '^30',
+        'jest': '^30',
+        'ts-jest': '^29',
+        'ts-node': '^10',
+      },
+      jest: { preset: 'ts-jest', testEnvironment: 'node', testMatch: ['<rootDir>/test/**/*.test.ts'] },
+    }, null, 2));
+    fs.writeFileSync(path.join(app, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'commonjs',
+        strict: true,
+        esModuleInterop: true,
+        skipLibCheck: false,
+        types: ['node', 'jest'],
+        noEmit: true,
+      },
+      include: ['main.ts', 'byo.ts', 'test/**/*.ts'],
+    }, null, 2));
+    fs.writeFileSync(path.join(app, 'cdk8s.yaml'), 'language: typescript\napp: npx ts-node main.ts\n');
+    fs.writeFileSync(path.join(app, 'main.ts'), readmeBlock('## A canary release in a few lines'));
+    // The workload example, with a line that writes what the chart holds (the analysis runs as the
+    // Istio objects are rendered).
+    fs.writeFileSync(path.join(app, 'byo.ts'), readmeBlock('### Bring your own workload')
+      + '\nconsole.log(JSON.stringify(chart.toJson().map(o => [o.kind, o.metadata.name, o.spec?.template?.metadata?.labels])));\n');
+    fs.mkdirSync(path.join(app, 'test'));
+    fs.writeFileSync(path.join(app, 'test', 'reviews.test.ts'), readmeBlock('## Testing your routing'));
+
+    run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], app);
+    // The library resolves from the app's own node_modules, not from this repository.
+    const installed = JSON.parse(fs.readFileSync(path.join(app, 'node_modules', 'cdk8s-istio-traffic', 'package.json'), 'utf-8'));
+    expect(installed.name).toBe('cdk8s-istio-traffic');
+
+    run(path.join(app, 'node_modules', '.bin', 'tsc'), ['-p', '.'], app);
+
+    run(process.execPath, [CDK8S_CLI, 'synth'], app);
+    const out = fs.readFileSync(path.join(app, 'dist', 'recommendation.k8s.yaml'), 'utf-8');
+    const kinds = [...out.matchAll(/^kind: (\S+)$/gm)].map(m => m[1]);
+    expect(kinds).toEqual(['Namespace', 'ServiceAccount', 'Deployment', 'Deployment', 'Service', 'DestinationRule', 'VirtualService']);
+    expect(out).toMatch(/subset: v1\n\s+weight: 90/);
+    expect(out).toMatch(/subset: v2\n\s+weight: 10/);
+
+    const byo: [string, string, any][] = JSON.parse(run(path.join(app, 'node_modules', '.bin', 'ts-node'), ['--transpile-only', 'byo.ts'], app));
+    expect(byo.filter(([kind]) => ['Deployment', 'StatefulSet'].includes(kind)).map(([kind, , labels]) => [kind, labels.app, labels.version]))
+      .toEqual([['Deployment', 'reviews', 'v1'], ['StatefulSet', 'reviews', 'v2']]);
+    expect(byo.map(([kind]) => kind)).toEqual(expect.arrayContaining(['Service', 'DestinationRule', 'VirtualService']));
+
+    const jest = run(process.execPath, [path.join(app, 'node_modules', 'jest', 'bin', 'jest.js'), '--ci', '--json'], app);
+    const results = JSON.parse(jest);
+    expect(results.numFailedTests).toBe(0);
+    expect(results.numPassedTests).toBe(3);
+
+    // The command for reviewers, as installed.
+    const help = run(path.join(app, 'node_modules', '.bin', 'cdk8s-istio-traffic'), ['--help'], app);
+    expect(help).toMatch(/explain/);
+    expect(help).toMatch(/diff/);
+  }, 600_000);
+});
