@@ -117,6 +117,11 @@ const project = new cdk8s.ConstructLibraryCdk8s({
 
 // `npm pack` (and `npm publish`) from a checkout compiles first, so the package always holds lib/.
 project.package.setScript('prepack', 'npx projen compile');
+// The package tasks (jsii-pacmak, which runs `npm pack`) follow the compile of `npx projen build`: without
+// npm scripts, so that `prepack` does not compile (and empty lib/) once more.
+for (const task of project.tasks.all.filter(t => t.name.startsWith('package'))) {
+  task.env('npm_config_ignore_scripts', 'true');
+}
 // The command for pipelines and reviewers (README, "Reviewing a change to traffic").
 project.addBins({ 'cdk8s-istio-traffic': 'lib/src/cli/main.js' });
 

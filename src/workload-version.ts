@@ -1,6 +1,7 @@
 import { ApiObject, JsonPatch } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { fail } from './core/errors';
+import { defaultChildOf } from './core/tree';
 
 /**
  * A workload the user built (a cdk8s-plus Deployment or StatefulSet of any major version, a
@@ -80,15 +81,6 @@ function apiObjectOf(c: IConstruct): ApiObject | undefined {
   if (ApiObject.isApiObject(c)) { return c; }
   const child = defaultChildOf(c);
   return child !== undefined && ApiObject.isApiObject(child) ? child : undefined;
-}
-
-/** `node.defaultChild`, or undefined when there is none or it is ambiguous (constructs throws then). */
-function defaultChildOf(c: IConstruct): IConstruct | undefined {
-  try {
-    return c.node.defaultChild;
-  } catch {
-    return undefined;
-  }
 }
 
 /**

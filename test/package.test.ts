@@ -60,8 +60,14 @@ describe('the package', () => {
     expect(files.filter(f => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
     expect(files.filter(f => f.endsWith('.map') || /^(imports|src|test|examples|bench|scripts)\//.test(f))).toEqual([]);
     expect(packed.unpackedSize).toBeLessThanOrEqual(MAX_UNPACKED_BYTES);
-    const index = fs.readFileSync(path.join(ROOT, 'lib', 'src', 'index.js'), 'utf-8');
-    expect(index).not.toMatch(/sourceMappingURL/);
+    // No inline source maps either, in any packed file.
+    const withMaps = files.filter(f => f.endsWith('.js') && /sourceMappingURL=data:/.test(fs.readFileSync(path.join(ROOT, f), 'utf-8')));
+    expect(withMaps).toEqual([]);
+    // The bundled run-time libraries, and no dependency to install besides the peers.
+    expect(files).toEqual(expect.arrayContaining(['lib/vendor/yaml.js', 'lib/vendor/re2js.js', 'lib/vendor/cel.js', 'lib/vendor/ajv-runtime.js']));
+    const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf-8'));
+    expect(manifest.dependencies ?? {}).toEqual({});
+    expect(manifest.bundledDependencies ?? []).toEqual([]);
   });
 
   test('installs into a new cdk8s app where the README examples work', () => {
@@ -133,9 +139,12 @@ describe('the package', () => {
     expect(results.numFailedTests).toBe(0);
     expect(results.numPassedTests).toBe(3);
 
-    // The command for reviewers, as installed.
-    const help = run(path.join(app, 'node_modules', '.bin', 'cdk8s-istio-traffic'), ['--help'], app);
-    expect(help).toMatch(/explain/);
-    expect(help).toMatch(/diff/);
+    // The command for reviewers, as installed, on what the app wrote (it parses YAML with the bundled
+    // parser).
+    const command = path.join(app, 'node_modules', '.bin', 'cdk8s-istio-traffic');
+    const explained = run(command, ['explain', 'dist'], app);
+    expect(explained).toMatch(/recommendation\.tutorial\.svc\.cluster\.local/);
+    expect(explained).toMatch(/v1 90%.*v2 10%/);
+    expect(run(command, ['diff', 'dist', 'dist'], app)).toMatch(/No change to traffic/);
   }, 600_000);
 });
