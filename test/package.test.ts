@@ -112,6 +112,17 @@ describe('the package', () => {
     // Istio objects are rendered).
     fs.writeFileSync(path.join(app, 'byo.ts'), readmeBlock('### Bring your own workload')
       + '\nconsole.log(JSON.stringify(chart.toJson().map(o => [o.kind, o.metadata.name, o.spec?.template?.metadata?.labels])));\n');
+    // The CEL rules of the CRDs run with the bundled evaluator: a hand-written ServiceEntry that breaks
+    // one fails the synth with the rule's message.
+    fs.writeFileSync(path.join(app, 'cel.ts'), [
+      "import { ApiObject, App, Chart } from 'cdk8s';",
+      "import { Analysis } from 'cdk8s-istio-traffic';",
+      "const chart = new Chart(new App(), 'egress', { namespace: 'shop' });",
+      'Analysis.enableFor(chart);',
+      "new ApiObject(chart, 'db', { apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name: 'db' },",
+      "  spec: { hosts: ['db.example.com'], addresses: ['10.0.0.0/24'], ports: [{ number: 5432, name: 'tcp', protocol: 'TCP' }], resolution: 'DNS' } });",
+      'try { chart.toJson(); console.log("accepted"); } catch (e) { console.log((e as Error).message); }',
+    ].join('\n'));
     fs.mkdirSync(path.join(app, 'test'));
     fs.writeFileSync(path.join(app, 'test', 'reviews.test.ts'), readmeBlock('## Testing your routing'));
 
@@ -134,6 +145,9 @@ describe('the package', () => {
       .toEqual([['Deployment', 'reviews', 'v1'], ['StatefulSet', 'reviews', 'v2']]);
     expect(byo.map(([kind]) => kind)).toEqual(expect.arrayContaining(['Service', 'DestinationRule', 'VirtualService']));
 
+    expect(run(path.join(app, 'node_modules', '.bin', 'ts-node'), ['--transpile-only', 'cel.ts'], app))
+      .toMatch(/IST0106.*CIDR addresses are allowed only for NONE\/STATIC resolution types/);
+
     const jest = run(process.execPath, [path.join(app, 'node_modules', 'jest', 'bin', 'jest.js'), '--ci', '--json'], app);
     const results = JSON.parse(jest);
     expect(results.numFailedTests).toBe(0);
@@ -144,7 +158,7 @@ describe('the package', () => {
     const command = path.join(app, 'node_modules', '.bin', 'cdk8s-istio-traffic');
     const explained = run(command, ['explain', 'dist'], app);
     expect(explained).toMatch(/recommendation\.tutorial\.svc\.cluster\.local/);
-    expect(explained).toMatch(/v1 90%.*v2 10%/);
+    expect(explained).toMatch(/default\s+\*\s+v1 90%\s+v2 10%/);
     expect(run(command, ['diff', 'dist', 'dist'], app)).toMatch(/No change to traffic/);
   }, 600_000);
 });

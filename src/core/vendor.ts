@@ -48,7 +48,11 @@ export function loadRe2(): { readonly RE2JS: typeof RE2JS } {
   return vendored('re2js', () => require('re2js') as { RE2JS: typeof RE2JS });
 }
 
-/** @bufbuild/cel and its extension functions (one CEL runtime for both): the CRDs' CEL rules. */
+/**
+ * @bufbuild/cel and its extension functions (one CEL runtime for both): the CRDs' CEL rules. In the
+ * package, `cel` holds only the functions src/analysis/crd-rules.ts uses (scripts/bundle-vendor.js
+ * lists them and checks the bundle has them): add a function there when the analysis needs a new one.
+ */
 export interface CelLibrary {
   readonly cel: typeof Cel;
   readonly ext: { readonly strings: Cel.CelFunc[] };
