@@ -117,8 +117,9 @@ describe('explain', () => {
     expect(e.rules).toHaveLength(1);
     expect(e.rules[0]).toMatchObject({ key: 'default', match: '*', shares: { v1: 75, v2: 25 } });
     expect(e.rules[0].destinations).toEqual([
-      { host: RECOMMENDATION, subset: 'v1', version: 'v1', percent: 75 },
-      { host: RECOMMENDATION, subset: 'v2', version: 'v2', percent: 25 },
+      // The example's manifests hold the Deployments: each destination's versions come from its pods.
+      { host: RECOMMENDATION, subset: 'v1', version: 'v1', percent: 75, versions: { v1: 75 } },
+      { host: RECOMMENDATION, subset: 'v2', version: 'v2', percent: 25, versions: { v2: 25 } },
     ]);
   });
 
@@ -162,10 +163,12 @@ describe('explain', () => {
     expect(edge.rules[0].matchBlocks).toEqual([
       'uri exact /productpage', 'uri prefix /static', 'uri exact /login', 'uri exact /logout', 'uri prefix /api/v1/products',
     ]);
-    expect(edge.rules[0].shares).toEqual({ productpage: 100 });
-    // ratings has a Service and a DestinationRule but no VirtualService: Kubernetes spreads the requests.
+    // bookinfo.yaml holds the Deployments: the versions are the pods' (productpage-v1), on another host than the row's.
+    expect(edge.rules[0].key).toBe('default/bookinfo #0');
+    expect(edge.rules[0].shares).toEqual({ 'productpage/v1': 100 });
+    // ratings has a Service and a DestinationRule but no VirtualService: Kubernetes spreads the requests over its pods.
     expect(entry(entries, 'ratings.default.svc.cluster.local', 'mesh').rules.map((r: any) => [r.key, r.shares]))
-      .toEqual([['(no VirtualService)', { ratings: 100 }]]);
+      .toEqual([['(no VirtualService)', { v1: 100 }]]);
     // Sorted: hosts, then the mesh before gateways.
     expect(entries.map((e: any) => `${e.host} ${e.binding}`)).toEqual([
       '* default/bookinfo-gateway',
@@ -174,6 +177,19 @@ describe('explain', () => {
       'ratings.default.svc.cluster.local mesh',
       'reviews.default.svc.cluster.local mesh',
     ]);
+  });
+
+  test('the explain example of docs/cli.md is what the command prints (Bookinfo with its Deployments: shares from the pods)', () => {
+    const doc = fs.readFileSync(path.join(__dirname, '..', 'docs', 'cli.md'), 'utf-8');
+    const block = /\n## explain\n[\s\S]*?```\n\$ npx cdk8s-istio-traffic explain (.*)\n([\s\S]*?)```/.exec(doc);
+    expect(block).not.toBeNull();
+    const [, args, printed] = block!;
+    const r = cli('explain', ...args.split(' ').map(f => path.join(BOOKINFO, f)));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(printed);
+    // What the example shows: reviews for jason on v2, the rest on v3; ratings delayed for jason.
+    expect(printed).toMatch(/#0 +headers\[end-user\] exact "jason" +v2 100%\n +#1 +\* +v3 100%/);
+    expect(printed).toMatch(/fault delay 7s for 100%/);
   });
 
   test('Bookinfo as text: the reviews rules one per line, with their match', () => {
@@ -408,7 +424,15 @@ spec:
         after: { v2: 100 },
         policies: { match: { before: null, after: 'headers[end-user] exact "jason"' } },
       },
-      { host: 'reviews.default.svc.cluster.local', binding: 'mesh', rule: '#1', before: { v1: 90, v2: 10 }, after: { v3: 100 }, policies: {} },
+      {
+        host: 'reviews.default.svc.cluster.local',
+        binding: 'mesh',
+        rule: '#1',
+        previousRule: '#0',
+        before: { v1: 90, v2: 10 },
+        after: { v3: 100 },
+        policies: {},
+      },
     ]);
     const md = cli('diff', path.join(NETWORKING, 'virtual-service-reviews-90-10.yaml'), path.join(NETWORKING, 'virtual-service-reviews-jason-v2-v3.yaml'));
     expect(md.stdout).toContain('| #1 (was #0) | v1 90% → 0%, v2 10% → 0%, v3 0% → 100% | v1 90%, v2 10% | v3 100% |  |');
@@ -457,6 +481,261 @@ spec: { selector: { app: reviews }, ports: [{ port: 9080 }] }
       ['#0', null, { v1: 100 }],
       ['(no VirtualService)', { reviews: 100 }, null],
     ]);
+  });
+});
+
+/** A Service `name` (selector app) and a Deployment per version with its replicas, in namespace shop. */
+function workloads(name: string, replicas: { [version: string]: number }): string {
+  const deployments = Object.entries(replicas).map(([v, n]) => `
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: ${name}-${v}, namespace: shop }
+spec:
+  replicas: ${n}
+  selector: { matchLabels: { app: ${name}, version: ${v} } }
+  template:
+    metadata: { labels: { app: ${name}, version: ${v} } }
+    spec: { containers: [{ name: app, image: 'example/${name}:${v}' }] }
+`);
+  return [`
+apiVersion: v1
+kind: Service
+metadata: { name: ${name}, namespace: shop }
+spec: { selector: { app: ${name} }, ports: [{ port: 80, name: http }] }
+`, ...deployments].join('---');
+}
+
+/** A VirtualService for `host` in namespace shop with the given `http` rules (YAML, indented 2). */
+function shopVs(name: string, host: string, rules: string, extra = ''): string {
+  return `
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: ${name}, namespace: shop }
+spec:
+  hosts: [${host}]
+${extra}  http:
+${rules}
+`;
+}
+
+function subsets(host: string, names: string[], extra = ''): string {
+  return `
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: { name: ${host}, namespace: shop }
+spec:
+  host: ${host}
+${extra}  subsets: [${names.map(n => `{ name: ${n}, labels: { version: ${n} } }`).join(', ')}]
+`;
+}
+
+const CART = 'cart.shop.svc.cluster.local';
+
+describe('shares come from the pods, as the simulator resolves destinations', () => {
+  test('a Service without VirtualService: its versions by replicas; v2 scaled 1 -> 3 is 50/50 -> 25/75, and diff reports it', () => {
+    const before = write('pods/before.yaml', workloads('cart', { v1: 1, v2: 1 }));
+    const after = write('pods/after.yaml', workloads('cart', { v1: 1, v2: 3 }));
+    expect(entry(table(before), CART, 'mesh').rules.map((r: any) => [r.key, r.shares])).toEqual([['(no VirtualService)', { v1: 50, v2: 50 }]]);
+    expect(entry(table(after), CART, 'mesh').rules[0].shares).toEqual({ v1: 25, v2: 75 });
+    const text = cli('explain', after).stdout.split('\n');
+    const at = text.indexOf(CART);
+    expect(text[at + 4].split(/\s{2,}/).filter(Boolean)).toEqual(['(no VirtualService)', '*', 'v1 25%']);
+    expect(text[at + 5].trim()).toBe('v2 75%');
+    const r = cli('diff', '--json', before, after);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).changes).toEqual([{
+      host: CART, binding: 'mesh', rule: '(no VirtualService)', before: { v1: 50, v2: 50 }, after: { v1: 25, v2: 75 }, policies: {},
+    }]);
+  });
+
+  test('a subset deleted from the DestinationRule under a 90/10 route: v2 10% -> 503 10% (NC), exit 1', () => {
+    const route = `  - name: split
+    route:
+    - { destination: { host: cart, subset: v1 }, weight: 90 }
+    - { destination: { host: cart, subset: v2 }, weight: 10 }`;
+    const pods = workloads('cart', { v1: 2, v2: 1 });
+    const before = write('nc/before.yaml', [pods, shopVs('cart', 'cart', route), subsets('cart', ['v1', 'v2'])].join('---'));
+    const after = write('nc/after.yaml', [pods, shopVs('cart', 'cart', route), subsets('cart', ['v1'])].join('---'));
+    const r = cli('diff', '--json', before, after);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).changes).toEqual([{
+      host: CART, binding: 'mesh', rule: 'split', before: { v1: 90, v2: 10 }, after: { 'v1': 90, '(503)': 10 }, policies: {},
+    }]);
+    expect(cli('diff', before, after).stdout).toContain('| split | v2 10% → 0%, (503) 0% → 10% | v1 90%, v2 10% | v1 90%, (503) 10% |  |');
+    const e = entry(table(after), CART, 'mesh');
+    expect(e.rules[0].destinations[1]).toMatchObject({ subset: 'v2', versions: { '(503)': 10 }, unavailable: 'NC' });
+    expect(e.rules[0].notes).toEqual([`subset 'v2' of ${CART} is not defined by DestinationRule shop/cart: Envoy answers 503 (NC)`]);
+    // Without the pods in the manifests, the DestinationRule alone still says the subset is not defined.
+    const noPods = write('nc/after-no-pods.yaml', [shopVs('cart', 'cart', route), subsets('cart', ['v1'])].join('---'));
+    expect(entry(table(noPods), CART, 'mesh').rules[0].shares).toEqual({ 'v1': 90, '(503)': 10 });
+  });
+
+  test('a subset without pods (scaled to 0) is 503 (UH); a subset over several versions splits by replicas', () => {
+    const file = write('uh/all.yaml', [
+      workloads('cart', { v1: 1, v2: 0, v3: 3 }),
+      shopVs('cart', 'cart', `  - route:
+    - { destination: { host: cart, subset: v2 }, weight: 20 }
+    - { destination: { host: cart, subset: rest }, weight: 80 }`),
+      subsets('cart', ['v2']).replace(']', ', { name: rest, labels: { app: cart } }]'),
+    ].join('---'));
+    const e = entry(table(file), CART, 'mesh');
+    expect(e.rules[0].shares).toEqual({ '(503)': 20, 'v1': 20, 'v3': 60 });
+    expect(e.rules[0].notes).toEqual([`${CART} subset 'v2' has no running pods: Envoy answers 503 no healthy upstream (UH)`]);
+  });
+
+  test('pods not known (only VirtualService and DestinationRule): the weights per subset, and a note says so', () => {
+    const file = write('unknown/vs.yaml', [shopVs('cart', 'cart', `  - route:
+    - { destination: { host: cart, subset: v1 }, weight: 90 }
+    - { destination: { host: cart, subset: v2 }, weight: 10 }`), subsets('cart', ['v1', 'v2'])].join('---'));
+    const e = entry(table(file), CART, 'mesh');
+    expect(e.rules[0].shares).toEqual({ v1: 90, v2: 10 });
+    expect(e.rules[0].destinations[0].versions).toBeUndefined();
+    expect(e.notes).toEqual([`pods not known for ${CART} (no Service with a selector that selects a workload of the manifests): shares are the weights, per subset`]);
+  });
+
+  test('a version with 0% is left out: {v1: 100, v2: 0} to {v1: 100} is no change', () => {
+    const dr = subsets('cart', ['v1', 'v2'], '  trafficPolicy: { loadBalancer: { simple: RANDOM } }\n');
+    const before = write('zero/before.yaml', [shopVs('cart', 'cart', `  - route:
+    - { destination: { host: cart, subset: v1 }, weight: 100 }
+    - { destination: { host: cart, subset: v2 }, weight: 0 }`), dr].join('---'));
+    const after = write('zero/after.yaml', [shopVs('cart', 'cart', `  - route:
+    - { destination: { host: cart, subset: v1 } }`), dr].join('---'));
+    const rule = entry(table(before), CART, 'mesh').rules[0];
+    expect(rule.shares).toEqual({ v1: 100 });
+    expect(rule.policies).toEqual({ loadBalancer: { v1: { simple: 'RANDOM' } } });
+    expect(cli('explain', before).stdout).not.toContain('v2 0%');
+    expect(cli('diff', '--json', before, after)).toEqual({ code: 0, stdout: '{\n  "changes": []\n}\n', stderr: '' });
+  });
+
+  test('the DestinationRule of a host is the most specific one (exact before wildcard), as Istio picks it', () => {
+    const file = write('dr/specific.yaml', [
+      workloads('cart', { v1: 1, v2: 1 }),
+      `
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: { name: all, namespace: shop }
+spec:
+  host: '*.shop.svc.cluster.local'
+  trafficPolicy: { loadBalancer: { simple: RANDOM } }
+  subsets: [{ name: v1, labels: { version: v2 } }]
+`,
+      subsets('cart', ['v1'], '  trafficPolicy: { loadBalancer: { simple: LEAST_REQUEST } }\n'),
+      shopVs('cart', 'cart', '  - route: [{ destination: { host: cart, subset: v1 } }]'),
+    ].join('---'));
+    const e = entry(table(file), CART, 'mesh');
+    expect(e.destinationRule).toBe('shop/cart');
+    expect(e.rules[0].shares).toEqual({ v1: 100 });
+    expect(e.rules[0].policies).toEqual({ loadBalancer: { v1: { simple: 'LEAST_REQUEST' } } });
+  });
+});
+
+describe('rule order, reachability, keys, TLS and TCP, rejected VirtualServices', () => {
+  const specific = `  - name: beta
+    match: [{ headers: { x-beta: { exact: 'on' } } }]
+    route: [{ destination: { host: cart, subset: v2 } }]`;
+  const catchAll = `  - name: main
+    route: [{ destination: { host: cart, subset: v1 } }]`;
+  const dr = subsets('cart', ['v1', 'v2']);
+
+  test('two named rules swap places (a catch-all moved first): order and reachability change, exit 1', () => {
+    const before = write('order/before.yaml', [shopVs('cart', 'cart', `${specific}\n${catchAll}`), dr].join('---'));
+    const after = write('order/after.yaml', [shopVs('cart', 'cart', `${catchAll}\n${specific}`), dr].join('---'));
+    const r = cli('diff', '--json', before, after);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).changes).toEqual([
+      { host: CART, binding: 'mesh', rule: 'main', before: { v1: 100 }, after: { v1: 100 }, policies: { order: { before: 2, after: 1 } } },
+      {
+        host: CART,
+        binding: 'mesh',
+        rule: 'beta',
+        before: { v2: 100 },
+        after: { v2: 100 },
+        policies: { order: { before: 1, after: 2 }, reachable: { before: true, after: false } },
+      },
+    ]);
+    const md = cli('diff', before, after).stdout;
+    expect(md).toContain('| beta | unchanged: v2 100% | v2 100% | v2 100% | order: #1 → #2<br>reachable: reachable → unreachable |');
+    // Back again: reachable again.
+    const back = JSON.parse(cli('diff', '--json', after, before).stdout).changes;
+    expect(back.find((c: any) => c.rule === 'beta').policies.reachable).toEqual({ before: false, after: true });
+    expect(entry(table(after), CART, 'mesh').rules.map((x: any) => [x.key, x.reachable])).toEqual([['main', true], ['beta', false]]);
+  });
+
+  test('a rule inserted before the others moves none of them', () => {
+    const gamma = `  - name: gamma
+    match: [{ uri: { prefix: /gamma } }]
+    route: [{ destination: { host: cart, subset: v2 } }]`;
+    const before = write('insert/before.yaml', [shopVs('cart', 'cart', `${specific}\n${catchAll}`), dr].join('---'));
+    const after = write('insert/after.yaml', [shopVs('cart', 'cart', `${gamma}\n${specific}\n${catchAll}`), dr].join('---'));
+    const changes = JSON.parse(cli('diff', '--json', before, after).stdout).changes;
+    expect(changes.map((c: any) => [c.rule, Object.keys(c.policies)])).toEqual([['gamma', ['match']]]);
+  });
+
+  test('at a gateway, rule keys name their VirtualService: a second VirtualService merging in renames no rule', () => {
+    const gw = `
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: { name: edge, namespace: shop }
+spec:
+  selector: { istio: ingressgateway }
+  servers: [{ port: { number: 80, name: http, protocol: HTTP }, hosts: ['shop.example.com'] }]
+`;
+    const web = shopVs('web', 'shop.example.com', '  - route: [{ destination: { host: web } }]', '  gateways: [edge]\n');
+    const api = shopVs('api', 'shop.example.com', `  - name: api
+    match: [{ uri: { prefix: /api } }]
+    route: [{ destination: { host: api } }]`, '  gateways: [edge]\n');
+    const before = write('gw/before.yaml', [gw, web].join('---'));
+    const after = write('gw/after.yaml', [gw, web, api].join('---'));
+    expect(entry(table(before), 'shop.example.com', 'shop/edge').rules.map((x: any) => x.key)).toEqual(['shop/web #0']);
+    const changes = JSON.parse(cli('diff', '--json', before, after).stdout).changes;
+    expect(changes.map((c: any) => [c.rule, c.before, c.after])).toEqual([['shop/api api', null, { api: 100 }]]);
+  });
+
+  test('TLS and TCP rules are in the table beside the HTTP ones, with their match readable', () => {
+    const file = write('l4/vs.yaml', `
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: db, namespace: shop }
+spec:
+  hosts: [db]
+  http:
+  - route: [{ destination: { host: db, subset: v1 } }]
+  tcp:
+  - match: [{ port: 5432 }]
+    route: [{ destination: { host: db, subset: v2 } }]
+  - route: [{ destination: { host: db, subset: v1 } }]
+  tls:
+  - match: [{ port: 443, sniHosts: [db.example.com] }]
+    route: [{ destination: { host: db, subset: v2 } }]
+---
+${subsets('db', ['v1', 'v2'])}`);
+    const e = entry(table(file), 'db.shop.svc.cluster.local', 'mesh');
+    expect(e.rules.map((x: any) => [x.key, x.protocol, x.match, x.shares])).toEqual([
+      ['#0', 'http', '*', { v1: 100 }],
+      ['tls#0', 'tls', 'sni db.example.com and port 443', { v2: 100 }],
+      ['tcp#0', 'tcp', 'port 5432', { v2: 100 }],
+      ['tcp#1', 'tcp', '*', { v1: 100 }],
+    ]);
+    expect(cli('explain', file).stdout).toMatch(/tls#0 +sni db\.example\.com and port 443 +v2 100%/);
+  });
+
+  test('a VirtualService the webhook rejects, for a host without Service or DestinationRule: an entry with a note', () => {
+    const file = write('rejected/vs.yaml', shopVs('cart', 'cart', `  - match: [{ uri: { regex: '^(?!/admin).*' } }]
+    route: [{ destination: { host: cart } }]`));
+    const e = entry(table(file), CART, 'mesh');
+    expect(e.rules).toEqual([]);
+    expect(e.notes).toHaveLength(1);
+    expect(e.notes[0]).toMatch(/^VirtualService shop\/cart is not applied: Istio's webhook rejects it \(spec\.http\[0\]\.match\[0\]\.uri\.regex/);
+    const text = cli('explain', file).stdout;
+    expect(text).toContain(`${CART}\n  mesh  (no VirtualService applied)\n    note: VirtualService shop/cart is not applied`);
+  });
+
+  test('a folder is read without its dot-folders and node_modules', () => {
+    write('walk/app/reviews.yaml', fs.readFileSync(path.join(NETWORKING, 'virtual-service-reviews-80-20.yaml'), 'utf8'));
+    write('walk/.git/old.yaml', fs.readFileSync(path.join(NETWORKING, 'virtual-service-reviews-90-10.yaml'), 'utf8'));
+    write('walk/node_modules/pkg/x.yaml', shopVs('cart', 'cart', '  - route: [{ destination: { host: cart } }]'));
+    expect(table(path.join(tmp, 'walk')).map((e: any) => `${e.host} ${JSON.stringify(e.rules.map((r: any) => r.shares))}`))
+      .toEqual(['reviews.default.svc.cluster.local [{"v1":80,"v2":20}]']);
   });
 });
 

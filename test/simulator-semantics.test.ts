@@ -304,6 +304,17 @@ describe('destinations Envoy cannot reach are a 503, not a version', () => {
     expect(o.explanation).toMatch(/v1 90%, 503 10% \(host .* subset 'v9' is not defined/);
   });
 
+  test('of two DestinationRules in one namespace, the one with the most specific host defines the subsets', () => {
+    // Istio picks the DestinationRule for a host in the client's namespace, then the service's, and in
+    // each the most specific host (an exact host before a wildcard), whatever the order of the manifests.
+    const wildcard = { ...dr('*.default.svc.cluster.local', ['v1']), metadata: { name: 'all', namespace: 'default' } };
+    const o = RoutingSimulator.fromManifests([
+      svc('reviews'), deploy('reviews', 'v1'), deploy('reviews', 'v2'), wildcard, dr('reviews', ['v1', 'v2']),
+      vs('reviews', { hosts: ['reviews'], http: [{ route: [to('reviews', 'v2')] }] }),
+    ]).route({ host: 'reviews' });
+    expect(o).toMatchObject({ kind: OutcomeKind.ROUTED, versionShares: { v2: 100 } });
+  });
+
   test('no VirtualService, and a Service that selects no pods: 503 UH', () => {
     const o = RoutingSimulator.fromManifests([svc('lonely')]).route({ host: 'lonely' });
     expect(o).toMatchObject({ kind: OutcomeKind.SERVICE_UNAVAILABLE, status: 503 });

@@ -15,7 +15,11 @@ export interface TrafficChange {
   readonly before: { [version: string]: number } | null;
   /** Percent per version after the change; null when the rule is removed. */
   readonly after: { [version: string]: number } | null;
-  /** Only the policies that change (`match` among them), each as before and after (null: not set). */
+  /**
+   * Only the policies that change (`match` among them), each as before and after (null: not set); for a
+   * rule on both sides also `order` (its 1-based position among the rules on both sides, when it
+   * changes) and `reachable` (when a catch-all before it starts or stops taking every request).
+   */
   readonly policies: { [policy: string]: { before: unknown; after: unknown } };
 }
 
@@ -53,7 +57,7 @@ function pairRules(before: RuleTraffic[], after: RuleTraffic[]): { b?: RuleTraff
     }
   };
   pass((a, b) => a.named && a.key === b.key);
-  pass((a, b) => !a.named && a.virtualService === b.virtualService && a.match === b.match);
+  pass((a, b) => !a.named && a.virtualService === b.virtualService && a.protocol === b.protocol && a.match === b.match);
   pass((a, b) => !a.named && a.key === b.key);
   return [...after.map(a => ({ a, b: partner.get(a) })), ...before.filter(b => !taken.has(b)).map(b => ({ b }))];
 }
@@ -74,7 +78,17 @@ export function diffTables(before: TrafficTable, after: TrafficTable): RuleChang
   const changes: RuleChange[] = [];
   for (const k of all) {
     const [host, binding] = k.split('\u0000');
-    for (const { b: rb, a: ra } of pairRules(old.get(k)?.rules ?? [], now.get(k)?.rules ?? [])) {
+    const rulesBefore = old.get(k)?.rules ?? [];
+    const rulesAfter = now.get(k)?.rules ?? [];
+    const pairs = pairRules(rulesBefore, rulesAfter);
+    // Order: each rule's rank among the rules on both sides (a rule added or removed moves no other).
+    const common = pairs.filter(p => p.a !== undefined && p.b !== undefined);
+    const rank = (list: RuleTraffic[], pick: (p: { b?: RuleTraffic; a?: RuleTraffic }) => RuleTraffic) => new Map(
+      [...common].sort((x, y) => list.indexOf(pick(x)) - list.indexOf(pick(y))).map((p, i) => [p, i + 1]));
+    const rankBefore = rank(rulesBefore, p => p.b!);
+    const rankAfter = rank(rulesAfter, p => p.a!);
+    for (const pair of pairs) {
+      const { b: rb, a: ra } = pair;
       const pb = comparable(rb);
       const pa = comparable(ra);
       const policies: TrafficChange['policies'] = {};
@@ -82,6 +96,10 @@ export function diffTables(before: TrafficTable, after: TrafficTable): RuleChang
         if (canonical(pb[p]) !== canonical(pa[p])) {
           policies[p] = { before: sortKeys(pb[p] ?? null), after: sortKeys(pa[p] ?? null) };
         }
+      }
+      if (rb && ra) {
+        if (rankBefore.get(pair) !== rankAfter.get(pair)) { policies.order = { before: rankBefore.get(pair), after: rankAfter.get(pair) }; }
+        if (rb.reachable !== ra.reachable) { policies.reachable = { before: rb.reachable, after: ra.reachable }; }
       }
       if (!rb || !ra || !sameShares(rb.shares, ra.shares) || Object.keys(policies).length > 0) {
         changes.push({
@@ -99,9 +117,17 @@ export function diffTables(before: TrafficTable, after: TrafficTable): RuleChang
   return changes;
 }
 
-/** `{"changes":[...]}` (see `TrafficChange`), indented. */
-export function diffJson(changes: TrafficChange[]): string {
-  const plain = changes.map(c => ({ host: c.host, binding: c.binding, rule: c.rule, before: c.before, after: c.after, policies: c.policies }));
+/** `{"changes":[...]}` (see `TrafficChange`; `previousRule` only for a rule whose key changed), indented. */
+export function diffJson(changes: RuleChange[]): string {
+  const plain = changes.map(c => ({
+    host: c.host,
+    binding: c.binding,
+    rule: c.rule,
+    ...(c.previousRule !== undefined ? { previousRule: c.previousRule } : {}),
+    before: c.before,
+    after: c.after,
+    policies: c.policies,
+  }));
   return `${JSON.stringify({ changes: plain }, undefined, 2)}\n`;
 }
 

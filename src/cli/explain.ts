@@ -12,8 +12,8 @@ export function byHost(table: TrafficTable): Map<string, HostBinding[]> {
 
 /** What decides the routing of a binding: its VirtualServices and DestinationRule. */
 export function sources(e: HostBinding): string {
-  const parts = [e.virtualServices.length === 0 ? 'no VirtualService: Kubernetes spreads requests over the Service\'s pods'
-    : `VirtualService${e.virtualServices.length > 1 ? 's' : ''} ${e.virtualServices.join(', ')}`];
+  const parts = [e.virtualServices.length > 0 ? `VirtualService${e.virtualServices.length > 1 ? 's' : ''} ${e.virtualServices.join(', ')}`
+    : e.rules.length > 0 ? 'no VirtualService: Kubernetes spreads requests over the Service\'s pods' : 'no VirtualService applied'];
   if (e.destinationRule) { parts.push(`DestinationRule ${e.destinationRule}`); }
   return parts.join('; ');
 }
@@ -32,7 +32,7 @@ export function explainText(table: TrafficTable): string {
         formatShares(r.shares).split(', '),
         formatPolicies(r.policies),
       ]);
-      out.push(...textTable(['RULE', 'MATCH', 'DESTINATIONS', 'POLICIES'], rows, '    '));
+      if (rows.length > 0) { out.push(...textTable(['RULE', 'MATCH', 'DESTINATIONS', 'POLICIES'], rows, '    ')); }
       for (const r of e.rules) { for (const n of r.notes) { out.push(`    note: ${r.key}: ${n}`); } }
       for (const n of e.notes) { out.push(`    note: ${n}`); }
     }

@@ -13,7 +13,7 @@ export function sortKeys(value: unknown): unknown {
   return value;
 }
 
-/** `v1 90%, v2 10%` (versions in the order given); `-` for none. */
+/** `v1 90%, v2 10%` (versions in the order given; `(503)`: requests Envoy answers with 503); `-` for none. */
 export function formatShares(shares: { [version: string]: number } | null | undefined): string {
   if (shares === null || shares === undefined) { return '-'; }
   const entries = Object.entries(shares);
@@ -36,6 +36,10 @@ function formatOne(policy: string, value: any): string {
     case 'timeout':
     case 'delegate':
       return String(value);
+    case 'reachable':
+      return value === true ? 'reachable' : 'unreachable';
+    case 'order':
+      return `#${String(value)}`;
     case 'retries': {
       if (value === null || typeof value !== 'object') { return String(value); }
       const parts = [`${value.attempts ?? 0} attempts`];

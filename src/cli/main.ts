@@ -27,7 +27,8 @@ Options:
   --version-label <key>        the pod label that names a version (default: version)
   -h, --help                   print this help
 
-A folder is read recursively: every *.yaml and *.yml file, in sorted order.
+A folder is read recursively: every *.yaml and *.yml file, in sorted order (folders whose name
+starts with '.', and node_modules, skipped).
 `;
 
 interface Parsed {

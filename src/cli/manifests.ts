@@ -12,7 +12,10 @@ export class CliError extends Error {
   }
 }
 
-/** The YAML files of a path: the file itself, or every `*.yaml`/`*.yml` below a folder (recursively, sorted). */
+/**
+ * The YAML files of a path: the file itself, or every `*.yaml`/`*.yml` below a folder (recursively,
+ * sorted; folders whose name starts with `.`, and `node_modules`, skipped).
+ */
 export function yamlFiles(target: string): string[] {
   let stat: fs.Stats;
   try {
@@ -27,7 +30,9 @@ export function yamlFiles(target: string): string[] {
     const entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
       const full = path.join(dir, e.name);
-      if (e.isDirectory()) { walk(full); } else if (/\.ya?ml$/i.test(e.name)) { found.push(full); }
+      if (e.isDirectory()) {
+        if (!e.name.startsWith('.') && e.name !== 'node_modules') { walk(full); }
+      } else if (/\.ya?ml$/i.test(e.name)) { found.push(full); }
     }
   };
   walk(target);

@@ -1,14 +1,23 @@
 import { CLUSTER_SUFFIX, hostMatches, istioHost } from '../core/hosts';
 import { isCatchAllMatch, Re2Cache, rejectedRegexes } from '../simulator/match';
-import { fault as simulatedFault, round } from '../simulator/outcome';
-import { Candidate, gatewayResolver, gatewayVirtualHosts, istioOrder, vsId } from '../simulator/virtual-hosts';
+import { shares as podShares, fault as simulatedFault, round } from '../simulator/outcome';
+import { RoutingSimulator } from '../simulator/routing-simulator';
+import { SimulatedWorkload } from '../simulator/types';
+import {
+  Candidate, gatewayResolver, gatewayVirtualHosts, istioOrder, mostSpecificDestinationRule, vsId,
+} from '../simulator/virtual-hosts';
 
 // The neutral "traffic table" both `explain` and `diff` read: per host and binding (the mesh, or a
 // Gateway as `<ns>/<name>`), the rules Istio applies in order, each with its match, its shares per
 // version and its policies. It is built from the manifests alone (no request), with the simulator's
 // reading of Istio: Istio's order of VirtualServices, one mesh VirtualService per host, the virtual
 // hosts a Gateway builds from its servers' hosts (several VirtualServices merged, catch-alls last),
-// VirtualServices the webhook rejects left out, relative weights.
+// VirtualServices the webhook rejects left out, relative weights, and each destination resolved as the
+// simulator resolves it: the Service's selector, the workloads of the manifests it selects, the
+// subset's labels, each version weighted by replicas; 503 for an undefined subset or no pods.
+
+/** The share key of requests Envoy answers itself with 503 (an undefined subset: NC; no pods: UH). */
+export const UNAVAILABLE = '(503)';
 
 /** Options of the table. */
 export interface TableOptions {
@@ -21,28 +30,43 @@ export interface DestinationShare {
   /** FQDN of the destination host. */
   readonly host: string;
   readonly subset?: string;
-  /** The version the destination stands for (see `versionOf`). */
+  /** The version the destination stands for by its subset: the subset's version label, else its name; else the short host. */
   readonly version: string;
   /** Percentage of the rule's requests. */
   readonly percent: number;
+  /**
+   * Percentage of the rule's requests per version of the pods the destination reaches (weighted by
+   * replicas), `(503)` for requests Envoy cannot forward. Absent when the pods are not known (no Service
+   * with a selector that selects a workload of the manifests): then `version` takes the whole percent.
+   */
+  readonly versions?: { [version: string]: number };
+  /** Why Envoy answers 503: `NC` (the subset is not defined), `UH` (no pods). */
+  readonly unavailable?: 'NC' | 'UH';
 }
 
 /** One rule of a host's routing at one binding. */
 export interface RuleTraffic {
-  /** The rule's name, else `#<index>` (prefixed with `<ns>/<vs>` where VirtualServices merge). */
+  /**
+   * The rule's name, else `#<index>` (`tls#<index>`, `tcp#<index>` for TLS and TCP rules); at a Gateway
+   * binding always prefixed with `<ns>/<vs> `.
+   */
   readonly key: string;
+  /** `http`, `tls` or `tcp`: the list of the VirtualService the rule is in. */
+  readonly protocol: 'http' | 'tls' | 'tcp';
+  /** False when a catch-all rule before it takes every request. */
+  readonly reachable: boolean;
   /** Whether the key is the rule's name (else its index, which moves when rules are added before it). */
   readonly named: boolean;
   /** `<namespace>/<name>` of the VirtualService that holds it. */
   readonly virtualService: string;
-  /** Index in `spec.http` (or `spec.tcp`); -1 for the implicit rule of a host without VirtualService. */
+  /** Index in `spec.http` (`spec.tls`, `spec.tcp`); -1 for the implicit rule of a host without VirtualService. */
   readonly index: number;
   /** The match, readable (`*` for a catch-all): the match blocks joined with ` or `. */
   readonly match: string;
   /** Each match block that applies at this binding, readable (`*` for a catch-all rule). */
   readonly matchBlocks: string[];
   readonly destinations: DestinationShare[];
-  /** Percentage of the rule's requests per version (rounded to 0.01). */
+  /** Percentage of the rule's requests per version (rounded to 0.01; versions with 0% left out; `(503)`: see `UNAVAILABLE`). */
   readonly shares: { [version: string]: number };
   /** The rule's policies (and the DestinationRule's per version), as JSON values; absent ones left out. */
   readonly policies: { [policy: string]: unknown };
@@ -98,6 +122,8 @@ class TableBuilder {
   private readonly gateways: any[];
   private readonly services: any[];
   private readonly re2Cache: Re2Cache = new Map();
+  /** The simulator of the manifests, for the pods behind a Service. */
+  private readonly simulator: RoutingSimulator;
 
   constructor(manifests: any[], private readonly versionLabel: string) {
     const objs = manifests.filter(m => m !== null && typeof m === 'object');
@@ -106,6 +132,9 @@ class TableBuilder {
     this.destinationRules = istio('DestinationRule');
     this.gateways = istio('Gateway');
     this.services = objs.filter(m => m.apiVersion === 'v1' && m.kind === 'Service' && typeof m.metadata?.name === 'string');
+    // The simulator takes objects whose apiVersion and kind, when given, are strings.
+    const valid = objs.filter(m => !Array.isArray(m) && ['apiVersion', 'kind'].every(k => m[k] === undefined || typeof m[k] === 'string'));
+    this.simulator = RoutingSimulator.fromManifests(valid, { versionLabel });
   }
 
   public build(): TrafficTable {
@@ -115,14 +144,29 @@ class TableBuilder {
       if (problems.length > 0) { rejected.set(c, problems); }
       return problems.length === 0;
     });
-    const entries = [...this.mesh(admitted, rejected), ...this.atGateways(admitted)];
+    const entries = [...this.mesh(admitted), ...this.atGateways(admitted)];
+    // A VirtualService the webhook rejects: a note on each host and binding it names (an entry of its own where there is none).
+    for (const [c, problems] of rejected) {
+      const note = `VirtualService ${vsId(c)} is not applied: Istio's webhook rejects it (${problems.join('; ')})`;
+      for (const binding of bindingsOf(c)) {
+        const names = binding === 'mesh' ? hostsOf(c) : this.virtualHostsAt(c, binding);
+        for (const host of names.length > 0 ? names : hostsOf(c)) {
+          const e = entries.find(x => x.host === host && x.binding === binding);
+          if (e) {
+            e.notes.push(note);
+          } else {
+            entries.push({ host, binding, virtualServices: [], rules: [], notes: [note] });
+          }
+        }
+      }
+    }
     entries.sort((a, b) => compare(a.host, b.host)
       || (a.binding === 'mesh' ? -1 : b.binding === 'mesh' ? 1 : compare(a.binding, b.binding)));
     return { versionLabel: this.versionLabel, entries };
   }
 
   /** In the mesh: per host, the first VirtualService (Istio's order) that names it; hosts with a Service or DestinationRule and no VirtualService too. */
-  private mesh(admitted: Candidate[], rejected: Map<Candidate, string[]>): HostBinding[] {
+  private mesh(admitted: Candidate[]): HostBinding[] {
     const byHost = new Map<string, Candidate[]>();
     for (const c of admitted.filter(x => bindingsOf(x).includes('mesh'))) {
       for (const h of hostsOf(c)) { byHost.set(h, [...(byHost.get(h) ?? []), c]); }
@@ -134,13 +178,6 @@ class TableBuilder {
         ? [`IST0109: ${list.map(vsId).join(', ')} all define this host; sidecars use only ${vsId(winner)}`] : [];
       result.push(this.entry(host, 'mesh', [winner], notes));
     }
-    for (const [c, problems] of rejected) {
-      for (const h of hostsOf(c)) {
-        const e = result.find(r => r.host === h);
-        const note = `VirtualService ${vsId(c)} is not applied: Istio's webhook rejects it (${problems.join('; ')})`;
-        if (e) { e.notes.push(note); }
-      }
-    }
     // Hosts without a mesh VirtualService: Kubernetes spreads the requests over the Service's pods.
     const known = new Set<string>([
       ...this.services.map(s => `${s.metadata.name}.${nsOf(s)}.${CLUSTER_SUFFIX}`.toLowerCase()),
@@ -150,9 +187,17 @@ class TableBuilder {
     const meshHosts = [...byHost.keys()];
     for (const host of known) {
       if (meshHosts.some(p => hostMatches(p, host))) { continue; }
-      result.push(this.withoutVirtualService(host, rejected));
+      result.push(this.withoutVirtualService(host));
     }
     return result;
+  }
+
+  /** The virtual hosts VirtualService `c` lands on at Gateway `binding` (`<ns>/<name>`). */
+  private virtualHostsAt(c: Candidate, binding: string): string[] {
+    const [gwNs, gwName] = binding.split('/', 2);
+    const gw = this.gateways.find(g => g.metadata?.name === gwName && nsOf(g) === gwNs);
+    const servers: any[] | undefined = gw ? (Array.isArray(gw.spec?.servers) ? gw.spec.servers : []) : undefined;
+    return gatewayVirtualHosts(c, servers, gwNs);
   }
 
   /** At each Gateway a VirtualService binds to: the virtual hosts Istio builds, each with the VirtualServices that land on it. */
@@ -162,10 +207,9 @@ class TableBuilder {
     for (const binding of bindings) {
       const [gwNs, gwName] = binding.split('/', 2);
       const gw = this.gateways.find(g => g.metadata?.name === gwName && nsOf(g) === gwNs);
-      const servers: any[] | undefined = gw ? (Array.isArray(gw.spec?.servers) ? gw.spec.servers : []) : undefined;
       const hosts = new Map<string, Candidate[]>();
       for (const c of admitted.filter(x => bindingsOf(x).includes(binding))) {
-        for (const name of gatewayVirtualHosts(c, servers, gwNs)) { hosts.set(name, [...(hosts.get(name) ?? []), c]); }
+        for (const name of this.virtualHostsAt(c, binding)) { hosts.set(name, [...(hosts.get(name) ?? []), c]); }
       }
       for (const [host, list] of hosts) {
         result.push(this.entry(host, binding, list, gw ? [] : [`Gateway ${binding} is not in the manifests; its servers were not checked`]));
@@ -174,13 +218,12 @@ class TableBuilder {
     return result;
   }
 
-  private withoutVirtualService(host: string, rejected: Map<Candidate, string[]>): HostBinding {
+  private withoutVirtualService(host: string): HostBinding {
     const ns = host.split('.')[1] ?? 'default';
     const notes = this.destinationRuleNotes(host, ns);
-    for (const [c, problems] of rejected) {
-      if (hostsOf(c).includes(host)) { notes.push(`VirtualService ${vsId(c)} is not applied: Istio's webhook rejects it (${problems.join('; ')})`); }
-    }
-    const dest = this.destination({ host }, 100, ns, host, ns, []);
+    const ruleNotes: string[] = [];
+    const dest = this.destination({ host }, 100, ns, host, ns, ruleNotes);
+    notes.push(...podsNotes([dest], true));
     return {
       host,
       binding: 'mesh',
@@ -188,15 +231,17 @@ class TableBuilder {
       destinationRule: this.destinationRuleId(host, ns),
       rules: [{
         key: '(no VirtualService)',
+        protocol: 'http',
+        reachable: true,
         named: true,
         virtualService: '',
         index: -1,
         match: '*',
         matchBlocks: ['*'],
         destinations: [dest],
-        shares: { [dest.version]: 100 },
+        shares: sharesOf([dest]),
         policies: this.destinationPolicies([dest], ns),
-        notes: [],
+        notes: ruleNotes,
       }],
       notes,
     };
@@ -205,49 +250,62 @@ class TableBuilder {
   private entry(host: string, binding: string, candidates: Candidate[], notes: string[]): HostBinding {
     const merged = candidates.length > 1;
     const sourceNs = binding === 'mesh' ? (host.endsWith(`.${CLUSTER_SUFFIX}`) ? host.split('.')[1] : candidates[0].namespace) : binding.split('/')[0];
-    const rules: { rule: RuleTraffic; catchAll: boolean }[] = [];
-    for (const c of candidates) {
-      const http: any[] = Array.isArray(c.vs.spec?.http) ? c.vs.spec.http : [];
-      const list: any[] = http.length > 0 ? http : (Array.isArray(c.vs.spec?.tcp) ? c.vs.spec.tcp : []);
-      const resolve = gatewayResolver(c.namespace);
-      let catchAllBefore: string | undefined;
-      list.forEach((rule, index) => {
-        if (rule === null || typeof rule !== 'object') { return; }
-        const blocks: any[] = Array.isArray(rule.match) ? rule.match : [];
-        // Match blocks limited to other bindings (`gateways` in the match) do not apply here.
-        const applying = blocks.filter(m => !(Array.isArray(m?.gateways) && m.gateways.length > 0
-          && !m.gateways.some((g: string) => (g === 'mesh' ? 'mesh' : resolve(g)) === binding)));
-        if (blocks.length > 0 && applying.length === 0) { return; }
-        const catchAll = applying.length === 0 || applying.some(isCatchAllMatch);
-        const named = typeof rule.name === 'string' && rule.name !== '';
-        const name = named ? rule.name : `#${index}`;
-        const built = this.rule(rule, index, merged ? `${vsId(c)} ${name}` : name, named, c, host, applying, sourceNs);
-        if (catchAllBefore !== undefined) { built.notes.push(`unreachable: ${catchAllBefore} before it takes every request`); }
-        rules.push({ rule: built, catchAll });
-        if (catchAll && catchAllBefore === undefined) { catchAllBefore = name; }
-      });
+    const ordered: RuleTraffic[] = [];
+    for (const protocol of PROTOCOLS) {
+      const rules: { rule: RuleTraffic; catchAll: boolean }[] = [];
+      for (const c of candidates) {
+        const list: any[] = Array.isArray(c.vs.spec?.[protocol]) ? c.vs.spec[protocol] : [];
+        const resolve = gatewayResolver(c.namespace);
+        let catchAllBefore: string | undefined;
+        list.forEach((rule, index) => {
+          if (rule === null || typeof rule !== 'object') { return; }
+          const blocks: any[] = Array.isArray(rule.match) ? rule.match : [];
+          // Match blocks limited to other bindings (`gateways` in the match) do not apply here.
+          const applying = blocks.filter(m => !(Array.isArray(m?.gateways) && m.gateways.length > 0
+            && !m.gateways.some((g: string) => (g === 'mesh' ? 'mesh' : resolve(g)) === binding)));
+          if (blocks.length > 0 && applying.length === 0) { return; }
+          const catchAll = applying.length === 0 || applying.some(protocol === 'http' ? isCatchAllMatch : isL4CatchAll);
+          const named = protocol === 'http' && typeof rule.name === 'string' && rule.name !== '';
+          const name = named ? rule.name : `${protocol === 'http' ? '' : protocol}#${index}`;
+          // At a Gateway the key always names the VirtualService: adding another one does not rename the rules.
+          const key = binding === 'mesh' ? name : `${vsId(c)} ${name}`;
+          const built = this.rule(rule, index, key, named, protocol, c, host, applying, sourceNs);
+          if (catchAllBefore !== undefined) { built.notes.push(`unreachable: ${catchAllBefore} before it takes every request`); }
+          rules.push({ rule: built, catchAll });
+          if (catchAll && catchAllBefore === undefined) { catchAllBefore = name; }
+        });
+      }
+      // Where VirtualServices merge on a gateway's virtual host, Istio puts catch-all routes last; the first takes every request.
+      const list = merged ? [...rules.filter(r => !r.catchAll), ...rules.filter(r => r.catchAll)] : rules;
+      let first: string | undefined;
+      for (const { rule, catchAll } of list) {
+        if (first !== undefined && !rule.notes.some(n => n.startsWith('unreachable:'))) { rule.notes.push(`unreachable: ${first} before it takes every request`); }
+        if (catchAll && first === undefined) { first = rule.key; }
+        ordered.push(rule);
+      }
     }
-    // Where VirtualServices merge on a gateway's virtual host, Istio puts catch-all routes last.
-    const ordered = merged ? [...rules.filter(r => !r.catchAll), ...rules.filter(r => r.catchAll)] : rules;
     // Keys are unique within an entry (two rules of one name: the later one gets its index).
     const seen = new Set<string>();
-    const final = ordered.map(({ rule }) => {
+    const final = ordered.map(rule => {
       const key = seen.has(rule.key) ? `${rule.key}#${rule.index}` : rule.key;
       seen.add(key);
-      return key === rule.key ? rule : { ...rule, key };
+      const reachable = !rule.notes.some(n => n.startsWith('unreachable:'));
+      return { ...rule, key, reachable };
     });
     const ns = host.endsWith(`.${CLUSTER_SUFFIX}`) ? host.split('.')[1] : sourceNs;
+    const entryNotes = [...notes, ...podsNotes(final.flatMap(r => r.destinations))];
     return {
       host,
       binding,
       virtualServices: candidates.map(vsId),
       destinationRule: host.endsWith(`.${CLUSTER_SUFFIX}`) ? this.destinationRuleId(host, ns) : undefined,
       rules: final,
-      notes: host.endsWith(`.${CLUSTER_SUFFIX}`) ? [...notes, ...this.destinationRuleNotes(host, ns)] : notes,
+      notes: host.endsWith(`.${CLUSTER_SUFFIX}`) ? [...entryNotes, ...this.destinationRuleNotes(host, ns)] : entryNotes,
     };
   }
 
-  private rule(rule: any, index: number, key: string, named: boolean, c: Candidate, rowHost: string, blocks: any[], sourceNs: string): RuleTraffic {
+  private rule(rule: any, index: number, key: string, named: boolean, protocol: RuleTraffic['protocol'], c: Candidate,
+    rowHost: string, blocks: any[], sourceNs: string): RuleTraffic {
     const notes: string[] = [];
     const route: any[] = (Array.isArray(rule.route) ? rule.route : []).filter((d: any) => typeof d?.destination?.host === 'string');
     const weights = route.map(d => (route.length === 1 ? 1 : (typeof d.weight === 'number' ? d.weight : 0)));
@@ -255,9 +313,6 @@ class TableBuilder {
     const destinations = route.map((d, i) => this.destination(
       { host: istioHost(d.destination.host, c.namespace).toLowerCase(), subset: d.destination.subset },
       total === 0 ? 0 : (weights[i] / total) * 100, sourceNs, rowHost, c.namespace, notes));
-    const shares: { [v: string]: number } = {};
-    for (const d of destinations) { shares[d.version] = (shares[d.version] ?? 0) + d.percent; }
-    for (const v of Object.keys(shares)) { shares[v] = round(shares[v]); }
     const policies: { [k: string]: unknown } = {};
     const set = (k: string, v: unknown) => { if (v !== undefined && v !== null) { policies[k] = v; } };
     set('timeout', rule.timeout);
@@ -272,55 +327,108 @@ class TableBuilder {
     Object.assign(policies, this.destinationPolicies(destinations, sourceNs));
     return {
       key,
+      protocol,
+      reachable: true,
       named,
       virtualService: vsId(c),
       index,
       match: blocks.length === 0 ? '*' : blocks.map(readableMatch).join(' or '),
       matchBlocks: blocks.length === 0 ? ['*'] : blocks.map(readableMatch),
-      destinations: destinations.map(d => ({ ...d, percent: round(d.percent) })),
-      shares,
+      destinations: destinations.map(d => ({
+        ...d,
+        percent: round(d.percent),
+        ...(d.versions ? { versions: Object.fromEntries(Object.entries(d.versions).map(([v, p]) => [v, round(p)])) } : {}),
+      })),
+      shares: sharesOf(destinations),
       policies,
       notes,
     };
   }
 
-  /** A destination and the version it stands for. */
+  /**
+   * A destination, resolved as the simulator resolves it when its pods are known: a subset the
+   * DestinationRule does not define is a 503 (NC); else the Service's pods that carry the subset's
+   * labels, each version by the version label, weighted by replicas; none: a 503 (UH). Pods not known
+   * (no Service with a selector selecting a workload of the manifests): the subset's version as written.
+   */
   private destination(d: { host: string; subset?: string }, percent: number, sourceNs: string, rowHost: string,
     vsNamespace: string, notes: string[]): DestinationShare {
+    const dr = this.destinationRuleFor(d.host, sourceNs);
+    const subset = d.subset === undefined || !Array.isArray(dr?.spec?.subsets) ? undefined
+      : dr.spec.subsets.find((s: any) => s?.name === d.subset);
+    const short = shortHost(d.host, vsNamespace);
+    const prefix = d.host !== rowHost ? `${short}/` : '';
     let version: string;
     if (typeof d.subset === 'string') {
-      const subset = this.subsetOf(d.host, d.subset, sourceNs);
-      if (!subset) { notes.push(`subset '${d.subset}' of ${d.host} is not defined by any DestinationRule: Envoy answers 503 (NC)`); }
       const label = subset?.labels?.[this.versionLabel];
-      version = typeof label === 'string' ? label : d.subset;
+      version = `${prefix}${typeof label === 'string' ? label : d.subset}`;
     } else {
-      version = shortHost(d.host, vsNamespace);
+      version = short;
     }
-    if (d.host !== rowHost && typeof d.subset === 'string') { version = `${shortHost(d.host, vsNamespace)}/${version}`; }
-    return { host: d.host, subset: d.subset, version, percent };
+    const base: DestinationShare = { host: d.host, subset: d.subset, version, percent };
+    const workloads = this.workloadsOf(d.host);
+    const what = `${d.host}${d.subset !== undefined ? ` subset '${d.subset}'` : ''}`;
+    if (typeof d.subset === 'string' && !subset) {
+      if (dr === undefined && workloads === undefined) {
+        // Neither the DestinationRules nor the pods of the host are in the manifests: the subset as written.
+        if (percent > 0) { notes.push(`subset '${d.subset}' of ${d.host} is not defined by any DestinationRule in the manifests: where none defines it, Envoy answers 503 (NC)`); }
+        return base;
+      }
+      if (percent > 0) { notes.push(`subset '${d.subset}' of ${d.host} is not defined by ${dr ? `DestinationRule ${nsOf(dr)}/${dr.metadata?.name}` : 'any DestinationRule'}: Envoy answers 503 (NC)`); }
+      return { ...base, versions: { [UNAVAILABLE]: percent }, unavailable: 'NC' };
+    }
+    if (workloads === undefined) { return base; }
+    const labels: { [k: string]: unknown } = subset?.labels && typeof subset.labels === 'object' ? subset.labels : {};
+    const selected = workloads.filter(w => Object.entries(labels).every(([k, v]) => w.labels[k] === v));
+    const replicas = selected.reduce((a, w) => a + w.replicas, 0);
+    if (replicas === 0) {
+      if (percent > 0) { notes.push(`${what} has no running pods: Envoy answers 503 no healthy upstream (UH)`); }
+      return { ...base, versions: { [UNAVAILABLE]: percent }, unavailable: 'UH' };
+    }
+    const { versionShares } = podShares([{
+      host: d.host,
+      subset: d.subset,
+      weight: percent,
+      share: percent,
+      selector: {},
+      workloads: selected.map(w => ({ ...w, share: (percent * w.replicas) / replicas })),
+    }], this.versionLabel);
+    const versions: { [v: string]: number } = {};
+    for (const [v, p] of Object.entries(versionShares)) {
+      const name = v === 'unversioned' ? short : `${prefix}${v}`;
+      versions[name] = (versions[name] ?? 0) + p;
+    }
+    return { ...base, versions };
+  }
+
+  /** The workloads of the manifests behind a Service host (see `RoutingSimulator._serviceWorkloads`); undefined when none is known. */
+  private workloadsOf(fqdn: string): SimulatedWorkload[] | undefined {
+    const found = this.simulator._serviceWorkloads(fqdn);
+    return found !== undefined && found.length > 0 ? found : undefined;
   }
 
   /** The DestinationRule policies each destination's version gets (the subset's own over the top level's, field by field). */
   private destinationPolicies(destinations: DestinationShare[], sourceNs: string): { [k: string]: unknown } {
     const out: { [k: string]: { [version: string]: unknown } } = {};
     for (const d of destinations) {
+      // Versions with no request (0%, or a 503) get no policy.
+      const versions = Object.entries(d.versions ?? { [d.version]: d.percent }).filter(([v, p]) => v !== UNAVAILABLE && round(p) > 0).map(([v]) => v);
+      if (versions.length === 0) { continue; }
       const spec = this.destinationRuleFor(d.host, sourceNs)?.spec;
       const top = spec?.trafficPolicy;
       const own = d.subset === undefined || !Array.isArray(spec?.subsets) ? undefined
         : spec.subsets.find((s: any) => s?.name === d.subset)?.trafficPolicy;
       for (const k of DR_POLICIES) {
         const v = own?.[k] ?? top?.[k];
-        if (v !== undefined && v !== null) { (out[k] ??= {})[d.version] = v; }
+        if (v !== undefined && v !== null) { for (const version of versions) { (out[k] ??= {})[version] = v; } }
       }
     }
     return out;
   }
 
-  /** Istio looks for the DestinationRule in the client's namespace, then the service's, then anywhere (as the simulator does). */
+  /** Istio looks for the DestinationRule in the client's namespace, then the service's, then anywhere; in each, the most specific host. */
   private destinationRuleFor(fqdn: string, sourceNs: string): any | undefined {
-    const all = this.destinationRules.filter(dr => typeof dr.spec?.host === 'string' && hostMatches(istioHost(dr.spec.host, nsOf(dr)), fqdn));
-    const svcNs = fqdn.split('.')[1];
-    return all.find(dr => nsOf(dr) === sourceNs) ?? all.find(dr => nsOf(dr) === svcNs) ?? all[0];
+    return mostSpecificDestinationRule(this.destinationRules, fqdn, sourceNs);
   }
 
   /** A note when several DestinationRules name the host (Istio uses one per client namespace). */
@@ -335,10 +443,33 @@ class TableBuilder {
     return dr ? `${nsOf(dr)}/${dr.metadata?.name}` : undefined;
   }
 
-  private subsetOf(fqdn: string, name: string, sourceNs: string): any | undefined {
-    const subsets = this.destinationRuleFor(fqdn, sourceNs)?.spec?.subsets;
-    return Array.isArray(subsets) ? subsets.find((s: any) => s?.name === name) : undefined;
+}
+
+const PROTOCOLS = ['http', 'tls', 'tcp'] as const;
+
+/** A TLS or TCP match block that takes every connection: no condition but `gateways`. */
+function isL4CatchAll(m: any): boolean {
+  if (m === null || typeof m !== 'object') { return true; }
+  return Object.entries(m).every(([k, v]) => k === 'gateways' || v === undefined || v === null
+    || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && Object.keys(v as object).length === 0));
+}
+
+/** A rule's percent per version (pods' versions where known, else the subset's), rounded, 0% left out. */
+function sharesOf(destinations: DestinationShare[]): { [version: string]: number } {
+  const sum: { [v: string]: number } = {};
+  for (const d of destinations) {
+    for (const [v, p] of Object.entries(d.versions ?? { [d.version]: d.percent })) { sum[v] = (sum[v] ?? 0) + p; }
   }
+  const out: { [v: string]: number } = {};
+  for (const [v, p] of Object.entries(sum)) { if (round(p) > 0) { out[v] = round(p); } }
+  return out;
+}
+
+/** A note per destination host whose pods are not known (shares then come from the weights). */
+function podsNotes(destinations: DestinationShare[], implicit = false): string[] {
+  const hosts = [...new Set(destinations.filter(d => d.versions === undefined && d.percent > 0).map(d => d.host))];
+  const then = implicit ? 'the host is shown as one version' : 'shares are the weights, per subset';
+  return hosts.map(h => `pods not known for ${h} (no Service with a selector that selects a workload of the manifests): ${then}`);
 }
 
 /** The bindings of a VirtualService: `mesh` when it names no gateway, else each gateway as `<ns>/<name>`. */
@@ -410,6 +541,8 @@ export function readableMatch(m: any): string {
     parts.push(s === 'present' ? `headers[${name}] absent` : `headers[${name}] not ${s}`);
   }
   for (const [name, sm] of Object.entries(m.queryParams ?? {}).sort(([a], [b]) => compare(a, b))) { parts.push(`query[${name}] ${stringMatch(sm, true)}`); }
+  if (Array.isArray(m.sniHosts) && m.sniHosts.length > 0) { parts.push(`sni ${m.sniHosts.join(',')}`); }
+  if (Array.isArray(m.destinationSubnets) && m.destinationSubnets.length > 0) { parts.push(`destinationSubnets ${m.destinationSubnets.join(',')}`); }
   if (m.port !== undefined) { parts.push(`port ${m.port}`); }
   if (m.sourceLabels && Object.keys(m.sourceLabels).length > 0) {
     parts.push(`sourceLabels ${Object.entries(m.sourceLabels).map(([k, v]) => `${k}=${v}`).sort(compare).join(',')}`);

@@ -11,7 +11,8 @@ import {
   SimulatedMirror, SimulatedRequest, SimulatedWorkload, UpstreamFailure,
 } from './types';
 import {
-  bestHostMatch, Candidate, coversHost, gatewayResolver, gatewayVirtualHosts, istioOrder, mergedNote, Selection, serverHostName, vsId,
+  bestHostMatch, Candidate, coversHost, gatewayResolver, gatewayVirtualHosts, istioOrder, mergedNote, mostSpecificDestinationRule, Selection,
+  serverHostName, vsId,
 } from './virtual-hosts';
 import { fail } from '../core/errors';
 import { CLUSTER_SUFFIX, hostMatches, hostSpecificity, istioHost, qualifyHost } from '../core/hosts';
@@ -861,6 +862,23 @@ export class RoutingSimulator {
     return list;
   }
 
+  /**
+   * The workloads behind a Service host as `route` finds them: the Service of the manifests, and the
+   * workloads of its namespace whose pod labels carry its selector, each with its replicas (`share`
+   * 0). Undefined when the manifests do not have the Service, or it has no selector (its pods are not
+   * known). For the command (src/cli), not part of the API.
+   * @internal
+   */
+  public _serviceWorkloads(fqdn: string): SimulatedWorkload[] | undefined {
+    const service = this.serviceFor(fqdn);
+    const selector: { [k: string]: string } | undefined = service?.spec?.selector;
+    if (!service || !selector) { return undefined; }
+    const ns = fqdn.split('.')[1];
+    return this.pods.filter(p => p.namespace === ns && selects(selector, p.labels)).map(p => ({
+      name: p.name, namespace: p.namespace, labels: p.labels, version: p.labels[this.versionLabel], replicas: p.replicas, share: 0,
+    }));
+  }
+
   private serviceFor(fqdn: string): any | undefined {
     const parts = fqdn.split('.');
     if (parts.length < 3 || !fqdn.endsWith(`.${CLUSTER_SUFFIX}`)) { return undefined; }
@@ -873,11 +891,12 @@ export class RoutingSimulator {
     return Array.isArray(subsets) ? subsets.find((s: any) => s?.name === name) : undefined;
   }
 
-  /** Istio looks for the DestinationRule in the client's namespace, then the service's, then anywhere. */
+  /**
+   * Istio looks for the DestinationRule in the client's namespace, then the service's, then anywhere;
+   * in each, the most specific host.
+   */
   private destinationRuleFor(fqdn: string, sourceNamespace: string): any | undefined {
-    const all = this.destinationRules.filter(dr => typeof dr.spec?.host === 'string' && hostMatches(istioHost(dr.spec.host, nsOf(dr)), fqdn));
-    const svcNs = fqdn.split('.')[1];
-    return all.find(dr => nsOf(dr) === sourceNamespace) ?? all.find(dr => nsOf(dr) === svcNs) ?? all[0];
+    return mostSpecificDestinationRule(this.destinationRules, fqdn, sourceNamespace);
   }
 
   private resolveGatewayRequest(ref: string): { namespace: string; name: string; object?: any } {

@@ -108,3 +108,19 @@ export function mergedNote(selection: Selection, binding: string): string {
 export function gatewayResolver(namespace: string): (ref: string) => string {
   return (ref: string) => (ref.includes('/') ? ref : `${namespace}/${ref}`);
 }
+
+/**
+ * The DestinationRule Istio applies to `fqdn` for a client in `sourceNamespace`: those of the client's
+ * namespace first, then those of the service's namespace, then any other; among the DestinationRules
+ * of one step, the most specific host (exact before the longest wildcard before `*`; a tie: the first).
+ * For tools built on the simulator (src/cli).
+ */
+export function mostSpecificDestinationRule(destinationRules: any[], fqdn: string, sourceNamespace: string): any | undefined {
+  const nsOf = (o: any): string => (typeof o?.metadata?.namespace === 'string' ? o.metadata.namespace : 'default');
+  const hostOf = (dr: any): string => istioHost(dr.spec.host, nsOf(dr)).toLowerCase();
+  const all = destinationRules.filter(dr => typeof dr?.spec?.host === 'string' && hostMatches(hostOf(dr), fqdn));
+  const best = (list: any[]) => list.reduce<any>(
+    (a, dr) => (a === undefined || hostSpecificity(hostOf(dr)) > hostSpecificity(hostOf(a)) ? dr : a), undefined);
+  const svcNs = fqdn.split('.')[1];
+  return best(all.filter(dr => nsOf(dr) === sourceNamespace)) ?? best(all.filter(dr => nsOf(dr) === svcNs)) ?? best(all);
+}
