@@ -6,6 +6,7 @@ import { fail } from './core/errors';
 import { DEFAULT_NAMESPACE } from './core/hosts';
 import { ServiceProtocol } from './core/protocol';
 import { checkProps, T } from './core/shape';
+import { HealthProbe, PROBE_FIELDS } from './health-probe';
 import { HostRouting } from './model/host-routing';
 import { WeightedDestination } from './model/rules';
 import { ServiceAccountEntry, TrafficModel } from './model/traffic-model';
@@ -545,9 +546,10 @@ export class CanaryService extends Construct implements IRoutableService {
         args: o.args,
         resources: o.resources,
         imagePullPolicy: o.imagePullPolicy,
-        readiness: o.readiness,
-        liveness: o.liveness,
-        startup: o.startup,
+        // A HealthProbe as the cdk8s-plus-27 probe it stands for (a gRPC one is patched in below).
+        readiness: HealthProbe.isHealthProbe(o.readiness) ? o.readiness._toKplus() : o.readiness,
+        liveness: HealthProbe.isHealthProbe(o.liveness) ? o.liveness._toKplus() : o.liveness,
+        startup: HealthProbe.isHealthProbe(o.startup) ? o.startup._toKplus() : o.startup,
         securityContext: o.securityContext,
       }],
     });
@@ -564,6 +566,14 @@ export class CanaryService extends Construct implements IRoutableService {
       // With a `portNumber`, cdk8s-plus adds a TCP startup probe (3 failures, 10 s apart) that kills
       // a container still starting after 30 s; a version has a startup probe only when it says so.
       api.addJsonPatch(JsonPatch.remove('/spec/template/spec/containers/0/startupProbe'));
+    }
+    for (const [slot, key] of PROBE_FIELDS) {
+      // cdk8s-plus-27 has no gRPC probe: a gRPC HealthProbe is written into the container (replacing
+      // the TCP startup probe cdk8s-plus adds).
+      const probe = o[slot];
+      if (HealthProbe.isHealthProbe(probe) && probe._toKplus() === undefined) {
+        api.addJsonPatch(JsonPatch.add(`/spec/template/spec/containers/0/${key}`, probe._toManifest(o.containerPort ?? targetPort)));
+      }
     }
     return deployment;
   }

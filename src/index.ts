@@ -2,6 +2,8 @@ export * from './core/protocol';
 export * from './errors';
 export * from './traffic-split';
 export * from './service-version';
+export { HealthProbe, HealthProbeScheme } from './health-probe';
+export type { GrpcHealthProbeOptions, HealthProbeOptions, HttpGetHealthProbeOptions, TcpSocketHealthProbeOptions } from './health-probe';
 export * from './mesh-namespace';
 export type { IRoutableService } from './routed-service';
 export * from './canary-service';

@@ -1,7 +1,8 @@
 import * as kplus from 'cdk8s-plus-27';
-import { Construct } from 'constructs';
+import { IConstruct } from 'constructs';
 import { fail } from './core/errors';
 import { T } from './core/shape';
+import { HealthProbe } from './health-probe';
 
 const VERSION_SYMBOL = Symbol.for('cdk8s-istio-traffic.ServiceVersion');
 
@@ -84,22 +85,26 @@ export interface DeployedVersionOptions {
    */
   readonly imagePullPolicy?: kplus.ImagePullPolicy;
   /**
-   * Readiness probe. An HTTP or TCP probe (`kplus.Probe.fromHttpGet('/healthz')`,
-   * `kplus.Probe.fromTcpSocket()`) without a `port` goes to the container port. For gRPC services use
-   * `kplus.Probe.fromCommand(['/bin/grpc_health_probe', '-addr=:3550'])`.
+   * Readiness probe: a `HealthProbe` (`HealthProbe.httpGet('/healthz')`, `HealthProbe.tcpSocket()`,
+   * `HealthProbe.grpc()`, `HealthProbe.command([...])`), which an app on any cdk8s-plus version can
+   * pass, or a cdk8s-plus-27 `Probe` (a `Probe` of another cdk8s-plus version, such as
+   * cdk8s-plus-33, is refused: use `HealthProbe`). HTTP, TCP and gRPC probes without a `port` go to
+   * the container port.
    * @default - none: the pod receives requests as soon as its containers have started
    */
-  readonly readiness?: kplus.Probe;
+  readonly readiness?: kplus.Probe | HealthProbe;
   /**
-   * Liveness probe. HTTP and TCP probes without a `port` go to the container port.
+   * Liveness probe: a `HealthProbe` or a cdk8s-plus-27 `Probe` (see `readiness`). HTTP, TCP and gRPC
+   * probes without a `port` go to the container port.
    * @default - none: the container is restarted only when it exits
    */
-  readonly liveness?: kplus.Probe;
+  readonly liveness?: kplus.Probe | HealthProbe;
   /**
-   * Startup probe. HTTP and TCP probes without a `port` go to the container port.
+   * Startup probe: a `HealthProbe` or a cdk8s-plus-27 `Probe` (see `readiness`). HTTP, TCP and gRPC
+   * probes without a `port` go to the container port.
    * @default - none: the readiness and liveness probes start as soon as the container starts
    */
-  readonly startup?: kplus.Probe;
+  readonly startup?: kplus.Probe | HealthProbe;
   /**
    * Container security context, merged over the service's `podDefaults.securityContext`.
    * @default - the service's `podDefaults.securityContext`, else cdk8s-plus defaults (non-root,
@@ -195,6 +200,10 @@ export class ServiceVersion {
    * @param options the container image, replicas, probes and pod settings of the Deployment
    */
   public static deploy(name: string, options: DeployedVersionOptions): ServiceVersion {
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+      fail('ServiceVersion.deploy', 'options', options, 'is not a DeployedVersionOptions object',
+        "Pass the version's options, e.g. { image: 'docker.io/istio/examples-bookinfo-reviews-v2:1.20.2' }");
+    }
     return new ServiceVersion(name, options, undefined);
   }
 
@@ -231,11 +240,12 @@ export class ServiceVersion {
    * replicas are the workload's own).
    *
    * @param name the version name (a DNS-1123 label such as `v2`)
-   * @param workload the workload: typed as a `Construct`, the one type every cdk8s-plus major
-   * version shares, so an app on any cdk8s-plus version can pass its own
+   * @param workload the workload: typed as an `IConstruct`, the one type every cdk8s-plus major
+   * version (and every copy of the `constructs` package) shares, so an app on any cdk8s-plus
+   * version can pass its own
    * @param options labels and subset
    */
-  public static fromWorkload(name: string, workload: Construct, options: WorkloadVersionOptions = {}): ServiceVersion {
+  public static fromWorkload(name: string, workload: IConstruct, options: WorkloadVersionOptions = {}): ServiceVersion {
     const where = 'ServiceVersion.fromWorkload';
     if (workload === null || typeof workload !== 'object' || typeof (workload as any).node !== 'object' || (workload as any).node === null) {
       fail(where, 'workload', workload, 'is not a construct',
@@ -256,7 +266,7 @@ export class ServiceVersion {
     /** @internal */
     public readonly _adopted: AdoptedVersionOptions | undefined,
     /** @internal */
-    public readonly _brought?: { readonly workload: Construct; readonly options: WorkloadVersionOptions },
+    public readonly _brought?: { readonly workload: IConstruct; readonly options: WorkloadVersionOptions },
   ) {
     Object.defineProperty(this, VERSION_SYMBOL, { value: true });
   }
@@ -270,7 +280,7 @@ export class ServiceVersion {
    * The workload the app built for this version (`ServiceVersion.fromWorkload`); undefined for a
    * version the library deploys or adopts.
    */
-  public get workload(): Construct | undefined {
+  public get workload(): IConstruct | undefined {
     return this._brought?.workload;
   }
 }

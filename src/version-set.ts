@@ -4,11 +4,35 @@ import { IConstruct } from 'constructs';
 import { checkDnsLabel, checkLabels, checkPort, checkWholeNumber } from './core/checks';
 import { fail } from './core/errors';
 import { DEFAULT_NAMESPACE } from './core/hosts';
+import { T } from './core/shape';
 import { isEnvName, isImageReference } from './core/syntax';
+import { checkProbe, PROBE, PROBE_FIELDS } from './health-probe';
 import { KnownWorkload } from './model/traffic-model';
 import { PodDefaults, ServiceVersion } from './service-version';
 import { TrafficSplit, VersionWeight } from './traffic-split';
 import { MANIFEST_WORKLOAD_KINDS, selectorSelects, showSelector, viewOfWorkload, WorkloadView } from './workload-version';
+
+/**
+ * The shape of `DeployedVersionOptions`: the fields' kinds (`T.any()` where the version set checks
+ * the value with a better message, against the service).
+ */
+const DEPLOYED_OPTIONS = T.struct('DeployedVersionOptions', {
+  image: T.optional(T.any()),
+  replicas: T.optional(T.any()),
+  containerPort: T.optional(T.any()),
+  env: T.optional(T.any()),
+  command: T.optional(T.array(T.string())),
+  args: T.optional(T.array(T.string())),
+  resources: T.optional(T.any()),
+  imagePullPolicy: T.optional(T.any()),
+  readiness: T.optional(PROBE),
+  liveness: T.optional(PROBE),
+  startup: T.optional(PROBE),
+  securityContext: T.optional(T.any()),
+  podSecurityContext: T.optional(T.any()),
+  podLabels: T.optional(T.any()),
+  subsetName: T.optional(T.string()),
+}, "{ image: 'docker.io/istio/examples-bookinfo-reviews-v2:1.20.2' }");
 
 /** The resolved form of one version. */
 export interface VersionInfo {
@@ -239,6 +263,7 @@ export class VersionSet {
     const i = `versions[${v.name}]`;
     const base = { app: this.props.name, [this.props.versionLabel]: v.name };
     const o = v._deployed!;
+    DEPLOYED_OPTIONS.check(this.scope, i, o);
     if (typeof o.image !== 'string' || o.image.trim() === '') {
       fail(this.scope, `${i}.image`, o.image, 'is empty: a created workload needs a container image',
         "Set 'image', or use ServiceVersion.adopt() for a workload that already exists");
@@ -269,6 +294,7 @@ export class VersionSet {
       checkWholeNumber(this.scope, `${i}.replicas`, o.replicas, 0);
     }
     checkPodSettings(this.scope, i, o);
+    for (const [slot] of PROBE_FIELDS) { checkProbe(this.scope, `${i}.${slot}`, slot, o[slot]); }
     checkPort(this.scope, `${i}.containerPort`, o.containerPort ?? this.props.targetPort);
     if (o.containerPort !== undefined && o.containerPort !== this.props.targetPort) {
       // The one container port is the one the Service sends to: any other leaves the version unreachable.

@@ -4,10 +4,11 @@
  * else may escape: no TypeError, no RangeError, no error of cdk8s or cdk8s-plus about a value the
  * library should have checked.
  */
-import { Chart, Duration, Testing } from 'cdk8s';
+import { Chart, Duration, Size, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
 import * as fc from 'fast-check';
 import {
-  Analysis, CanaryService, CircuitBreakerPolicy, DarkRelease, EdgeDestination, ExistingService, FaultAbort, FaultInjection, IngressEdge,
+  Analysis, CanaryService, CircuitBreakerPolicy, DarkRelease, EdgeDestination, ExistingService, FaultAbort, FaultInjection, HealthProbe, IngressEdge,
   IstioTrafficErrors, LoadBalancer, LoadBalancing, MeshNamespace, RequestCondition, RetryOn, RoutePolicy, RoutingSimulator,
   ServiceVersion, StringMatch, TrafficMirror, TrafficSplit, UserAgent, VersionAffinity,
 } from '../src';
@@ -71,6 +72,26 @@ describe('constructs', () => {
     canaryVersion: 'v2',
     targetPort: 8080,
   }), (ctx, props) => new CanaryService(ctx.chart, 'ratings', props));
+  everyProp('DeployedVersionOptions', () => ({
+    image: 'a:1',
+    replicas: 2,
+    containerPort: 8080,
+    env: { A: 'b' },
+    command: ['/app'],
+    args: ['--x'],
+    resources: { cpu: { request: kplus.Cpu.millis(100) }, memory: { request: Size.mebibytes(128) } },
+    imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+    readiness: HealthProbe.httpGet('/healthz', { period: Duration.seconds(5) }),
+    liveness: HealthProbe.tcpSocket(),
+    startup: HealthProbe.grpc({ failureThreshold: 30 }),
+    securityContext: { ensureNonRoot: false },
+    podSecurityContext: { ensureNonRoot: false },
+    podLabels: { team: 'a' },
+    subsetName: 'v1',
+  }), (ctx, options) => {
+    new CanaryService(ctx.chart, 'ratings', { port: 8080, versions: [ServiceVersion.deploy('v1', options)] });
+    Testing.synth(ctx.chart);
+  });
   everyProp('ExistingService', () => ({ versions: ['v1', 'v2'], port: 8080, name: 'ratings', traffic: TrafficSplit.canaryPercent(10) }),
     (ctx, props) => new ExistingService(ctx.chart, 'ratings', props));
   everyProp('DarkRelease', ctx => ({
@@ -131,6 +152,15 @@ describe('factories and methods', () => {
     ['TrafficSplit.stepPlan', 1, o => TrafficSplit.stepPlan(o)],
     ['ServiceVersion.deploy', 2, (n, o) => ServiceVersion.deploy(n, o)],
     ['ServiceVersion.adopt', 2, (n, o) => ServiceVersion.adopt(n, o)],
+    ['HealthProbe.httpGet', 2, (p, o) => HealthProbe.httpGet(p, o)],
+    ['HealthProbe.tcpSocket', 1, o => HealthProbe.tcpSocket(o)],
+    ['HealthProbe.command', 2, (c, o) => HealthProbe.command(c, o)],
+    ['HealthProbe.grpc', 1, o => HealthProbe.grpc(o)],
+    ['HealthProbe.httpGet in a deployed version', 2, (p, o) => {
+      const { chart } = base();
+      new CanaryService(chart, 'ratings', { port: 8080, versions: [ServiceVersion.deploy('v1', { image: 'a:1', readiness: HealthProbe.httpGet(p, o), liveness: HealthProbe.tcpSocket(o) })] });
+      Testing.synth(chart);
+    }],
     ['StringMatch.exact', 1, v => StringMatch.exact(v)],
     ['StringMatch.prefix', 1, v => StringMatch.prefix(v)],
     ['StringMatch.regex', 1, v => StringMatch.regex(v)],
