@@ -1,7 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
 import {
-  CanaryService, DarkRelease, DarkReleaseProps, ExistingService, RequestCondition, RoutingMode, RoutingSimulator, ServiceVersion,
-  StringMatch, TrafficSplit, UserAgent,
+  CanaryService, DarkRelease, DarkReleaseProps, EdgeDestination, ExistingService, IngressEdge, ReleaseScope, RequestCondition, RoutingMode,
+  RoutingSimulator, ServiceVersion, StringMatch, TrafficSplit, UserAgent,
 } from '../src';
 import '../src/testing/jest';
 import { only, synthChecked } from './util';
@@ -313,5 +313,177 @@ describe('DarkRelease: bad input fails at synth time', () => {
     const { chart: c2, reviews } = setup();
     expect(() => new DarkRelease(c2, 'd', { service: reviews, version: 'v2', when: [RequestCondition.headerPresent('x')], callPath: [reviews] }))
       .toThrow(/callPath\[0\]: 'reviews' is the released service itself/);
+  });
+});
+
+describe('DarkRelease: exact messages, header options and scopes', () => {
+  /** A RegExp matching exactly `message`. */
+  const exactly = (message: string) => new RegExp(`^${message.replace(/[\\^$.|?*+()[\]{}]/g, m => `\\${m}`)}$`);
+  const cond = RequestCondition.headerExact('end-user', 'jason');
+  function withDownstream() {
+    const { chart, reviews } = setup();
+    const ratings = new CanaryService(chart, 'ratings', { port: 9080, versions: ['v1', 'v2'].map(v => ServiceVersion.deploy(v, { image: `ratings:${v}` })) });
+    return { chart, reviews, ratings };
+  }
+  const rulesOf = (chart: Chart, name: string) => only(Testing.synth(chart), 'VirtualService', name).spec.http;
+
+  test('whole-number priority, when together with rules, and no rule at all', () => {
+    expect(() => dark({ when: [cond], priority: 1.5 })).toThrow(exactly('[test/dark] priority: 1.5 is not a whole number. Use a whole number; lower comes first'));
+    expect(() => dark({ when: [cond], rules: [{ conditions: [cond] }, { conditions: [cond] }] })).toThrow(exactly(
+      "[test/dark] rules: '2 rule(s) and when: 1 condition(s)' is given together with 'when'. Use 'when' for one rule or 'rules' for several, not both"));
+    expect(() => dark({ rules: [] })).toThrow(exactly(
+      "[test/dark] rules: [] has no rule, so no request would go dark. Give the conditions in 'when', or several rules in 'rules'"));
+    expect(() => dark({})).toThrow(exactly(
+      "[test/dark] rules: [] has no rule, so no request would go dark. Give the conditions in 'when', or several rules in 'rules'"));
+  });
+
+  test('a rule that matches every request names its rule', () => {
+    const fix = "Give a condition only the chosen requests meet (a tester's header, a user's cookie); to move all traffic, change the service's traffic split";
+    const problem = 'matches every request (each condition is one every request meets), so the dark release would take all traffic';
+    expect(() => dark({ when: [RequestCondition.pathPrefix('/')] })).toThrow(exactly(`[test/dark] when: {"uri":{"prefix":"/"}} ${problem}. ${fix}`));
+    expect(() => dark({ rules: [{ conditions: [cond] }, { conditions: [RequestCondition.pathPrefix('/')] }] }))
+      .toThrow(exactly(`[test/dark] rules[1].conditions: {"uri":{"prefix":"/"}} ${problem}. ${fix}`));
+  });
+
+  test('user-agent header names: checked, and lower-cased', () => {
+    expect(() => dark({ when: [cond], propagatedUserAgentHeader: 'bad header' }))
+      .toThrow(exactly("[test/dark] propagatedUserAgentHeader: 'bad header' is not a valid HTTP header name. Use e.g. 'baggage-user-agent'"));
+    expect(() => dark({ when: [cond], userAgentHeader: 'Host' })).toThrow(exactly(
+      "[test/dark] userAgentHeader: 'Host' is a header proxies own (host, pseudo-headers, content-length, hop-by-hop headers): it cannot carry the user agent. "
+      + "Use a header of your own that the applications forward, e.g. 'baggage-user-agent'"));
+    const { chart, reviews } = setup();
+    const release = new DarkRelease(chart, 'ff', {
+      service: reviews, version: 'v2', when: [RequestCondition.userAgent(UserAgent.FIREFOX)], userAgentHeader: 'Baggage-User-Agent',
+    });
+    expect(rulesOf(chart, 'reviews')[0].match).toEqual([{ headers: { 'baggage-user-agent': { regex: '.*(Firefox|FxiOS)/.*' } } }]);
+    expect(release.headersToForward).toEqual(['baggage-user-agent']);
+  });
+
+  test('a propagated user-agent header of its own name (lower-cased) is set here and matched downstream', () => {
+    const { chart, reviews, ratings } = withDownstream();
+    const release = new DarkRelease(chart, 'ff', {
+      service: reviews, version: 'v2', when: [RequestCondition.userAgent(UserAgent.FIREFOX)], callPath: [ratings], propagatedUserAgentHeader: 'X-Browser',
+    });
+    expect(rulesOf(chart, 'reviews')[0].headers).toEqual({ request: { set: { 'x-browser': '%REQ(user-agent)%' } } });
+    expect(rulesOf(chart, 'ratings')[0].match).toEqual([{ headers: { 'x-browser': { regex: '.*(Firefox|FxiOS)/.*' } } }]);
+    expect(release.headersToForward).toEqual(['x-browser']);
+  });
+
+  test('the user agent is copied only when this service reads the real User-Agent, into another header, with a call path', () => {
+    // A cookie along a call path: nothing to copy.
+    let s = withDownstream();
+    new DarkRelease(s.chart, 'c', { service: s.reviews, version: 'v2', when: [RequestCondition.cookie('beta', '1')], callPath: [s.ratings] });
+    expect(rulesOf(s.chart, 'reviews')[0].headers).toBeUndefined();
+    // This service reads the user agent from a header the apps already forward: nothing to copy.
+    s = withDownstream();
+    const fromHeader = new DarkRelease(s.chart, 'h', {
+      service: s.reviews, version: 'v2', when: [RequestCondition.userAgent(UserAgent.FIREFOX)], callPath: [s.ratings], userAgentHeader: 'x-ua',
+    });
+    expect(rulesOf(s.chart, 'reviews')[0].headers).toBeUndefined();
+    expect(rulesOf(s.chart, 'reviews')[0].match).toEqual([{ headers: { 'x-ua': { regex: '.*(Firefox|FxiOS)/.*' } } }]);
+    expect(fromHeader.headersToForward).toEqual(['baggage-user-agent', 'x-ua']);
+    // The downstream services read the User-Agent itself: nothing to copy.
+    s = withDownstream();
+    const same = new DarkRelease(s.chart, 'u', {
+      service: s.reviews, version: 'v2', when: [RequestCondition.userAgent(UserAgent.FIREFOX)], callPath: [s.ratings], propagatedUserAgentHeader: 'user-agent',
+    });
+    expect(rulesOf(s.chart, 'reviews')[0].headers).toBeUndefined();
+    expect(rulesOf(s.chart, 'ratings')[0].match).toEqual([{ headers: { 'user-agent': { regex: '.*(Firefox|FxiOS)/.*' } } }]);
+    expect(same.headersToForward).toEqual(['user-agent']);
+  });
+
+  test('one rule of several reading the user agent is enough to copy it', () => {
+    const { chart, reviews, ratings } = withDownstream();
+    const release = new DarkRelease(chart, 'mixed', {
+      service: reviews,
+      version: 'v2',
+      callPath: [ratings],
+      rules: [{ conditions: [RequestCondition.cookie('beta', '1')] }, { conditions: [RequestCondition.userAgent(UserAgent.FIREFOX)] }],
+    });
+    expect(rulesOf(chart, 'reviews')[0].headers).toEqual({ request: { set: { 'baggage-user-agent': '%REQ(user-agent)%' } } });
+    expect(release.headersToForward).toEqual(['baggage-user-agent', 'cookie']);
+  });
+
+  test('excluding user agents along a call path: only without a positive match', () => {
+    const fix = 'Match the user agents that go dark (a positive regex, e.g. UserAgent.matching(...)), or remove callPath';
+    const problem = 'only excludes user agents, and downstream services see the user agent only on requests that went dark, so their copy of the rule would take every other request';
+    const notFirefox = RequestCondition.headerNot('User-Agent', StringMatch.regex('.*Firefox.*'));
+    let s = withDownstream();
+    expect(() => new DarkRelease(s.chart, 'd', { service: s.reviews, version: 'v2', callPath: [s.ratings], when: [notFirefox] }))
+      .toThrow(exactly(`[test/d] when: {"regex":".*Firefox.*"} ${problem}. ${fix}`));
+    s = withDownstream();
+    expect(() => new DarkRelease(s.chart, 'd', { service: s.reviews, version: 'v2', callPath: [s.ratings], rules: [{ conditions: [cond] }, { conditions: [notFirefox] }] }))
+      .toThrow(exactly(`[test/d] rules[1].conditions: {"regex":".*Firefox.*"} ${problem}. ${fix}`));
+    // Without a call path the exclusion is fine.
+    s = withDownstream();
+    new DarkRelease(s.chart, 'd', { service: s.reviews, version: 'v2', when: [notFirefox] });
+    expect(rulesOf(s.chart, 'reviews')[0].match).toEqual([{ withoutHeaders: { 'user-agent': { regex: '.*Firefox.*' } } }]);
+    // Chrome matches a positive regex and excludes Edge and Opera: it can be carried along.
+    s = withDownstream();
+    const chrome = new DarkRelease(s.chart, 'd', { service: s.reviews, version: 'v2', callPath: [s.ratings], when: [RequestCondition.userAgent(UserAgent.CHROME)] });
+    expect(chrome.propagatedTo).toEqual(['ratings']);
+    expect(rulesOf(s.chart, 'ratings')[0].match).toEqual([{
+      headers: { 'baggage-user-agent': { regex: '.*(Chrome|CriOS)/.*' } },
+      withoutHeaders: { 'baggage-user-agent': { regex: '.*(Edg|EdgA|EdgiOS|OPR)/.*' } },
+    }]);
+  });
+
+  test('a service that reads the user agent from a forwarded header may exclude values along a call path', () => {
+    const { chart, reviews, ratings } = withDownstream();
+    const release = new DarkRelease(chart, 'd', {
+      service: reviews,
+      version: 'v2',
+      callPath: [ratings],
+      userAgentHeader: 'baggage-user-agent',
+      when: [RequestCondition.headerNot('baggage-user-agent', StringMatch.regex('.*Firefox.*'))],
+    });
+    expect(release.propagatedTo).toEqual(['ratings']);
+    expect(rulesOf(chart, 'ratings')[0].match).toEqual([{ withoutHeaders: { 'baggage-user-agent': { regex: '.*Firefox.*' } } }]);
+  });
+
+  test('a condition of a later rule that only describes the first request is named', () => {
+    const { chart, reviews, ratings } = withDownstream();
+    expect(() => new DarkRelease(chart, 'd', {
+      service: reviews, version: 'v2', callPath: [ratings], rules: [{ conditions: [cond] }, { conditions: [cond, RequestCondition.method('POST')] }],
+    })).toThrow(exactly('[test/d] rules[1].conditions[1]: \'method\' describes the first request only (the caller, path, host, port, method or query of a downstream call are different), '
+      + 'so it cannot be carried along the callPath. Match on a header (or a cookie or the user agent) that every service forwards, or remove callPath'));
+  });
+
+  test('a service of the same name in another namespace is a different service on the call path', () => {
+    const { chart, reviews } = setup();
+    const other = new CanaryService(chart, 'reviews-qa', {
+      name: 'reviews', namespace: 'qa', port: 9080, versions: ['v1', 'v2'].map(v => ServiceVersion.deploy(v, { image: `reviews:${v}` })),
+    });
+    expect(other.name).toBe('reviews');
+    const release = new DarkRelease(chart, 'd', { service: reviews, version: 'v2', when: [cond], callPath: [other] });
+    expect(release.propagatedTo).toEqual(['reviews']);
+  });
+
+  test('downstream rules keep the priority order', () => {
+    const { chart, reviews, ratings } = withDownstream();
+    new DarkRelease(chart, 'later', { service: reviews, version: 'v2', when: [RequestCondition.headerPresent('x-a')], callPath: [ratings] });
+    new DarkRelease(chart, 'sooner', { service: reviews, version: 'v2', when: [RequestCondition.headerPresent('x-b')], callPath: [ratings], priority: -1 });
+    expect(rulesOf(chart, 'reviews').map((r: any) => r.name)).toEqual(['sooner', 'later', 'default']);
+    expect(rulesOf(chart, 'ratings').map((r: any) => r.name)).toEqual(['sooner', 'later', 'default']);
+  });
+
+  test('releaseScope: mesh only, edge only, or both', () => {
+    const build = (releaseScope?: ReleaseScope) => {
+      const { chart, reviews } = setup();
+      new DarkRelease(chart, 'd', { service: reviews, version: 'v2', when: [cond], releaseScope });
+      new IngressEdge(chart, 'edge', { hosts: ['*'], routes: [{ to: EdgeDestination.release(reviews) }] });
+      return chart;
+    };
+    const edgeRequest = { gateway: 'shop/edge', host: 'shop.example.com', headers: { 'end-user': 'jason' } };
+    const meshRequest = { host: 'reviews', headers: { 'end-user': 'jason' } };
+    const mesh = build(ReleaseScope.MESH);
+    expect(mesh).toRoute(meshRequest, { version: 'v2' });
+    expect(mesh).toRoute(edgeRequest, { version: 'v1' });
+    const edge = build(ReleaseScope.EDGE);
+    expect(edge).toRoute(meshRequest, { version: 'v1' });
+    expect(edge).toRoute(edgeRequest, { version: 'v2' });
+    const both = build();
+    expect(both).toRoute(meshRequest, { version: 'v2' });
+    expect(both).toRoute(edgeRequest, { version: 'v2' });
   });
 });

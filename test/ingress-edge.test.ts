@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { Chart, Duration, Testing } from 'cdk8s';
 import {
   CanaryService, DarkRelease, EdgeDestination, FaultAbort, FaultInjection, IngressEdge, IngressEdgeProps, ReleaseScope, RequestCondition, RoutePolicy,
@@ -317,5 +318,165 @@ describe('IngressEdge: bad input', () => {
     expect(() => edge(chart, {}, 'b'))
       .toThrow(/\[test\/b\] hosts: '\*' on port 80 is already served by IngressEdge test\/a on the same gateway pods \(IST0145/);
     expect(() => edge(chart, { selector: { istio: 'internal-gateway' } }, 'c')).not.toThrow();
+  });
+});
+
+describe('IngressEdge: exact messages, servers, names and destinations', () => {
+  /** A RegExp matching exactly `message`. */
+  const exactly = (message: string) => new RegExp(`^${message.replace(/[\\^$.|?*+()[\]{}]/g, m => `\\${m}`)}$`);
+  const make = (props: Partial<IngressEdgeProps>, id = 'edge') => () => { const { chart } = setup(); return new IngressEdge(chart, id, { hosts: ['*'], ...props }); };
+  const gatewayOf = (e: IngressEdge) => only(Testing.synth(Chart.of(e)), 'Gateway', e.name);
+  const httpOf = (chart: Chart, name: string) => only(Testing.synth(chart), 'VirtualService', name).spec.http;
+
+  test('names, hosts and selector', () => {
+    expect(make({}, 'public.gateway')).toThrow(exactly("[test/public.gateway] name: 'public.gateway' contains dots, which Istio rejects in a Gateway name. "
+      + "Use a DNS label such as 'bookinfo-gateway' (a Gateway name is a single label, unlike other object names)"));
+    expect(make({ hosts: [] })).toThrow(exactly("[test/edge] hosts: [] is empty. List the hosts the edge serves, e.g. ['*'] or ['shop.example.com']"));
+    expect(make({ hosts: ['shop.example.com', 'reviews'] })).toThrow(exactly("[test/edge] hosts[1]: 'reviews' is not a host a Gateway can serve. Use '*', a wildcard such as "
+      + "'*.example.com' (the '*' only as the whole first label), or a name with a dot such as 'shop.example.com' (no short names)"));
+    expect(make({ hosts: ['shop.example.com', '*'], includeMesh: true })).toThrow(exactly("[test/edge] hosts[1]: '*' is a wildcard host, which a VirtualService "
+      + 'that applies to the mesh cannot have. Use exact hosts with includeMesh, or leave includeMesh off'));
+    expect(make({ selector: {} })).toThrow(exactly('[test/edge] selector: {} is empty, which selects every pod as a gateway. Select the ingress gateway pods, e.g. { istio: "ingressgateway" }'));
+    const e = make({ hosts: ['Shop.Example.COM'], name: 'public' })();
+    expect(e.name).toBe('public');
+    expect(e.gatewayRef).toBe('shop/public');
+    expect(e.hosts).toEqual(['shop.example.com']);
+    expect(gatewayOf(e).spec.servers).toEqual([{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['shop.example.com'] }]);
+  });
+
+  test('server switches: HTTP off, ports, port names, redirects', () => {
+    expect(make({ http: false })).toThrow(exactly('[test/edge] http: false turns off the only server. Serve HTTP, or add an HTTPS server'));
+    expect(make({ redirectToHttps: true })).toThrow(exactly(
+      "[test/edge] redirectToHttps: true needs an HTTPS server to redirect to. Add an entry to 'https' with the certificate's credentialName"));
+    expect(make({ http: false, redirectToHttps: true, https: [{ credentialName: 'c' }] })).toThrow(exactly(
+      '[test/edge] redirectToHttps: true needs the HTTP server that answers with the redirect. Leave http on'));
+    const httpsOnly = make({ hosts: ['shop.example.com'], http: false, https: [{ credentialName: 'c', port: 8443, portName: 'tls' }] })();
+    expect(gatewayOf(httpsOnly).spec.servers).toEqual([
+      { port: { number: 8443, name: 'tls', protocol: 'HTTPS' }, hosts: ['shop.example.com'], tls: { mode: 'SIMPLE', credentialName: 'c' } },
+    ]);
+    const both = make({ hosts: ['shop.example.com'], httpPort: 8080, https: [{ credentialName: 'c' }] })();
+    expect(gatewayOf(both).spec.servers).toEqual([
+      { port: { number: 8080, name: 'http', protocol: 'HTTP' }, hosts: ['shop.example.com'] },
+      { port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['shop.example.com'], tls: { mode: 'SIMPLE', credentialName: 'c' } },
+    ]);
+    // A redirect is covered by a wildcard HTTPS host.
+    const wild = make({ hosts: ['*.example.com', 'shop.example.com'], redirectToHttps: true, https: [{ credentialName: 'c', hosts: ['*.example.com'] }] })();
+    expect(gatewayOf(wild).spec.servers[0].tls).toEqual({ httpsRedirect: true });
+    expect(make({ hosts: ['shop.example.com', 'api.example.com'], redirectToHttps: true, https: [{ credentialName: 'c', hosts: ['shop.example.com'] }] })).toThrow(exactly(
+      '[test/edge] redirectToHttps: ["api.example.com"] redirects hosts to HTTPS that no HTTPS server serves, so browsers are sent to a host the gateway refuses. '
+      + "Add those hosts to an HTTPS server's hosts (or leave its hosts unset to serve all), or turn off redirectToHttps"));
+  });
+
+  test('HTTPS server credentials and hosts', () => {
+    expect(make({ https: [{ credentialName: '' }] })).toThrow(exactly("[test/edge] https[0].credentialName: '' is empty: an HTTPS server needs the TLS secret with its certificate. "
+      + 'Create a kubernetes.io/tls Secret in the ingress gateway namespace and name it here'));
+    expect(make({ https: [{ credentialName: 'ok' }, { credentialName: 'Bad_Cert' }] })).toThrow(exactly(
+      "[test/edge] https[1].credentialName: 'Bad_Cert' is not a valid Secret name. Use the name of a kubernetes.io/tls Secret"));
+    expect(make({ hosts: ['shop.example.com'], https: [{ credentialName: 'c', hosts: ['shop.example.com', 'api.example.com'] }] })).toThrow(exactly(
+      "[test/edge] https[0].hosts[1]: 'api.example.com' is not one of the edge hosts. Add it to the edge's hosts"));
+    expect(make({ hosts: ['shop.example.com'], https: [{ credentialName: 'c', hosts: ['shop'] }] })).toThrow(/^\[test\/edge\] https\[0\].hosts\[0\]: 'shop' is not a host a Gateway can serve/);
+    const e = make({ hosts: ['*.example.com'], https: [{ credentialName: 'c', hosts: ['Shop.Example.com'] }] })();
+    expect(gatewayOf(e).spec.servers[1].hosts).toEqual(['shop.example.com']);
+  });
+
+  test('port names and ports shared by servers', () => {
+    expect(make({ https: [{ credentialName: 'a', portName: 'tls' }, { credentialName: 'b', portName: 'tls' }] })).toThrow(exactly(
+      "[test/edge] https: 'tls' is the port name of two servers (#1 and #2); Istio requires unique port names across a Gateway's servers. Give each HTTPS server its own portName"));
+    expect(make({ https: [{ credentialName: 'a', portName: 'http' }] })).toThrow(/^\[test\/edge\] https: 'http' is the port name of two servers \(#0 and #1\)/);
+    expect(make({ httpPort: 443, https: [{ credentialName: 'a' }] })).toThrow(exactly(
+      '[test/edge] https: 443 is used by an HTTP and an HTTPS server; one of them would lose at run time. Use different ports for HTTP and HTTPS'));
+    expect(make({ https: [{ credentialName: 'a', port: 8443 }, { credentialName: 'b', port: 80 }] })).toThrow(/^\[test\/edge\] https: 80 is used by an HTTP and an HTTPS server/);
+  });
+
+  test('gateway pods are told apart by their whole selector and by port', () => {
+    const { chart } = setup();
+    edge(chart, { selector: { app: 'gw', istio: 'public' } }, 'a');
+    expect(() => edge(chart, { selector: { istio: 'public', app: 'gw' } }, 'b')).toThrow(/^\[test\/b\] hosts: '\*' on port 80 is already served by IngressEdge test\/a/);
+    expect(() => edge(chart, { selector: { app: 'gw' } }, 'c')).not.toThrow();
+    expect(() => edge(chart, { selector: { app: 'gw', istio: 'public' }, httpPort: 8080 }, 'd')).not.toThrow();
+    expect(() => edge(chart, { selector: { app: 'gw', istio: 'public' }, http: false, https: [{ credentialName: 'c' }] }, 'e')).not.toThrow();
+  });
+
+  test('route names, catch-all routes and hosts', () => {
+    const { chart, web } = setup();
+    const e = edge(chart, { hosts: ['shop.example.com', 'api.example.com'] });
+    e.addRoute({ to: EdgeDestination.version(web, 'original') });
+    // A route with conditions after the catch-all is fine.
+    e.addRoute({ when: [RequestCondition.pathPrefix('/x')], to: EdgeDestination.version(web, 'experimental') });
+    e.addRoute({ host: 'API.example.com', when: [RequestCondition.pathPrefix('/y')], to: EdgeDestination.version(web, 'experimental') });
+    expect(() => e.addRoute({ name: 'again', to: EdgeDestination.version(web, 'experimental') })).toThrow(exactly(
+      "[test/edge] routes[again]: 'again' is a second catch-all route for host 'shop.example.com'. Only one route per host may omit 'when'/'rules'; give this one conditions"));
+    expect(httpOf(chart, 'edge-shop-example-com').map((r: any) => r.name)).toEqual(['route-2', 'route-1']);
+    expect(httpOf(chart, 'edge-api-example-com').map((r: any) => r.name)).toEqual(['route-2', 'route-3', 'route-1']);
+    expect(() => e.addRoute({ host: 'www.example.com', to: EdgeDestination.version(web, 'original') })).toThrow(exactly(
+      "[test/edge] routes[route-5].host: 'www.example.com' is not served by any server of Gateway shop/edge (hosts: shop.example.com, api.example.com), "
+      + "so no request for it reaches the route (IST0132). Add the host to the edge's hosts, or route a host it serves"));
+  });
+
+  test('when, rules and rewrites', () => {
+    const { chart, web } = setup();
+    const e = edge(chart);
+    const to = EdgeDestination.version(web, 'experimental');
+    expect(() => e.addRoute({ name: 'r', to, when: [RequestCondition.pathPrefix('/a')], rules: [{ conditions: [RequestCondition.pathPrefix('/b')] }] })).toThrow(exactly(
+      "[test/edge] routes[r].rules: '1 condition set(s) and when: 1 condition(s)' is given together with 'when'. Use 'when' for one set of conditions or 'rules' for several"));
+    expect(() => e.addRoute({ name: 'r', to, rules: [] })).toThrow(exactly(
+      "[test/edge] routes[r].rules: [] is empty. Give at least one condition set, or omit 'rules' for a catch-all route"));
+    expect(() => e.addRoute({ name: 'r', to, rules: [{ conditions: [RequestCondition.pathPrefix('/x')] }, { conditions: [RequestCondition.pathPrefix('')] }] }))
+      .toThrow(/^\[test\/edge\] routes\[r\].rules\[1\].conditions\[0\].uri.prefix: '' is an empty prefix/);
+    expect(() => e.addRoute({ name: 'r', to, when: [RequestCondition.pathPrefix('')] })).toThrow(/^\[test\/edge\] routes\[r\].when\[0\].uri.prefix: '' is an empty prefix/);
+    expect(() => e.addRoute({ name: 'r', to, when: [RequestCondition.pathPrefix('/r')], rewriteUri: 'r' })).toThrow(exactly(
+      "[test/edge] routes[r].rewriteUri: 'r' is not a path. Start it with '/', e.g. '/'"));
+    e.addRoute({ name: 'ab', to, rules: [{ conditions: [RequestCondition.pathPrefix('/a')] }, { conditions: [RequestCondition.pathPrefix('/b')] }] });
+    e.addRoute({ name: 'host', to, when: [RequestCondition.pathPrefix('/h')], rewriteAuthority: 'internal.example.com' });
+    e.addRoute({ name: 'both', to, when: [RequestCondition.pathPrefix('/both')], rewriteUri: '/', rewriteAuthority: 'internal.example.com' });
+    const http = httpOf(chart, 'edge');
+    const rule = (name: string) => http.find((r: any) => r.name === name);
+    expect(rule('ab').match).toEqual([{ uri: { prefix: '/a' } }, { uri: { prefix: '/b' } }]);
+    expect(rule('ab').rewrite).toBeUndefined();
+    expect(rule('host').rewrite).toEqual({ authority: 'internal.example.com' });
+    expect(rule('both').rewrite).toEqual({ uri: '/', authority: 'internal.example.com' });
+  });
+
+  test('destinations: a Service port, a version, with their ports', () => {
+    const { chart, web } = setup();
+    const e = edge(chart);
+    e.addRoute({ name: 'svc', when: [RequestCondition.pathPrefix('/s')], to: EdgeDestination.service('customer', 8081) });
+    e.addRoute({ name: 'ver', when: [RequestCondition.pathPrefix('/v')], to: EdgeDestination.version(web, 'experimental') });
+    const http = httpOf(chart, 'edge');
+    expect(http.find((r: any) => r.name === 'svc').route).toEqual([{ destination: { host: 'customer', port: { number: 8081 } }, weight: 100 }]);
+    expect(http.find((r: any) => r.name === 'ver').route).toEqual([{ destination: { host: 'web', subset: 'experimental', port: { number: 8080 } }, weight: 100 }]);
+    expect(() => e.addRoute({ name: 'n', when: [RequestCondition.pathPrefix('/n')], to: EdgeDestination.service('Bad_Name', 80) })).toThrow(exactly(
+      "[test/edge] routes[n].to.name: 'Bad_Name' is not a Service name. Use the Service's name, e.g. 'productpage'"));
+    expect(() => e.addRoute({ name: 'ns', when: [RequestCondition.pathPrefix('/ns')], to: EdgeDestination.service('svc', 80, 'Bad_NS') }))
+      .toThrow(/^\[test\/edge\] routes\[ns\].to.namespace: 'Bad_NS' is not a DNS-1123 label/);
+  });
+
+  test('a route to the plain Service of a split service: refused unless bypassRelease', () => {
+    const message = "[test/edge] routes[r].to: 'EdgeDestination.service('web', 8080)' is the plain Service of 'web', whose release splits requests (original 90% / experimental 10%); "
+      + 'the gateway would bypass the split. Use EdgeDestination.release(service) to follow the split, or set bypassRelease: true on the route if bypassing it is what you want';
+    const route = (to: EdgeDestination, bypassRelease?: boolean, traffic = TrafficSplit.canaryPercent(10)) => () => {
+      const { chart } = setup('shop', traffic);
+      edge(chart).addRoute({ name: 'r', to, bypassRelease });
+      return httpOf(chart, 'edge');
+    };
+    expect(route(EdgeDestination.service('web', 8080))).toThrow(exactly(message));
+    expect(route(EdgeDestination.service('web', 8080, 'shop'))).toThrow(exactly(message));
+    expect(route(EdgeDestination.service('web', 8080), false)).toThrow(exactly(message));
+    expect(route(EdgeDestination.service('web', 8080), true)()).toEqual([{ name: 'r', route: [{ destination: { host: 'web', port: { number: 8080 } }, weight: 100 }] }]);
+    // Another namespace's 'web', and a service whose release sends everything to one version, are fine.
+    expect(route(EdgeDestination.service('web', 8080, 'other'))()[0].route).toEqual([{ destination: { host: 'web.other.svc.cluster.local', port: { number: 8080 } }, weight: 100 }]);
+    expect(route(EdgeDestination.service('web', 8080), undefined, TrafficSplit.stable())()[0].route).toEqual([{ destination: { host: 'web', port: { number: 8080 } }, weight: 100 }]);
+  });
+
+  test('VirtualService names: the edge name for *, the host slug otherwise, a hash when slugs meet', () => {
+    const { chart, web } = setup();
+    edge(chart, { hosts: ['a-b.example.com', 'a.b.example.com', '*.example.com'], routes: [{ to: EdgeDestination.release(web) }] });
+    const names = Testing.synth(chart).filter(o => o.kind === 'VirtualService' && o.spec.gateways).map(o => [o.metadata.name, o.spec.hosts[0]]);
+    const hash = createHash('sha256').update('a.b.example.com').digest('hex').slice(0, 8);
+    expect(names).toEqual([
+      ['edge-a-b-example-com', 'a-b.example.com'],
+      [`edge-a-b-example-com-${hash}`, 'a.b.example.com'],
+      ['edge-wildcard-example-com', '*.example.com'],
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import {
   CanaryService, CircuitBreakerPolicy, DarkRelease, FaultAbort, FaultInjection, GrpcStatus, LoadBalancer, LoadBalancing, RequestCondition,
-  RetryOn, RoutePolicy, RoutingSimulator, ServiceProtocol, ServiceVersion, TrafficMirror, TrafficSplit, VersionAffinity,
+  ReleaseScope, RetryOn, RoutePolicy, RoutingSimulator, ServiceProtocol, ServiceVersion, TrafficMirror, TrafficSplit, VersionAffinity,
 } from '../src';
 import '../src/testing/jest';
 import { only, synthChecked, webRelease } from './util';
@@ -370,5 +370,216 @@ describe('everything on one host', () => {
     expect(m.filter(o => o.kind === 'DestinationRule')).toHaveLength(1);
     expect(only(m, 'VirtualService', 'ratings').spec.http.map((r: any) => r.name)).toEqual(['jason', 'slow-testers', 'shadow', 'default']);
     expect(m).toMatchSnapshot();
+  });
+});
+
+describe('LoadBalancer and VersionAffinity: details of the output and of the errors', () => {
+  test('isLoadBalancer is true for a LoadBalancer only, never throwing', () => {
+    expect(LoadBalancer.isLoadBalancer(LoadBalancer.random())).toBe(true);
+    expect(LoadBalancer.isLoadBalancer({ [Symbol.for('cdk8s-istio-traffic.LoadBalancer')]: true })).toBe(true);
+    expect(LoadBalancer.isLoadBalancer(null)).toBe(false);
+    expect(LoadBalancer.isLoadBalancer(undefined)).toBe(false);
+    expect(LoadBalancer.isLoadBalancer('ROUND_ROBIN')).toBe(false);
+    expect(LoadBalancer.isLoadBalancer({ simple: 'ROUND_ROBIN' })).toBe(false);
+  });
+
+  test('isConsistentHash is false for the simple algorithms and true for the hashing ones', () => {
+    expect([LoadBalancer.roundRobin(), LoadBalancer.leastRequest(), LoadBalancer.random(), LoadBalancer.passthrough()].map(l => l.isConsistentHash))
+      .toEqual([false, false, false, false]);
+    expect([
+      LoadBalancer.consistentHashByHeader('x-user'), LoadBalancer.consistentHashByCookie({ name: 'session' }),
+      LoadBalancer.consistentHashBySourceIp(), LoadBalancer.consistentHashByQueryParameter('user'),
+    ].map(l => l.isConsistentHash)).toEqual([true, true, true, true]);
+  });
+
+  test('random renders RANDOM', () => {
+    const { chart, svc } = setup(TrafficSplit.stable());
+    new LoadBalancing(chart, 'lb', { service: svc, loadBalancer: LoadBalancer.random() });
+    expect(dr(chart).spec.trafficPolicy.loadBalancer).toEqual({ simple: 'RANDOM' });
+  });
+
+  test('a hash cookie without path or ttl renders its name only', () => {
+    const { chart, svc } = setup(TrafficSplit.stable());
+    new LoadBalancing(chart, 'lb', { service: svc, loadBalancer: LoadBalancer.consistentHashByCookie({ name: 'session' }) });
+    const cookie = dr(chart).spec.trafficPolicy.loadBalancer.consistentHash.httpCookie;
+    expect(Object.keys(cookie)).toEqual(['name']);
+    expect(cookie).toStrictEqual({ name: 'session' });
+  });
+
+  test('a hash cookie with a path and no ttl renders no ttl', () => {
+    const { chart, svc } = setup(TrafficSplit.stable());
+    new LoadBalancing(chart, 'lb', { service: svc, loadBalancer: LoadBalancer.consistentHashByCookie({ name: 'session', path: '/app' }) });
+    expect(dr(chart).spec.trafficPolicy.loadBalancer.consistentHash.httpCookie).toStrictEqual({ name: 'session', path: '/app' });
+  });
+
+  test('the errors name the field and say what to use instead', () => {
+    const lb = (l: LoadBalancer) => () => { const { chart, svc } = setup(); new LoadBalancing(chart, 'lb', { service: svc, loadBalancer: l }); };
+    expect(lb(LoadBalancer.consistentHashByHeader('x user'))).toThrow(/is not a valid HTTP header name\. Use e\.g\. 'x-user-id'$/);
+    expect(lb(LoadBalancer.consistentHashByCookie({ name: 'a;b' }))).toThrow(/is not a valid cookie name\. Use e\.g\. 'session'$/);
+    expect(lb(LoadBalancer.consistentHashByQueryParameter(''))).toThrow(/is empty\. Name the query parameter$/);
+    expect(lb(LoadBalancer.consistentHashByCookie({ name: 'session', ttl: Duration.millis(0.5) })))
+      .toThrow(/^\[test\/lb\] loadBalancer\.cookie\.ttl: '0\.5ms' /);
+    expect(() => LoadBalancer.consistentHashByCookie(undefined as any)).toThrow(/Pass the HashCookieOptions, e\.g\. \{ name: 'session' \}/);
+  });
+
+  test('VersionAffinity errors name the field and say what to use instead', () => {
+    const aff = (props: any) => () => { const { chart, svc } = setup(); new VersionAffinity(chart, 'a', { service: svc, ...props }); };
+    expect(aff({})).toThrow(/both unset\. Name the version in exactly one of them: a cookie for browsers, a header for API clients$/);
+    expect(aff({ cookie: 'bad cookie' })).toThrow(/^\[test\/a\] cookie: 'bad cookie' is not a valid token\. Use letters, digits and '-', e\.g\. 'app-version'$/);
+    expect(aff({ header: 'x', cookieMaxAge: Duration.days(1) })).toThrow(/only applies to a cookie\. Remove it, or use cookie$/);
+  });
+
+  test('a cookie without a max-age is a session cookie', () => {
+    const { chart, svc } = setup(TrafficSplit.canaryPercent(10));
+    new VersionAffinity(chart, 'sticky', { service: svc, cookie: 'ratings-version' });
+    expect(vs(chart).spec.http[2].route.map((r: any) => r.headers.response.add['set-cookie'])).toEqual([
+      'ratings-version=v1; Path=/', 'ratings-version=v2; Path=/',
+    ]);
+  });
+
+  test('a max-age that is not a whole number of seconds is rounded down', () => {
+    const { chart, svc } = setup(TrafficSplit.canaryPercent(10));
+    new VersionAffinity(chart, 'sticky', { service: svc, cookie: 'v', cookieMaxAge: Duration.millis(1500) });
+    expect(vs(chart).spec.http[2].route[0].headers.response.add['set-cookie']).toBe('v=v1; Path=/; Max-Age=1');
+  });
+
+  test.each([ReleaseScope.MESH, ReleaseScope.EDGE])('fails on a whole-Service route for one audience only (release scope %s)', (releaseScope) => {
+    const chart = new Chart(Testing.app(), 'test', { namespace: 'default' });
+    const svc = new CanaryService(chart, 'ratings', {
+      port: 9080,
+      releaseScope,
+      versions: ['v1', 'v2'].map(v => ServiceVersion.deploy(v, { image: `ratings:${v}` })),
+      traffic: TrafficSplit.wholeService(),
+    });
+    expect(() => new VersionAffinity(chart, 'a', { service: svc, cookie: 'v' }))
+      .toThrow(/^\[test\/a\] service: 'ratings' routes to the whole Service \(TrafficSplit\.wholeService\(\)\)/);
+  });
+});
+
+describe('RoutePolicy and RetryOn: details of the output and of the errors', () => {
+  const rp = (props: any) => () => { const { chart, svc } = setup(); new RoutePolicy(chart, 'rp', { service: svc, ...props }); };
+
+  test('isRetryOn is true for a RetryOn only, never throwing', () => {
+    expect(RetryOn.isRetryOn(RetryOn.FIVE_XX)).toBe(true);
+    expect(RetryOn.isRetryOn(RetryOn.statusCode(503))).toBe(true);
+    expect(RetryOn.isRetryOn({ [Symbol.for('cdk8s-istio-traffic.RetryOn')]: true })).toBe(true);
+    expect(RetryOn.isRetryOn(null)).toBe(false);
+    expect(RetryOn.isRetryOn(undefined)).toBe(false);
+    expect(RetryOn.isRetryOn('5xx')).toBe(false);
+    expect(RetryOn.isRetryOn({ condition: '5xx' })).toBe(false);
+  });
+
+  test('RetryOn names the Envoy condition', () => {
+    expect(RetryOn.statusCode(503).condition).toBe('503');
+    expect(RetryOn.of('reset-before-request').condition).toBe('reset-before-request');
+    expect(() => RetryOn.statusCode(503.5)).toThrow(/^\[RetryOn\.statusCode\] code: 503\.5 .*Pass an HTTP status code, e\.g\. 503$/);
+  });
+
+  test('only a timeout: no retries on the routes', () => {
+    const { chart, svc } = setup();
+    new RoutePolicy(chart, 'rp', { service: svc, timeout: Duration.seconds(5) });
+    const rule = vs(chart).spec.http[0];
+    expect(rule.timeout).toBe('5s');
+    expect('retries' in rule).toBe(false);
+  });
+
+  test('only retries: no timeout on the routes, and only the retry fields given', () => {
+    const { chart, svc } = setup();
+    new RoutePolicy(chart, 'rp', { service: svc, retries: { attempts: 3 } });
+    const rule = vs(chart).spec.http[0];
+    expect('timeout' in rule).toBe(false);
+    expect(rule.retries).toStrictEqual({ attempts: 3 });
+  });
+
+  test('an empty retryOn list renders no retryOn', () => {
+    const { chart, svc } = setup();
+    new RoutePolicy(chart, 'rp', { service: svc, retries: { attempts: 2, retryOn: [] } });
+    expect(vs(chart).spec.http[0].retries).toStrictEqual({ attempts: 2 });
+  });
+
+  test('a condition listed twice is rendered once, in the order given', () => {
+    const { chart, svc } = setup();
+    new RoutePolicy(chart, 'rp', { service: svc, retries: { attempts: 2, retryOn: [RetryOn.RESET, RetryOn.FIVE_XX, RetryOn.RESET, RetryOn.statusCode(503)] } });
+    expect(vs(chart).spec.http[0].retries.retryOn).toBe('reset,5xx,503');
+  });
+
+  test('attempts: the int32 maximum is accepted, one more is refused', () => {
+    const { chart, svc } = setup();
+    new RoutePolicy(chart, 'rp', { service: svc, retries: { attempts: 2_147_483_647 } });
+    expect(vs(chart).spec.http[0].retries.attempts).toBe(2_147_483_647);
+    expect(rp({ retries: { attempts: 2_147_483_648 } })).toThrow(/^\[test\/rp\] retries\.attempts: 2147483648 is not a whole number of retries\. Use a whole number such as 3; 0 disables retries$/);
+  });
+
+  test('a perTryTimeout just shorter than the timeout is accepted', () => {
+    const { chart, svc } = setup();
+    new RoutePolicy(chart, 'rp', { service: svc, timeout: Duration.seconds(2), retries: { attempts: 2, perTryTimeout: Duration.millis(1999) } });
+    expect(vs(chart).spec.http[0].retries).toEqual({ attempts: 2, perTryTimeout: '1999ms' });
+  });
+
+  test('the errors name the field and say what to use instead', () => {
+    expect(rp({})).toThrow(/the policy is empty\. Set a timeout, retries, or both$/);
+    expect(rp({ timeout: Duration.seconds(2), retries: { attempts: 3, perTryTimeout: Duration.seconds(2) } }))
+      .toThrow(/^\[test\/rp\] retries\.perTryTimeout: '2 seconds' is not shorter than timeout \(2 seconds\): the request times out before a retry can start\. Make perTryTimeout shorter than timeout/);
+    expect(rp({ retries: { attempts: 2, perTryTimeout: Duration.millis(0.5) } })).toThrow(/^\[test\/rp\] retries\.perTryTimeout: '0\.5ms' /);
+    expect(rp({ retries: { retryOn: [RetryOn.FIVE_XX] } })).toThrow(/which Istio rejects\. Set attempts to the number of retries \(e\.g\. 3\), or remove the other retry fields$/);
+    expect(rp({ retries: { retryOn: [] } })).toThrow(/^\[test\/rp\] retries: \{"retryOn":\[\]\} is empty\. Set attempts \(and optionally perTryTimeout and retryOn\), or remove retries$/);
+    expect(rp({ retries: { attempts: 0, retryOn: [] } })).not.toThrow();
+    expect(rp({ retries: { attempts: 2, retryOn: [RetryOn.FIVE_XX, RetryOn.of('bogus')] } }))
+      .toThrow(/^\[test\/rp\] retries\.retryOn\[1\]: 'bogus' is not one of Envoy's retry conditions\. Use one of 5xx, gateway-error, .*, or a standard HTTP status code \(exact spelling, lower case, no spaces\)$/);
+  });
+});
+
+describe('TrafficMirror: details of the output and of the errors', () => {
+  const tm = (props: any) => () => { const { chart, svc } = setup(); new TrafficMirror(chart, 'm', { service: svc, version: 'v2', ...props }); };
+
+  test('without a percentage every request is copied', () => {
+    const { chart, svc } = setup(TrafficSplit.stable());
+    new TrafficMirror(chart, 'shadow', { service: svc, version: 'v2' });
+    expect(vs(chart).spec.http[0].mirrorPercentage).toEqual({ value: 100 });
+  });
+
+  test.each([0, 100])('percentage %d is accepted and emitted as given', (percentage) => {
+    const { chart, svc } = setup(TrafficSplit.stable());
+    new TrafficMirror(chart, 'shadow', { service: svc, version: 'v2', percentage });
+    expect(vs(chart).spec.http[0].mirrorPercentage).toEqual({ value: percentage });
+  });
+
+  test.each([-0.5, 100.5])('percentage %d is refused', (percentage) => {
+    expect(tm({ percentage })).toThrow(new RegExp(`^\\[test/m\\] percentage: ${percentage} is not a percentage\\. Use a number from 0 to 100$`));
+  });
+
+  test('with methods: a rule of its own, named by name, with the mirror and the percentage', () => {
+    const { chart, svc } = setup(TrafficSplit.stable());
+    new TrafficMirror(chart, 'shadow', { service: svc, version: 'v2', methods: ['GET', 'HEAD'], percentage: 20, name: 'mirror-reads' });
+    const rule = vs(chart).spec.http[0];
+    expect(rule.name).toBe('mirror-reads');
+    expect(rule.match).toEqual([{ method: { exact: 'GET' } }, { method: { exact: 'HEAD' } }]);
+    expect(rule.mirror).toEqual({ host: 'ratings', subset: 'v2' });
+    expect(rule.mirrorPercentage).toEqual({ value: 20 });
+    expect(rule.route).toEqual([{ destination: { host: 'ratings', subset: 'v1' }, weight: 100 }]);
+  });
+
+  test('methods must be upper-case letters only', () => {
+    expect(tm({ methods: ['GET', 'gET'] })).toThrow(/^\[test\/m\] methods\[1\]: 'gET' is not an upper-case HTTP method\. Use e\.g\. 'GET'$/);
+    expect(tm({ methods: ['GEt'] })).toThrow(/^\[test\/m\] methods\[0\]: 'GEt' is not an upper-case HTTP method/);
+    expect(tm({ methods: [] })).toThrow(/is empty, so nothing would be mirrored\. List the methods to mirror, e\.g\. \['GET', 'HEAD'\], or omit it$/);
+  });
+
+  test('a version with all the live traffic (the others at weight 0) is refused', () => {
+    const { chart, svc } = setup(TrafficSplit.weights({ v1: 100, v2: 0 }));
+    expect(() => new TrafficMirror(chart, 'm', { service: svc, version: 'v1' }))
+      .toThrow(/^\[test\/m\] version: 'v1' already gets all of the service's traffic, so mirroring to it doubles its load and shows nothing new\. Mirror to a version that gets no live traffic \(the new one\), or change the traffic split first$/);
+  });
+
+  test('a version that gets all the edge traffic is refused, naming the edge', () => {
+    const chart = new Chart(Testing.app(), 'test', { namespace: 'default' });
+    const svc = new CanaryService(chart, 'ratings', {
+      port: 9080,
+      releaseScope: ReleaseScope.MESH,
+      versions: ['v1', 'v2'].map(v => ServiceVersion.deploy(v, { image: `ratings:${v}` })),
+      traffic: TrafficSplit.canaryPercent(10),
+    });
+    expect(() => new TrafficMirror(chart, 'm', { service: svc, version: 'v1' }))
+      .toThrow(/^\[test\/m\] version: 'v1' already gets all of the service's traffic at the edge, so mirroring/);
   });
 });
