@@ -61,7 +61,7 @@ export class TrafficMirror extends Construct {
     const routing = routingOf(this, props.service);
     const subset = subsetOfVersion(this, 'version', props.service, props.version);
     const pct = props.percentage ?? 100;
-    if (typeof pct !== 'number' || !Number.isFinite(pct) || pct < 0 || pct > 100) {
+    if (pct < 0 || pct > 100) {
       fail(this, 'percentage', pct, 'is not a percentage', 'Use a number from 0 to 100');
     }
     for (const audience of ALL_AUDIENCES) {

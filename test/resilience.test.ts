@@ -392,10 +392,16 @@ describe('LoadBalancer and VersionAffinity: details of the output and of the err
     ].map(l => l.isConsistentHash)).toEqual([true, true, true, true]);
   });
 
-  test('random renders RANDOM', () => {
-    const { chart, svc } = setup(TrafficSplit.stable());
-    new LoadBalancing(chart, 'lb', { service: svc, loadBalancer: LoadBalancer.random() });
-    expect(dr(chart).spec.trafficPolicy.loadBalancer).toEqual({ simple: 'RANDOM' });
+  test('the simple algorithms render their Istio names', () => {
+    const made: Array<[() => LoadBalancer, string]> = [
+      [() => LoadBalancer.roundRobin(), 'ROUND_ROBIN'], [() => LoadBalancer.leastRequest(), 'LEAST_REQUEST'],
+      [() => LoadBalancer.random(), 'RANDOM'], [() => LoadBalancer.passthrough(), 'PASSTHROUGH'],
+    ];
+    for (const [make, simple] of made) {
+      const { chart, svc } = setup(TrafficSplit.stable());
+      new LoadBalancing(chart, 'lb', { service: svc, loadBalancer: make() });
+      expect(dr(chart).spec.trafficPolicy.loadBalancer).toEqual({ simple });
+    }
   });
 
   test('a hash cookie without path or ttl renders its name only', () => {
@@ -510,6 +516,19 @@ describe('RoutePolicy and RetryOn: details of the output and of the errors', () 
     expect(rp({ retries: { attempts: 2_147_483_648 } })).toThrow(/^\[test\/rp\] retries\.attempts: 2147483648 is not a whole number of retries\. Use a whole number such as 3; 0 disables retries$/);
   });
 
+  test('a timeout from one RoutePolicy and retries from another both apply', () => {
+    const { chart, svc } = setup();
+    new RoutePolicy(chart, 'timeouts', { service: svc, timeout: Duration.seconds(5) });
+    new RoutePolicy(chart, 'retries', { service: svc, retries: { attempts: 2 } });
+    const rule = vs(chart).spec.http[0];
+    expect(rule.timeout).toBe('5s');
+    expect(rule.retries).toEqual({ attempts: 2 });
+  });
+
+  test('a condition with digits that is not a number is reported as an unknown condition', () => {
+    expect(rp({ retries: { attempts: 2, retryOn: [RetryOn.of('x503')] } })).toThrow(/retries\.retryOn\[0\]: 'x503' is not one of Envoy's retry conditions/);
+  });
+
   test('a perTryTimeout just shorter than the timeout is accepted', () => {
     const { chart, svc } = setup();
     new RoutePolicy(chart, 'rp', { service: svc, timeout: Duration.seconds(2), retries: { attempts: 2, perTryTimeout: Duration.millis(1999) } });
@@ -546,6 +565,10 @@ describe('TrafficMirror: details of the output and of the errors', () => {
 
   test.each([-0.5, 100.5])('percentage %d is refused', (percentage) => {
     expect(tm({ percentage })).toThrow(new RegExp(`^\\[test/m\\] percentage: ${percentage} is not a percentage\\. Use a number from 0 to 100$`));
+  });
+
+  test.each([NaN, Infinity])('percentage %d is refused as not a finite number', (percentage) => {
+    expect(tm({ percentage })).toThrow(/^\[test\/m\] percentage: .* is not a finite number/);
   });
 
   test('with methods: a rule of its own, named by name, with the mirror and the percentage', () => {
