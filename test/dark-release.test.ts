@@ -459,6 +459,15 @@ describe('DarkRelease: exact messages, header options and scopes', () => {
     expect(release.propagatedTo).toEqual(['reviews']);
   });
 
+  test('the released service described by another construct (same name and namespace) is still itself on the call path', () => {
+    const { chart, reviews } = setup();
+    const twin = new CanaryService(new Chart(Testing.app(), 'other', { namespace: 'shop' }), 'reviews', {
+      port: 9080, versions: ['v1', 'v2'].map(v => ServiceVersion.deploy(v, { image: `reviews:${v}` })),
+    });
+    expect(() => new DarkRelease(chart, 'd', { service: reviews, version: 'v2', when: [cond], callPath: [twin] })).toThrow(exactly(
+      "[test/d] callPath[0]: 'reviews' is the released service itself. List only the services it calls, directly or further down"));
+  });
+
   test('downstream rules keep the priority order', () => {
     const { chart, reviews, ratings } = withDownstream();
     new DarkRelease(chart, 'later', { service: reviews, version: 'v2', when: [RequestCondition.headerPresent('x-a')], callPath: [ratings] });
