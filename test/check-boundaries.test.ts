@@ -423,3 +423,220 @@ describe('CircuitBreakerPolicy bounds', () => {
     expect(trafficPolicy({ outlierDetection: { interval: d } }).outlierDetection.interval).toBe(go);
   });
 });
+
+describe('request-match survivors', () => {
+  const darkWhen = (when: RequestCondition[]) => {
+    const chart = newChart();
+    const reviews = service(chart, 'reviews', ['v1', 'v2']);
+    new DarkRelease(chart, 'dark', { service: reviews, version: 'v2', when });
+    return chart;
+  };
+  const darkMatch = (when: RequestCondition[]) => find(darkWhen(when), 'VirtualService', 'reviews').spec.http[0].match;
+
+  describe('the type guards', () => {
+    const guards: Array<[string, (x: any) => boolean, () => unknown]> = [
+      ['StringMatch.isStringMatch', x => StringMatch.isStringMatch(x), () => StringMatch.exact('a')],
+      ['UserAgent.isUserAgent', x => UserAgent.isUserAgent(x), () => UserAgent.matching('.*a.*')],
+      ['RequestCondition.isRequestCondition', x => RequestCondition.isRequestCondition(x), () => RequestCondition.headerPresent('x-a')],
+    ];
+
+    test.each(guards)('%s: true for an instance, false for null, undefined, primitives and plain objects', (_, guard, make) => {
+      expect(guard(make())).toBe(true);
+      expect([null, undefined, 'a', 42, true, {}, []].map(x => guard(x))).toEqual([false, false, false, false, false, false, false]);
+    });
+
+    test('the guards do not confuse the three kinds', () => {
+      expect(StringMatch.isStringMatch(RequestCondition.headerPresent('x-a'))).toBe(false);
+      expect(UserAgent.isUserAgent(StringMatch.exact('a'))).toBe(false);
+      expect(RequestCondition.isRequestCondition(UserAgent.FIREFOX)).toBe(false);
+    });
+
+    test('a copy from another package version is recognised by its global symbol', () => {
+      expect(StringMatch.isStringMatch({ [Symbol.for('cdk8s-istio-traffic.StringMatch')]: true })).toBe(true);
+      expect(UserAgent.isUserAgent({ [Symbol.for('cdk8s-istio-traffic.UserAgent')]: true })).toBe(true);
+      expect(RequestCondition.isRequestCondition({ [Symbol.for('cdk8s-istio-traffic.RequestCondition')]: true })).toBe(true);
+    });
+  });
+
+  test('every kind of condition is emitted in its own section of one match block', () => {
+    expect(darkMatch([
+      RequestCondition.headerExact('X-A', '1'),
+      RequestCondition.headerPresent('x-b'),
+      RequestCondition.headerAbsent('X-C'),
+      RequestCondition.headerNot('x-d', StringMatch.prefix('p')),
+      RequestCondition.uri(StringMatch.regex('.*api.*')),
+      RequestCondition.authority(StringMatch.exact('shop.example.com')),
+      RequestCondition.method('POST'),
+      RequestCondition.queryParam('q', StringMatch.regex('[0-9]+')),
+      RequestCondition.queryParam('page', StringMatch.exact('2')),
+      RequestCondition.callerLabels({ app: 'front', version: 'v1' }),
+      RequestCondition.callerNamespace('web'),
+      RequestCondition.port(8080),
+    ])).toEqual([{
+      headers: { 'x-a': { exact: '1' }, 'x-b': {} },
+      withoutHeaders: { 'x-c': {}, 'x-d': { prefix: 'p' } },
+      uri: { regex: '.*api.*' },
+      authority: { exact: 'shop.example.com' },
+      method: { exact: 'POST' },
+      queryParams: { q: { regex: '[0-9]+' }, page: { exact: '2' } },
+      sourceLabels: { app: 'front', version: 'v1' },
+      sourceNamespace: 'web',
+      port: 8080,
+    }]);
+  });
+
+  test('the emitted caller labels are a copy of the given ones', () => {
+    const labels: { [key: string]: string } = { app: 'front' };
+    const chart = darkWhen([RequestCondition.callerLabels(labels)]);
+    labels.app = 'changed';
+    expect(find(chart, 'VirtualService', 'reviews').spec.http[0].match).toEqual([{ sourceLabels: { app: 'front' } }]);
+  });
+
+  test.each([
+    ['Chrome', UserAgent.CHROME, '.*(Chrome|CriOS)/.*', '.*(Edg|EdgA|EdgiOS|OPR)/.*'],
+    ['Safari', UserAgent.SAFARI, '.*Safari/.*', '.*(Chrome|Chromium|CriOS|FxiOS|Edg|EdgiOS|OPR)/.*'],
+  ])('user agent %s: the look-alike browsers are excluded with withoutHeaders', (_, agent, regex, exclude) => {
+    expect(darkMatch([RequestCondition.userAgent(agent)])).toEqual([{
+      headers: { 'user-agent': { regex } },
+      withoutHeaders: { 'user-agent': { regex: exclude } },
+    }]);
+  });
+
+  test.each([
+    ['Edge', UserAgent.EDGE, '.*(Edg|EdgA|EdgiOS)/.*'],
+    ['mobile', UserAgent.MOBILE, '.*Mobi.*'],
+    ['a custom regex', UserAgent.matching('.*Googlebot.*'), '.*Googlebot.*'],
+  ])('user agent %s: one positive regex, no withoutHeaders', (_, agent, regex) => {
+    expect(darkMatch([RequestCondition.userAgent(agent)])).toEqual([{ headers: { 'user-agent': { regex } } }]);
+  });
+
+  test('a fault injection reads the user agent from user-agent by default', () => {
+    const chart = newChart();
+    const reviews = service(chart, 'reviews', ['v1', 'v2']);
+    new FaultInjection(chart, 'fault', { service: reviews, abort: FaultAbort.httpStatus(503), when: [RequestCondition.userAgent(UserAgent.MOBILE)] });
+    expect(find(chart, 'VirtualService', 'reviews').spec.http[0].match).toEqual([{ headers: { 'user-agent': { regex: '.*Mobi.*' } } }]);
+  });
+
+  test('a path regex need not start with / (only exact and prefix paths must)', () => {
+    expect(darkMatch([RequestCondition.uri(StringMatch.regex('(/v1)?/api/.*'))])).toEqual([{ uri: { regex: '(/v1)?/api/.*' } }]);
+    expect(darkMatch([RequestCondition.uri(StringMatch.exact('/'))])).toEqual([{ uri: { exact: '/' } }]);
+  });
+
+  test.each([1, 65535])('port %d is accepted and emitted', port => {
+    expect(darkMatch([RequestCondition.port(port)])).toEqual([{ port }]);
+  });
+
+  test.each([0, 65536, 80.5])('port %d fails with the whole message', port => {
+    expect(() => darkWhen([RequestCondition.port(port)])).toThrow(exactly(
+      `[test/dark] when[0].port: ${port} is not a port number. Use a whole number from 1 to 65535`));
+  });
+
+  describe('the 60 KiB header limit (bytes, not characters)', () => {
+    const LIMIT = 60 * 1024;
+    const tooLong = (field: string, value: string, bytes: number) => exactly(
+      `[test/dark] ${field}: '${value.slice(0, 40)}...' is ${bytes} bytes long, more than Envoy's limit of ${LIMIT} bytes `
+      + "for all of a request's headers (max_request_headers_kb, 60 KiB): a request carrying it is refused with 431, so the rule never matches. "
+      + 'Match a shorter value (a prefix or a regex), or carry the information in the request body');
+
+    test('a header value of exactly 61440 bytes is accepted and emitted whole', () => {
+      const value = 'a'.repeat(LIMIT);
+      expect(darkMatch([RequestCondition.headerExact('x-test', value)])).toEqual([{ headers: { 'x-test': { exact: value } } }]);
+    });
+
+    test('an exact header value of 61441 bytes fails', () => {
+      const value = 'a'.repeat(LIMIT + 1);
+      expect(() => darkWhen([RequestCondition.headerExact('x-test', value)])).toThrow(tooLong('when[0].x-test.exact', value, LIMIT + 1));
+    });
+
+    test('a prefix is measured too, and the field names the match kind', () => {
+      const value = 'b'.repeat(LIMIT + 1);
+      expect(() => darkWhen([RequestCondition.header('x-test', StringMatch.prefix(value))])).toThrow(tooLong('when[0].x-test.prefix', value, LIMIT + 1));
+    });
+
+    test('multi-byte characters count by their UTF-8 bytes', () => {
+      const value = 'é'.repeat(LIMIT / 2 + 1);
+      expect(value.length).toBeLessThan(LIMIT);
+      expect(() => darkWhen([RequestCondition.headerExact('x-test', value)])).toThrow(tooLong('when[0].x-test.exact', value, LIMIT + 2));
+    });
+  });
+
+  test('a cookie whose regex grows beyond 1024 characters fails on the regex length', () => {
+    const regex = `(.*;\\s*)?c=${'a'.repeat(1010)}(;.*)?`;
+    expect(() => darkWhen([RequestCondition.cookie('c', 'a'.repeat(1010))])).toThrow(exactly(
+      `[test/dark] when[0].cookie.c: '${regex.slice(0, 40)}...' is ${regex.length} characters long; Istio accepts at most 1024. Shorten the expression`));
+  });
+
+  test('a cookie is emitted as a regex anchored on cookie boundaries', () => {
+    expect(darkMatch([RequestCondition.cookie('beta', 'yes')])).toEqual([{ headers: { cookie: { regex: '(.*;\\s*)?beta=yes(;.*)?' } } }]);
+  });
+
+  test.each<[string, RequestCondition[], string]>([
+    ['a value that is not a string', [RequestCondition.header('x-test', StringMatch.exact(42 as any))],
+      '[test/dark] when[0].x-test: 42 is not a string. Give the value as a string'],
+    ['a method that is not a string', [RequestCondition.method(7 as any)],
+      '[test/dark] when[0].method: 7 is not a string. Give the value as a string'],
+    ['an invalid cookie name', [RequestCondition.cookie('my cookie', 'x')],
+      "[test/dark] when[0].cookie: 'my cookie' is not a valid cookie name (an RFC 6265 token). Use letters, digits and !#$%&'*+-.^_`|~ only, without spaces, '=' or ';'"],
+    ['an invalid cookie value', [RequestCondition.cookie('c', 'a;b')],
+      "[test/dark] when[0].cookie.c: 'a;b' is not a valid cookie value. Use printable ASCII without spaces, double quotes, commas, semicolons or backslashes"],
+    ['a lower-case method', [RequestCondition.method('get')],
+      "[test/dark] when[0].method: 'get' is not an upper-case HTTP method. Use e.g. 'GET', 'POST', 'DELETE'"],
+    ['an empty query parameter name', [RequestCondition.queryParam('', StringMatch.exact('1'))],
+      "[test/dark] when[0].queryParam: '' is an empty parameter name. Name the query parameter"],
+    ['a query parameter prefix', [RequestCondition.queryParam('q', StringMatch.prefix('a'))],
+      "[test/dark] when[0].queryParam.q: 'prefix' is not supported for query parameters by Istio. Use StringMatch.exact() or StringMatch.regex()"],
+    ['a query parameter regex that is not RE2', [RequestCondition.queryParam('q', StringMatch.regex(''))],
+      "[test/dark] when[0].queryParam.q.regex: '' is an empty regex. Give a regular expression, or use a presence condition"],
+    ['no caller labels', [RequestCondition.callerLabels({})],
+      '[test/dark] when[0].callerLabels: {} is empty. Give at least one label of the calling workload'],
+    ['a caller namespace that is not a DNS label', [RequestCondition.callerNamespace('Bad_NS')],
+      "[test/dark] when[0].callerNamespace: 'Bad_NS' is not a DNS-1123 label. Give the namespace name of the caller"],
+    ['a path prefix without a leading /', [RequestCondition.pathPrefix('api')],
+      "[test/dark] when[0].uri.prefix: 'api' does not start with '/', so no request path matches it. Start the path with '/', e.g. '/api'"],
+    ['an exact path without a leading /', [RequestCondition.uri(StringMatch.exact('login'))],
+      "[test/dark] when[0].uri.exact: 'login' does not start with '/', so no request path matches it. Start the path with '/', e.g. '/login'"],
+    ['an empty authority prefix', [RequestCondition.authority(StringMatch.prefix(''))],
+      '[test/dark] when[0].authority.prefix: \'\' is an empty prefix, which Envoy rejects (and would match everything). Use a non-empty prefix, or a presence condition for "any value"'],
+    ['an invalid header name', [RequestCondition.headerPresent('end user')],
+      "[test/dark] when[0].header: 'end user' is not a valid HTTP header name (an RFC 7230 token). "
+      + "Use letters, digits and !#$%&'*+-.^_`|~ only, e.g. 'end-user'; for the path, host or method use the uri, authority or method conditions"],
+    ['the host header (any case)', [RequestCondition.headerAbsent('HOST')],
+      "[test/dark] when[0].header: 'HOST' is never seen by a route: Envoy carries the host as the :authority pseudo-header. "
+      + 'Use RequestCondition.authority(StringMatch.exact(...)) for the host'],
+    ['no condition', [],
+      '[test/dark] when: [] has no condition, so it would match every request. '
+      + 'Give at least one condition (a header, cookie, user agent, path, host, query parameter, method or caller)'],
+    ['a single-value section twice', [RequestCondition.pathPrefix('/a'), RequestCondition.pathPrefix('/b')],
+      "[test/dark] when[1]: 'uri' is constrained twice in one rule (the conditions of a rule are ANDed, and Istio keeps one condition per field). "
+      + 'Combine them into one condition (e.g. one regex), or give them as separate rules to OR them'],
+    ['one header twice, in different case', [RequestCondition.headerExact('X-A', '1'), RequestCondition.headerPresent('x-a')],
+      "[test/dark] when[1]: 'headers.x-a' is constrained twice in one rule (the conditions of a rule are ANDed, and Istio keeps one condition per field). "
+      + 'Combine them into one condition (e.g. one regex), or give them as separate rules to OR them'],
+    ['one query parameter twice', [RequestCondition.queryParam('q', StringMatch.exact('1')), RequestCondition.queryParam('q', StringMatch.exact('2'))],
+      "[test/dark] when[1]: 'queryParams.q' is constrained twice in one rule (the conditions of a rule are ANDed, and Istio keeps one condition per field). "
+      + 'Combine them into one condition (e.g. one regex), or give them as separate rules to OR them'],
+  ])('%s fails with the whole message', (_, when, message) => {
+    expect(() => darkWhen(when)).toThrow(exactly(message));
+  });
+
+  test.each<[string, RequestCondition[], string[]]>([
+    ['header names, lower-cased', [RequestCondition.headerExact('X-Beta', '1'), RequestCondition.headerAbsent('X-Old')], ['x-beta', 'x-old']],
+    ['a cookie', [RequestCondition.cookie('Session', 'abc')], ['cookie']],
+    ['a path, host, method, query, caller or port (nothing)', [
+      RequestCondition.pathPrefix('/a'), RequestCondition.authority(StringMatch.exact('a.example.com')), RequestCondition.method('GET'),
+      RequestCondition.queryParam('q', StringMatch.exact('1')), RequestCondition.callerNamespace('web'), RequestCondition.callerLabels({ app: 'a' }),
+      RequestCondition.port(80),
+    ], []],
+    ['an absent User-Agent header (read at the first hop, not forwarded)', [RequestCondition.headerAbsent('User-Agent'), RequestCondition.headerPresent('x-a')], ['x-a']],
+    ['a User-Agent header that must not match', [RequestCondition.headerNot('USER-AGENT', StringMatch.regex('.*bot.*')), RequestCondition.headerPresent('x-a')], ['x-a']],
+  ])('headersToForward for %s', (_, when, headers) => {
+    const chart = newChart();
+    const reviews = service(chart, 'reviews', ['v1', 'v2']);
+    expect(new DarkRelease(chart, 'dark', { service: reviews, version: 'v2', when }).headersToForward).toEqual(headers);
+  });
+
+  test('a header present and the same header absent go to different sections (no conflict)', () => {
+    expect(darkMatch([RequestCondition.headerPresent('x-a'), RequestCondition.headerNot('x-a', StringMatch.exact('0'))]))
+      .toEqual([{ headers: { 'x-a': {} }, withoutHeaders: { 'x-a': { exact: '0' } } }]);
+  });
+});
