@@ -94,18 +94,13 @@ export class VersionSet {
   public readonly relativeWeights: boolean;
 
   constructor(private readonly scope: IConstruct, private readonly props: VersionSetProps) {
-    if (!Array.isArray(props.versions)) {
-      fail(scope, 'versions', props.versions, 'is not a list of versions', "Declare the versions, e.g. versions: [ServiceVersion.deploy('v1', { image })]");
-    }
+    // The props shapes of CanaryService and ExistingService (checked first) make `versions` a list of ServiceVersions.
     if (props.versions.length === 0) {
       fail(scope, 'versions', props.versions, 'declares no version',
         "Declare at least one version, e.g. versions: [ServiceVersion.deploy('v1', { image })], or use 'stable' and 'canary'");
     }
     const seen = new Set<string>();
     props.versions.forEach((v, i) => {
-      if (!ServiceVersion.isServiceVersion(v)) {
-        fail(scope, `versions[${i}]`, v, 'is not a ServiceVersion', 'Use ServiceVersion.deploy(), ServiceVersion.adopt() or ServiceVersion.fromWorkload()');
-      }
       checkDnsLabel(scope, `versions[${i}].name`, v.name);
       if (seen.has(v.name)) {
         fail(scope, `versions[${i}].name`, v.name, 'is declared twice', 'Give every version a distinct name');

@@ -9,6 +9,7 @@ import {
   Analysis, CanaryService, CanaryServiceProps, ExistingService, RoutingMode, RoutingSimulator, ServiceVersion, Severity, TrafficSplit,
 } from '../src';
 import { only, synthChecked } from './util';
+import { TrafficModel } from '../src/model/traffic-model';
 
 const IMAGE = 'docker.io/istio/examples-bookinfo-reviews';
 
@@ -391,5 +392,115 @@ describe('bad input', () => {
     const d = deployment33(c, 'reviews-v1');
     expect(() => reviews(c, [ServiceVersion.fromWorkload('v1', d), ServiceVersion.fromWorkload('v2', d)]))
       .toThrow(/versions\[v2\]\.workload\.spec\.template\.metadata\.labels\.version: 'v1' is the 'version' label/);
+  });
+});
+
+describe('brought workloads: checks against the service, with the whole message (mutation-tested)', () => {
+  test('the namespaces: the service\'s own over the chart\'s, and a workload written without one is in \'default\'', () => {
+    // chart(undefined) would take the default 'bookinfo': charts of no namespace are made here.
+    const c = new Chart(Testing.app(), 'test');
+    const d = deployment33(c, 'reviews-v1', { metadata: { name: 'reviews-v1', namespace: 'other' } });
+    expect(() => reviews(c, [ServiceVersion.fromWorkload('v1', d)], { namespace: 'shop' }))
+      .toThrow(/^\[test\/reviews\] versions\[v1\]\.workload\.metadata\.namespace: 'other' is not the service's namespace 'shop': the Service selects pods of its own namespace only, so test\/reviews-v1 \(Deployment 'reviews-v1'\) would get no requests\. Create the workload in namespace 'shop', or the service in namespace 'other'$/);
+    const c2 = new Chart(Testing.app(), 'test');
+    const d2 = deployment33(c2, 'reviews-v1', { metadata: { name: 'reviews-v1', namespace: 'shop' } });
+    expect(reviews(c2, [ServiceVersion.fromWorkload('v1', d2)], { namespace: 'shop' }).versionNames).toEqual(['v1']);
+    const c3 = new Chart(Testing.app(), 'test');
+    const d3 = deployment33(c3, 'reviews-v1');
+    expect(reviews(c3, [ServiceVersion.fromWorkload('v1', d3)], { namespace: 'default' }).versionNames).toEqual(['v1']);
+    const c4 = chart('bookinfo');
+    const d4 = deployment33(c4, 'reviews-v1', { metadata: { name: 'reviews-v1', namespace: 'default' } });
+    expect(() => reviews(c4, [ServiceVersion.fromWorkload('v1', d4)])).toThrow(/namespace: 'default' is not the service's namespace 'bookinfo'/);
+  });
+
+  test('RoutingMode.REPLICAS, containers without the targetPort, an empty selector: the fix', () => {
+    const c = chart();
+    expect(() => reviews(c, [ServiceVersion.fromWorkload('v1', deployment33(c, 'reviews-v1')), ServiceVersion.deploy('v2', { image: 'x:2' })], { mode: RoutingMode.REPLICAS }))
+      .toThrow(/^\[test\/reviews\] versions\[v1\]: 'v1' is test\/reviews-v1 \(Deployment 'reviews-v1'\), a workload the app builds: its replicas are its own, and RoutingMode\.REPLICAS would have to set them from the split\. Use RoutingMode\.ISTIO \(the workload keeps its replicas\), or let the library deploy the version with ServiceVersion\.deploy\(\)$/);
+    const c2 = chart();
+    const d2 = deployment33(c2, 'reviews-v1', { containers: [{ image: 'x:1', portNumber: 8080 }] });
+    expect(() => reviews(c2, [ServiceVersion.fromWorkload('v1', d2)], { targetPort: 9090 }))
+      .toThrow(/^\[test\/reviews\] versions\[v1\]\.workload\.spec\.template\.spec\.containers\[\]\.ports: \[8080\] are the ports test\/reviews-v1 \(Deployment 'reviews-v1'\) declares, and the Service's targetPort 9090 is not one of them, so the Service would send this version's requests to a port no container listens on\. Expose port 9090 in the workload's container \(cdk8s-plus: portNumber: 9090\), or set targetPort to the port every version listens on$/);
+    // The targetPort, not the Service port, is what the containers must expose.
+    const c3 = chart();
+    const d3 = deployment33(c3, 'reviews-v1', { containers: [{ image: 'x:1', portNumber: 8080 }] });
+    reviews(c3, [ServiceVersion.fromWorkload('v1', d3)], { targetPort: 8080 });
+    const c4 = chart();
+    expect(() => reviews(c4, [ServiceVersion.fromWorkload('v1', deployment33(c4, 'reviews-v1', { select: false }))]))
+      .toThrow(/^\[test\/reviews\] versions\[v1\]\.workload\.spec\.selector: \{\} is empty: test\/reviews-v1 \(Deployment 'reviews-v1'\) would select every pod of the namespace, those of the other versions too\. Select the workload's own pods, e\.g\. cdk8s-plus: select: true \(the default\), or matchLabels \{ app: 'reviews', version: 'v1' \}$/);
+    // A selector of expressions only is not empty.
+    const c5 = chart();
+    const d5 = deployment33(c5, 'reviews-v1', { select: false });
+    d5.select(kplus33.LabelSelector.of({ expressions: [kplus33.LabelExpression.in('version', ['v1'])] }));
+    reviews(c5, [ServiceVersion.fromWorkload('v1', d5)]);
+  });
+
+  test('an ExistingService does not check the containers\' ports against its Service port', () => {
+    const c = chart();
+    const d = deployment33(c, 'reviews-v2', { containers: [{ image: 'x:1', portNumber: 8080 }] });
+    const svc = new ExistingService(c, 'reviews', { port: 80, versions: [ServiceVersion.adopt('v1'), ServiceVersion.fromWorkload('v2', d)] });
+    expect(svc.versionNames).toEqual(['v1', 'v2']);
+  });
+
+  test('conflicting labels and missing labels with addLabels: false: the whole message', () => {
+    const c = chart();
+    const d = deployment33(c, 'reviews-v1', { podMetadata: { labels: { app: 'ratings' } } });
+    expect(() => reviews(c, [ServiceVersion.fromWorkload('v1', d)]))
+      .toThrow(/^\[test\/reviews\] versions\[v1\]\.workload\.spec\.template\.metadata\.labels\.app: 'ratings' is the 'app' label test\/reviews-v1 \(Deployment 'reviews-v1'\) gives its pods, but version 'v1' of service 'reviews' needs app=reviews \(the Service selects app\)\. Label the pod template app=reviews, or name the service 'ratings'$/);
+    const c2 = chart();
+    const d2 = new kplus27.k8s.KubeDeployment(c2, 'reviews-v1', {
+      metadata: { name: 'reviews-v1' },
+      spec: { selector: { matchLabels: { app: 'reviews', version: 'stable' } }, template: podTemplate({ app: 'reviews', version: 'stable' }) },
+    });
+    expect(() => reviews(c2, [ServiceVersion.fromWorkload('v1', d2)]))
+      .toThrow(/^\[test\/reviews\] versions\[v1\]\.workload\.spec\.template\.metadata\.labels\.version: 'stable' is the 'version' label test\/reviews-v1 \(Deployment 'reviews-v1'\) gives its pods, but version 'v1' of service 'reviews' needs version=v1 \(its subset selects that label\)\. Label the pod template version=v1, or name the version 'stable'$/);
+    const c3 = chart();
+    const d3 = deployment33(c3, 'reviews-v1', { podMetadata: { labels: { version: 'v1' } } });
+    expect(() => reviews(c3, [ServiceVersion.fromWorkload('v1', d3, { addLabels: false })]))
+      .toThrow(/^\[test\/reviews\] versions\[v1\]\.workload\.spec\.template\.metadata\.labels: .* has no 'app' label, and addLabels is false, so the Service would not select these pods\. Label the pod template app=reviews, or leave addLabels unset so that the library adds it$/);
+    const c4 = chart();
+    const d4 = deployment33(c4, 'reviews-v1', { podMetadata: { labels: { app: 'reviews' } } });
+    expect(() => reviews(c4, [ServiceVersion.fromWorkload('v1', d4, { addLabels: false })]))
+      .toThrow(/has no 'version' label, and addLabels is false, so no subset could select this version alone\. Label the pod template version=v1, or leave/);
+    // With both labels in place, addLabels: false is fine.
+    const c5 = chart();
+    const d5 = deployment33(c5, 'reviews-v1', { podMetadata: { labels: { app: 'reviews', version: 'v1' } } });
+    const svc = reviews(c5, [ServiceVersion.fromWorkload('v1', d5, { addLabels: false })]);
+    expect(svc.podLabelsOf('v1')).toMatchObject({ app: 'reviews', version: 'v1' });
+  });
+
+  test('a selector that misses the pods, one that takes another version\'s, and a bad subset name: the whole message', () => {
+    const c = chart();
+    const v = deployment33(c, 'reviews-v1', { select: false });
+    v.select(kplus33.LabelSelector.of({ labels: { tier: 'backend' } }));
+    expect(() => reviews(c, [ServiceVersion.fromWorkload('v1', v)]))
+      .toThrow(/^\[test\/reviews\] versions\[v1\]\.workload\.spec\.selector: 'tier=backend' does not select the pods of test\/reviews-v1 \(Deployment 'reviews-v1'\) \(labels \{.*\}\), which Kubernetes refuses\. Select labels the pod template carries, e\.g\. the 'app' and version labels$/);
+    const c2 = chart();
+    const v1 = deployment33(c2, 'reviews-v1', { select: false });
+    v1.select(kplus33.LabelSelector.of({ labels: { app: 'reviews' } }));
+    expect(() => reviews(c2, [ServiceVersion.fromWorkload('v1', v1), ServiceVersion.deploy('v2', { image: 'x:2' })], { versionLabel: 'track' }))
+      .toThrow(/^\[test\/reviews\] versions\[v1\]\.workload\.spec\.selector: 'app=reviews' also selects the pods of version 'v2' \(labels \{"app":"reviews","track":"v2"\}\): the Deployment 'reviews-v1' and the workload of 'v2' would fight over those pods\. Add track: 'v1' to the workload's selector \(cdk8s-plus: select\(LabelSelector\.of\(\{ labels: \{ track: 'v1' \} \}\)\)\); a selector cannot change once applied, so a running Deployment must be replaced$/);
+    const c3 = chart();
+    expect(() => reviews(c3, [ServiceVersion.fromWorkload('v1', deployment33(c3, 'reviews-v1'), { subsetName: 'Stable' })]))
+      .toThrow(/^\[test\/reviews\] versions\[v1\]\.subsetName: 'Stable' is not a DNS-1123 label/);
+    const c4 = chart();
+    const svc = reviews(c4, [ServiceVersion.fromWorkload('v1', deployment33(c4, 'reviews-v1'), { subsetName: 'stable' })]);
+    expect(svc.subsetOf('v1')).toBe('stable');
+  });
+
+  test('a brought workload of a kind outside the manifests\' workloads is known to the chart, in its own namespace', () => {
+    const c = chart();
+    const rollout = new ApiObject(c, 'reviews-v2', {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name: 'reviews-v2' },
+      spec: { replicas: 4, selector: { matchLabels: { app: 'reviews', version: 'v2' } }, template: podTemplate({}) },
+    });
+    const d = deployment33(c, 'reviews-v1');
+    const svc = reviews(c, [ServiceVersion.fromWorkload('v1', d), ServiceVersion.fromWorkload('v2', rollout)], { traffic: TrafficSplit.wholeService() });
+    expect(svc.split).toEqual([{ version: 'v1', weight: 3 }, { version: 'v2', weight: 4 }]);
+    expect(TrafficModel.of(c).knownWorkloads).toEqual([
+      { name: 'Rollout/reviews-v2', namespace: 'bookinfo', labels: { app: 'reviews', version: 'v2' }, replicas: 4 },
+    ]);
   });
 });

@@ -1,9 +1,11 @@
 import { ApiObject, Chart, JsonPatch, Size, Testing, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  CanaryService, CanaryServiceProps, MeshNamespace, RoutingMode, ServiceIdentity, ServiceProtocol, ServiceVersion, TrafficSplit,
+  CanaryService, CanaryServiceProps, EdgeDestination, IngressEdge, MeshNamespace, ReleaseScope, RoutingMode, RoutingSimulator, ServiceIdentity,
+  ServiceProtocol, ServiceVersion, TrafficSplit,
 } from '../src';
 import { defaultWeights, only, synthChecked } from './util';
+import { TrafficModel } from '../src/model/traffic-model';
 
 const IMAGE = 'quay.io/rhdevelopers/istio-tutorial-recommendation';
 
@@ -625,5 +627,229 @@ describe('CanaryService: bad input fails at synth time, naming path, field, valu
     recommendation(c);
     expect(() => new CanaryService(c, 'again', { name: 'recommendation', port: 80, stable: { image: 'x' } }))
       .toThrow(/\[test\/again\] name: 'recommendation' in namespace 'tutorial' is already defined by test\/recommendation/);
+  });
+});
+
+describe('CanaryService: how the versions are checked and resolved (mutation-tested)', () => {
+  const canary = (props: Partial<CanaryServiceProps>) => () => recommendation(chart(), props);
+
+  test('deployed version options: image, env, replicas and pod labels, with the whole message', () => {
+    expect(canary({ stable: { image: 42 as any } }))
+      .toThrow(/^\[test\/recommendation\] versions\[v1\]\.image: 42 is empty: a created workload needs a container image\. Set 'image', or use ServiceVersion\.adopt\(\) for a workload that already exists$/);
+    expect(canary({ stable: { image: '   ' } })).toThrow(/versions\[v1\]\.image: ' {3}' is empty/);
+    expect(canary({ stable: { image: 'Docker.io/Istio Reviews' } }))
+      .toThrow(/^\[test\/recommendation\] versions\[v1\]\.image: 'Docker\.io\/Istio Reviews' is not a container image reference \(spaces, upper case in the path, or a malformed tag or digest\), so the kubelet cannot pull it\. Write it as \[registry\/\]path\[:tag\]\[@digest\], e\.g\. 'docker\.io\/istio\/examples-bookinfo-reviews-v2:1\.20\.2'$/);
+    expect(canary({ stable: { image: 'a:1', env: 'LOG_LEVEL=debug' as any } }))
+      .toThrow(/^\[test\/recommendation\] versions\[v1\]\.env: 'LOG_LEVEL=debug' is not a map of variable names to values\. Pass an object such as \{ LOG_LEVEL: 'debug' \}$/);
+    expect(canary({ stable: { image: 'a:1', env: ['A'] as any } })).toThrow(/versions\[v1\]\.env: \["A"\] is not a map of variable names to values/);
+    expect(canary({ stable: { image: 'a:1', env: { 'LOG LEVEL': 'debug' } } }))
+      .toThrow(/^\[test\/recommendation\] versions\[v1\]\.env: 'LOG LEVEL' is not an environment variable name Kubernetes accepts \(empty, '=', spaces or non-ASCII\)\. Use letters, digits and '_' \(e\.g\. 'LOG_LEVEL'\)$/);
+    expect(canary({ stable: { image: 'a:1', env: { PORT: 8080 as any } } }))
+      .toThrow(/^\[test\/recommendation\] versions\[v1\]\.env\.PORT: 8080 is not a string\. Quote the value, e\.g\. '8080'$/);
+    expect(canary({ mode: RoutingMode.REPLICAS, canary: { image: 'a:2', replicas: 2 } }))
+      .toThrow(/^\[test\/recommendation\] versions\[v2\]\.replicas: 2 is computed from the split in RoutingMode\.REPLICAS\. Remove it; set the total with 'replicaBudget'$/);
+    expect(canary({ stable: { image: 'a:1', replicas: -1 } })).toThrow(/^\[test\/recommendation\] versions\[v1\]\.replicas: -1 is not a whole number >= 0/);
+    expect(canary({ stable: { image: 'a:1', podLabels: { app: 'other' } } }))
+      .toThrow(/^\[test\/recommendation\] versions\[v1\]\.podLabels\.app: 'other' is set by the service construct itself\. Remove 'app' from podLabels$/);
+    expect(canary({ canary: { image: 'a:2', podLabels: { version: 'v9' } } })).toThrow(/versions\[v2\]\.podLabels\.version: 'v9' is set by the service construct itself\. Remove 'version'/);
+    expect(canary({ stable: { image: 'a:1', podLabels: { 'bad key!': 'x' } } })).toThrow(/versions\[v1\]\.podLabels/);
+  });
+
+  test('zero replicas is a valid count, and a version keeps the replicas it sets', () => {
+    const m = synthChecked(recommendation(chart(), { stable: { image: 'a:1', replicas: 0 }, canary: { image: 'a:2' } }).node.scope as Chart);
+    expect(only(m, 'Deployment', 'recommendation-v1').spec.replicas).toBe(0);
+    expect(only(m, 'Deployment', 'recommendation-v2').spec.replicas).toBe(1);
+  });
+
+  test('adopted versions: replicas, labels and the workloads the chart knows to run', () => {
+    expect(() => new CanaryService(chart(), 'pc', { port: 80, versions: [ServiceVersion.adopt('v1', { replicas: -1 })] }))
+      .toThrow(/^\[test\/pc\] versions\[v1\]\.replicas: -1 is not a whole number >= 0/);
+    expect(() => new CanaryService(chart(), 'pc', { port: 80, versions: [ServiceVersion.adopt('v1', { podLabels: { 'bad key!': 'x' } })] }))
+      .toThrow(/versions\[v1\]\.podLabels/);
+    expect(() => new CanaryService(chart(), 'pc', { port: 80, versions: [ServiceVersion.adopt('v1', { podLabels: { version: 'v1' } })] }))
+      .toThrow(/^\[test\/pc\] versions\[v1\]\.podLabels\.app: undefined does not match the Service selector app=pc, so the Service would not reach these pods\. Add app: 'pc' to the adopted pods' labels$/);
+    expect(() => new CanaryService(chart(), 'pc', { port: 80, versionLabel: 'track', versions: [ServiceVersion.adopt('v1', { podLabels: { app: 'pc', version: 'v1' } })] }))
+      .toThrow(/^\[test\/pc\] versions\[v1\]\.podLabels: \{"app":"pc","version":"v1"\} has no 'track' label, so no subset can select this version alone\. Label the existing pod template track=v1 and list it in podLabels$/);
+
+    const c = chart('shop');
+    const svc = new CanaryService(c, 'pc', {
+      port: 80,
+      versions: [
+        ServiceVersion.adopt('v1', { replicas: 0 }),
+        ServiceVersion.adopt('v2', { workloadName: 'pc-canary', replicas: 3, podLabels: { app: 'pc', version: 'v2', team: 'a' }, subsetName: 'canary' }),
+        ServiceVersion.deploy('v3', { image: 'pc:3', replicas: 2 }),
+      ],
+      traffic: TrafficSplit.wholeService(),
+    });
+    expect(svc.split).toEqual([{ version: 'v1', weight: 0 }, { version: 'v2', weight: 3 }, { version: 'v3', weight: 2 }]);
+    expect(svc.subsetOf('v2')).toBe('canary');
+    expect(svc.podLabelsOf('v1')).toEqual({ app: 'pc', version: 'v1' });
+    expect(TrafficModel.of(c).knownWorkloads).toEqual([
+      { name: 'pc-v1', namespace: 'shop', labels: { app: 'pc', version: 'v1' }, replicas: 0 },
+      { name: 'pc-canary', namespace: 'shop', labels: { app: 'pc', version: 'v2', team: 'a' }, replicas: 3 },
+    ]);
+    const c2 = chart('shop');
+    const svc2 = new CanaryService(c2, 'pc', { port: 80, versions: [ServiceVersion.adopt('v1'), ServiceVersion.deploy('v2', { image: 'pc:2' })], traffic: TrafficSplit.wholeService() });
+    expect(svc2.split).toEqual([{ version: 'v1', weight: 1 }, { version: 'v2', weight: 1 }]);
+    expect(TrafficModel.of(c2).knownWorkloads).toEqual([{ name: 'pc-v1', namespace: 'shop', labels: { app: 'pc', version: 'v1' }, replicas: 1 }]);
+  });
+
+  test('stable and canary versions, and lookups of undeclared versions, list the declared ones', () => {
+    expect(canary({ stableVersion: 'v0' }))
+      .toThrow(/^\[test\/recommendation\] stableVersion: 'v0' is not a declared version\. Use one of: v1, v2$/);
+    const svc = recommendation(chart(), { stableVersion: 'v2', canaryVersion: 'v1' });
+    expect([svc.stableVersion, svc.canaryVersion]).toEqual(['v2', 'v1']);
+    expect(() => svc.podLabelsOf('v3')).toThrow(/^\[test\/recommendation\] version: 'v3' is not a declared version\. Use one of: v1, v2$/);
+    expect(() => svc.deploymentOf('v3')).toThrow(/version: 'v3' is not a declared version/);
+    const three = reviews(chart(), TrafficSplit.stable());
+    expect([three.stableVersion, three.canaryVersion]).toEqual(['v1', 'v3']);
+  });
+
+  test('two versions with one version label, with the whole message', () => {
+    expect(() => new CanaryService(chart(), 'pc', {
+      port: 80,
+      versions: [ServiceVersion.adopt('v1', { podLabels: { app: 'pc', version: 'v2' } }), ServiceVersion.deploy('v2', { image: 'pc:2' })],
+    })).toThrow(/\. Give every version its own version label value$/);
+  });
+
+  test('pod settings of the wrong kind name an example of the right one', () => {
+    expect(canary({ podDefaults: [] as any })).toThrow(/^\[test\/recommendation\] podDefaults: \[\] is not a settings object\. Pass an object such as \{ resources: \{ cpu: \{ request: kplus\.Cpu\.millis\(100\) \} \} \}$/);
+    expect(canary({ podDefaults: { resources: null as any } }))
+      .toThrow(/^\[test\/recommendation\] podDefaults\.resources: null is not a settings object\. Pass an object such as \{ cpu: \{ request: kplus\.Cpu\.millis\(100\) \}, memory: \{ request: Size\.mebibytes\(128\) \} \}, or leave it out$/);
+    expect(canary({ podDefaults: { securityContext: 'ro' as any } }))
+      .toThrow(/podDefaults\.securityContext: 'ro' is not a settings object\. Pass an object such as \{ readOnlyRootFilesystem: false \}, or leave it out$/);
+    expect(canary({ podDefaults: { podSecurityContext: [] as any } }))
+      .toThrow(/podDefaults\.podSecurityContext: \[\] is not a settings object\. Pass an object such as \{ ensureNonRoot: false \}, or leave it out$/);
+    expect(canary({ stable: { image: 'a:1', resources: 'small' as any } })).toThrow(/^\[test\/recommendation\] versions\[v1\]\.resources: 'small' is not a settings object/);
+    const m = synthChecked(recommendation(chart(), { podDefaults: { imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT } }).node.scope as Chart);
+    expect(only(m, 'Deployment', 'recommendation-v1').spec.template.spec.containers[0].imagePullPolicy).toBe('IfNotPresent');
+  });
+});
+
+describe('CanaryService: its own checks and objects (mutation-tested)', () => {
+  const canary = (props: Partial<CanaryServiceProps>) => () => recommendation(chart(), props);
+
+  test('the version label, the replica budget and the shorthand: the whole message', () => {
+    expect(canary({ versionLabel: 'app' }))
+      .toThrow(/^\[test\/recommendation\] versionLabel: 'app' is the label every version shares \(the Service selects on 'app'\)\. Use a label that differs between versions, such as 'version'$/);
+    expect(canary({ replicaBudget: 4 }))
+      .toThrow(/^\[test\/recommendation\] replicaBudget: 4 only applies in RoutingMode\.REPLICAS\. Remove it, or set mode: RoutingMode\.REPLICAS; with Istio each version's replicas are set on the version$/);
+    expect(canary({ mode: RoutingMode.REPLICAS, traffic: TrafficSplit.canaryPercent(10), replicaBudget: 0 }))
+      .toThrow(/^\[test\/recommendation\] replicaBudget: 0 is not a whole number >= 1/);
+    expect(canary({ mode: RoutingMode.REPLICAS, traffic: TrafficSplit.canaryPercent(10), replicaBudget: 3 }))
+      .toThrow(/^\[test\/recommendation\] replicaBudget: 3 cannot give v1 90% \/ v2 10% with plain Kubernetes load balancing: it needs pods in the ratio 9:1 \(a multiple of 10 pods in all\)\. Set replicaBudget to a multiple of 10, choose a split that 3 pods can express, or use RoutingMode\.ISTIO for exact percentages$/);
+    expect(canary({ versions: [ServiceVersion.deploy('v1', { image: 'a' }), ServiceVersion.adopt('v0')] }))
+      .toThrow(/^\[test\/recommendation\] versions: \["v1","v0"\] is given together with 'stable'\/'canary'\. Use either 'versions' or the 'stable' \+ 'canary' shorthand, not both$/);
+    expect(() => new CanaryService(chart(), 'r', { port: 80, canary: { image: 'a:2' } }))
+      .toThrow(/^\[test\/r\] stable: undefined is not given while 'canary' is, so the canary would be the only version and take all traffic\. Give 'stable' \(the version that runs today\) next to 'canary', or declare the versions with 'versions'$/);
+    // Only 'canary' next to 'versions' is also both.
+    expect(() => new CanaryService(chart(), 'r', { port: 80, versions: [ServiceVersion.deploy('v1', { image: 'a' })], canary: { image: 'a:2' } }))
+      .toThrow(/versions: \["v1"\] is given together with 'stable'\/'canary'/);
+    const only1 = new CanaryService(chart(), 'r', { port: 80, stable: { image: 'a:1' } });
+    expect(only1.versionNames).toEqual(['v1']);
+  });
+
+  test('RoutingMode.REPLICAS: a budget that is a multiple of the split, and a ratio of exactly 100 pods', () => {
+    const c = chart();
+    recommendation(c, { mode: RoutingMode.REPLICAS, traffic: TrafficSplit.canaryPercent(25), replicaBudget: 8 });
+    const m = synthChecked(c);
+    expect(only(m, 'Deployment', 'recommendation-v1').spec.replicas).toBe(6);
+    expect(only(m, 'Deployment', 'recommendation-v2').spec.replicas).toBe(2);
+    const c2 = chart();
+    const svc = recommendation(c2, { mode: RoutingMode.REPLICAS, traffic: TrafficSplit.relative({ v1: 99, v2: 1 }) });
+    expect(svc.split).toEqual([{ version: 'v1', weight: 99 }, { version: 'v2', weight: 1 }]);
+    const m2 = Testing.synth(c2);
+    expect(only(m2, 'Deployment', 'recommendation-v1').spec.replicas).toBe(99);
+    expect(only(m2, 'Deployment', 'recommendation-v2').spec.replicas).toBe(1);
+    expect(m2.map(o => o.kind)).not.toContain('VirtualService');
+    expect(m2.map(o => o.kind)).not.toContain('DestinationRule');
+    expect(canary({ mode: RoutingMode.REPLICAS, traffic: TrafficSplit.relative({ v1: 100, v2: 1 }) }))
+      .toThrow(/^\[test\/recommendation\] traffic: \{"v1":100,"v2":1\} needs 101 pods to give v1 100\/101 \/ v2 1\/101 with plain Kubernetes load balancing\. Use relative weights of a smaller ratio \(e\.g\. \{ v1: 1, v2: 3 \}\), or RoutingMode\.ISTIO for exact shares$/);
+    // A version at 0% gets no pods; the others keep the split's ratio.
+    const c3 = chart();
+    new CanaryService(c3, 'reviews', {
+      port: 9080,
+      mode: RoutingMode.REPLICAS,
+      versions: ['v1', 'v2', 'v3'].map(v => ServiceVersion.deploy(v, { image: `reviews:${v}` })),
+      traffic: TrafficSplit.weights({ v1: 50, v2: 0, v3: 50 }),
+    });
+    expect(Testing.synth(c3).filter(o => o.kind === 'Deployment').map(o => o.spec.replicas)).toEqual([1, 0, 1]);
+  });
+
+  test('serviceExists: no Service, the routing as usual', () => {
+    const c = chart();
+    const svc = recommendation(c, { serviceExists: true, traffic: TrafficSplit.canaryPercent(10) });
+    expect(svc.service).toBeUndefined();
+    const m = Testing.synth(c);
+    expect(m.map(o => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'ServiceAccount/recommendation', 'Deployment/recommendation-v1', 'Deployment/recommendation-v2',
+      'DestinationRule/recommendation', 'VirtualService/recommendation',
+    ]);
+    expect(defaultWeights(only(m, 'VirtualService', 'recommendation'))).toEqual({ v1: 90, v2: 10 });
+    expect(svc.destinationRule).toBeDefined();
+    expect(svc.virtualService).toBeDefined();
+  });
+
+  test('RoutingMode.REPLICAS makes no Istio object and still claims the ServiceAccount', () => {
+    const c = chart();
+    const svc = recommendation(c, { mode: RoutingMode.REPLICAS });
+    expect(svc.destinationRule).toBeUndefined();
+    expect(svc.virtualService).toBeUndefined();
+    expect(() => new CanaryService(c, 'other', { port: 80, serviceIdentity: ServiceIdentity.own('recommendation'), stable: { image: 'o:1' } }))
+      .toThrow(/serviceIdentity\.name: 'recommendation' is also the ServiceAccount created by test\/recommendation/);
+  });
+
+  test('releaseScope MESH: the split in the mesh, the stable version at the edge', () => {
+    const c = chart();
+    const svc = recommendation(c, { traffic: TrafficSplit.canaryPercent(10), releaseScope: ReleaseScope.MESH });
+    new IngressEdge(c, 'edge', { hosts: ['*'], routes: [{ to: EdgeDestination.release(svc) }] });
+    synthChecked(c);
+    expect(RoutingSimulator.fromChart(c).route({ host: 'recommendation', sourceNamespace: 'tutorial' }).versionShares).toEqual({ v1: 90, v2: 10 });
+    expect(RoutingSimulator.fromChart(c).route({ gateway: 'tutorial/edge', host: 'x.y' }).versionShares).toEqual({ v1: 100 });
+    const c2 = chart();
+    const svc2 = recommendation(c2, { traffic: TrafficSplit.canaryPercent(10) });
+    new IngressEdge(c2, 'edge', { hosts: ['*'], routes: [{ to: EdgeDestination.release(svc2) }] });
+    expect(RoutingSimulator.fromChart(c2).route({ gateway: 'tutorial/edge', host: 'x.y' }).versionShares).toEqual({ v1: 90, v2: 10 });
+    expect(RoutingSimulator.fromChart(c2).route({ host: 'recommendation', sourceNamespace: 'tutorial' }).versionShares).toEqual({ v1: 90, v2: 10 });
+  });
+
+  test('ServiceIdentity.isServiceIdentity, and identities that apply to nothing', () => {
+    expect(ServiceIdentity.isServiceIdentity(null)).toBe(false);
+    expect(ServiceIdentity.isServiceIdentity('own')).toBe(false);
+    expect(ServiceIdentity.isServiceIdentity({})).toBe(false);
+    expect(ServiceIdentity.isServiceIdentity(ServiceIdentity.namespaceDefault())).toBe(true);
+    expect(() => new CanaryService(chart(), 'pc', { port: 80, serviceIdentity: ServiceIdentity.own(), versions: [ServiceVersion.adopt('v1')] }))
+      .toThrow(/^\[test\/pc\] serviceIdentity: \{.*\} has nothing to apply to: every version is adopted, and such workloads keep their own ServiceAccount\. Remove 'serviceIdentity'$/);
+    const svc = new CanaryService(chart(), 'pc', { port: 80, versions: [ServiceVersion.adopt('v1')] });
+    expect(svc.serviceAccount).toBeUndefined();
+  });
+
+  test('the Deployment: labels, name, namespace and the container\'s port name', () => {
+    const c = chart();
+    new CanaryService(c, 'ratings', {
+      port: 9080,
+      versionLabel: 'track',
+      protocol: ServiceProtocol.GRPC,
+      versions: [ServiceVersion.deploy('v1', { image: 'ratings:1', podLabels: { team: 'a' } })],
+    });
+    const m = synthChecked(c);
+    const d = only(m, 'Deployment', 'ratings-v1');
+    expect(d.metadata).toEqual({ name: 'ratings-v1', namespace: 'tutorial', labels: { app: 'ratings', track: 'v1' } });
+    expect(d.spec.selector).toEqual({ matchLabels: { app: 'ratings', track: 'v1' } });
+    expect(d.spec.template.metadata.labels).toEqual({ app: 'ratings', track: 'v1', team: 'a' });
+    expect(d.spec.template.spec.containers[0].name).toBe('ratings');
+    expect(d.spec.template.spec.containers[0].ports).toEqual([{ containerPort: 9080, name: 'grpc' }]);
+    expect(d.spec.template.spec.containers[0].startupProbe).toBeUndefined();
+    expect(only(m, 'Service', 'ratings').metadata).toEqual({ name: 'ratings', namespace: 'tutorial', labels: { app: 'ratings' } });
+  });
+
+  test('podDefaults: a version\'s setting left undefined keeps the default', () => {
+    const c = chart();
+    recommendation(c, {
+      podDefaults: { securityContext: { readOnlyRootFilesystem: false, user: 1000 } },
+      canary: { image: `${IMAGE}:v2`, securityContext: { user: undefined, group: 3000 } },
+    });
+    const v2 = only(synthChecked(c), 'Deployment', 'recommendation-v2').spec.template.spec.containers[0];
+    expect(v2.securityContext).toMatchObject({ readOnlyRootFilesystem: false, runAsUser: 1000, runAsGroup: 3000 });
   });
 });
