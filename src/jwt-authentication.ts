@@ -153,7 +153,10 @@ export class JwtAuthentication extends Construct {
       if (Object.keys(selector).length === 0) { fail(this, 'gatewaySelector', selector, 'is empty, so it would select every pod of the namespace', "Give the gateway pods' labels, e.g. { istio: 'ingressgateway' }"); }
       for (const key of Object.keys(selector)) {
         const problem = labelKeyError(key, false);
-        if (problem) { fail(this, `gatewaySelector.${key}`, key, `is not a valid label key (${problem})`, "Use e.g. 'istio'"); }
+        if (problem) {
+          fail(this, `gatewaySelector.${key}`, key, problem,
+            "Use a label key such as 'istio' (an optional DNS prefix and '/', then at most 63 letters, digits, '-', '_' or '.')");
+        }
       }
     }
     const issuers = new Set<string>();

@@ -936,7 +936,7 @@ describe('JwtAuthentication: boundaries found by mutation testing', () => {
     expect(gw('b', { gatewaySelector: {} }))
       .toThrow(/^\[edge\/b\] gatewaySelector: \{\} is empty, so it would select every pod of the namespace\. Give the gateway pods' labels, e\.g\. \{ istio: 'ingressgateway' \}/);
     expect(gw('c', { gatewaySelector: { 'istio': 'x', 'app*': 'y' } }))
-      .toThrow(/^\[edge\/c\] gatewaySelector\.app\*: 'app\*' is not a valid label key \(is not a valid label key\)\. Use e\.g\. 'istio'/);
+      .toThrow(/^\[edge\/c\] gatewaySelector\.app\*: 'app\*' is not a valid label key\. Use a label key such as 'istio' \(an optional DNS prefix/);
     // A gateway of its own: its namespace and labels, a token forwarded, audiences kept.
     new JwtAuthentication(chart, 'own', {
       gatewayNamespace: 'gateways',
