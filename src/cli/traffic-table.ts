@@ -1,4 +1,4 @@
-import { CLUSTER_SUFFIX, hostMatches, istioHost } from '../core/hosts';
+import { CLUSTER_SUFFIX, hostMatches, istioHost, namespaceOf } from '../core/hosts';
 import { isCatchAllMatch, Re2Cache, rejectedRegexes } from '../simulator/match';
 import { shares as podShares, fault as simulatedFault, round } from '../simulator/outcome';
 import { RoutingSimulator } from '../simulator/routing-simulator';
@@ -98,10 +98,6 @@ const NETWORKING = /^networking\.istio\.io\//;
 /** The policy keys a DestinationRule contributes, per version. */
 const DR_POLICIES = ['loadBalancer', 'connectionPool', 'outlierDetection', 'tls', 'portLevelSettings'] as const;
 
-function nsOf(obj: any): string {
-  return typeof obj?.metadata?.namespace === 'string' ? obj.metadata.namespace : 'default';
-}
-
 function hostsOf(c: Candidate): string[] {
   const hosts: unknown[] = Array.isArray(c.vs.spec?.hosts) ? c.vs.spec.hosts : [];
   return hosts.filter((h): h is string => typeof h === 'string').map(h => istioHost(h, c.namespace).toLowerCase());
@@ -128,7 +124,7 @@ class TableBuilder {
   constructor(manifests: any[], private readonly versionLabel: string) {
     const objs = manifests.filter(m => m !== null && typeof m === 'object');
     const istio = (kind: string) => objs.filter(m => NETWORKING.test(String(m.apiVersion ?? '')) && m.kind === kind);
-    this.virtualServices = istioOrder(istio('VirtualService').map(vs => ({ vs, namespace: nsOf(vs) })));
+    this.virtualServices = istioOrder(istio('VirtualService').map(vs => ({ vs, namespace: namespaceOf(vs) })));
     this.destinationRules = istio('DestinationRule');
     this.gateways = istio('Gateway');
     this.services = objs.filter(m => m.apiVersion === 'v1' && m.kind === 'Service' && typeof m.metadata?.name === 'string');
@@ -180,9 +176,9 @@ class TableBuilder {
     }
     // Hosts without a mesh VirtualService: Kubernetes spreads the requests over the Service's pods.
     const known = new Set<string>([
-      ...this.services.map(s => `${s.metadata.name}.${nsOf(s)}.${CLUSTER_SUFFIX}`.toLowerCase()),
+      ...this.services.map(s => `${s.metadata.name}.${namespaceOf(s)}.${CLUSTER_SUFFIX}`.toLowerCase()),
       ...this.destinationRules.filter(dr => typeof dr.spec?.host === 'string')
-        .map(dr => istioHost(dr.spec.host, nsOf(dr)).toLowerCase()).filter(h => !h.startsWith('*')),
+        .map(dr => istioHost(dr.spec.host, namespaceOf(dr)).toLowerCase()).filter(h => !h.startsWith('*')),
     ]);
     const meshHosts = [...byHost.keys()];
     for (const host of known) {
@@ -195,7 +191,7 @@ class TableBuilder {
   /** The virtual hosts VirtualService `c` lands on at Gateway `binding` (`<ns>/<name>`). */
   private virtualHostsAt(c: Candidate, binding: string): string[] {
     const [gwNs, gwName] = binding.split('/', 2);
-    const gw = this.gateways.find(g => g.metadata?.name === gwName && nsOf(g) === gwNs);
+    const gw = this.gateways.find(g => g.metadata?.name === gwName && namespaceOf(g) === gwNs);
     const servers: any[] | undefined = gw ? (Array.isArray(gw.spec?.servers) ? gw.spec.servers : []) : undefined;
     return gatewayVirtualHosts(c, servers, gwNs);
   }
@@ -206,7 +202,7 @@ class TableBuilder {
     const result: HostBinding[] = [];
     for (const binding of bindings) {
       const [gwNs, gwName] = binding.split('/', 2);
-      const gw = this.gateways.find(g => g.metadata?.name === gwName && nsOf(g) === gwNs);
+      const gw = this.gateways.find(g => g.metadata?.name === gwName && namespaceOf(g) === gwNs);
       const hosts = new Map<string, Candidate[]>();
       for (const c of admitted.filter(x => bindingsOf(x).includes(binding))) {
         for (const name of this.virtualHostsAt(c, binding)) { hosts.set(name, [...(hosts.get(name) ?? []), c]); }
@@ -374,7 +370,7 @@ class TableBuilder {
         if (percent > 0) { notes.push(`subset '${d.subset}' of ${d.host} is not defined by any DestinationRule in the manifests: where none defines it, Envoy answers 503 (NC)`); }
         return base;
       }
-      if (percent > 0) { notes.push(`subset '${d.subset}' of ${d.host} is not defined by ${dr ? `DestinationRule ${nsOf(dr)}/${dr.metadata?.name}` : 'any DestinationRule'}: Envoy answers 503 (NC)`); }
+      if (percent > 0) { notes.push(`subset '${d.subset}' of ${d.host} is not defined by ${dr ? `DestinationRule ${namespaceOf(dr)}/${dr.metadata?.name}` : 'any DestinationRule'}: Envoy answers 503 (NC)`); }
       return { ...base, versions: { [UNAVAILABLE]: percent }, unavailable: 'NC' };
     }
     if (workloads === undefined) { return base; }
@@ -433,14 +429,14 @@ class TableBuilder {
 
   /** A note when several DestinationRules name the host (Istio uses one per client namespace). */
   private destinationRuleNotes(fqdn: string, sourceNs: string): string[] {
-    const all = this.destinationRules.filter(dr => typeof dr.spec?.host === 'string' && istioHost(dr.spec.host, nsOf(dr)).toLowerCase() === fqdn);
+    const all = this.destinationRules.filter(dr => typeof dr.spec?.host === 'string' && istioHost(dr.spec.host, namespaceOf(dr)).toLowerCase() === fqdn);
     if (all.length < 2) { return []; }
-    return [`${all.length} DestinationRules define this host (${all.map(dr => `${nsOf(dr)}/${dr.metadata?.name}`).join(', ')}); shown: ${this.destinationRuleId(fqdn, sourceNs)}`];
+    return [`${all.length} DestinationRules define this host (${all.map(dr => `${namespaceOf(dr)}/${dr.metadata?.name}`).join(', ')}); shown: ${this.destinationRuleId(fqdn, sourceNs)}`];
   }
 
   private destinationRuleId(fqdn: string, sourceNs: string): string | undefined {
     const dr = this.destinationRuleFor(fqdn, sourceNs);
-    return dr ? `${nsOf(dr)}/${dr.metadata?.name}` : undefined;
+    return dr ? `${namespaceOf(dr)}/${dr.metadata?.name}` : undefined;
   }
 
 }

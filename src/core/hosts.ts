@@ -9,6 +9,11 @@ export const CLUSTER_SUFFIX = 'svc.cluster.local';
 /** The namespace objects without one are applied to by `kubectl apply` without `-n`. */
 export const DEFAULT_NAMESPACE = 'default';
 
+/** The namespace of a manifest object: `metadata.namespace`, else `default` (as `kubectl apply` without `-n`). */
+export function namespaceOf(obj: any): string {
+  return typeof obj?.metadata?.namespace === 'string' ? obj.metadata.namespace : DEFAULT_NAMESPACE;
+}
+
 /**
  * Expands a host written in an Istio object of `namespace` the way Istio does
  * (`ResolveShortnameToFQDN`): a name without dots becomes `<name>.<namespace>.svc.cluster.local`;

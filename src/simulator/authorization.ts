@@ -27,6 +27,7 @@
  * https://istio.io/latest/docs/tasks/security/authentication/authn-policy/#end-user-authentication).
  */
 import { AuthorizationAction, AuthorizationDecision } from './types';
+import { namespaceOf } from '../core/hosts';
 
 /** Istio's root namespace (meshConfig.rootNamespace's default). */
 const ROOT_NAMESPACE = 'istio-system';
@@ -64,8 +65,7 @@ export function isAuthorizationPolicy(m: any): boolean {
   return /^security\.istio\.io\//.test(m?.apiVersion ?? '') && m?.kind === 'AuthorizationPolicy';
 }
 
-const nsOf = (o: any): string => o?.metadata?.namespace ?? 'default';
-const idOf = (o: any): string => `${nsOf(o)}/${o?.metadata?.name}`;
+const idOf = (o: any): string => `${namespaceOf(o)}/${o?.metadata?.name}`;
 
 /**
  * Whether a policy (AuthorizationPolicy, RequestAuthentication) applies to a workload's sidecar: in its
@@ -75,7 +75,7 @@ function selectsWorkload(p: any, workload: AuthzRequest['workload']): boolean {
   const spec = p.spec ?? {};
   const labels: { [k: string]: string } | undefined = spec.selector?.matchLabels;
   const hasSelector = labels !== undefined && Object.keys(labels).length > 0;
-  const inScope = nsOf(p) === workload.namespace || nsOf(p) === ROOT_NAMESPACE;
+  const inScope = namespaceOf(p) === workload.namespace || namespaceOf(p) === ROOT_NAMESPACE;
   if (!inScope || (hasSelector && !Object.entries(labels!).every(([k, v]) => workload.labels[k] === v))) { return false; }
   return spec.targetRef === undefined && spec.targetRefs === undefined;
 }
@@ -201,7 +201,7 @@ function principalParts(principal: string | undefined): { namespace?: string; ac
 function sourceMatches(s: any, req: AuthzRequest, policy: any): boolean {
   const parts = principalParts(req.principal);
   const account = parts.namespace !== undefined ? `${parts.namespace}/${parts.account}` : undefined;
-  const accountMatch = (v: string, actual: string | undefined) => actual !== undefined && (v.includes('/') ? v === actual : `${nsOf(policy)}/${v}` === actual);
+  const accountMatch = (v: string, actual: string | undefined) => actual !== undefined && (v.includes('/') ? v === actual : `${namespaceOf(policy)}/${v}` === actual);
   return listMatches(s.principals, s.notPrincipals, req.principal)
     && listMatches(s.namespaces, s.notNamespaces, parts.namespace)
     && listMatches(s.serviceAccounts, s.notServiceAccounts, account, accountMatch)
@@ -292,11 +292,11 @@ export function peerModeFor(peerAuthentications: any[], workload: { namespace: s
   const set = (m: unknown): string | undefined => (typeof m === 'string' && m !== 'UNSET' ? m : undefined);
   const labelsOf = (pa: any): { [k: string]: string } => pa.spec?.selector?.matchLabels ?? {};
   const wide = (pa: any): boolean => Object.keys(labelsOf(pa)).length === 0;
-  const workloadLevel = peerAuthentications.find(pa => nsOf(pa) === workload.namespace && nsOf(pa) !== ROOT_NAMESPACE && !wide(pa)
+  const workloadLevel = peerAuthentications.find(pa => namespaceOf(pa) === workload.namespace && namespaceOf(pa) !== ROOT_NAMESPACE && !wide(pa)
     && Object.entries(labelsOf(pa)).every(([k, v]) => workload.labels[k] === v));
   const namespaceLevel = workload.namespace === ROOT_NAMESPACE ? undefined
-    : peerAuthentications.find(pa => nsOf(pa) === workload.namespace && wide(pa));
-  const meshLevel = peerAuthentications.find(pa => nsOf(pa) === ROOT_NAMESPACE && wide(pa));
+    : peerAuthentications.find(pa => namespaceOf(pa) === workload.namespace && wide(pa));
+  const meshLevel = peerAuthentications.find(pa => namespaceOf(pa) === ROOT_NAMESPACE && wide(pa));
   if (workloadLevel) {
     const portMode = port === undefined ? undefined : set(workloadLevel.spec?.portLevelMtls?.[String(port)]?.mode);
     const mode = portMode ?? set(workloadLevel.spec?.mtls?.mode);

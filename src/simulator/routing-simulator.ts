@@ -15,7 +15,7 @@ import {
   serverHostName, vsId,
 } from './virtual-hosts';
 import { fail } from '../core/errors';
-import { CLUSTER_SUFFIX, hostMatches, hostSpecificity, istioHost, qualifyHost } from '../core/hosts';
+import { CLUSTER_SUFFIX, hostMatches, hostSpecificity, istioHost, namespaceOf, qualifyHost } from '../core/hosts';
 import { Shape, T } from '../core/shape';
 import { loadYaml } from '../core/vendor';
 import { TrafficModel } from '../model/traffic-model';
@@ -47,10 +47,6 @@ interface RouteEntry {
   readonly catchAll: boolean;
 }
 
-
-function nsOf(obj: any): string {
-  return obj?.metadata?.namespace ?? 'default';
-}
 
 function selects(selector: { [k: string]: string }, labels: { [k: string]: string }): boolean {
   return Object.entries(selector).every(([k, v]) => labels[k] === v);
@@ -219,20 +215,20 @@ export class RoutingSimulator {
     Object.defineProperty(this, SIMULATOR_SYMBOL, { value: true });
     const objs = manifests.filter(m => m && typeof m === 'object');
     this.virtualServices = istioOrder(objs.filter(m => NETWORKING.test(m.apiVersion ?? '') && m.kind === 'VirtualService')
-      .map(vs => ({ vs, namespace: nsOf(vs) })));
+      .map(vs => ({ vs, namespace: namespaceOf(vs) })));
     this.destinationRules = objs.filter(m => NETWORKING.test(m.apiVersion ?? '') && m.kind === 'DestinationRule');
     this.gateways = objs.filter(m => NETWORKING.test(m.apiVersion ?? '') && m.kind === 'Gateway');
     this.services = objs.filter(m => m.apiVersion === 'v1' && m.kind === 'Service');
     this.pods = [
       ...objs.filter(m => ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'].includes(m.kind)).map(w => ({
         name: `${w.kind}/${w.metadata?.name}`,
-        namespace: nsOf(w),
+        namespace: namespaceOf(w),
         labels: w.spec?.template?.metadata?.labels ?? {},
         replicas: w.kind === 'DaemonSet' ? 1 : (w.spec?.replicas ?? 1),
         serviceAccount: accountOf(w.spec?.template?.spec),
       })),
       ...objs.filter(m => m.kind === 'Pod').map(p => ({
-        name: `Pod/${p.metadata?.name}`, namespace: nsOf(p), labels: p.metadata?.labels ?? {}, replicas: 1, serviceAccount: accountOf(p.spec),
+        name: `Pod/${p.metadata?.name}`, namespace: namespaceOf(p), labels: p.metadata?.labels ?? {}, replicas: 1, serviceAccount: accountOf(p.spec),
       })),
       ...(options.existingWorkloads ?? []).map(w => ({
         name: w.name, namespace: w.namespace, labels: w.labels, replicas: w.replicas ?? 1, serviceAccount: w.serviceAccount,
@@ -350,7 +346,7 @@ export class RoutingSimulator {
    * the server port; without it in the manifests, the server port, with a warning.
    */
   private gatewayPodPort(workload: AuthzRequest['workload'], serverPort: number, warnings: string[]): number {
-    const found = this.services.filter(s => nsOf(s) === workload.namespace && s.spec?.selector && Object.keys(s.spec.selector).length > 0
+    const found = this.services.filter(s => namespaceOf(s) === workload.namespace && s.spec?.selector && Object.keys(s.spec.selector).length > 0
       && selects(s.spec.selector, workload.labels))
       .flatMap(s => (Array.isArray(s.spec?.ports) ? s.spec.ports : []).filter((p: any) => p?.port === serverPort).map((p: any) => ({ s, p })))[0];
     if (found && (found.p.targetPort === undefined || typeof found.p.targetPort === 'number')) {
@@ -359,7 +355,7 @@ export class RoutingSimulator {
     const where = `${workload.namespace}/${workload.name}`;
     if (this.authorizationPolicies.some(p => policyNamesPorts(p))) {
       warnings.push(found
-        ? `the targetPort of Service ${nsOf(found.s)}/${found.s.metadata?.name} for port ${serverPort} is named ('${found.p.targetPort}'); AuthorizationPolicy ports at the gateway pods ${where} are matched against the Gateway server's port ${serverPort}, but Istio matches the port the pod listens on`
+        ? `the targetPort of Service ${namespaceOf(found.s)}/${found.s.metadata?.name} for port ${serverPort} is named ('${found.p.targetPort}'); AuthorizationPolicy ports at the gateway pods ${where} are matched against the Gateway server's port ${serverPort}, but Istio matches the port the pod listens on`
         : `the Service of the gateway pods ${where} is not in the manifests; AuthorizationPolicy ports at the gateway are matched against the Gateway server's port ${serverPort}, but Istio matches the port the pod listens on (the Service's targetPort, e.g. 8080 for port 80)`);
     }
     return serverPort;
@@ -575,7 +571,7 @@ export class RoutingSimulator {
     }
     const dest = this.destination({ host: req.target }, 100, 100, req.sourceNamespace, warnings);
     const { unavailableShare, ...s } = shares([dest], this.versionLabel);
-    const how = `${req.describe}: no VirtualService for '${req.target}'; Kubernetes spreads requests over the pods of Service ${nsOf(service)}/${service.metadata?.name} by replica count`;
+    const how = `${req.describe}: no VirtualService for '${req.target}'; Kubernetes spreads requests over the pods of Service ${namespaceOf(service)}/${service.metadata?.name} by replica count`;
     if (unavailableShare > 0) {
       return unavailable({ destinations: [dest], mirrors: [], warnings }, `${how}, but ${failureReasons([dest])}`);
     }
@@ -882,7 +878,7 @@ export class RoutingSimulator {
   private serviceFor(fqdn: string): any | undefined {
     const parts = fqdn.split('.');
     if (parts.length < 3 || !fqdn.endsWith(`.${CLUSTER_SUFFIX}`)) { return undefined; }
-    return this.services.find(s => s.metadata?.name === parts[0] && nsOf(s) === parts[1]);
+    return this.services.find(s => s.metadata?.name === parts[0] && namespaceOf(s) === parts[1]);
   }
 
   /** The subset `name` of the DestinationRule that applies to `fqdn` for a client in `sourceNamespace`. */
@@ -902,13 +898,13 @@ export class RoutingSimulator {
   private resolveGatewayRequest(ref: string): { namespace: string; name: string; object?: any } {
     if (ref.includes('/')) {
       const [namespace, name] = ref.split('/', 2);
-      return { namespace, name, object: this.gateways.find(g => g.metadata?.name === name && nsOf(g) === namespace) };
+      return { namespace, name, object: this.gateways.find(g => g.metadata?.name === name && namespaceOf(g) === namespace) };
     }
     const found = this.gateways.filter(g => g.metadata?.name === ref);
     if (found.length !== 1) {
       throw new Error(`RoutingSimulator: gateway '${ref}' ${found.length === 0 ? 'is not in the manifests' : 'is ambiguous'}; give it as '<namespace>/<name>'`);
     }
-    return { namespace: nsOf(found[0]), name: ref, object: found[0] };
+    return { namespace: namespaceOf(found[0]), name: ref, object: found[0] };
   }
 
   private gatewayServes(gw: any, host: string, port: number | undefined): boolean {
@@ -926,7 +922,7 @@ export class RoutingSimulator {
     const first = host.split('.')[0];
     const parts = host.split('.');
     if (parts.length >= 2) { return parts[1]; }
-    const namespaces = [...new Set(this.services.filter(s => s.metadata?.name === first).map(nsOf))];
+    const namespaces = [...new Set(this.services.filter(s => s.metadata?.name === first).map(namespaceOf))];
     return namespaces.length === 1 ? namespaces[0] : 'default';
   }
 }

@@ -1,4 +1,4 @@
-import { hostMatches, hostSpecificity, istioHost } from '../core/hosts';
+import { hostMatches, hostSpecificity, istioHost, namespaceOf } from '../core/hosts';
 
 // How the simulator picks the VirtualServices of a request: Istio's order of VirtualServices, their
 // hosts as Istio reads them, and the virtual hosts a gateway builds from its servers' hosts and the
@@ -116,11 +116,10 @@ export function gatewayResolver(namespace: string): (ref: string) => string {
  * For tools built on the simulator (src/cli).
  */
 export function mostSpecificDestinationRule(destinationRules: any[], fqdn: string, sourceNamespace: string): any | undefined {
-  const nsOf = (o: any): string => (typeof o?.metadata?.namespace === 'string' ? o.metadata.namespace : 'default');
-  const hostOf = (dr: any): string => istioHost(dr.spec.host, nsOf(dr)).toLowerCase();
+  const hostOf = (dr: any): string => istioHost(dr.spec.host, namespaceOf(dr)).toLowerCase();
   const all = destinationRules.filter(dr => typeof dr?.spec?.host === 'string' && hostMatches(hostOf(dr), fqdn));
   const best = (list: any[]) => list.reduce<any>(
     (a, dr) => (a === undefined || hostSpecificity(hostOf(dr)) > hostSpecificity(hostOf(a)) ? dr : a), undefined);
   const svcNs = fqdn.split('.')[1];
-  return best(all.filter(dr => nsOf(dr) === sourceNamespace)) ?? best(all.filter(dr => nsOf(dr) === svcNs)) ?? best(all);
+  return best(all.filter(dr => namespaceOf(dr) === sourceNamespace)) ?? best(all.filter(dr => namespaceOf(dr) === svcNs)) ?? best(all);
 }
