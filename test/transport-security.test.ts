@@ -2,7 +2,7 @@ import { ApiObject, App, Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
   Analysis, CanaryService, CircuitBreakerPolicy, ClientTls, ClientTlsMode, ClientTlsPolicy, ExistingService, LoadBalancer, LoadBalancing,
-  MeshNamespace, MtlsMode, PeerAuthenticationPolicy, ServiceVersion, TrafficSplit,
+  MeshNamespace, MtlsMode, OutcomeKind, PeerAuthenticationPolicy, RoutingSimulator, ServiceVersion, TrafficSplit,
 } from '../src';
 import { only, synthChecked, validateIstioObjects } from './util';
 
@@ -384,6 +384,60 @@ describe('the analysis of hand-written transport security', () => {
     ]);
     expect(f[0].message).toMatch(/namespace-wide PeerAuthentication shop\/default \(manifest\[2\]\)/);
     expect(f[1].message).toMatch(/selects the same workloads as PeerAuthentication shop\/a \(manifest\[4\]\)/);
+  });
+
+  // Istio's ComposePeerAuthentication (pilot/pkg/security/authn): per level only the oldest policy
+  // counts, UNSET inherits from the level above even when a newer policy of that level sets a mode,
+  // and a policy with a selector in the root namespace applies to no workload.
+  test('the oldest namespace-wide policy decides, UNSET included: a newer DISABLE in the namespace does not apply', () => {
+    const base = [service('ratings', 'shop'), deployment('ratings', 'shop'), peerAuthentication('default', 'istio-system', { mtls: { mode: 'STRICT' } })];
+    const f = findings([...base,
+      peerAuthentication('first', 'shop', { mtls: { mode: 'UNSET' } }),
+      peerAuthentication('second', 'shop', { mtls: { mode: 'DISABLE' } }),
+      destinationRule('ratings', 'shop', { tls: { mode: 'ISTIO_MUTUAL' } })]);
+    // Only the duplicate is reported: the workloads accept the mesh's STRICT, which ISTIO_MUTUAL meets.
+    expect(f.map(x => [x.code, x.name])).toEqual([['CIT0012', 'second']]);
+    // Without the mesh-wide STRICT the namespace's UNSET means PERMISSIVE: DISABLE towards it passes too.
+    expect(findings([service('ratings', 'shop'), deployment('ratings', 'shop'),
+      peerAuthentication('first', 'shop', { mtls: { mode: 'UNSET' } }), peerAuthentication('second', 'shop', { mtls: { mode: 'STRICT' } }),
+      destinationRule('ratings', 'shop', { tls: { mode: 'DISABLE' } })]).map(x => x.code)).toEqual(['CIT0012']);
+  });
+
+  test('a policy with a selector in istio-system applies to no workload (the mesh-wide one decides there)', () => {
+    const f = findings([service('gw', 'istio-system'), deployment('gw', 'istio-system'),
+      peerAuthentication('gw', 'istio-system', { selector: { matchLabels: { app: 'gw' } }, mtls: { mode: 'DISABLE' } }),
+      destinationRule('gw', 'istio-system', { tls: { mode: 'ISTIO_MUTUAL' } })]);
+    expect(f).toEqual([]);
+    // The mesh-wide policy does apply to them.
+    expect(findings([service('gw', 'istio-system'), deployment('gw', 'istio-system'),
+      peerAuthentication('default', 'istio-system', { mtls: { mode: 'DISABLE' } }),
+      destinationRule('gw', 'istio-system', { tls: { mode: 'ISTIO_MUTUAL' } })]).map(x => x.code)).toEqual(['CIT0010']);
+  });
+
+  test('the analysis and the simulator read PeerAuthentications alike', () => {
+    const manifests = [service('ratings', 'shop'), deployment('ratings', 'shop'),
+      peerAuthentication('default', 'istio-system', { mtls: { mode: 'STRICT' } }),
+      peerAuthentication('old', 'shop', { selector: { matchLabels: { app: 'ratings' } }, mtls: { mode: 'UNSET' } }),
+      peerAuthentication('new', 'shop', { selector: { matchLabels: { app: 'ratings' } }, mtls: { mode: 'DISABLE' } }),
+      {
+        apiVersion: 'security.istio.io/v1',
+        kind: 'AuthorizationPolicy',
+        metadata: { name: 'ratings', namespace: 'shop' },
+        spec: { selector: { matchLabels: { app: 'ratings' } }, rules: [{ from: [{ source: { namespaces: ['shop'] } }] }] },
+      }];
+    // The workloads accept the mesh's STRICT (the oldest workload policy says UNSET): a caller without
+    // a sidecar is refused, a mesh caller of the namespace has its identity and is let in.
+    const sim = RoutingSimulator.fromManifests(manifests);
+    const plain = sim.route({ host: 'ratings.shop.svc.cluster.local', sourceNamespace: 'shop', sourceInMesh: false });
+    expect(plain.kind).toBe(OutcomeKind.DENIED);
+    expect(plain.authorization?.explanation).toMatch(/PeerAuthentication istio-system\/default requires mTLS \(STRICT\)/);
+    expect(sim.route({ host: 'ratings.shop.svc.cluster.local', sourceNamespace: 'shop' }).authorization?.allowed).toBe(true);
+    // The analysis agrees: no warning that the allow list meets plain text, and a client's plain
+    // text towards the workloads is refused (CIT0010, naming the mesh-wide policy).
+    const all = (extra: any[]) => Analysis.analyzeManifests([...manifests, ...extra]).filter(f => /^CIT00(1|2)/.test(f.code)).map(f => [f.code, f.message.match(/\(STRICT[^)]*\)/)?.[0]]);
+    expect(all([])).toEqual([['CIT0012', undefined]]);
+    expect(all([destinationRule('ratings', 'shop', { tls: { mode: 'DISABLE' } })]))
+      .toEqual([['CIT0010', expect.stringContaining('istio-system/default')], ['CIT0012', undefined]]);
   });
 
   test('CIT0013: a port-level mode keyed by the Service port instead of the container port', () => {

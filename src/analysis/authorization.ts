@@ -15,6 +15,7 @@
  *   (https://istio.io/latest/docs/tasks/security/authorization/authz-tcp/).
  */
 import { AnalyzedObject, Reporter, Severity } from './findings';
+import { peerModeOf, ROOT_NAMESPACE } from '../core/peer-authentication';
 import { KnownWorkload } from '../model/traffic-model';
 
 /** What the authorization checks look at (a part of the cross-object analysis' input). */
@@ -25,8 +26,6 @@ export interface AuthorizationInput {
   readonly existingServiceAccounts?: string[];
 }
 
-/** Istio's root namespace: a policy there without a selector applies to the whole mesh. */
-export const ROOT_NAMESPACE = 'istio-system';
 const INGRESS_ACCOUNT = 'istio-system/istio-ingressgateway-service-account';
 const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'];
 const HTTP_PROTOCOLS = ['http', 'http2', 'grpc', 'grpc-web', 'kubernetes.io/h2c', 'kubernetes.io/ws'];
@@ -129,19 +128,10 @@ function usesPeerIdentity(rule: any): boolean {
     || (Array.isArray(rule?.when) && rule.when.some((c: any) => /^source\.(principal|namespace|serviceAccount|trustDomain)$/.test(c?.key ?? '')));
 }
 
-/** The mTLS mode PeerAuthentications give `pod` (workload, then namespace, then mesh-wide; PERMISSIVE by default). */
+/** The mTLS mode PeerAuthentications give `pod`, and the policy that decides it (core/peer-authentication.ts: Istio's precedence). */
 export function peerMode(pod: { namespace: string; labels: { [k: string]: string } }, peerAuthentications: any[]): { mode: string; from?: string } {
-  const modeOf = (pa: any) => (typeof pa?.spec?.mtls?.mode === 'string' && pa.spec.mtls.mode !== 'UNSET' ? pa.spec.mtls.mode : undefined);
-  const id = (pa: any) => `${ns(pa)}/${pa.metadata?.name}`;
-  const workload = peerAuthentications.find(pa => ns(pa) === pod.namespace && pa.spec?.selector?.matchLabels
-    && Object.keys(pa.spec.selector.matchLabels).length > 0
-    && Object.entries(pa.spec.selector.matchLabels).every(([k, v]) => pod.labels[k] === v) && modeOf(pa));
-  if (workload) { return { mode: modeOf(workload)!, from: id(workload) }; }
-  const namespaceWide = peerAuthentications.find(pa => ns(pa) === pod.namespace && !pa.spec?.selector && modeOf(pa));
-  if (namespaceWide) { return { mode: modeOf(namespaceWide)!, from: id(namespaceWide) }; }
-  const meshWide = peerAuthentications.find(pa => ns(pa) === ROOT_NAMESPACE && !pa.spec?.selector && modeOf(pa));
-  if (meshWide) { return { mode: modeOf(meshWide)!, from: id(meshWide) }; }
-  return { mode: 'PERMISSIVE' };
+  const { mode, policy } = peerModeOf(peerAuthentications, pod);
+  return policy === undefined ? { mode } : { mode, from: `${ns(policy)}/${policy.metadata?.name}` };
 }
 
 /** CIT0021: an allow list by identity on workloads that accept plain text. */

@@ -13,6 +13,7 @@
  */
 import { AnalyzedObject, Reporter, Severity } from './findings';
 import { istioHost } from '../core/hosts';
+import { isPeerAuthentication, peerModeOf } from '../core/peer-authentication';
 import { KnownService, KnownWorkload } from '../model/traffic-model';
 
 /** What the checks read (the cross-object analysis's input). */
@@ -24,21 +25,17 @@ export interface TransportSecurityInput {
 }
 
 const E = Severity.ERROR;
-/** The namespace whose selector-less PeerAuthentication applies to the whole mesh (Istio's default root namespace). */
-const ROOT_NAMESPACE = 'istio-system';
 const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'];
 
 const ns = (j: any): string => j?.metadata?.namespace ?? 'default';
 const nameOf = (o: AnalyzedObject) => `${ns(o.json)}/${o.json?.metadata?.name}`;
-const isPeerAuthentication = (o: AnalyzedObject) => /^security\.istio\.io\//.test(o.json?.apiVersion ?? '') && o.json.kind === 'PeerAuthentication';
+const isPa = (o: AnalyzedObject) => isPeerAuthentication(o.json);
 const isDestinationRule = (o: AnalyzedObject) => /^networking\.istio\.io\//.test(o.json?.apiVersion ?? '') && o.json.kind === 'DestinationRule';
 const isCore = (o: AnalyzedObject, kind: string) => o.json?.apiVersion === 'v1' && o.json.kind === kind;
 const matchLabelsOf = (pa: AnalyzedObject): { [k: string]: string } => pa.json.spec?.selector?.matchLabels ?? {};
 const hasSelector = (pa: AnalyzedObject) => Object.keys(matchLabelsOf(pa)).length > 0;
 const selects = (sel: { [k: string]: string }, labels: { [k: string]: string }) =>
   Object.keys(sel).length > 0 && Object.entries(sel).every(([k, v]) => labels[k] === v);
-/** A mode that decides (UNSET and a missing mode inherit from the level above). */
-const decisive = (mode: unknown): string | undefined => (typeof mode === 'string' && mode !== 'UNSET' ? mode : undefined);
 
 interface Pod { readonly namespace: string; readonly name: string; readonly labels: { [k: string]: string } }
 interface Port { readonly port: number; readonly target?: number }
@@ -68,24 +65,15 @@ export function transportSecurityChecks(input: TransportSecurityInput, r: Report
     })),
     ...input.existingServices.map(s => ({ ...s, ports: s.ports.map(p => ({ port: p })) })),
   ];
-  const pas = input.app.filter(isPeerAuthentication);
+  const pas = input.app.filter(isPa);
   if (pas.length === 0 && !input.chart.some(o => isDestinationRule(o) && usesTls(o))) { return; }
   const podsOf = (namespace: string, selector: { [k: string]: string }) => pods.filter(p => p.namespace === namespace && selects(selector, p.labels));
 
-  /** The mode on `port` (undefined: the workload-level mode) of the sidecar of `pod`. */
+  const manifests = pas.map(pa => pa.json);
+  /** The mode on `port` (undefined: the workload-level mode) of the sidecar of `pod`, and the policy that decides it. */
   const effective = (pod: Pod, port: number | undefined): Effective => {
-    const workload = pas.find(pa => ns(pa.json) === pod.namespace && hasSelector(pa) && selects(matchLabelsOf(pa), pod.labels));
-    if (workload) {
-      const portMode = port !== undefined ? decisive(workload.json.spec?.portLevelMtls?.[String(port)]?.mode) : undefined;
-      if (portMode) { return { mode: portMode, by: workload }; }
-      const own = decisive(workload.json.spec?.mtls?.mode);
-      if (own) { return { mode: own, by: workload }; }
-    }
-    for (const namespace of [pod.namespace, ROOT_NAMESPACE]) {
-      const wide = pas.find(pa => ns(pa.json) === namespace && !hasSelector(pa) && decisive(pa.json.spec?.mtls?.mode));
-      if (wide) { return { mode: decisive(wide.json.spec.mtls.mode)!, by: wide }; }
-    }
-    return { mode: 'PERMISSIVE' };
+    const { mode, policy } = peerModeOf(manifests, pod, port);
+    return { mode, by: pas.find(pa => pa.json === policy) };
   };
 
   checkClientTls(input, r, services, podsOf, effective);
@@ -165,7 +153,7 @@ function checkClientTls(input: TransportSecurityInput, r: Reporter, services: Sv
 /** CIT0012 and CIT0013 on the chart's PeerAuthentications. */
 function checkPeerAuthentications(input: TransportSecurityInput, r: Reporter, services: Svc[],
   podsOf: (namespace: string, selector: { [k: string]: string }) => Pod[]): void {
-  const chartPas = input.chart.filter(isPeerAuthentication);
+  const chartPas = input.chart.filter(isPa);
   const wide = new Map<string, AnalyzedObject>();
   const bySelector = new Map<string, AnalyzedObject>();
   const byPod = new Map<Pod, AnalyzedObject>();

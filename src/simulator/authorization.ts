@@ -28,9 +28,7 @@
  */
 import { AuthorizationAction, AuthorizationDecision } from './types';
 import { namespaceOf } from '../core/hosts';
-
-/** Istio's root namespace (meshConfig.rootNamespace's default). */
-const ROOT_NAMESPACE = 'istio-system';
+import { peerModeOf, ROOT_NAMESPACE } from '../core/peer-authentication';
 
 /** What the destination's sidecar knows of a request. */
 export interface AuthzRequest {
@@ -272,41 +270,14 @@ function conditionMatches(w: any, req: AuthzRequest, policy: any, warnings: stri
   return true;
 }
 
-/** Every PeerAuthentication of the manifests. */
-export function isPeerAuthentication(m: any): boolean {
-  return /^security\.istio\.io\//.test(m?.apiVersion ?? '') && m?.kind === 'PeerAuthentication';
-}
-
 /**
- * The mTLS mode the workload's sidecar accepts on `port`
- * (https://istio.io/latest/docs/reference/config/security/peer_authentication/; `ComposePeerAuthentication`
- * in istio/istio pilot/pkg/security/authn): at each level Istio takes only the oldest policy (the
- * manifests' order stands for creation time): the oldest of the workload's namespace whose selector
- * matches it, the oldest namespace-wide one (no selector), the oldest mesh-wide one (no selector, in
- * the root namespace). The workload's policy (its `portLevelMtls` for the port first) wins, else the
- * namespace's, else the mesh's, else PERMISSIVE; UNSET inherits from the next level, also when a
- * newer policy of the same level sets a mode.
+ * The mTLS mode the workload's sidecar accepts on `port`, and the `<namespace>/<name>` of the
+ * PeerAuthentication that decides it (core/peer-authentication.ts: Istio's precedence).
  */
 export function peerModeFor(peerAuthentications: any[], workload: { namespace: string; labels: { [k: string]: string } },
   port: number | undefined): { mode: string; policy?: string } {
-  const set = (m: unknown): string | undefined => (typeof m === 'string' && m !== 'UNSET' ? m : undefined);
-  const labelsOf = (pa: any): { [k: string]: string } => pa.spec?.selector?.matchLabels ?? {};
-  const wide = (pa: any): boolean => Object.keys(labelsOf(pa)).length === 0;
-  const workloadLevel = peerAuthentications.find(pa => namespaceOf(pa) === workload.namespace && namespaceOf(pa) !== ROOT_NAMESPACE && !wide(pa)
-    && Object.entries(labelsOf(pa)).every(([k, v]) => workload.labels[k] === v));
-  const namespaceLevel = workload.namespace === ROOT_NAMESPACE ? undefined
-    : peerAuthentications.find(pa => namespaceOf(pa) === workload.namespace && wide(pa));
-  const meshLevel = peerAuthentications.find(pa => namespaceOf(pa) === ROOT_NAMESPACE && wide(pa));
-  if (workloadLevel) {
-    const portMode = port === undefined ? undefined : set(workloadLevel.spec?.portLevelMtls?.[String(port)]?.mode);
-    const mode = portMode ?? set(workloadLevel.spec?.mtls?.mode);
-    if (mode) { return { mode, policy: idOf(workloadLevel) }; }
-  }
-  for (const pa of [namespaceLevel, meshLevel]) {
-    const mode = set(pa?.spec?.mtls?.mode);
-    if (mode) { return { mode, policy: idOf(pa) }; }
-  }
-  return { mode: 'PERMISSIVE' };
+  const { mode, policy } = peerModeOf(peerAuthentications, workload, port);
+  return policy === undefined ? { mode } : { mode, policy: idOf(policy) };
 }
 
 /** Every RequestAuthentication of the manifests. */

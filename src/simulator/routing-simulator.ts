@@ -1,6 +1,6 @@
 import { App, Chart } from 'cdk8s';
 import {
-  authorize, AuthzRequest, checkToken, isAuthorizationPolicy, isPeerAuthentication, isRequestAuthentication, peerModeFor,
+  authorize, AuthzRequest, checkToken, isAuthorizationPolicy, isRequestAuthentication, peerModeFor,
 } from './authorization';
 import { appliesToProxy, isCatchAllMatch, MatchInput, matchRequest, parseQuery, Re2Cache, rejectedRegexes } from './match';
 import {
@@ -16,6 +16,7 @@ import {
 } from './virtual-hosts';
 import { fail } from '../core/errors';
 import { CLUSTER_SUFFIX, hostMatches, hostSpecificity, istioHost, namespaceOf, qualifyHost } from '../core/hosts';
+import { isPeerAuthentication } from '../core/peer-authentication';
 import { Shape, T } from '../core/shape';
 import { loadYaml } from '../core/vendor';
 import { TrafficModel } from '../model/traffic-model';
