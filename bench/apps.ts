@@ -5,6 +5,7 @@
  * `npm run bench` checks that both write identical YAML before it measures them.
  */
 import { ApiObject, App, Chart, Duration, JsonPatch } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
 import {
   CanaryService, CircuitBreakerPolicy, DarkRelease, EdgeDestination, IngressEdge, MeshNamespace, RequestCondition, TrafficSplit,
 } from '../src';
@@ -39,18 +40,35 @@ export function buildLibrary(app: App, n: number): Chart {
 
 /** The same objects, written by hand as plain ApiObjects. */
 export function buildBaseline(app: App, n: number): Chart {
+  return buildPlain(app, n, false);
+}
+
+/**
+ * The same objects with the ServiceAccounts and Deployments made by cdk8s-plus (as the library makes
+ * them) and the rest as plain ApiObjects: what any app that uses cdk8s-plus for its workloads costs
+ * before the library adds anything (the floor the library's figures are read against).
+ */
+export function buildPlusFloor(app: App, n: number): Chart {
+  return buildPlain(app, n, true);
+}
+
+function buildPlain(app: App, n: number, plus: boolean): Chart {
   const chart = new Chart(app, 'bench', { namespace: NS });
   new ApiObject(chart, 'ns', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS, labels: { 'istio-injection': 'enabled' } }, spec: {} })
     .addJsonPatch(JsonPatch.remove('/metadata/namespace'));
   for (let i = 0; i < n; i++) {
     const name = `svc-${i}`;
-    new ApiObject(chart, `${name}-sa`, {
-      apiVersion: 'v1', kind: 'ServiceAccount',
-      metadata: { name, namespace: NS, labels: { app: name } },
-      automountServiceAccountToken: false,
-    });
-    for (const v of ['v1', 'v2']) {
-      new ApiObject(chart, `${name}-${v}`, deployment(name, v));
+    if (plus) {
+      plusWorkloads(chart, name);
+    } else {
+      new ApiObject(chart, `${name}-sa`, {
+        apiVersion: 'v1', kind: 'ServiceAccount',
+        metadata: { name, namespace: NS, labels: { app: name } },
+        automountServiceAccountToken: false,
+      });
+      for (const v of ['v1', 'v2']) {
+        new ApiObject(chart, `${name}-${v}`, deployment(name, v));
+      }
     }
     new ApiObject(chart, `${name}-svc`, {
       apiVersion: 'v1', kind: 'Service',
@@ -96,6 +114,27 @@ export function buildBaseline(app: App, n: number): Chart {
     }
   }
   return chart;
+}
+
+/** A service's ServiceAccount and two Deployments, made with cdk8s-plus the way CanaryService makes them. */
+function plusWorkloads(chart: Chart, name: string): void {
+  const account = new kplus.ServiceAccount(chart, `${name}-sa`, { metadata: { name, namespace: NS, labels: { app: name } }, automountToken: false });
+  for (const v of ['v1', 'v2']) {
+    const labels = { app: name, version: v };
+    const d = new kplus.Deployment(chart, `${name}-${v}`, {
+      metadata: { name: `${name}-${v}`, namespace: NS, labels },
+      replicas: 1,
+      select: false,
+      podMetadata: { labels },
+      serviceAccount: account,
+      containers: [{ name, image: `registry.example.com/${name}:${v === 'v1' ? 1 : 2}`, portNumber: 8080 }],
+    });
+    d.select(kplus.LabelSelector.of({ labels }));
+    const api = ApiObject.of(d);
+    api.addJsonPatch(JsonPatch.remove('/spec/template/metadata/labels/cdk8s.io~1metadata.addr'));
+    api.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/ports/0/name', 'http'));
+    api.addJsonPatch(JsonPatch.remove('/spec/template/spec/containers/0/startupProbe'));
+  }
 }
 
 function deployment(name: string, v: string): any {

@@ -1,18 +1,18 @@
 /**
- * One measurement, in its own process so that peak memory is its own: builds the app (library or
- * baseline) with `n` services, synthesizes it to YAML files, and prints one JSON line.
+ * One measurement, in its own process so that peak memory is its own: builds the app (the library,
+ * the baseline or the cdk8s-plus floor) with `n` services, synthesizes it to YAML files, and prints one JSON line.
  *
- * Both variants first synthesize a one-service app in memory, so that module loading (cdk8s-plus
+ * Every variant first synthesizes a one-service app in memory, so that module loading (cdk8s-plus
  * loads its modules lazily, on first use) is not counted as synthesis; cold start is measured
  * separately (see README).
  */
 import * as fs from 'fs';
 import { performance } from 'perf_hooks';
 import { App } from 'cdk8s';
-import { buildBaseline, buildLibrary } from './apps';
+import { buildBaseline, buildLibrary, buildPlusFloor } from './apps';
 
 const [variant, n, outdir] = [process.argv[2], Number(process.argv[3]), process.argv[4]];
-const build = variant === 'library' ? buildLibrary : buildBaseline;
+const build = variant === 'library' ? buildLibrary : variant === 'plus' ? buildPlusFloor : buildBaseline;
 const warmup = new App();
 build(warmup, 1);
 warmup.synthYaml();

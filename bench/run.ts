@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: wall time and peak memory of synthesizing apps of 100, 1,000 and 5,000 services
  * with the library, against a baseline that creates the same final objects as plain cdk8s
- * ApiObjects. Each measurement runs in a fresh Node.js process (peak RSS is per process); each is
+ * ApiObjects, and against the floor of an app whose workloads are cdk8s-plus objects (the rest plain
+ * ApiObjects). Each measurement runs in a fresh Node.js process (peak RSS is per process); each is
  * repeated and the median taken. The last line is machine-readable.
  */
 import { execFileSync } from 'child_process';
@@ -9,7 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
-import { buildBaseline, buildLibrary } from './apps';
+import { buildBaseline, buildLibrary, buildPlusFloor } from './apps';
 
 const SIZES = (process.env.BENCH_SIZES ?? '100,1000,5000').split(',').map(Number);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);
@@ -27,15 +28,17 @@ function once(variant: string, n: number): Sample {
   }
 }
 
-/** Baseline and library runs alternate, so that drift in the machine's speed hits both alike. */
-function measure(n: number): { base: Sample; lib: Sample } {
+/** Baseline, floor and library runs alternate, so that drift in the machine's speed hits all alike. */
+function measure(n: number): { base: Sample; plus: Sample; lib: Sample } {
   const base: Sample[] = [];
+  const plus: Sample[] = [];
   const lib: Sample[] = [];
   for (let i = 0; i < REPEAT; i++) {
     base.push(once('baseline', n));
+    plus.push(once('plus', n));
     lib.push(once('library', n));
   }
-  return { base: median(base), lib: median(lib) };
+  return { base: median(base), plus: median(plus), lib: median(lib) };
 }
 
 function median(samples: Sample[]): Sample {
@@ -46,12 +49,15 @@ function median(samples: Sample[]): Sample {
   };
 }
 
-/** The baseline must write exactly what the library writes, or the comparison means nothing. */
+/** The baseline and the floor must write exactly what the library writes, or the comparison means nothing. */
 function checkSameOutput(): void {
   const lib = new App(); buildLibrary(lib, 20);
-  const base = new App(); buildBaseline(base, 20);
-  if (lib.synthYaml() !== base.synthYaml()) {
-    throw new Error('bench: the baseline does not produce the same YAML as the library; fix bench/apps.ts');
+  const yaml = lib.synthYaml();
+  for (const [name, build] of [['baseline', buildBaseline], ['cdk8s-plus floor', buildPlusFloor]] as const) {
+    const other = new App(); build(other, 20);
+    if (other.synthYaml() !== yaml) {
+      throw new Error(`bench: the ${name} does not produce the same YAML as the library; fix bench/apps.ts`);
+    }
   }
 }
 
@@ -59,12 +65,12 @@ checkSameOutput();
 const fmt = (x: number, d = 0) => x.toFixed(d).padStart(9);
 console.log(`node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, repeat ${REPEAT} (median)`);
 console.log('services  variant      total ms  construct ms  synth ms   peak RSS MB   YAML MB  time x  mem x');
-const results = new Map<string, { lib: Sample; base: Sample }>();
+const results = new Map<string, { lib: Sample; plus: Sample; base: Sample }>();
 for (const n of SIZES) {
-  const { base, lib } = measure(n);
-  results.set(String(n), { lib, base });
-  for (const [name, s] of [['baseline', base], ['library', lib]] as const) {
-    const ratio = name === 'library' ? `${(lib.totalMs / base.totalMs).toFixed(2).padStart(6)}  ${(lib.peakRssMb / base.peakRssMb).toFixed(2).padStart(5)}` : '';
+  const { base, plus, lib } = measure(n);
+  results.set(String(n), { lib, plus, base });
+  for (const [name, s] of [['baseline', base], ['plus', plus], ['library', lib]] as const) {
+    const ratio = name === 'baseline' ? '' : `${(s.totalMs / base.totalMs).toFixed(2).padStart(6)}  ${(s.peakRssMb / base.peakRssMb).toFixed(2).padStart(5)}`;
     console.log(`${String(n).padStart(8)}  ${name.padEnd(9)}${fmt(s.totalMs)}${fmt(s.constructMs, 0).padStart(14)}${fmt(s.synthMs)}${fmt(s.peakRssMb, 1).padStart(14)}${fmt(s.bytes / 2 ** 20, 1).padStart(10)}  ${ratio}`);
   }
 }
@@ -73,6 +79,11 @@ const ratio = (n: number, k: 'totalMs' | 'peakRssMb') => {
   const r = at(n);
   return r ? r.lib[k] / r.base[k] : NaN;
 };
+// The library against the floor: what the library itself adds to an app that uses cdk8s-plus.
+console.log(SIZES.map(n => {
+  const r = at(n)!;
+  return `over_plus_time_${n}=${(r.lib.totalMs / r.plus.totalMs).toFixed(2)} over_plus_mem_${n}=${(r.lib.peakRssMb / r.plus.peakRssMb).toFixed(2)}`;
+}).join(' '));
 const r1000 = at(1000);
 const r5000 = at(5000);
 const scale = r1000 && r5000 ? r5000.lib.totalMs / r1000.lib.totalMs : NaN;
