@@ -234,3 +234,105 @@ describe('ServiceVersion.fromWorkload takes any IConstruct', () => {
     expect(only(synthChecked(c), 'Deployment', 'reviews-v1').spec.template.metadata.labels).toMatchObject({ app: 'reviews', version: 'v1' });
   });
 });
+
+describe('HealthProbe checks at their boundaries, with the fix each message gives', () => {
+  /** The message of the library error `make` throws. */
+  function messageOf(make: () => unknown): string {
+    try { make(); } catch (e) {
+      expect(IstioTrafficErrors.isIstioTrafficError(e)).toBe(true);
+      return (e as Error).message;
+    }
+    throw new Error('expected an error');
+  }
+
+  test.each([
+    ['healthz', '/healthz'],
+    ['ready', '/ready'],
+    ['//a b', '/ab'],
+    ['x y', '/xy'],
+    ['   ', '/healthz'],
+  ])('the path %j is refused with an absolute path as the example: %s', (path, example) => {
+    expect(messageOf(() => HealthProbe.httpGet(path))).toBe(`[HealthProbe.httpGet] path: ${JSON.stringify(path).replace(/^"|"$/g, "'")} is not a request path `
+      + `(it must start with '/' and contain no spaces or control characters). Write it as an absolute path, e.g. '${example}'`);
+  });
+
+  test('ports from 1 to 65535 and thresholds from 1 to 2^31-1 are accepted and written', () => {
+    expect(containerOf({ readiness: HealthProbe.httpGet('/h', { port: 1, failureThreshold: 2 ** 31 - 1, successThreshold: 2 ** 31 - 1 }) }).readinessProbe)
+      .toEqual({ httpGet: { path: '/h', port: 1, scheme: 'HTTP' }, failureThreshold: 2 ** 31 - 1, successThreshold: 2 ** 31 - 1 });
+    expect(containerOf({ liveness: HealthProbe.tcpSocket({ port: 65535, failureThreshold: 1, successThreshold: 1, host: 'localhost' }) }).livenessProbe)
+      .toEqual({ tcpSocket: { port: 65535, host: 'localhost' }, failureThreshold: 1, successThreshold: 1 });
+  });
+
+  test('a threshold above 2^31-1 is refused; each threshold names its own usual value as the fix', () => {
+    expect(messageOf(() => HealthProbe.tcpSocket({ failureThreshold: 2 ** 31 }))).toBe(
+      '[HealthProbe.tcpSocket] options.failureThreshold: 2147483648 is not a whole number of at least 1, which Kubernetes requires. Use e.g. 3, or leave it out for the default');
+    expect(messageOf(() => HealthProbe.grpc({ successThreshold: 0 }))).toBe(
+      '[HealthProbe.grpc] options.successThreshold: 0 is not a whole number of at least 1, which Kubernetes requires. Use e.g. 1, or leave it out for the default');
+  });
+
+  test('timings: whole seconds up to 2^31-1, an initial delay from 0, a period and a timeout from 1 s', () => {
+    const longest = HealthProbe.tcpSocket({
+      period: Duration.seconds(2 ** 31 - 1),
+      timeout: Duration.minutes(50),
+      initialDelay: Duration.seconds(0),
+    });
+    expect(containerOf({ readiness: longest }).readinessProbe)
+      .toEqual({ tcpSocket: { port: 9080 }, periodSeconds: 2 ** 31 - 1, timeoutSeconds: 3000, initialDelaySeconds: 0, failureThreshold: 3 });
+    expect(messageOf(() => HealthProbe.tcpSocket({ period: Duration.seconds(2 ** 31) }))).toBe(
+      "[HealthProbe.tcpSocket] options.period: '2147483648s' is not a whole number of seconds of at least 1 s, which Kubernetes requires for probes. "
+      + 'Use e.g. Duration.seconds(5), or leave it out for the default');
+    expect(messageOf(() => HealthProbe.httpGet('/h', { initialDelay: Duration.millis(500) }))).toBe(
+      "[HealthProbe.httpGet] options.initialDelay: '500ms' is not a whole number of seconds, which Kubernetes requires for probes. "
+      + 'Use e.g. Duration.seconds(10), or leave it out for the default');
+  });
+
+  test('a program of white space only is refused', () => {
+    expect(messageOf(() => HealthProbe.command(['  ', 'x']))).toBe(
+      "[HealthProbe.command] command[0]: '  ' is empty: it is the program the kubelet runs. Name the program first, e.g. ['cat', '/tmp/healthy']");
+  });
+
+  test.each<[string, () => unknown, string]>([
+    ['httpGet', () => HealthProbe.httpGet('/h', null as any), '{ port: 8080, period: Duration.seconds(5) }'],
+    ['tcpSocket', () => HealthProbe.tcpSocket(null as any), '{ port: 8080 }'],
+    ['command', () => HealthProbe.command(['true'], null as any), '{ period: Duration.seconds(5) }'],
+    ['grpc', () => HealthProbe.grpc(null as any), "{ port: 3550, service: 'hipstershop.ProductCatalogService' }"],
+  ])('null options of %s: leave them out, or pass e.g. its own example', (name, make, example) => {
+    expect(messageOf(make)).toBe(`[HealthProbe.${name}] options: null is null. Leave the options out (undefined) for the defaults, or pass e.g. ${example}`);
+  });
+
+  test.each<[string, () => unknown, string]>([
+    ['httpGet', () => HealthProbe.httpGet('/h', { path: '/x' } as any), 'HttpGetHealthProbeOptions'],
+    ['tcpSocket', () => HealthProbe.tcpSocket({ path: '/x' } as any), 'TcpSocketHealthProbeOptions'],
+    ['command', () => HealthProbe.command(['true'], { port: 1 } as any), 'HealthProbeOptions'],
+    ['grpc', () => HealthProbe.grpc({ host: 'x' } as any), 'GrpcHealthProbeOptions'],
+  ])('a field %s does not take is named with its options type', (_name, make, type) => {
+    expect(messageOf(make)).toMatch(new RegExp(`^\\[HealthProbe\\.\\w+\\] options\\.\\w+: .* is not a field of ${type}\\.`));
+  });
+
+  test('a gRPC service name that is not a string says what to pass', () => {
+    expect(messageOf(() => HealthProbe.grpc({ service: 1 as any }))).toMatch(/options\.service: 1 is not a string\. Pass the service name, e\.g\. 'hipstershop\.ProductCatalogService', or leave it out/);
+  });
+
+  test('liveness and startup probes need a success threshold of 1; readiness may need more', () => {
+    expect(deploying({ readiness: HealthProbe.httpGet('/h', { successThreshold: 3 }), liveness: HealthProbe.tcpSocket(), startup: HealthProbe.tcpSocket({ successThreshold: 1 }) }))
+      .not.toThrow();
+    expect(messageOf(deploying({ liveness: HealthProbe.command(['true'], { successThreshold: 2 }) }))).toBe(
+      '[test/reviews] versions[v1].liveness.successThreshold: 2 is not 1, which Kubernetes requires for a liveness probe. '
+      + 'Leave successThreshold out (or set it to 1); only a readiness probe may need several successes');
+  });
+
+  test('a cdk8s-plus object that is not a probe is named by its type, not called a probe of another version', () => {
+    expect(messageOf(deploying({ readiness: kplus33.Cpu.units(1) }))).toMatch(/versions\[v1\]\.readiness: 'cdk8s-plus-33\.Cpu object' is not a probe\. Use a HealthProbe/);
+  });
+
+  test('a cdk8s-plus-27 Probe of another copy of cdk8s-plus-27 is accepted by its jsii type name, a look-alike of another kind is not', () => {
+    const real = kplus27.Probe.fromHttpGet('/copy');
+    const RTTI = Symbol.for('jsii.rtti');
+    class Probe { public _toKube(c: any) { return (real as any)._toKube(c); } }
+    (Probe as any)[RTTI] = { fqn: 'cdk8s-plus-27.Probe' };
+    expect(containerOf({ readiness: new Probe() as any }).readinessProbe).toEqual({ httpGet: { path: '/copy', port: 9080, scheme: 'HTTP' }, failureThreshold: 3 });
+    class NotAProbe {}
+    (NotAProbe as any)[RTTI] = { fqn: 'cdk8s-plus-27.Probe' };
+    expect(messageOf(deploying({ readiness: new NotAProbe() }))).toMatch(/readiness: 'cdk8s-plus-27\.Probe object' is a probe of another cdk8s-plus version/);
+  });
+});
