@@ -250,6 +250,8 @@ describe('HealthProbe checks at their boundaries, with the fix each message give
     ['ready', '/ready'],
     ['//a b', '/ab'],
     ['x y', '/xy'],
+    // A control character in the bad value is shown escaped, so that it is seen and the message stays one line.
+    ['x\ty\n', '/xy'],
     ['   ', '/healthz'],
   ])('the path %j is refused with an absolute path as the example: %s', (path, example) => {
     expect(messageOf(() => HealthProbe.httpGet(path))).toBe(`[HealthProbe.httpGet] path: ${JSON.stringify(path).replace(/^"|"$/g, "'")} is not a request path `

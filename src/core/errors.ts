@@ -48,9 +48,15 @@ export class IstioTrafficError extends Error {
   }
 }
 
-/** Renders a value for an error message: strings quoted, everything else as JSON. */
+/**
+ * Renders a value for an error message: strings quoted (control characters escaped as in JSON, so
+ * that a tab or a line break in a bad value is seen and the message stays one line), everything else
+ * as JSON.
+ */
 export function show(value: unknown): string {
-  if (typeof value === 'string') { return `'${value}'`; }
+  if (typeof value === 'string') {
+    return `'${value.replace(/[\u0000-\u001f\u007f]/g, c => (c === '\u007f' ? '\\u007f' : JSON.stringify(c).slice(1, -1)))}'`;
+  }
   if (value === undefined) { return 'undefined'; }
   if (typeof value === 'number' && !Number.isFinite(value)) { return String(value); }
   try {
