@@ -325,26 +325,6 @@ describe('CanaryService: without Istio (RoutingMode.REPLICAS)', () => {
   });
 });
 
-describe('MeshNamespace', () => {
-  test('labels the namespace for injection and is applied first', () => {
-    const c = chart('tutorial');
-    recommendation(c);
-    new MeshNamespace(c, 'tutorial');
-    const m = synthChecked(c);
-    expect(m[0]).toEqual({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'tutorial', labels: { 'istio-injection': 'enabled' } }, spec: {} });
-  });
-  test('revision-based installs use istio.io/rev', () => {
-    const c = chart();
-    new MeshNamespace(c, 'ns', { name: 'shop', revision: 'canary-1-30', labels: { team: 'shop' } });
-    expect(Testing.synth(c)[0].metadata.labels).toEqual({ 'team': 'shop', 'istio.io/rev': 'canary-1-30' });
-  });
-  test('bad input', () => {
-    expect(() => new MeshNamespace(chart(), 'ns', { labels: { 'istio-injection': 'disabled' } }))
-      .toThrow(/\[test\/ns\] labels.istio-injection: 'disabled' is set by MeshNamespace itself/);
-    expect(() => new MeshNamespace(chart(), 'Bad_NS')).toThrow(/\[test\/Bad_NS\] name: 'Bad_NS' is not a DNS-1123 label/);
-  });
-});
-
 describe('CanaryService: the workloads run (probes, identity, pod defaults)', () => {
   const container = (m: any[], name: string) => only(m, 'Deployment', name).spec.template.spec.containers[0];
 
