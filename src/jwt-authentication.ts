@@ -152,7 +152,7 @@ export class JwtAuthentication extends Construct {
       if (!isDnsLabel(namespace)) { fail(this, 'gatewayNamespace', namespace, 'is not a valid namespace (DNS-1123 label)', "Use e.g. 'istio-system'"); }
       if (Object.keys(selector).length === 0) { fail(this, 'gatewaySelector', selector, 'is empty, so it would select every pod of the namespace', "Give the gateway pods' labels, e.g. { istio: 'ingressgateway' }"); }
       for (const key of Object.keys(selector)) {
-        const problem = labelKeyError(key, false);
+        const problem = labelKeyError(key);
         if (problem) {
           fail(this, `gatewaySelector.${key}`, key, problem,
             "Use a label key such as 'istio' (an optional DNS prefix and '/', then at most 63 letters, digits, '-', '_' or '.')");

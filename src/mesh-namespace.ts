@@ -94,7 +94,7 @@ export class MeshNamespace extends Construct {
     }
     for (const key of Object.keys(props.annotations ?? {})) {
       checkRenderableKey(this, 'annotations key', key);
-      const problem = labelKeyError(key, false);
+      const problem = labelKeyError(key);
       if (problem !== undefined) {
         fail(this, 'annotations key', key, `is not a valid annotation key (${problem})`,
           "Use an optional DNS prefix and '/', then at most 63 letters, digits, '-', '_' or '.' (e.g. 'example.com/owner')");

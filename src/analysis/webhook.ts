@@ -116,7 +116,7 @@ class Checker {
   private labels(field: string, labels: any, workloadSelector = false): void {
     if (labels === null || typeof labels !== 'object') { return; }
     for (const [k, v] of Object.entries(labels)) {
-      if (labelKeyError(k, !workloadSelector) !== undefined) {
+      if (labelKeyError(k) !== undefined) { // a '*' in a key is never valid, in a workload selector or not
         this.e(`${field}.${k}`, k, 'is not a valid label key', 'Use a Kubernetes label key such as app or version');
       }
       if (!isLabelValue(v) || (workloadSelector && String(v).includes('*'))) {

@@ -80,14 +80,13 @@ export function isAnyCaseDnsLabel(s: unknown): boolean {
 }
 
 /** The problem with a Kubernetes label key, or undefined when it is valid. */
-export function labelKeyError(key: unknown, allowWildcard = true): string | undefined {
+export function labelKeyError(key: unknown): string | undefined {
   if (typeof key !== 'string' || key === '') { return 'is not a label key'; }
   const slash = key.lastIndexOf('/');
   const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
   const name = slash >= 0 ? key.slice(slash + 1) : key;
   if (prefix !== undefined && !isDnsSubdomain(prefix)) { return 'has a prefix that is not a DNS-1123 subdomain'; }
   if (name.length > 63 || !LABEL_NAME.test(name)) { return 'is not a valid label key'; }
-  if (!allowWildcard && key.includes('*')) { return 'contains a wildcard'; }
   return undefined;
 }
 
