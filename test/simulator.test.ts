@@ -217,6 +217,9 @@ describe('weights and destinations', () => {
     expect(sim.route({ host: 'reviews', sourceNamespace: 'frontend' }).kind).toBe(OutcomeKind.UNKNOWN_HOST);
     // With no source namespace given, a short name resolves to the one namespace that has the Service.
     expect(sim.route({ host: 'reviews' }).virtualService).toBe('prod/reviews');
+    // A trailing dot makes a name absolute (no DNS search path): the FQDN with one is found, a short name with one is not.
+    expect(sim.route({ host: 'reviews.prod.svc.cluster.local.', sourceNamespace: 'frontend' }).virtualService).toBe('prod/reviews');
+    expect(sim.route({ host: 'reviews.', sourceNamespace: 'prod' }).kind).toBe(OutcomeKind.UNKNOWN_HOST);
   });
 
   test('an undefined subset is a 503, and reported', () => {

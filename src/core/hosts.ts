@@ -27,14 +27,17 @@ export function istioHost(host: string, namespace: string): string {
 /**
  * Expands the host a client calls the way Kubernetes DNS does from a pod in `namespace`:
  * `reviews`, `reviews.ns`, `reviews.ns.svc` and the FQDN all name `reviews.ns.svc.cluster.local`.
+ * A name with a trailing dot is absolute: the resolver does not try the search path, so it is taken
+ * as written (`reviews.ns.svc.cluster.local.` is the FQDN; `reviews.` names no Service).
  */
 export function qualifyHost(host: string, namespace: string): string {
-  if (host === '*' || host.startsWith('*')) { return host; }
-  const parts = host.replace(/\.$/, '').split('.');
+  if (host.startsWith('*')) { return host; }
+  if (host.endsWith('.')) { return host.slice(0, -1); }
+  const parts = host.split('.');
   if (parts.length === 1) { return `${host}.${namespace}.${CLUSTER_SUFFIX}`; }
   if (parts.length === 2) { return `${host}.${CLUSTER_SUFFIX}`; }
   if (parts.length === 3 && parts[2] === 'svc') { return `${host}.cluster.local`; }
-  return host.replace(/\.$/, '');
+  return host;
 }
 
 /** The FQDN of Service `name` in `namespace` (the namespace kubectl applies to when unset). */
