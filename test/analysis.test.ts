@@ -151,6 +151,19 @@ describe('cross-object analyzers', () => {
       ],
     })])).toEqual(['IST0131 VirtualService/a spec.http[1].match', 'IST0130 VirtualService/a spec.http[3]']);
   });
+  test('a match field written without a value (YAML `x:`, null) is no condition, and never an exception', () => {
+    const rules = (second: any) => vs('a', {
+      hosts: ['a'],
+      http: [
+        { match: [{ headers: { x: { exact: '1' } } }], route: [{ destination: { host: 'a', subset: 'v1' } }] },
+        { match: [second], route: [{ destination: { host: 'a', subset: 'v2' } }] },
+      ],
+    });
+    // x: null in the second rule is no header condition: it is not covered by the first, so not shadowed.
+    expect(found([...base, rules({ headers: { x: null } })]).filter(f => /IST013[01]/.test(f))).toEqual([]);
+    // With the same condition as the first (and a null beside it) it is shadowed.
+    expect(found([...base, rules({ headers: { x: { exact: '1' }, y: null } })]).filter(f => /IST013[01]/.test(f))).toEqual(['IST0131 VirtualService/a spec.http[1].match']);
+  });
   test('IST0132: VirtualService host not served by its Gateway', () => {
     expect(found([...base, gw('gw', [http80(['foo.example.com'])]), vs('a', { hosts: ['bar.example.com'], gateways: ['gw'], http: [{ route: [{ destination: { host: 'a' } }] }] })]))
       .toEqual(['IST0132 VirtualService/a spec.hosts']);

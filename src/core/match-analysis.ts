@@ -7,7 +7,9 @@ import { re2FullMatch } from './re2';
  */
 export function covers(a: { [key: string]: any }, b: { [key: string]: any }): boolean {
   for (const [field, av] of Object.entries(a)) {
-    const bv = b[field];
+    // A null or undefined field is no condition (the API server prunes nulls, YAML writes `x:` as one).
+    if (av === undefined || av === null) { continue; }
+    const bv = b[field] ?? undefined;
     switch (field) {
       case 'uri':
       case 'authority':
@@ -22,20 +24,22 @@ export function covers(a: { [key: string]: any }, b: { [key: string]: any }): bo
         break;
       case 'headers':
       case 'queryParams':
-        for (const [k, am] of Object.entries(av ?? {})) {
+        for (const [k, am] of Object.entries(av)) {
+          if (am === undefined || am === null) { continue; }
           const bm = bv?.[k];
-          if (bm === undefined || !stringCovers(am, bm)) { return false; }
+          if (bm === undefined || bm === null || !stringCovers(am, bm)) { return false; }
         }
         break;
       case 'withoutHeaders':
-        for (const [k, am] of Object.entries(av ?? {})) {
+        for (const [k, am] of Object.entries(av)) {
+          if (am === undefined || am === null) { continue; }
           const bm = bv?.[k];
           // "b excludes k entirely" or "b excludes k the same way" implies "a excludes it".
-          if (bm === undefined || !(isPresence(bm) || same(am, bm))) { return false; }
+          if (bm === undefined || bm === null || !(isPresence(bm) || same(am, bm))) { return false; }
         }
         break;
       case 'sourceLabels':
-        for (const [k, v] of Object.entries(av ?? {})) {
+        for (const [k, v] of Object.entries(av)) {
           if (bv?.[k] !== v) { return false; }
         }
         break;
@@ -93,8 +97,9 @@ function isPresence(m: any): boolean {
   return m !== null && typeof m === 'object' && m.exact === undefined && m.prefix === undefined && m.regex === undefined;
 }
 
-/** Does every value string match `b` accepts also satisfy string match `a`? */
+/** Does every value string match `b` accepts also satisfy string match `a`? (Not a StringMatch object: no.) */
 function stringCovers(a: any, b: any): boolean {
+  if (a === null || typeof a !== 'object' || b === null || typeof b !== 'object') { return false; }
   if (isPresence(a)) { return true; }
   if (isPresence(b)) { return false; }
   if (a.exact !== undefined) { return b.exact === a.exact; }
