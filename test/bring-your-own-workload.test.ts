@@ -6,7 +6,8 @@ import * as kplus33 from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
 import '../src/testing/jest';
 import {
-  Analysis, CanaryService, CanaryServiceProps, ExistingService, RoutingMode, RoutingSimulator, ServiceVersion, Severity, TrafficSplit,
+  Analysis, CanaryService, CanaryServiceProps, ExistingService, RoutingMode, RoutingSimulator, ServiceProtocol, ServiceVersion, Severity,
+  TrafficSplit,
 } from '../src';
 import { only, synthChecked } from './util';
 import { TrafficModel } from '../src/model/traffic-model';
@@ -502,5 +503,47 @@ describe('brought workloads: checks against the service, with the whole message 
     expect(TrafficModel.of(c).knownWorkloads).toEqual([
       { name: 'Rollout/reviews-v2', namespace: 'bookinfo', labels: { app: 'reviews', version: 'v2' }, replicas: 4 },
     ]);
+  });
+});
+
+describe('ExistingService: defaults and what it refuses (mutation-tested)', () => {
+  const adopt = [ServiceVersion.adopt('v1'), ServiceVersion.adopt('v2')];
+
+  test('by default: the chart namespace, port 80, HTTP, the version label "version"', () => {
+    const c = chart('shop');
+    const svc = new ExistingService(c, 'legacy', { versions: adopt, traffic: TrafficSplit.canaryPercent(20) });
+    expect([svc.namespace, svc.port, svc.protocol]).toEqual(['shop', 80, ServiceProtocol.HTTP]);
+    const m = Testing.synth(c);
+    expect(only(m, 'DestinationRule', 'legacy').spec.subsets).toEqual([{ name: 'v1', labels: { version: 'v1' } }, { name: 'v2', labels: { version: 'v2' } }]);
+    expect(only(m, 'VirtualService', 'legacy').spec.http).toEqual([{
+      name: 'default',
+      route: [{ destination: { host: 'legacy', subset: 'v1' }, weight: 80 }, { destination: { host: 'legacy', subset: 'v2' }, weight: 20 }],
+    }]);
+    // The Service is known to exist, though not in the manifests: the analysis does not call the host unknown.
+    expect(Analysis.findings(c).map(f => f.code)).toEqual([]);
+  });
+
+  test('a namespace of its own, and a TCP service, route as such', () => {
+    const c = chart('shop');
+    const svc = new ExistingService(c, 'db', { namespace: 'data', port: 5432, protocol: ServiceProtocol.TCP, versions: adopt });
+    expect([svc.namespace, svc.port]).toEqual(['data', 5432]);
+    expect(only(Testing.synth(c), 'VirtualService', 'db')).toMatchObject({ metadata: { namespace: 'data' }, spec: { tcp: [expect.anything()] } });
+  });
+
+  test('a bad port, a bad version label, a version the library would deploy', () => {
+    expect(() => new ExistingService(chart(), 'legacy', { port: 0, versions: adopt })).toThrow(/^\[test\/legacy\] port: 0 is not a port number/);
+    expect(() => new ExistingService(chart(), 'legacy', { versionLabel: 'bad label', versions: adopt })).toThrow(/^\[test\/legacy\] versionLabel key: 'bad label' is not a valid label key/);
+    expect(() => new ExistingService(chart(), 'legacy', { versions: [ServiceVersion.adopt('v1'), ServiceVersion.deploy('v2', { image: `${IMAGE}-v2:1` })] }))
+      .toThrow(/^\[test\/legacy\] versions\[1\]: 'v2' is a version the library would deploy, but an ExistingService only adopts\. Use ServiceVersion\.adopt\(\), or a CanaryService to deploy new versions$/);
+  });
+
+  test('subsetOf and podLabelsOf name the field when the version is unknown; podLabelsOf returns a copy', () => {
+    const svc = new ExistingService(chart(), 'legacy', { versions: [ServiceVersion.adopt('v1', { subsetName: 'stable', podLabels: { app: 'legacy', version: 'v1', track: 'a' } }), ServiceVersion.adopt('v2')] });
+    expect(svc.subsetOf('v1')).toBe('stable');
+    expect(() => svc.subsetOf('v9')).toThrow(/^\[test\/legacy\] version: 'v9' /);
+    expect(() => svc.podLabelsOf('v9')).toThrow(/^\[test\/legacy\] version: 'v9' /);
+    const labels = svc.podLabelsOf('v1');
+    labels.track = 'changed';
+    expect(svc.podLabelsOf('v1')).toEqual({ app: 'legacy', track: 'a', version: 'v1' });
   });
 });
