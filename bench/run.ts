@@ -21,8 +21,8 @@ interface Sample { totalMs: number; constructMs: number; synthMs: number; peakRs
 function once(variant: string, n: number): Sample {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-${variant}-${n}-`));
   try {
-    // The heap limit all runs so far used, so that figures compare. With Node.js' default limit V8
-    // collects earlier and the library's peak at 5,000 services is lower (docs/performance.md).
+    // The heap limit all runs so far used, so that figures compare (the peak at 5,000 services
+    // measured the same without it).
     const out = execFileSync(process.execPath, ['--max-old-space-size=8192', child, variant, String(n), outdir], { encoding: 'utf8', maxBuffer: 1 << 20 });
     return JSON.parse(out.trim().split('\n').pop()!);
   } finally {

@@ -11,6 +11,7 @@ import {
 } from '../src';
 import { only, synthChecked } from './util';
 import { TrafficModel } from '../src/model/traffic-model';
+import { SelectorRequirement, selectorSelects, showSelector } from '../src/workload-version';
 
 const IMAGE = 'docker.io/istio/examples-bookinfo-reviews';
 
@@ -545,5 +546,33 @@ describe('ExistingService: defaults and what it refuses (mutation-tested)', () =
     const labels = svc.podLabelsOf('v1');
     labels.track = 'changed';
     expect(svc.podLabelsOf('v1')).toEqual({ app: 'legacy', track: 'a', version: 'v1' });
+  });
+});
+
+describe('label selectors of brought workloads (Kubernetes semantics)', () => {
+  const labels = { app: 'reviews', version: 'v1' };
+  test.each<[string, { [k: string]: string }, SelectorRequirement[], boolean]>([
+    ['matchLabels all present', { app: 'reviews' }, [], true],
+    ['a matchLabels value differs', { app: 'ratings' }, [], false],
+    ['In: the value is listed', {}, [{ key: 'version', operator: 'In', values: ['v1', 'v2'] }], true],
+    ['In: the value is not listed', {}, [{ key: 'version', operator: 'In', values: ['v2'] }], false],
+    ['In: the key is absent', {}, [{ key: 'track', operator: 'In', values: ['a'] }], false],
+    ['NotIn: the value is listed', {}, [{ key: 'version', operator: 'NotIn', values: ['v1'] }], false],
+    ['NotIn: the value is not listed', {}, [{ key: 'version', operator: 'NotIn', values: ['v2'] }], true],
+    ['NotIn: the key is absent', {}, [{ key: 'track', operator: 'NotIn', values: ['a'] }], true],
+    ['Exists: present', {}, [{ key: 'app', operator: 'Exists' }], true],
+    ['Exists: absent', {}, [{ key: 'track', operator: 'Exists' }], false],
+    ['DoesNotExist: absent', {}, [{ key: 'track', operator: 'DoesNotExist' }], true],
+    ['DoesNotExist: present', {}, [{ key: 'app', operator: 'DoesNotExist' }], false],
+    ['an unknown operator selects nothing', {}, [{ key: 'app', operator: 'Gt', values: ['1'] }], false],
+    ['every requirement must hold', { app: 'reviews' }, [{ key: 'version', operator: 'In', values: ['v1'] }, { key: 'track', operator: 'Exists' }], false],
+  ])('%s', (_name, matchLabels, expressions, selected) => {
+    expect(selectorSelects(matchLabels, expressions, labels)).toBe(selected);
+  });
+
+  test('a selector is shown as kubectl writes it', () => {
+    expect(showSelector({}, [])).toBe('{}');
+    expect(showSelector({ app: 'reviews' }, [{ key: 'version', operator: 'In', values: ['v1', 'v2'] }, { key: 'track', operator: 'Exists' }]))
+      .toBe('app=reviews, version In (v1, v2), track Exists');
   });
 });
