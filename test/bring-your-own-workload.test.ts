@@ -44,6 +44,16 @@ function reviews(c: Chart, versions: ServiceVersion[], extra: Partial<CanaryServ
 }
 
 /** A pod template for plain API objects. */
+/** An Argo Rollout `reviews-v2` (a plain ApiObject with a pod template), 4 replicas, selecting app=reviews, version=v2. */
+function rolloutV2(scope: Construct): ApiObject {
+  return new ApiObject(scope, 'reviews-v2', {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Rollout',
+    metadata: { name: 'reviews-v2' },
+    spec: { replicas: 4, selector: { matchLabels: { app: 'reviews', version: 'v2' } }, template: podTemplate({}) },
+  });
+}
+
 function podTemplate(labels: { [key: string]: string } | undefined, port = 9080): any {
   return {
     ...(labels ? { metadata: { labels } } : {}),
@@ -180,12 +190,7 @@ describe('other kinds of workload', () => {
 
   test('a plain ApiObject of another kind (an Argo Rollout): the simulator and the analysis see its pods', () => {
     const c = chart();
-    const rollout = new ApiObject(c, 'reviews-v2', {
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'Rollout',
-      metadata: { name: 'reviews-v2' },
-      spec: { replicas: 4, selector: { matchLabels: { app: 'reviews', version: 'v2' } }, template: podTemplate({}) },
-    });
+    const rollout = rolloutV2(c);
     reviews(c, [ServiceVersion.deploy('v1', { image: `${IMAGE}-v1:1.20.2` }), ServiceVersion.fromWorkload('v2', rollout, { subsetName: 'rollout' })]);
     const m = Testing.synth(c);
     expect(only(m, 'Rollout', 'reviews-v2').spec.template.metadata.labels).toEqual({ app: 'reviews', version: 'v2' });
@@ -492,12 +497,7 @@ describe('brought workloads: checks against the service, with the whole message 
 
   test('a brought workload of a kind outside the manifests\' workloads is known to the chart, in its own namespace', () => {
     const c = chart();
-    const rollout = new ApiObject(c, 'reviews-v2', {
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'Rollout',
-      metadata: { name: 'reviews-v2' },
-      spec: { replicas: 4, selector: { matchLabels: { app: 'reviews', version: 'v2' } }, template: podTemplate({}) },
-    });
+    const rollout = rolloutV2(c);
     const d = deployment33(c, 'reviews-v1');
     const svc = reviews(c, [ServiceVersion.fromWorkload('v1', d), ServiceVersion.fromWorkload('v2', rollout)], { traffic: TrafficSplit.wholeService() });
     expect(svc.split).toEqual([{ version: 'v1', weight: 3 }, { version: 'v2', weight: 4 }]);

@@ -7,7 +7,7 @@
 import { authorizationChecks } from './authorization';
 import { AnalyzedObject, Reporter, Severity } from './findings';
 import { transportSecurityChecks } from './transport-security';
-import { hostMatches, istioHost } from '../core/hosts';
+import { hostMatches, istioHost, namespaceOf as ns } from '../core/hosts';
 import { KnownService, KnownWorkload } from '../model/traffic-model';
 
 /** What the cross-object analysis looks at. */
@@ -32,7 +32,6 @@ const I = Severity.INFO;
 const PROTOCOLS = ['http', 'http2', 'https', 'grpc', 'grpc-web', 'tcp', 'udp', 'tls', 'mongo', 'redis', 'mysql', 'http_proxy'];
 const APP_PROTOCOL_OK = ['kubernetes.io/h2c', 'kubernetes.io/ws', 'kubernetes.io/wss'];
 
-const ns = (j: any): string => j?.metadata?.namespace ?? 'default';
 const selects = (sel: { [k: string]: string } | undefined, labels: { [k: string]: string }) =>
   !!sel && Object.keys(sel).length > 0 && Object.entries(sel).every(([k, v]) => labels[k] === v);
 const isIstio = (o: AnalyzedObject, kind: string) => /^networking\.istio\.io\//.test(o.json?.apiVersion ?? '') && o.json.kind === kind;

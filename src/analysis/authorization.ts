@@ -15,6 +15,7 @@
  *   (https://istio.io/latest/docs/tasks/security/authorization/authz-tcp/).
  */
 import { AnalyzedObject, Reporter, Severity } from './findings';
+import { namespaceOf as ns } from '../core/hosts';
 import { peerModeOf, ROOT_NAMESPACE } from '../core/peer-authentication';
 import { KnownWorkload } from '../model/traffic-model';
 
@@ -31,7 +32,6 @@ const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'];
 const HTTP_PROTOCOLS = ['http', 'http2', 'grpc', 'grpc-web', 'kubernetes.io/h2c', 'kubernetes.io/ws'];
 const KNOWN_PROTOCOLS = ['http', 'http2', 'https', 'grpc', 'grpc-web', 'tcp', 'udp', 'tls', 'mongo', 'redis', 'mysql', 'kubernetes.io/h2c', 'kubernetes.io/ws', 'kubernetes.io/wss'];
 
-const ns = (j: any): string => j?.metadata?.namespace ?? 'default';
 const isSecurity = (o: AnalyzedObject, kind: string) => /^security\.istio\.io\//.test(o.json?.apiVersion ?? '') && o.json?.kind === kind;
 
 interface Pod {

@@ -12,7 +12,7 @@
  *   matches the workload's port, so the setting applies to nothing).
  */
 import { AnalyzedObject, Reporter, Severity } from './findings';
-import { istioHost } from '../core/hosts';
+import { istioHost, namespaceOf as ns } from '../core/hosts';
 import { isPeerAuthentication, peerModeOf } from '../core/peer-authentication';
 import { KnownService, KnownWorkload } from '../model/traffic-model';
 
@@ -27,7 +27,6 @@ export interface TransportSecurityInput {
 const E = Severity.ERROR;
 const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'];
 
-const ns = (j: any): string => j?.metadata?.namespace ?? 'default';
 const nameOf = (o: AnalyzedObject) => `${ns(o.json)}/${o.json?.metadata?.name}`;
 const isPa = (o: AnalyzedObject) => isPeerAuthentication(o.json);
 const isDestinationRule = (o: AnalyzedObject) => /^networking\.istio\.io\//.test(o.json?.apiVersion ?? '') && o.json.kind === 'DestinationRule';

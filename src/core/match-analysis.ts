@@ -27,7 +27,7 @@ export function covers(a: { [key: string]: any }, b: { [key: string]: any }): bo
         for (const [k, am] of Object.entries(av)) {
           if (am === undefined || am === null) { continue; }
           const bm = bv?.[k];
-          if (bm === undefined || bm === null || !stringCovers(am, bm)) { return false; }
+          if (bm === undefined || !stringCovers(am, bm)) { return false; }
         }
         break;
       case 'withoutHeaders':
@@ -35,7 +35,7 @@ export function covers(a: { [key: string]: any }, b: { [key: string]: any }): bo
           if (am === undefined || am === null) { continue; }
           const bm = bv?.[k];
           // "b excludes k entirely" or "b excludes k the same way" implies "a excludes it".
-          if (bm === undefined || bm === null || !(isPresence(bm) || same(am, bm))) { return false; }
+          if (bm === undefined || !(isPresence(bm) || same(am, bm))) { return false; }
         }
         break;
       case 'sourceLabels':
