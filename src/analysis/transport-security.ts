@@ -69,10 +69,11 @@ export function transportSecurityChecks(input: TransportSecurityInput, r: Report
   const podsOf = (namespace: string, selector: { [k: string]: string }) => pods.filter(p => p.namespace === namespace && selects(selector, p.labels));
 
   const manifests = pas.map(pa => pa.json);
+  const analyzed = new Map(pas.map(pa => [pa.json, pa]));
   /** The mode on `port` (undefined: the workload-level mode) of the sidecar of `pod`, and the policy that decides it. */
   const effective = (pod: Pod, port: number | undefined): Effective => {
     const { mode, policy } = peerModeOf(manifests, pod, port);
-    return { mode, by: pas.find(pa => pa.json === policy) };
+    return { mode, by: policy === undefined ? undefined : analyzed.get(policy) };
   };
 
   checkClientTls(input, r, services, podsOf, effective);

@@ -6,7 +6,7 @@
  * as IST0133, the reachability warnings as IST0130 / IST0131.
  */
 import { AnalyzedObject, Reporter, Severity } from './findings';
-import { hostMatches } from '../core/hosts';
+import { hostMatches, namespaceOf } from '../core/hosts';
 import { covers, same } from '../core/match-analysis';
 import { re2Error } from '../core/re2';
 import {
@@ -204,7 +204,7 @@ class Checker {
   // ---------------------------------------------------------------- VirtualService
 
   public virtualService(spec: any): void {
-    const ns = this.obj.json.metadata?.namespace ?? 'default';
+    const ns = namespaceOf(this.obj.json);
     const gateways: string[] = Array.isArray(spec.gateways) ? spec.gateways : [];
     const mesh = gateways.length === 0 || gateways.includes('mesh');
     const hosts: string[] = Array.isArray(spec.hosts) ? spec.hosts : [];
@@ -448,7 +448,7 @@ class Checker {
   // ---------------------------------------------------------------- DestinationRule
 
   public destinationRule(spec: any): void {
-    const ns = this.obj.json.metadata?.namespace ?? 'default';
+    const ns = namespaceOf(this.obj.json);
     if (typeof spec.host !== 'string' || spec.host === '') { this.e('spec.host', spec.host, 'is required', 'Name the service host'); } else {
       const err = wildcardDomainError(spec.host);
       if (err) { this.e('spec.host', spec.host, `is not a valid host: ${err}`, "Use e.g. 'reviews' (IPs are not allowed)"); }
