@@ -98,6 +98,9 @@ const project = new cdk8s.ConstructLibraryCdk8s({
       },
       coveragePathIgnorePatterns: ['/node_modules/', '/imports/', '/src/analysis/generated/'],
       testPathIgnorePatterns: ['/node_modules/', '/examples/.*/dist/'],
+      // One temporary folder per run, removed at its end (test/util/temp-dir.ts).
+      globalSetup: '<rootDir>/test/util/global-setup.ts',
+      globalTeardown: '<rootDir>/test/util/global-teardown.ts',
     },
   },
   eslintOptions: {

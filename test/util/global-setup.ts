@@ -1,0 +1,2 @@
+import { setup } from './temp-dir';
+export default setup;

@@ -1,0 +1,2 @@
+import { teardown } from './temp-dir';
+export default teardown;
