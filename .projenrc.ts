@@ -32,6 +32,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     'ajv@^8.17.1',
     '@bufbuild/cel@^0.6.1',
     '@bufbuild/protobuf@^2.6.2',
+    // Bundles the run-time libraries (scripts/bundle-vendor.js) and the library itself (scripts/bundle-library.js).
     'esbuild@^0.28.2',
     // An app on today's cdk8s-plus brings its own workloads (test/bring-your-own-workload.test.ts).
     'cdk8s-plus-33@^2.5.57',
@@ -148,6 +149,9 @@ project.compileTask.exec('node scripts/compile-crd-rules.js --copy-to lib/src/an
 // The run-time libraries, bundled with esbuild into lib/vendor/ (after the copy above: the script
 // checks that the copied validators find the ajv helpers they use). See README, "Development".
 project.compileTask.exec('node scripts/bundle-vendor.js');
+// The library as one bundle with V8's code cache, and lib/src/index.js its loader (after the vendor
+// bundles: the warm-up synth that precedes the cache uses them). See docs/checks.md, "Cold start".
+project.compileTask.exec('node scripts/bundle-library.js');
 
 // The test task also type-checks what jest only transpiles (tests, examples, bench) and compiles the
 // library with jsii, so an API that is not jsii-compatible fails the tests.

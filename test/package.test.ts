@@ -65,6 +65,9 @@ describe('the package', () => {
     expect(withMaps).toEqual([]);
     // The bundled run-time libraries, and no dependency to install besides the peers.
     expect(files).toEqual(expect.arrayContaining(['lib/vendor/yaml.js', 'lib/vendor/re2js.js', 'lib/vendor/cel.js', 'lib/vendor/ajv-runtime.js']));
+    // The library as one bundle with its code cache, and the code caches of the run-time libraries.
+    expect(files).toEqual(expect.arrayContaining(['lib/src/index.bundle.js', 'lib/src/index.bundle.js.cache', 'lib/src/index.modules.js',
+      'lib/vendor/yaml.bundle.js.cache', 'lib/vendor/re2js.bundle.js.cache', 'lib/vendor/cel.bundle.js.cache']));
     const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf-8'));
     expect(manifest.dependencies ?? {}).toEqual({});
     expect(manifest.bundledDependencies ?? []).toEqual([]);
@@ -160,5 +163,30 @@ describe('the package', () => {
     expect(explained).toMatch(/recommendation\.tutorial\.svc\.cluster\.local/);
     expect(explained).toMatch(/default\s+\*\s+v1 90%\s+v2 10%/);
     expect(run(command, ['diff', 'dist', 'dist'], app)).toMatch(/No change to traffic/);
+
+    // The library loads as one bundle with V8's code cache (scripts/bundle-library.js): requiring it
+    // loads the loader and nothing else of the package, it exports what tsc's index.js exports, and
+    // this Node.js accepts the code caches of the bundle and of the run-time libraries.
+    fs.writeFileSync(path.join(app, 'startup.js'), [
+      "const path = require('path');",
+      "const pkg = path.dirname(require.resolve('cdk8s-istio-traffic/package.json'));",
+      "require('cdk8s'); require('cdk8s-plus-27');",
+      'const before = new Set(Object.keys(require.cache));',
+      "const lib = require('cdk8s-istio-traffic');",
+      'const loaded = Object.keys(require.cache).filter(k => !before.has(k)).map(k => path.relative(pkg, k)).sort();',
+      "const modules = require(path.join(pkg, 'lib/src/index.modules.js'));",
+      "const { loadWithCodeCache } = require(path.join(pkg, 'lib/src/core/code-cache.js'));",
+      "const caches = ['lib/src/index.bundle.js', 'lib/vendor/yaml.bundle.js', 'lib/vendor/re2js.bundle.js', 'lib/vendor/cel.bundle.js']",
+      '  .map(f => [f, loadWithCodeCache(path.join(pkg, f), { exports: {} })]);',
+      'console.log(JSON.stringify({ loaded, exported: Object.keys(lib).sort(), modules: Object.keys(modules).sort(), caches }));',
+    ].join('\n'));
+    const startup = JSON.parse(run(process.execPath, ['startup.js'], app));
+    expect(startup.loaded).toEqual(['lib/src/core/code-cache.js', 'lib/src/index.js']);
+    expect(startup.exported).toEqual(startup.modules);
+    expect(startup.exported).toEqual(expect.arrayContaining(['CanaryService', 'IngressEdge', 'RoutingSimulator', 'IstioTrafficErrors']));
+    expect(startup.caches).toEqual([
+      ['lib/src/index.bundle.js', 'accepted'], ['lib/vendor/yaml.bundle.js', 'accepted'],
+      ['lib/vendor/re2js.bundle.js', 'accepted'], ['lib/vendor/cel.bundle.js', 'accepted'],
+    ]);
   }, 600_000);
 });

@@ -13,6 +13,7 @@
  * Transition rules (those that read `oldSelf`) only apply to updates: the build leaves them out, and
  * the evaluator skips any it is given.
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import type * as Cel from '@bufbuild/cel';
 import { AnalyzedObject, Reporter, Severity } from './findings';
@@ -66,31 +67,32 @@ interface CrdIndex {
   readonly bundle: string;
   readonly kinds: Readonly<Record<string, string>>;
   readonly skipped: ReadonlyArray<{ readonly crd: string; readonly field: string; readonly rule: string; readonly message: string }>;
+  /** Each validator module by name (the values of `kinds`), required on first call. */
+  readonly load: Readonly<Record<string, () => CrdModule>>;
 }
 
 // ---------------------------------------------------------------------------------- loading
 
 /**
- * A generated file: next to this module (src/analysis/generated, and lib/src/analysis/generated in the
- * package), or, for a build of src/ elsewhere in a checkout (the benchmark's .bench/), in the checkout's
- * src/analysis/generated. Node.js caches what it loads.
+ * The index of the generated validators (scripts/compile-crd-rules.js): next to this module
+ * (src/analysis/generated, and lib/src/analysis/generated in the package), or, for a build of src/
+ * elsewhere in a checkout (the benchmark's .bench/), in the checkout's src/analysis/generated. The
+ * index requires each validator on first use, with a literal path, so that the package's bundle holds
+ * them (scripts/bundle-library.js). Node.js caches what it loads.
  */
-function generated<T>(file: string): T {
-  const places = [`./generated/${file}`, path.join(__dirname, '..', '..', '..', 'src', 'analysis', 'generated', file)];
-  for (const place of places) {
-    try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      return require(place) as T;
-    } catch (e: any) {
-      if (e?.code !== 'MODULE_NOT_FOUND' || !String(e.message).includes(file)) { throw e; }
-    }
-  }
-  throw new Error(`cdk8s-istio-traffic: the CRD validators (${file}) are missing; build them with 'node scripts/compile-crd-rules.js' (part of 'npx projen compile')`);
-}
-
-/** The index of the generated validators: which module checks each `group/version/Kind`, and the transition rules left out. */
 export function crdIndex(): CrdIndex {
-  return generated<CrdIndex>('index.js');
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  try {
+    return require('./generated/index.js') as CrdIndex;
+  } catch (e: any) {
+    if (e?.code !== 'MODULE_NOT_FOUND' || !String(e.message).includes('generated/index.js')) { throw e; }
+  }
+  const inCheckout = path.join(__dirname, '..', '..', '..', 'src', 'analysis', 'generated', 'index.js');
+  if (!fs.existsSync(inCheckout)) {
+    throw new Error("cdk8s-istio-traffic: the CRD validators (generated/index.js) are missing; build them with 'node scripts/compile-crd-rules.js' (part of 'npx projen compile')");
+  }
+  return require(inCheckout) as CrdIndex;
+  /* eslint-enable @typescript-eslint/no-require-imports */
 }
 
 interface Evaluator {
@@ -117,7 +119,7 @@ export class CrdRules {
     const key = `${apiVersion}/${kind}`;
     if (!this.modules.has(key)) {
       const name = this.index.kinds[key];
-      this.modules.set(key, name === undefined ? undefined : generated<CrdModule>(`${name}.js`));
+      this.modules.set(key, name === undefined ? undefined : this.index.load[name]());
     }
     return this.modules.get(key);
   }

@@ -17,12 +17,13 @@ const VENDOR = path.join(__dirname, '..', '..', 'vendor');
 /** Whether this is the package (the bundles are there) or a checkout: decided once, when loaded. */
 const BUNDLED = fs.existsSync(VENDOR);
 
-/** The bundle `vendor/<bundle>.js` in the package, else what `fromNodeModules` requires. */
-function vendored<T>(bundle: string, fromNodeModules: () => T): T {
-  if (BUNDLED) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(path.join(VENDOR, `${bundle}.js`)) as T;
-  }
+/**
+ * The bundle `vendor/<bundle>.js` in the package (`fromVendor` requires it with a literal path, so
+ * that the library's own bundle holds it: scripts/bundle-library.js), else what `fromNodeModules`
+ * requires.
+ */
+function vendored<T>(bundle: string, fromVendor: () => T, fromNodeModules: () => T): T {
+  if (BUNDLED) { return fromVendor(); }
   try {
     return fromNodeModules();
   } catch (e: any) {
@@ -33,11 +34,11 @@ function vendored<T>(bundle: string, fromNodeModules: () => T): T {
 }
 
 // The libraries are devDependencies: the package has them in lib/vendor/, only a checkout requires them.
-/* eslint-disable @typescript-eslint/no-require-imports, import/no-extraneous-dependencies */
+/* eslint-disable @typescript-eslint/no-require-imports, import/no-extraneous-dependencies, import/no-unresolved */
 
 /** yaml: RoutingSimulator.fromYaml parses manifests with it. */
 export function loadYaml(): typeof Yaml {
-  return vendored('yaml', () => require('yaml') as typeof Yaml);
+  return vendored('yaml', () => require('../../vendor/yaml.js') as typeof Yaml, () => require('yaml') as typeof Yaml);
 }
 
 /**
@@ -45,7 +46,7 @@ export function loadYaml(): typeof Yaml {
  * CommonJS, so it loads the CJS build (and the bundle is made from it).
  */
 export function loadRe2(): { readonly RE2JS: typeof RE2JS } {
-  return vendored('re2js', () => require('re2js') as { RE2JS: typeof RE2JS });
+  return vendored('re2js', () => require('../../vendor/re2js.js') as { RE2JS: typeof RE2JS }, () => require('re2js') as { RE2JS: typeof RE2JS });
 }
 
 /**
@@ -60,7 +61,7 @@ export interface CelLibrary {
 
 /** @bufbuild/cel and `@bufbuild/cel/ext`, which vendor/cel.js bundles together. */
 export function loadCel(): CelLibrary {
-  return vendored('cel', () => ({ cel: require('@bufbuild/cel') as typeof Cel, ext: require('@bufbuild/cel/ext') as CelLibrary['ext'] }));
+  return vendored('cel', () => require('../../vendor/cel.js') as CelLibrary, () => ({ cel: require('@bufbuild/cel') as typeof Cel, ext: require('@bufbuild/cel/ext') as CelLibrary['ext'] }));
 }
 
-/* eslint-enable @typescript-eslint/no-require-imports, import/no-extraneous-dependencies */
+/* eslint-enable @typescript-eslint/no-require-imports, import/no-extraneous-dependencies, import/no-unresolved */
