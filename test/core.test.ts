@@ -12,7 +12,7 @@ import { covers, same, takesEveryRequest } from '../src/core/match-analysis';
 import { isPeerAuthentication, peerModeOf, ROOT_NAMESPACE } from '../src/core/peer-authentication';
 import { isHttpProtocol, ServiceProtocol } from '../src/core/protocol';
 import { re2, re2Error, re2FullMatch } from '../src/core/re2';
-import { checkProps, isPlainObject, T } from '../src/core/shape';
+import { checkProps, isPlainObject, Shape, T } from '../src/core/shape';
 import {
   cookieRegex, gatewayHostError, goDurationMs, GRPC_STATUS_NAMES, isAnyCaseDnsLabel, isCookieValue, isDns1035Label, isDnsLabel,
   isDnsSubdomain, isEnvName, isHttpMethod, isHttpToken, isImageReference, isIp, isLabelValue, isPort, isRetryCondition,
@@ -960,5 +960,48 @@ describe('run-time shapes of props', () => {
     [() => 1, false], [new (class X {})(), false],
   ])('%p is a plain object: %p', (v, plain) => {
     expect(isPlainObject(v)).toBe(plain);
+  });
+});
+
+describe("IP addresses as Go's net.ParseIP reads them (Istio's IsValidIPAddress, Kubernetes' isIP())", () => {
+  test.each(['200.1.1.1', '249.0.0.1', '224.0.0.251', '250.0.0.1', '199.1.1.1', '2001:db8::1', '::', '1:2:3:4:5:6:7:8'])('accepts %p', s => {
+    expect(isIp(s)).toBe(true);
+  });
+  test.each(['2a0.1.1.1', '24a.1.1.1', '260.1.1.1'])('refuses %p', s => {
+    expect(isIp(s)).toBe(false);
+  });
+  // Leading zeros in IPv4 (Go refuses them since 1.17: they read as octal elsewhere), a zone in IPv6,
+  // and texts made of hex digits, ':' and '.' that are no address (a port after an IPv4 address).
+  test.each(['01.2.3.4', '1.2.3.010', 'fe80::1%eth0', '::1g', '::1/128', '::1 ', '2001:db8::zz', ':', ':::::', 'cafe:', '1.2.3.4:80', '999.1:1', '1:2:3:4:5:6:7:8:9'])('refuses %p', s => {
+    expect(isIp(s)).toBe(false);
+  });
+});
+
+describe('run-time shapes: items described without a leading article', () => {
+  // Only a leading 'a ' or 'an ' is dropped from an item's description; an 'a ' inside a word ending in 'a' (Kafka) stays.
+  const topic: Shape = {
+    what: 'Kafka topic',
+    fix: 'Pass a topic name',
+    check(scope, field, value) {
+      if (typeof value !== 'string') { fail(scope, field, value, 'is not a Kafka topic', 'Pass a topic name'); }
+    },
+  };
+  test('lists', () => {
+    expect(T.array(topic)).toMatchObject({ what: 'a list of Kafka topic items', fix: 'Pass a list (array) of Kafka topic items' });
+    expect(T.array(topic, { minLength: 1 }).what).toBe('a list of at least 1 Kafka topic item(s)');
+    expect(() => T.array(topic).check('p', 'topics', 'orders')).toThrow(exactly("[p] topics: 'orders' is not a list. Pass a list (array) of Kafka topic items"));
+    expect(() => T.array(topic).check('p', 'topics', ['orders', 1])).toThrow(exactly('[p] topics[1]: 1 is not a Kafka topic. Pass a topic name'));
+  });
+  test('maps', () => {
+    expect(T.map(topic)).toMatchObject({ what: 'a map of names to Kafka topic values', fix: 'Pass an object such as { name: ... }' });
+  });
+  test('true or false has no article to drop', () => {
+    expect(T.array(T.boolean()).what).toBe('a list of true or false items');
+    expect(T.map(T.boolean()).what).toBe('a map of names to true or false values');
+  });
+  test('a leading article is dropped once, and only as a whole word', () => {
+    expect(T.array(T.enumOf({ A: 'a' }, 'Ant')).what).toBe('a list of Ant items');
+    expect(T.array(T.enumOf({ A: 'a' }, 'anaconda')).what).toBe('a list of anaconda items');
+    expect(T.array(T.array(T.string())).what).toBe('a list of list of string items items');
   });
 });

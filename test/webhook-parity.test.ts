@@ -18,6 +18,7 @@ const CASES: [string, any, string, string][] = [
   ['VS-1: no http, tcp or tls', vs({ hosts: ['a.com'] }), 'IST0106', 'spec'],
   ['VS-2: empty hosts with gateways', vs({ hosts: [], gateways: ['ns/gw'], http: [{ route: [{ destination: { host: 'a' } }] }] }), 'IST0106', 'spec.hosts'],
   ['VS-3: invalid host', vs({ hosts: ['foo.*.bar'], http: [{ route: [{ destination: { host: 'a' } }] }] }), 'IST0106', 'spec.hosts[0]'],
+  ['VS-3: an IPv4 address with a port (not an IP address, not a host)', vs({ hosts: ['1.2.3.4:80'], http: [{ route: [{ destination: { host: 'a' } }] }] }), 'IST0106', 'spec.hosts[0]'],
   ['VS-3: numeric last label', vs({ hosts: ['a.123'], http: [{ route: [{ destination: { host: 'a' } }] }] }), 'IST0106', 'spec.hosts[0]'],
   ['VS-4: * host on the mesh', vs({ hosts: ['*'], http: [{ route: [{ destination: { host: 'a' } }] }] }), 'IST0106', 'spec.hosts[0]'],
   ['VS-5: overlapping hosts', vs({ hosts: ['*.foo.bar', '*.bar'], http: [{ route: [{ destination: { host: 'a' } }] }] }), 'IST0106', 'spec.hosts[1]'],

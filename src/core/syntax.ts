@@ -3,6 +3,7 @@
  * the analysis reports can never drift apart: DNS names, label keys and values, ports, HTTP tokens,
  * Go durations, Istio hosts, retry conditions and gRPC status names.
  */
+import * as net from 'net';
 
 /** A lowercase DNS-1123 label (Kubernetes namespaces, Service names, subset names). */
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -115,9 +116,12 @@ export function isHttpMethod(s: unknown): boolean {
   return typeof s === 'string' && HTTP_METHOD.test(s);
 }
 
-/** True for an IPv4 or IPv6 address. */
+/**
+ * True for an IPv4 or IPv6 address as Go's net.ParseIP reads one (Istio's `IsValidIPAddress`, and
+ * Kubernetes' CEL `isIP()`): no leading zeros in IPv4, no zone in IPv6.
+ */
 export function isIp(s: string): boolean {
-  return /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(s) || (s.includes(':') && /^[0-9a-fA-F:.]+$/.test(s));
+  return typeof s === 'string' && net.isIP(s) !== 0 && !s.includes('%');
 }
 
 /** Istio's ValidateWildcardDomain: the problem with a host, or undefined when it is valid. */
