@@ -232,14 +232,24 @@ describe("the CRDs' CEL rules (x-kubernetes-validations)", () => {
       'security.istio.io/v1/AuthorizationPolicy', 'security.istio.io/v1/PeerAuthentication', 'security.istio.io/v1/RequestAuthentication',
       'telemetry.istio.io/v1/Telemetry', 'extensions.istio.io/v1alpha1/WasmPlugin',
     ]));
-    expect(Object.keys(crdIndex().kinds)).toHaveLength(33);
+    // Istio's 33 kind versions, and the 14 of the Gateway API's standard channel.
+    expect(Object.keys(crdIndex().kinds).filter(k => /^[a-z]+\.istio\.io\//.test(k))).toHaveLength(33);
+    expect(Object.keys(crdIndex().kinds).filter(k => k.startsWith('gateway.networking.k8s.io/')).sort()).toEqual([
+      'gateway.networking.k8s.io/v1/BackendTLSPolicy', 'gateway.networking.k8s.io/v1/GRPCRoute', 'gateway.networking.k8s.io/v1/Gateway',
+      'gateway.networking.k8s.io/v1/GatewayClass', 'gateway.networking.k8s.io/v1/HTTPRoute', 'gateway.networking.k8s.io/v1/ListenerSet',
+      'gateway.networking.k8s.io/v1/ReferenceGrant', 'gateway.networking.k8s.io/v1/TCPRoute', 'gateway.networking.k8s.io/v1/TLSRoute',
+      'gateway.networking.k8s.io/v1/UDPRoute', 'gateway.networking.k8s.io/v1beta1/Gateway', 'gateway.networking.k8s.io/v1beta1/GatewayClass',
+      'gateway.networking.k8s.io/v1beta1/HTTPRoute', 'gateway.networking.k8s.io/v1beta1/ReferenceGrant',
+    ]);
+    expect(Object.keys(crdIndex().kinds)).toHaveLength(47);
+    expect(crdIndex().bundles).toEqual(['istio-1.30.3-crd-all.gen.yaml', 'gateway-api-v1.6.1-standard-crds.yaml']);
     const chart = chartWith('networking.istio.io/v1beta1', 'Gateway', { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'], bind: 7 }] });
     expectRejected(chart, 'Gateway', 'spec.servers[0].bind', 'What the CRD requires: a string');
   });
 });
 
 describe('transition rules (oldSelf)', () => {
-  test('the build leaves them out and lists them as skipped; the bundle has none', () => {
+  test('the build leaves them out and lists them as skipped: the bundles have two', () => {
     const skipped: any[] = [];
     const schema = {
       type: 'object',
@@ -253,8 +263,10 @@ describe('transition rules (oldSelf)', () => {
     const tree = build.ruleTree(schema, '', 'Test example.io/v1', skipped);
     expect(tree).toEqual({ p: { spec: { p: { name: { r: [['self.size() < 10', 'name is short']] } } } } });
     expect(skipped).toEqual([{ crd: 'Test example.io/v1', field: 'spec.name', rule: 'self == oldSelf', message: 'name is immutable' }]);
-    // Istio 1.30.3's CRDs have no transition rule.
-    expect(crdIndex().skipped).toEqual([]);
+    // Istio 1.30.3's CRDs have no transition rule; the Gateway API's GatewayClass has one, in both versions.
+    expect(crdIndex().skipped).toEqual(['v1', 'v1beta1'].map(v => ({
+      crd: `GatewayClass gateway.networking.k8s.io/${v}`, field: 'spec.controllerName', rule: 'self == oldSelf', message: 'Value is immutable',
+    })));
   });
 
   test('the evaluator skips any it is given (oldSelf has no value on create)', () => {
@@ -280,6 +292,81 @@ describe("Kubernetes' isURL()/url() (Go's url.ParseRequestURI)", () => {
 
   test.each(['', 'registry.example.com/filter:v1', 'relative/path', ':no-scheme', 'http://a b.example.com/', 'http://a.example.com:80x/', 'http://a.example.com/%zz', 'http://a.example.com/\n'])('%j is not a URL', raw => {
     expect(goRequestUri(raw)).toBeUndefined();
+  });
+});
+
+describe('Kubernetes Gateway API objects (the standard channel of v1.6.1)', () => {
+  const GATEWAY_API = 'gateway.networking.k8s.io/v1';
+  /** A mesh (GAMMA) route: 90/10 between two version Services, attached to the service's Service. */
+  const meshRoute = {
+    parentRefs: [{ group: '', kind: 'Service', name: 'reviews', port: 9080 }],
+    rules: [{ backendRefs: [{ name: 'reviews-v1', port: 9080, weight: 90 }, { name: 'reviews-v2', port: 9080, weight: 10 }] }],
+  };
+  const listeners = [
+    { name: 'http', port: 80, protocol: 'HTTP', hostname: 'shop.example.com' },
+    { name: 'https', port: 443, protocol: 'HTTPS', hostname: 'shop.example.com', tls: { mode: 'Terminate', certificateRefs: [{ name: 'shop-cert' }] } },
+  ];
+
+  test('valid routes and gateways pass', () => {
+    for (const [kind, spec] of [
+      ['HTTPRoute', meshRoute],
+      ['HTTPRoute', { parentRefs: [{ name: 'edge', sectionName: 'https' }], hostnames: ['shop.example.com'], rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/reviews' } }], backendRefs: [{ name: 'reviews', port: 9080 }] }] }],
+      ['Gateway', { gatewayClassName: 'istio', listeners }],
+      ['TLSRoute', { parentRefs: [{ name: 'edge' }], hostnames: ['db.example.com'], rules: [{ backendRefs: [{ name: 'db', port: 5432 }] }] }],
+    ] as const) {
+      const chart = chartWith(GATEWAY_API, kind, spec);
+      expect(errors(chart).filter(f => f.code === 'IST0106')).toEqual([]);
+    }
+  });
+
+  test("the schema: an Istio field in an HTTPRoute ('hosts' is 'hostnames' there)", () => {
+    const chart = chartWith(GATEWAY_API, 'HTTPRoute', { ...meshRoute, hosts: ['reviews'] });
+    const f = expectRejected(chart, 'HTTPRoute', 'spec.hosts', 'What the CRD requires: only the fields its schema defines: remove it, or correct its name');
+    expect(f.message).toMatch(/^is not a field of the CRD's schema at spec/);
+  });
+
+  test('the schema: a weight above the maximum', () => {
+    const chart = chartWith(GATEWAY_API, 'HTTPRoute', { ...meshRoute, rules: [{ backendRefs: [{ name: 'reviews-v1', port: 9080, weight: 1_000_001 }] }] });
+    expectRejected(chart, 'HTTPRoute', 'spec.rules[0].backendRefs[0].weight', 'What the CRD requires: a number <= 1000000');
+  });
+
+  test("the schema's defaults apply before the CEL rules, as in the API server, and stay out of the output", () => {
+    // kind defaults to Service and group to '' (the core group): a Service reference needs a port.
+    const chart = chartWith(GATEWAY_API, 'HTTPRoute', { ...meshRoute, rules: [{ backendRefs: [{ name: 'reviews-v1' }] }] });
+    const f = expectRejected(chart, 'HTTPRoute', 'spec.rules[0].backendRefs[0]', 'What the CRD requires: Must have port for Service reference');
+    // The fields the rule reads, as the API server sees them: the defaults that make it apply.
+    expect(f.value).toBe('{"group":"","kind":"Service"}');
+    // A valid route is written as given: the defaults the check applied are not added to it.
+    const valid = chartWith(GATEWAY_API, 'HTTPRoute', meshRoute);
+    expect(Testing.synth(valid)).toEqual([{ apiVersion: GATEWAY_API, kind: 'HTTPRoute', metadata: { name: 'x', namespace: 'shop' }, spec: meshRoute }]);
+  });
+
+  test('a CEL rule: a path prefix must be an absolute path', () => {
+    const chart = chartWith(GATEWAY_API, 'HTTPRoute', { ...meshRoute, rules: [{ ...meshRoute.rules[0], matches: [{ path: { type: 'PathPrefix', value: 'reviews' } }] }] });
+    const message = synthError(chart);
+    expect(message).toMatch(/\[IST0106\] \[test\/handwritten\] HTTPRoute shop\/x spec\.rules\[0\]\.matches\[0\]\.path/);
+    expect(message).toMatch(/must be an absolute path and start with '\/'/);
+  });
+
+  test('a CEL rule of a Gateway: tls on an HTTP listener, and HTTPS without certificates', () => {
+    let chart = chartWith(GATEWAY_API, 'Gateway', { gatewayClassName: 'istio', listeners: [{ ...listeners[0], tls: listeners[1].tls }] });
+    expect(synthError(chart)).toMatch(/tls must not be specified for protocols \['HTTP', 'TCP', 'UDP'\]/);
+    chart = chartWith(GATEWAY_API, 'Gateway', { gatewayClassName: 'istio', listeners: [{ ...listeners[1], tls: { mode: 'Terminate' } }] });
+    expect(synthError(chart)).toMatch(/certificateRefs or options must be specified when mode is Terminate/);
+  });
+
+  test("Kubernetes' isIP(): a TLSRoute hostname may not be an IP address (IPv4 or IPv6)", () => {
+    for (const ip of ['10.0.0.1', '::1']) {
+      const chart = chartWith(GATEWAY_API, 'TLSRoute', { parentRefs: [{ name: 'edge' }], hostnames: [ip], rules: [{ backendRefs: [{ name: 'db', port: 5432 }] }] });
+      expect(synthError(chart)).toMatch(/spec\.hostnames.*Hostnames cannot contain an IP/);
+    }
+  });
+
+  test('kinds and versions the bundles do not define, and other groups, are not checked', () => {
+    for (const apiVersion of ['gateway.networking.k8s.io/v1alpha9', 'gateway.networking.x-k8s.io/v1alpha1', 'example.com/v1']) {
+      const chart = chartWith(apiVersion, 'HTTPRoute', { anything: true });
+      expect(errors(chart).filter(f => f.code === 'IST0106')).toEqual([]);
+    }
   });
 });
 

@@ -9,7 +9,9 @@ import * as path from 'path';
 
 const ROOT = path.join(__dirname, '..');
 const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf-8');
-const MAX_UNPACKED_BYTES = 5 * 1024 * 1024;
+// 5.5 MB today: the compiled library (0.6 MB) and its bundle with V8's code cache (0.8 MB), the CRD validators
+// (Istio's and the Gateway API's, 1.7 MB), the run-time libraries with their caches (1.6 MB), the jsii assembly.
+const MAX_UNPACKED_BYTES = 6 * 1024 * 1024;
 const CDK8S_CLI = path.join(path.dirname(require.resolve('cdk8s-cli/package.json')), 'bin', 'cdk8s');
 
 /** The first ```ts block of the README section whose heading is `heading`. */
@@ -50,7 +52,7 @@ describe('the package', () => {
     if (work) { fs.rmSync(work, { recursive: true, force: true }); }
   });
 
-  test('holds compiled JavaScript, declarations and the jsii assembly, within 5 MB', () => {
+  test('holds compiled JavaScript, declarations and the jsii assembly, within 6 MB', () => {
     const files = packed.files.map(f => f.path);
     expect(files).toEqual(expect.arrayContaining([
       'lib/src/index.js', 'lib/src/index.d.ts', '.jsii', 'package.json', 'README.md', 'jest.js', 'jest.d.ts',

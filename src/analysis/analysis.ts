@@ -183,7 +183,7 @@ function run(chart: AnalyzedObject[], app: AnalyzedObject[], workloads: KnownWor
 /** The kinds the analysis reads (other objects are not rendered for it). */
 const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Pod']);
 function analyzed(o: ApiObject): boolean {
-  return /\.istio\.io\//.test(o.apiVersion) || (o.apiVersion === 'v1' && (o.kind === 'Service' || o.kind === 'Namespace' || o.kind === 'Pod' || o.kind === 'ServiceAccount'))
+  return /\.istio\.io\//.test(o.apiVersion) || o.apiVersion.startsWith('gateway.networking.k8s.io/') || (o.apiVersion === 'v1' && (o.kind === 'Service' || o.kind === 'Namespace' || o.kind === 'Pod' || o.kind === 'ServiceAccount'))
     || WORKLOADS.has(o.kind);
 }
 

@@ -1,8 +1,9 @@
 /**
- * The CRDs' own rules, evaluated rather than copied: every Istio object the analysis reads is checked
- * against the `openAPIV3Schema` and the CEL rules (`x-kubernetes-validations`) of its kind and version
- * in the pinned Istio CRD bundle, the way the Kubernetes API server checks it on create. Violations are
- * IST0106 errors (what `istioctl analyze` calls a schema validation error).
+ * The CRDs' own rules, evaluated rather than copied: every Istio and Kubernetes Gateway API object the
+ * analysis reads is checked against the `openAPIV3Schema` and the CEL rules (`x-kubernetes-validations`)
+ * of its kind and version in the pinned CRD bundles (Istio's; the Gateway API's standard channel), the
+ * way the Kubernetes API server checks it on create. Violations are IST0106 errors (what
+ * `istioctl analyze` calls a schema validation error).
  *
  * Nothing is compiled at synth: `scripts/compile-crd-rules.js` turns the bundle, at build time, into
  * one ajv standalone validator per kind (`./generated/<kind>.js`, with that kind's CEL rules as a tree
@@ -17,6 +18,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type * as Cel from '@bufbuild/cel';
 import { AnalyzedObject, Reporter, Severity } from './findings';
+import { isIp } from '../core/syntax';
 import { loadCel } from '../core/vendor';
 
 const CODE = 'IST0106';
@@ -61,10 +63,13 @@ interface CrdModule {
   readonly rules: RuleNode;
   /** The branches of each mutually exclusive oneOf: the fields each requires, `null` for "none of them". */
   readonly exclusive: Readonly<Record<string, ReadonlyArray<ReadonlyArray<readonly string[] | null>>>>;
+  /** Whether the schema has defaults, which the validator writes into the object it checks. */
+  readonly defaults: boolean;
 }
 
 interface CrdIndex {
-  readonly bundle: string;
+  /** The CRD bundles the validators were compiled from. */
+  readonly bundles: readonly string[];
   readonly kinds: Readonly<Record<string, string>>;
   readonly skipped: ReadonlyArray<{ readonly crd: string; readonly field: string; readonly rule: string; readonly message: string }>;
   /** Each validator module by name (the values of `kinds`), required on first call. */
@@ -168,16 +173,22 @@ export function crdRulesOf(apiVersion: string, kind: string): RuleNode | undefin
 
 // ---------------------------------------------------------------------------------- the check
 
+/** The API groups of the bundles (`apiVersion` starts with one): Istio's, and the Gateway API's. */
+const CHECKED_GROUPS = /^([a-z0-9-]+\.istio\.io|gateway\.networking\.k8s\.io)\//;
+
 /**
  * Checks one object against its CRD's schema and CEL rules. `reported` holds the fields that already
  * have an error finding from the webhook checks: a CRD finding on the same field is not added.
- * Istio kinds and versions that the pinned bundle does not define are not checked.
+ * Istio and Gateway API kinds and versions that the pinned bundles do not define are not checked.
  */
 export function crdChecks(obj: AnalyzedObject, r: Reporter, reported: ReadonlySet<string>, rules: CrdRules): void {
-  const j = obj.json;
-  if (typeof j?.apiVersion !== 'string' || !/\.istio\.io\//.test(j.apiVersion) || typeof j.kind !== 'string') { return; }
-  const crd = rules.moduleFor(j.apiVersion, j.kind);
+  const json = obj.json;
+  if (typeof json?.apiVersion !== 'string' || !CHECKED_GROUPS.test(json.apiVersion) || typeof json.kind !== 'string') { return; }
+  const crd = rules.moduleFor(json.apiVersion, json.kind);
   if (crd === undefined) { return; }
+  // The API server checks the object with the schema's defaults applied, which the validator writes in:
+  // into a copy, as the object is the chart's (or the caller's manifest).
+  const j = crd.defaults ? structuredClone(json) : json;
   const done = new Set(reported);
   const report = (field: string, value: unknown, message: string, fix: string) => {
     if (done.has(field)) { return; }
@@ -396,7 +407,9 @@ function celEvaluator(): Evaluator {
     }),
     celMethod('getScheme', CelScalar.STRING, [], CelScalar.STRING, function (this: string) { return goRequestUri(this)?.scheme ?? ''; }),
   ];
-  return { cel, env: cel.celEnv({ funcs: [...strings, ...url] }) };
+  // Kubernetes' IP library, the part the Gateway API rules use.
+  const ip = [celFunc('isIP', [CelScalar.STRING], CelScalar.BOOL, (s: string) => isIp(s))];
+  return { cel, env: cel.celEnv({ funcs: [...strings, ...url, ...ip] }) };
 }
 
 /**
