@@ -228,6 +228,7 @@ function prepare(s, fieldPosition = false) {
       out.pattern = '^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$';
       break;
     default:
+      // Not checked: ipv4 and ipv6 (the Gateway API's Gateway address values), double and int64.
       break;
   }
   delete out.format;

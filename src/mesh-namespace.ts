@@ -8,10 +8,28 @@ import { labelKeyError } from './core/syntax';
 import { MtlsMode, namespacePeerAuthentication } from './peer-authentication-policy';
 import { modelOf } from './routed-service';
 
-/** Namespaces Istio's sidecar injector never injects (its webhook skips the Kubernetes system namespaces). */
+/**
+ * Namespaces the mesh never reaches: Istio's sidecar injector skips the Kubernetes system namespaces,
+ * and its CNI agent leaves them out of ambient mode.
+ */
 const NEVER_INJECTED = ['kube-system', 'kube-public', 'kube-node-lease'];
 /** The label that puts a namespace in Istio's ambient mode. */
 const AMBIENT_LABEL = 'istio.io/dataplane-mode';
+/** The label that sends a namespace's (or a service's) traffic through a waypoint proxy. */
+const USE_WAYPOINT_LABEL = 'istio.io/use-waypoint';
+/** The name of the waypoint MeshNamespace creates. */
+const WAYPOINT_NAME = 'waypoint';
+
+/** How the pods of a namespace join the mesh. */
+export enum DataPlaneMode {
+  /** An Envoy sidecar in every pod (`istio-injection=enabled`, or `istio.io/rev`). */
+  SIDECAR = 'sidecar',
+  /**
+   * Ambient mode (`istio.io/dataplane-mode=ambient`): no sidecars; the node's ztunnel carries mutual
+   * TLS and L4 policy, and a waypoint proxy the L7 routing.
+   */
+  AMBIENT = 'ambient',
+}
 
 const PROPS = T.struct('MeshNamespaceProps', {
   name: T.optional(T.string()),
@@ -19,6 +37,8 @@ const PROPS = T.struct('MeshNamespaceProps', {
   labels: T.optional(T.map()),
   annotations: T.optional(T.map()),
   mtls: T.optional(T.enumOf(MtlsMode, 'MtlsMode')),
+  dataPlane: T.optional(T.enumOf(DataPlaneMode, 'DataPlaneMode')),
+  waypoint: T.optional(T.boolean()),
 }, "{ name: 'shop' }");
 
 /** Props for `MeshNamespace`. */
@@ -30,10 +50,26 @@ export interface MeshNamespaceProps {
   readonly name?: string;
   /**
    * Istio revision for revision-based installs: labels the namespace `istio.io/rev=<revision>`
-   * instead of `istio-injection=enabled`.
+   * instead of `istio-injection=enabled`. Sidecar mode only: the label makes that revision's
+   * injector add sidecars.
    * @default - no revision: `istio-injection=enabled`
    */
   readonly revision?: string;
+  /**
+   * How the namespace's pods join the mesh: sidecars, or ambient mode.
+   * @default DataPlaneMode.SIDECAR
+   */
+  readonly dataPlane?: DataPlaneMode;
+  /**
+   * Ambient mode only: whether the namespace gets a waypoint proxy, a Kubernetes Gateway API
+   * `Gateway` named `waypoint` of class `istio-waypoint`, and the label
+   * `istio.io/use-waypoint=waypoint` that sends the traffic of its services through it. Without a
+   * waypoint, ambient mode is L4 only: the routing and traffic policies of this library (VirtualService
+   * rules, DestinationRule subsets and policies) do not apply, and the analysis fails a namespace
+   * that has routed services and no waypoint.
+   * @default - true in ambient mode
+   */
+  readonly waypoint?: boolean;
   /**
    * Extra labels. They must not contain the injection labels the construct sets itself.
    * @default - none: only the injection label
@@ -53,7 +89,8 @@ export interface MeshNamespaceProps {
 }
 
 /**
- * A namespace whose pods get the Istio sidecar. Without the sidecar none of the routing applies.
+ * A namespace in the mesh: its pods get the Istio sidecar, or, in ambient mode, the node's ztunnel and
+ * a waypoint proxy for L7 routing. Outside the mesh none of the routing applies.
  *
  * Objects of the same chart that live in this namespace are written after it in the synthesized
  * file, so a plain `kubectl apply -f` creates the namespace first: those declared later follow it
@@ -69,28 +106,45 @@ export class MeshNamespace extends Construct {
   public readonly namespace: kplus.Namespace;
   /** The namespace-wide PeerAuthentication, when `mtls` is set. */
   public readonly peerAuthentication?: ApiObject;
+  /** How the namespace's pods join the mesh. */
+  public readonly dataPlane: DataPlaneMode;
+  /** The waypoint proxy (a Gateway API `Gateway` of class `istio-waypoint`), in ambient mode. */
+  public readonly waypoint?: ApiObject;
 
   /**
-   * Creates the namespace, labelled for sidecar injection, and with `mtls` its PeerAuthentication.
+   * Creates the namespace, labelled for sidecar injection (or ambient mode, with its waypoint), and
+   * with `mtls` its PeerAuthentication.
    *
    * @param scope the construct this one belongs to (usually a chart)
    * @param id the construct id, also the namespace name unless `name` is given
-   * @param props labels, annotations, the Istio revision and the mTLS mode (by default none of them)
+   * @param props labels, annotations, the data plane, the Istio revision and the mTLS mode (by default a sidecar namespace)
    */
   constructor(scope: Construct, id: string, props: MeshNamespaceProps = {}) {
     super(scope, id);
     checkProps(this, props, PROPS);
     this.name = props.name ?? id;
     checkDnsLabel(this, 'name', this.name);
+    this.dataPlane = props.dataPlane ?? DataPlaneMode.SIDECAR;
+    const ambient = this.dataPlane === DataPlaneMode.AMBIENT;
     if (NEVER_INJECTED.includes(this.name)) {
-      fail(this, 'name', this.name, "is a Kubernetes system namespace, where Istio's sidecar injector never injects, so the mesh does not reach it",
+      fail(this, 'name', this.name, "is a Kubernetes system namespace, which Istio's sidecar injector and ambient mode both leave out, so the mesh does not reach it",
         'Run your services in a namespace of their own (e.g. the team or application name)');
     }
     const labels = { ...(props.labels ?? {}) };
     checkLabels(this, 'labels', labels);
-    if (Object.prototype.hasOwnProperty.call(labels, AMBIENT_LABEL)) {
-      fail(this, `labels.${AMBIENT_LABEL}`, labels[AMBIENT_LABEL], 'puts the namespace in ambient mode while MeshNamespace labels it for sidecar injection; pods would get both data planes',
-        `Remove '${AMBIENT_LABEL}' from labels (a MeshNamespace is a sidecar namespace)`);
+    for (const reserved of [AMBIENT_LABEL, USE_WAYPOINT_LABEL]) {
+      if (Object.prototype.hasOwnProperty.call(labels, reserved)) {
+        fail(this, `labels.${reserved}`, labels[reserved], 'is set by MeshNamespace itself, from dataPlane and waypoint',
+          "Remove it from 'labels'; set dataPlane: DataPlaneMode.AMBIENT for ambient mode (with a waypoint unless waypoint: false)");
+      }
+    }
+    if (props.waypoint !== undefined && !ambient) {
+      fail(this, 'waypoint', props.waypoint, 'is for ambient mode: in sidecar mode every pod has its own L7 proxy',
+        "Remove 'waypoint', or set dataPlane: DataPlaneMode.AMBIENT");
+    }
+    if (props.revision !== undefined && ambient) {
+      fail(this, 'revision', props.revision, "labels the namespace istio.io/rev, which makes that revision's injector add sidecars to pods in ambient mode: both data planes",
+        "Remove 'revision' in ambient mode (or use dataPlane: DataPlaneMode.SIDECAR for a revision-based sidecar install)");
     }
     for (const key of Object.keys(props.annotations ?? {})) {
       checkRenderableKey(this, 'annotations key', key);
@@ -106,7 +160,11 @@ export class MeshNamespace extends Construct {
           "Remove it from 'labels'; use 'revision' for revision-based installs (both labels together are IST0123)");
       }
     }
-    if (props.revision !== undefined) {
+    const withWaypoint = ambient && props.waypoint !== false;
+    if (ambient) {
+      labels[AMBIENT_LABEL] = 'ambient';
+      if (withWaypoint) { labels[USE_WAYPOINT_LABEL] = WAYPOINT_NAME; }
+    } else if (props.revision !== undefined) {
       checkDnsLabel(this, 'revision', props.revision);
       labels['istio.io/rev'] = props.revision;
     } else {
@@ -122,6 +180,7 @@ export class MeshNamespace extends Construct {
     }
     modelOf(this);
     this.applyBeforeEarlierObjects(apiObject);
+    if (withWaypoint) { this.waypoint = waypointGateway(this, this.name, apiObject); }
     if (props.mtls !== undefined) { this.peerAuthentication = namespacePeerAuthentication(this, this.name, props.mtls, apiObject); }
   }
 
@@ -133,4 +192,20 @@ export class MeshNamespace extends Construct {
       if (c.metadata.namespace === this.name) { c.node.addDependency(namespaceObject); }
     }
   }
+}
+
+/**
+ * The waypoint of an ambient namespace, as `istioctl waypoint generate --for service` writes it: a
+ * Gateway API Gateway of class `istio-waypoint` with one HBONE listener on port 15008, for the
+ * traffic addressed to the namespace's services. Applied after the Namespace.
+ */
+function waypointGateway(scope: Construct, namespace: string, namespaceObject: ApiObject): ApiObject {
+  const waypoint = new ApiObject(scope, 'Waypoint', {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'Gateway',
+    metadata: { name: WAYPOINT_NAME, namespace, labels: { 'istio.io/waypoint-for': 'service' } },
+    spec: { gatewayClassName: 'istio-waypoint', listeners: [{ name: 'mesh', port: 15008, protocol: 'HBONE' }] },
+  });
+  waypoint.node.addDependency(namespaceObject);
+  return waypoint;
 }

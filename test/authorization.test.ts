@@ -227,6 +227,21 @@ describe('analysis of hand-written AuthorizationPolicies', () => {
     expect(findings([deployment('web'), service('web', 'http'), strict, policy('p', { selector: { matchLabels: { app: 'web' } }, rules: [rule] })])).toEqual([]);
   });
 
+  test('CIT0023: HTTP conditions in a selector policy for workloads in ambient mode (ztunnel enforces it at L4)', () => {
+    const rule = { to: [{ operation: { methods: ['GET'] } }] };
+    const ambientNs = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { 'istio.io/dataplane-mode': 'ambient', 'istio.io/use-waypoint': 'waypoint' } } };
+    const allow = findings([ambientNs, deployment('web'), service('web', 'http'), strict, policy('p', { selector: { matchLabels: { app: 'web' } }, rules: [rule] })]);
+    expect(allow.map(x => [x.code, x.severity, x.field])).toEqual([['CIT0023', 'error', 'spec.rules[0].to[0].operation.methods']]);
+    expect(allow[0].message).toMatch(/Deployment\/web in ambient mode\), which ztunnel enforces at L4; it cannot read HTTP, so the rule allows nothing/);
+    expect(allow[0].fix).toMatch(/targetRefs/);
+    const deny = findings([ambientNs, deployment('web'), service('web', 'http'), strict, policy('p', { selector: { matchLabels: { app: 'web' } }, action: 'DENY', rules: [rule] })]);
+    expect(deny.map(x => [x.code, x.severity])).toEqual([['CIT0023', 'warning']]);
+    // L4 conditions only, a policy bound to the waypoint, or a sidecar namespace: nothing to say.
+    expect(findings([ambientNs, deployment('web'), service('web', 'http'), strict, policy('p', { selector: { matchLabels: { app: 'web' } }, rules: [{ to: [{ operation: { ports: ['8080'] } }] }] })])).toEqual([]);
+    expect(findings([ambientNs, deployment('web'), service('web', 'http'), strict, policy('p', { targetRefs: [{ kind: 'Service', group: '', name: 'web' }], rules: [rule] })])).toEqual([]);
+    expect(findings([deployment('web'), service('web', 'http'), strict, policy('p', { selector: { matchLabels: { app: 'web' } }, rules: [rule] })])).toEqual([]);
+  });
+
   test("the library's own objects: known accounts, no findings under STRICT mTLS; a chart without STRICT gets CIT0021 warnings", () => {
     const { chart, productpage, ratings } = shop();
     new ServiceAuthorization(chart, 'a', { service: ratings, allow: [{ from: [Caller.service(productpage), Caller.serviceAccount('prometheus', 'monitoring'), Caller.ingressGateway()] }] });

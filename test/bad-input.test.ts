@@ -9,7 +9,7 @@ import * as path from 'path';
 import { ApiObject, App, Chart, Duration } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import {
-  CanaryService, CircuitBreakerPolicy, DarkRelease, EdgeDestination, ExistingService, FaultAbort, FaultInjection, IngressEdge,
+  CanaryService, CircuitBreakerPolicy, DarkRelease, DataPlaneMode, EdgeDestination, ExistingService, FaultAbort, FaultInjection, IngressEdge,
   IstioTrafficErrors, LoadBalancer, LoadBalancing, MeshNamespace, ReleaseScope, RequestCondition, RetryOn, RoutePolicy, RoutingMode, ServiceVersion,
   NamespaceDefaultDeny, StringMatch, TlsMode, TrafficMirror, TrafficSplit, UserAgent, VersionAffinity,
 } from '../src';
@@ -225,9 +225,10 @@ const unreachable: Case[] = [
   ['a service in a chart without a namespace', ({ app }) => new CanaryService(new Chart(app, 'nons'), 'x', { port: 80, stable: { image: 'a:1' } }), { path: 'nons/x', field: 'namespace', value: 'undefined', problem: /kubectl -n/ }],
   ['an existing service in a chart without a namespace', ({ app }) => new ExistingService(new Chart(app, 'nons'), 'x', { port: 80, versions: [ServiceVersion.adopt('v1')] }), { path: 'nons/x', field: 'namespace', problem: /kubectl -n/ }],
   ['an edge in a chart without a namespace', ({ app }) => new IngressEdge(new Chart(app, 'nons'), 'edge', { hosts: ['shop.example.com'] }), { path: 'nons/edge', field: 'namespace', problem: /kubectl -n/ }],
-  ['mesh namespace kube-system', ({ chart }) => new MeshNamespace(chart, 'kube-system', {}), { path: 'test/kube-system', field: 'name', value: "'kube-system'", problem: /never injects/ }],
-  ['mesh namespace kube-public', ({ chart }) => new MeshNamespace(chart, 'ns', { name: 'kube-public' }), { path: 'test/ns', field: 'name', problem: /never injects/ }],
-  ['mesh namespace with the ambient label', ({ chart }) => new MeshNamespace(chart, 'ns', { labels: { 'istio.io/dataplane-mode': 'ambient' } }), { path: 'test/ns', field: 'labels.istio.io/dataplane-mode', problem: /ambient/ }],
+  ['mesh namespace kube-system', ({ chart }) => new MeshNamespace(chart, 'kube-system', {}), { path: 'test/kube-system', field: 'name', value: "'kube-system'", problem: /sidecar injector and ambient mode both leave out/ }],
+  ['mesh namespace kube-public', ({ chart }) => new MeshNamespace(chart, 'ns', { name: 'kube-public' }), { path: 'test/ns', field: 'name', problem: /sidecar injector and ambient mode both leave out/ }],
+  ['mesh namespace with the ambient label', ({ chart }) => new MeshNamespace(chart, 'ns', { labels: { 'istio.io/dataplane-mode': 'ambient' } }), { path: 'test/ns', field: 'labels.istio.io/dataplane-mode', problem: /is set by MeshNamespace itself, from dataPlane/ }],
+  ['mesh namespace in ambient mode with a revision (its label turns sidecar injection on)', ({ chart }) => new MeshNamespace(chart, 'ns', { dataPlane: DataPlaneMode.AMBIENT, revision: 'canary' }), { path: 'test/ns', field: 'revision', value: "'canary'", problem: /both data planes/ }],
 ];
 
 /** Names that collide in the output. */

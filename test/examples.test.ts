@@ -41,6 +41,20 @@ describe('example recommendation-canary (S1 steps 2 to 4)', () => {
     expect(m).toMatchSnapshot();
   });
 
+  test('ambient-90-10: the same 90/10 release in ambient mode, routed by the namespace\'s waypoint', () => {
+    const chart = charts().find(c => c.node.id === 'ambient-90-10')!;
+    const m = synthChecked(chart);
+    expect(only(m, 'Namespace', 'tutorial').metadata.labels).toEqual({ 'istio.io/dataplane-mode': 'ambient', 'istio.io/use-waypoint': 'waypoint' });
+    expect(only(m, 'Gateway', 'waypoint')).toMatchObject({ apiVersion: 'gateway.networking.k8s.io/v1', spec: { gatewayClassName: 'istio-waypoint' } });
+    expect(defaultWeights(only(m, 'VirtualService', 'recommendation'))).toEqual({ v1: 90, v2: 10 });
+    expect(chart).toSplit({ host: 'recommendation', sourceNamespace: 'tutorial' }, { v1: 90, v2: 10 });
+    // Apart from the namespace's labels and the waypoint, the objects are those of the sidecar state.
+    const sidecar = synthChecked(charts().find(c => c.node.id === 'step3-90-10')!);
+    const rest = (list: any[]) => list.filter(o => o.kind !== 'Namespace' && o.metadata.name !== 'waypoint');
+    expect(rest(m)).toEqual(rest(sidecar));
+    expect(m).toMatchSnapshot();
+  });
+
   test('customer-gateway: /customer from outside reaches customer, served as /', () => {
     const chart = charts().find(c => c.node.id === 'customer-gateway')!;
     const m = synthChecked(chart);
@@ -350,7 +364,7 @@ describe('every example synthesizes with the cdk8s CLI', () => {
       }
     }
     expect(written['recommendation-canary']).toEqual([
-      'customer-gateway.k8s.yaml', 'step2-all-v1.k8s.yaml', 'step3-75-25.k8s.yaml', 'step3-90-10.k8s.yaml', 'step3-all-v2.k8s.yaml', 'step4-firefox-v2.k8s.yaml',
+      'ambient-90-10.k8s.yaml', 'customer-gateway.k8s.yaml', 'step2-all-v1.k8s.yaml', 'step3-75-25.k8s.yaml', 'step3-90-10.k8s.yaml', 'step3-all-v2.k8s.yaml', 'step4-firefox-v2.k8s.yaml',
       'step5-spread-by-replicas.k8s.yaml',
     ]);
   }, 300_000);

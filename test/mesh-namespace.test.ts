@@ -1,6 +1,7 @@
-// MeshNamespace: a namespace labelled for sidecar injection, written before the objects that live in it.
+// MeshNamespace: a namespace labelled for sidecar injection (or ambient mode, with its waypoint), written
+// before the objects that live in it.
 import { ApiObject, App, Chart, Testing } from 'cdk8s';
-import { CanaryService, IstioTrafficErrors, MeshNamespace } from '../src';
+import { Analysis, CanaryService, DataPlaneMode, IstioTrafficErrors, MeshNamespace, Severity } from '../src';
 import { synthChecked } from './util';
 
 const IMAGE = 'quay.io/rhdevelopers/istio-tutorial-recommendation';
@@ -81,7 +82,7 @@ describe('the Namespace object', () => {
 describe('what MeshNamespace refuses', () => {
   test.each(['kube-system', 'kube-public', 'kube-node-lease'])('the system namespace %s, which the injector never injects', name => {
     expect(messageOf(() => new MeshNamespace(chart(), 'ns', { name }))).toBe(
-      `[test/ns] name: '${name}' is a Kubernetes system namespace, where Istio's sidecar injector never injects, so the mesh does not reach it. `
+      `[test/ns] name: '${name}' is a Kubernetes system namespace, which Istio's sidecar injector and ambient mode both leave out, so the mesh does not reach it. `
       + 'Run your services in a namespace of their own (e.g. the team or application name)');
   });
 
@@ -94,10 +95,26 @@ describe('what MeshNamespace refuses', () => {
       `[test/ns] labels.${label}: 'x' is set by MeshNamespace itself. Remove it from 'labels'; use 'revision' for revision-based installs (both labels together are IST0123)`);
   });
 
-  test('the ambient label: pods would get both data planes', () => {
-    expect(messageOf(() => new MeshNamespace(chart(), 'ns', { labels: { 'istio.io/dataplane-mode': 'ambient' } }))).toBe(
-      "[test/ns] labels.istio.io/dataplane-mode: 'ambient' puts the namespace in ambient mode while MeshNamespace labels it for sidecar injection; "
-      + "pods would get both data planes. Remove 'istio.io/dataplane-mode' from labels (a MeshNamespace is a sidecar namespace)");
+  test.each([['istio.io/dataplane-mode', 'ambient'], ['istio.io/use-waypoint', 'waypoint']])('the label %s, which dataPlane and waypoint set', (label, value) => {
+    expect(messageOf(() => new MeshNamespace(chart(), 'ns', { labels: { [label]: value } }))).toBe(
+      `[test/ns] labels.${label}: '${value}' is set by MeshNamespace itself, from dataPlane and waypoint. `
+      + "Remove it from 'labels'; set dataPlane: DataPlaneMode.AMBIENT for ambient mode (with a waypoint unless waypoint: false)");
+  });
+
+  test('a revision in ambient mode: the revision label would add sidecars (both data planes)', () => {
+    expect(messageOf(() => new MeshNamespace(chart(), 'ns', { dataPlane: DataPlaneMode.AMBIENT, revision: 'canary-1-30' }))).toBe(
+      "[test/ns] revision: 'canary-1-30' labels the namespace istio.io/rev, which makes that revision's injector add sidecars to pods in ambient mode: both data planes. "
+      + "Remove 'revision' in ambient mode (or use dataPlane: DataPlaneMode.SIDECAR for a revision-based sidecar install)");
+  });
+
+  test.each([true, false])('waypoint: %p in sidecar mode', waypoint => {
+    expect(messageOf(() => new MeshNamespace(chart(), 'ns', { waypoint }))).toBe(
+      `[test/ns] waypoint: ${waypoint} is for ambient mode: in sidecar mode every pod has its own L7 proxy. Remove 'waypoint', or set dataPlane: DataPlaneMode.AMBIENT`);
+  });
+
+  test('a data plane that is not a DataPlaneMode, a waypoint that is not a boolean (JavaScript callers)', () => {
+    expect(messageOf(() => new MeshNamespace(chart(), 'ns', { dataPlane: 'AMBIENT' as any }))).toMatch(/^\[test\/ns\] dataPlane: 'AMBIENT' is not a DataPlaneMode/);
+    expect(messageOf(() => new MeshNamespace(chart(), 'ns', { dataPlane: DataPlaneMode.AMBIENT, waypoint: 'yes' as any }))).toMatch(/^\[test\/ns\] waypoint: 'yes' is not /);
   });
 
   test('an invalid label, an invalid annotation key, a key cdk8s cannot write', () => {
@@ -111,5 +128,73 @@ describe('what MeshNamespace refuses', () => {
 
   test('a revision that is not a DNS label', () => {
     expect(messageOf(() => new MeshNamespace(chart(), 'ns', { revision: '1.30' }))).toMatch(/^\[test\/ns\] revision: '1\.30' is not a DNS-1123 label/);
+  });
+});
+
+describe('ambient mode', () => {
+  const ambientLabels = { 'istio.io/dataplane-mode': 'ambient', 'istio.io/use-waypoint': 'waypoint' };
+
+  test('labels the namespace for ambient mode and its waypoint, and creates the waypoint after the namespace', () => {
+    const c = chart('tutorial');
+    recommendation(c);
+    const mesh = new MeshNamespace(c, 'tutorial', { dataPlane: DataPlaneMode.AMBIENT, labels: { team: 'tutorial' } });
+    expect(mesh.dataPlane).toBe(DataPlaneMode.AMBIENT);
+    const m = synthChecked(c);
+    expect(m[0]).toEqual({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'tutorial', labels: { team: 'tutorial', ...ambientLabels } }, spec: {} });
+    // As `istioctl waypoint generate --for service` writes it; it passes the Gateway API CRD check of the synth.
+    const waypoints = m.filter(o => o.kind === 'Gateway');
+    expect(waypoints).toEqual([{
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
+      metadata: { name: 'waypoint', namespace: 'tutorial', labels: { 'istio.io/waypoint-for': 'service' } },
+      spec: { gatewayClassName: 'istio-waypoint', listeners: [{ name: 'mesh', port: 15008, protocol: 'HBONE' }] },
+    }]);
+    expect(m.indexOf(waypoints[0])).toBeGreaterThan(0);
+    expect(mesh.waypoint?.name).toBe('waypoint');
+    // No sidecar injection label: pods get no sidecar.
+    expect(m[0].metadata.labels['istio-injection']).toBeUndefined();
+  });
+
+  test('sidecar mode is the default, with no waypoint', () => {
+    const c = chart();
+    const mesh = new MeshNamespace(c, 'shop', { dataPlane: DataPlaneMode.SIDECAR });
+    expect(mesh.dataPlane).toBe(DataPlaneMode.SIDECAR);
+    expect(mesh.waypoint).toBeUndefined();
+    expect(Testing.synth(c).map(o => o.kind)).toEqual(['Namespace']);
+    expect(new MeshNamespace(c, 'other').dataPlane).toBe(DataPlaneMode.SIDECAR);
+  });
+
+  test('waypoint: false leaves the namespace without a waypoint, which fails the synth when services in it are routed (ambient is L4 only)', () => {
+    const c = chart('tutorial');
+    recommendation(c);
+    const mesh = new MeshNamespace(c, 'tutorial', { dataPlane: DataPlaneMode.AMBIENT, waypoint: false });
+    expect(mesh.waypoint).toBeUndefined();
+    expect(() => Testing.synth(c)).toThrow(/\[CIT0003\] \[test\/tutorial\/Namespace\/Resource\] Namespace default\/tutorial metadata\.labels: \{"istio\.io\/dataplane-mode":"ambient"\} - is in ambient mode without a waypoint .*so ztunnel carries its traffic at L4 and none of the routing applies to its workloads \(Deployment\/recommendation-v1, Deployment\/recommendation-v2\)\. Fix: Give it a waypoint: MeshNamespace with dataPlane: DataPlaneMode\.AMBIENT creates one/);
+  });
+
+  test('a namespace without a waypoint and nothing routed in it is fine', () => {
+    const c = chart('tutorial');
+    new MeshNamespace(c, 'tutorial', { dataPlane: DataPlaneMode.AMBIENT, waypoint: false });
+    expect(Testing.synth(c).map(o => o.kind)).toEqual(['Namespace']);
+  });
+
+  test('a hand-written ambient namespace: a waypoint of its own, or of each Service, satisfies the analysis; "none" does not', () => {
+    const withLabels = (labels: Record<string, string>, serviceWaypoint?: string) => {
+      const c = chart('tutorial');
+      Analysis.enableFor(c);
+      new ApiObject(c, 'ns', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'tutorial', labels } });
+      const svc = recommendation(c);
+      if (serviceWaypoint !== undefined) { svc.service!.metadata.addLabel('istio.io/use-waypoint', serviceWaypoint); }
+      return Analysis.findings(c).filter(f => f.code === 'CIT0003' && f.severity === Severity.ERROR);
+    };
+    expect(withLabels({ 'istio.io/dataplane-mode': 'ambient', 'istio.io/use-waypoint': 'platform-waypoint' })).toEqual([]);
+    expect(withLabels({ 'istio.io/dataplane-mode': 'ambient' }, 'reviews-waypoint')).toEqual([]);
+    expect(withLabels({ 'istio.io/dataplane-mode': 'ambient', 'istio.io/use-waypoint': 'none' })).toHaveLength(1);
+    expect(withLabels({ 'istio.io/dataplane-mode': 'ambient' })).toHaveLength(1);
+    // Neither sidecars nor ambient: the sidecar message, which now names ambient mode as a way in.
+    const plain = withLabels({});
+    expect(plain).toHaveLength(1);
+    expect(plain[0].message).toMatch(/but no sidecar injection label/);
+    expect(plain[0].fix).toMatch(/or put it in ambient mode with a waypoint/);
   });
 });

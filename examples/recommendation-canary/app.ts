@@ -2,11 +2,12 @@
 // `tutorial`, v1 and v2 behind one Service, released in four weighted states, one browser-based
 // state and one state where the pods decide (v2 scaled to 3 pods, requests spread by Kubernetes).
 // Each state is its own chart, so `cdk8s synth` writes one file per state
-// (dist/<state>.k8s.yaml); apply the state you want.
+// (dist/<state>.k8s.yaml); apply the state you want. The 90/10 state also comes in ambient mode (no
+// sidecars; the namespace's waypoint proxy routes).
 import { App, Chart } from 'cdk8s';
 import {
-  CanaryService, DarkRelease, EdgeDestination, IngressEdge, LoadBalancer, LoadBalancing, MeshNamespace, RequestCondition, ServiceVersion,
-  TrafficSplit, UserAgent,
+  CanaryService, DarkRelease, DataPlaneMode, EdgeDestination, IngressEdge, LoadBalancer, LoadBalancing, MeshNamespace, RequestCondition,
+  ServiceVersion, TrafficSplit, UserAgent,
 } from 'cdk8s-istio-traffic';
 
 const IMAGE = 'quay.io/rhdevelopers/istio-tutorial-recommendation';
@@ -89,11 +90,29 @@ export function replicaSpreadChart(app: App): Chart {
   return chart;
 }
 
+/**
+ * The 90/10 state in Istio's ambient mode: the namespace is labelled `istio.io/dataplane-mode=ambient`
+ * instead of `istio-injection=enabled`, and gets a waypoint (a Gateway API Gateway of class
+ * `istio-waypoint`) that applies the VirtualService and DestinationRule, which ztunnel alone cannot.
+ */
+export function ambientChart(app: App): Chart {
+  const chart = new Chart(app, 'ambient-90-10', { namespace: 'tutorial' });
+  new MeshNamespace(chart, 'tutorial', { dataPlane: DataPlaneMode.AMBIENT });
+  new CanaryService(chart, 'recommendation', {
+    port: 8080,
+    stable: { image: `${IMAGE}:v1` },
+    canary: { image: `${IMAGE}:v2` },
+    traffic: TrafficSplit.canaryPercent(10),
+  });
+  return chart;
+}
+
 export function buildRecommendationCanary(app: App): Chart[] {
   return [
     ...Object.entries(RECOMMENDATION_STATES).map(([id, traffic]) => recommendationChart(app, id, traffic)),
     firefoxChart(app),
     customerGatewayChart(app),
     replicaSpreadChart(app),
+    ambientChart(app),
   ];
 }

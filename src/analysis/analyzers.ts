@@ -336,9 +336,27 @@ function checkNamespaces(input: CrossInput, ix: Index, r: Reporter): void {
       r.report(n, 'IST0123', W, 'metadata.labels', labels, 'has more than one injection label', 'Keep istio-injection=enabled or istio.io/rev, not both');
     }
     const workloads = podsByNamespace.get(name) ?? [];
-    if (!injection && routedNamespaces.has(name) && workloads.length > 0) {
-      r.report(n, 'CIT0003', E, 'metadata.labels', labels, `has routed workloads (${workloads.slice(0, 3).map(w => w.name).join(', ')}) but no sidecar injection label, so none of the routing applies to them`,
-        'Label it istio-injection=enabled (MeshNamespace does), or istio.io/rev=<revision>');
+    if (injection || !routedNamespaces.has(name) || workloads.length === 0) { continue; }
+    const routed = workloads.slice(0, 3).map(w => w.name).join(', ');
+    if (labels['istio.io/dataplane-mode'] !== 'ambient') {
+      r.report(n, 'CIT0003', E, 'metadata.labels', labels, `has routed workloads (${routed}) but no sidecar injection label, so none of the routing applies to them`,
+        'Label it istio-injection=enabled (MeshNamespace does), or istio.io/rev=<revision>, or put it in ambient mode with a waypoint (MeshNamespace with dataPlane: DataPlaneMode.AMBIENT)');
+    } else if (!usesWaypoint(labels) && !servicesUseWaypoint(input.app, name)) {
+      // Ambient mode without a waypoint is L4 only: ztunnel neither routes by VirtualService nor applies DestinationRules.
+      r.report(n, 'CIT0003', E, 'metadata.labels', labels,
+        `is in ambient mode without a waypoint (no istio.io/use-waypoint label), so ztunnel carries its traffic at L4 and none of the routing applies to its workloads (${routed})`,
+        'Give it a waypoint: MeshNamespace with dataPlane: DataPlaneMode.AMBIENT creates one (or label the namespace istio.io/use-waypoint=<waypoint Gateway>)');
     }
   }
+}
+
+/** Whether labels bind a namespace or a Service to a waypoint (`none` opts out). */
+function usesWaypoint(labels: Record<string, unknown>): boolean {
+  const w = labels['istio.io/use-waypoint'];
+  return typeof w === 'string' && w !== '' && w !== 'none';
+}
+
+/** Whether a Service of the namespace is bound to a waypoint of its own (the analysis then leaves the namespace alone). */
+function servicesUseWaypoint(app: AnalyzedObject[], namespace: string): boolean {
+  return app.some(o => isCore(o, 'Service') && ns(o.json) === namespace && usesWaypoint(o.json.metadata?.labels ?? {}));
 }

@@ -12,7 +12,11 @@
  * - CIT0022: HTTP conditions (methods, paths, hosts, request principals, `when` keys `request.*`) in
  *   a rule for workloads that serve TCP only. Istio drops them for TCP traffic: the rule of an ALLOW policy then matches
  *   nothing (error), the rule of a DENY policy everything else it names (warning)
- *   (https://istio.io/latest/docs/tasks/security/authorization/authz-tcp/).
+ *   (https://istio.io/latest/docs/tasks/security/authorization/authz-tcp/);
+ * - CIT0023: the same HTTP conditions in a policy with a workload selector for workloads in ambient
+ *   mode: such a policy is enforced by ztunnel, which sees L4 only, and fails safe as CIT0022
+ *   describes; L7 conditions need the policy bound to a waypoint (`targetRefs`)
+ *   (https://istio.io/latest/docs/ambient/usage/l4-policy/).
  */
 import { AnalyzedObject, Reporter, Severity } from './findings';
 import { namespaceOf as ns } from '../core/hosts';
@@ -54,6 +58,8 @@ export function authorizationChecks(input: AuthorizationInput, r: Reporter): voi
   const accounts = knownAccounts(input);
   const peerAuthentications = input.app.filter(o => isSecurity(o, 'PeerAuthentication')).map(o => o.json);
   const services = input.app.filter(o => o.json?.apiVersion === 'v1' && o.json?.kind === 'Service').map(o => o.json);
+  const ambient = new Set(input.app.filter(o => o.json?.apiVersion === 'v1' && o.json?.kind === 'Namespace'
+    && o.json.metadata?.labels?.['istio.io/dataplane-mode'] === 'ambient').map(o => o.json.metadata?.name));
 
   for (const p of policies) {
     const spec = p.json.spec ?? {};
@@ -75,7 +81,10 @@ export function authorizationChecks(input: AuthorizationInput, r: Reporter): voi
     rules.forEach((rule, i) => {
       checkPrincipals(p, rule, i, policyNs, accounts, r);
       if (action === 'ALLOW' && !mesh) { checkAllowListTransport(p, rule, i, selected, peerAuthentications, r); }
-      if (action === 'ALLOW' || action === 'DENY') { checkHttpOnTcp(p, rule, i, action, selected, services, r); }
+      if (action === 'ALLOW' || action === 'DENY') {
+        checkHttpOnTcp(p, rule, i, action, selected, services, r);
+        checkHttpOnZtunnel(p, rule, i, action, selected.filter(pod => ambient.has(pod.namespace)), r);
+      }
     });
   }
 }
@@ -161,11 +170,12 @@ function portProtocol(port: any): string | undefined {
 }
 
 /** CIT0022: HTTP-only conditions in a rule for workloads whose (matching) ports are all TCP. */
-function checkHttpOnTcp(p: AnalyzedObject, rule: any, i: number, action: string, selected: Pod[], services: any[], r: Reporter): void {
+/** The fields of rule `i` that are HTTP conditions (methods, paths, hosts, request principals, `request.*` keys). */
+function httpConditionFields(rule: any, i: number): string[] {
   const tos: any[] = Array.isArray(rule?.to) ? rule.to : [];
   const froms: any[] = Array.isArray(rule?.from) ? rule.from : [];
   const whens: any[] = Array.isArray(rule?.when) ? rule.when : [];
-  const httpFields = [
+  return [
     ...tos.flatMap((t, j) => ['methods', 'notMethods', 'paths', 'notPaths', 'hosts', 'notHosts']
       .filter(k => Array.isArray(t?.operation?.[k])).map(k => `spec.rules[${i}].to[${j}].operation.${k}`)),
     ...froms.flatMap((f, j) => ['requestPrincipals', 'notRequestPrincipals']
@@ -173,6 +183,11 @@ function checkHttpOnTcp(p: AnalyzedObject, rule: any, i: number, action: string,
     // `request.headers[...]`, `request.auth.*` and every other `request.*` key exist for HTTP only.
     ...whens.flatMap((w, j) => (typeof w?.key === 'string' && w.key.startsWith('request.') ? [`spec.rules[${i}].when[${j}].key`] : [])),
   ];
+}
+
+function checkHttpOnTcp(p: AnalyzedObject, rule: any, i: number, action: string, selected: Pod[], services: any[], r: Reporter): void {
+  const tos: any[] = Array.isArray(rule?.to) ? rule.to : [];
+  const httpFields = httpConditionFields(rule, i);
   if (httpFields.length === 0 || selected.length === 0) { return; }
   const rulePorts = new Set<string>(tos.flatMap(t => (Array.isArray(t?.operation?.ports) ? t.operation.ports : []).map(String)));
   const ports = services.filter(s => selected.some(pod => pod.namespace === ns(s) && s.spec?.selector && Object.keys(s.spec.selector).length > 0
@@ -188,4 +203,17 @@ function checkHttpOnTcp(p: AnalyzedObject, rule: any, i: number, action: string,
       ? `is an HTTP condition, but the selected workloads serve TCP only (${[...new Set(protocols)].join(', ')}); Istio drops such a rule for TCP traffic, so it allows nothing`
       : `is an HTTP condition, but the selected workloads serve TCP only (${[...new Set(protocols)].join(', ')}); Istio ignores it for TCP traffic, so the rule denies every connection its other conditions match`,
     'Limit the rule by ports (and callers) only, or name the Service port for its HTTP protocol');
+}
+
+/** CIT0023: HTTP conditions in a selector policy for workloads in ambient mode, which ztunnel enforces at L4. */
+function checkHttpOnZtunnel(p: AnalyzedObject, rule: any, i: number, action: string, ambientPods: Pod[], r: Reporter): void {
+  const httpFields = httpConditionFields(rule, i);
+  if (httpFields.length === 0 || ambientPods.length === 0) { return; }
+  const allow = action === 'ALLOW';
+  const where = `${ambientPods.slice(0, 3).map(pod => pod.name).join(', ')} in ambient mode`;
+  r.report(p, 'CIT0023', allow ? Severity.ERROR : Severity.WARNING, httpFields[0], undefined,
+    allow
+      ? `is an HTTP condition in a policy that selects workloads by label (${where}), which ztunnel enforces at L4; it cannot read HTTP, so the rule allows nothing`
+      : `is an HTTP condition in a policy that selects workloads by label (${where}), which ztunnel enforces at L4; it drops the HTTP conditions, so the rule denies every connection its other conditions match`,
+    "Bind the policy to the service's waypoint (targetRefs to the Service or the waypoint Gateway instead of a selector), or limit the rule to callers and ports");
 }
