@@ -2,6 +2,8 @@ import { cdk8s, javascript, JsonFile } from 'projen';
 import { UpdateSnapshot } from 'projen/lib/javascript';
 
 const CRD_FILE = 'imports/crds/istio-1.30.3-crd-all.gen.yaml';
+// The Kubernetes Gateway API's standard channel, copied from ../shared/gateway-api/ (Istio implements it).
+const GATEWAY_API_CRD_FILE = 'imports/crds/gateway-api-v1.6.1-standard-crds.yaml';
 
 const project = new cdk8s.ConstructLibraryCdk8s({
   author: 'cdk8s-istio-traffic maintainers',
@@ -131,11 +133,13 @@ project.addBins({ 'cdk8s-istio-traffic': 'lib/src/cli/main.js' });
 
 project.package.addField('types', 'lib/src/index.d.ts');
 
-// Regenerate the Istio bindings offline from the pinned CRD bundle. The bindings are committed.
+// Regenerate the Istio and Gateway API bindings offline from the pinned CRD bundles. The bindings are
+// committed (for tests and examples; the library emits its kinds as constants, see src/render/objects.ts).
 const importTask = project.addTask('import-istio', {
-  description: `Regenerate imports/ from the pinned Istio CRD bundle (${CRD_FILE}), offline`,
+  description: `Regenerate imports/ from the pinned Istio CRD bundle (${CRD_FILE}) and the Gateway API's (${GATEWAY_API_CRD_FILE}), offline`,
 });
 importTask.exec(`cdk8s import --language typescript --output imports ${CRD_FILE}`);
+importTask.exec(`cdk8s import --language typescript --output imports ${GATEWAY_API_CRD_FILE}`);
 
 // The CRD check at synth runs validators and CEL rules compiled from the pinned CRD bundle at build
 // time (ajv standalone code, one module per kind): generated into src/analysis/generated/ (gitignored)

@@ -161,8 +161,9 @@ async function main() {
     plugins: [moduleDirname, loadedOnUse],
     logLevel: 'warning',
   });
-  // The loader must be in place before the warm-up, which loads the bundle through it.
+  // The package's entry point becomes the loader of the bundle.
   fs.writeFileSync(ENTRY, LOADER);
+  // The run-time libraries first: the library's warm-up loads them through their loaders.
   const { writeCodeCache } = require(path.join(LIB_SRC, 'core', 'code-cache.js'));
   const vendor = [];
   for (const [name, warm] of Object.entries(VENDOR_WARM_UPS)) {

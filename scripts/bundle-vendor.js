@@ -12,7 +12,9 @@
  *                          in lib/ require them from here: scripts/compile-crd-rules.js --copy-to).
  *
  * The library loads each on first use through src/core/vendor.ts: from lib/vendor/ in the package,
- * from node_modules in a checkout. In the package the libraries are devDependencies only.
+ * from node_modules in a checkout. In the package the libraries are devDependencies only. Next in the
+ * compile, scripts/bundle-library.js renames yaml.js, re2js.js and cel.js to <name>.bundle.js and puts
+ * a loader in their place that compiles each with V8's code cache.
  *
  * Each bundle starts with the license notices of the packages in it: each package's LICENSE file, or,
  * for a package that ships none, the copyright notices of its bundled sources and the license text

@@ -6,6 +6,7 @@ import { fail } from './core/errors';
 import { checkProps, T } from './core/shape';
 import { labelKeyError } from './core/syntax';
 import { MtlsMode, namespacePeerAuthentication } from './peer-authentication-policy';
+import { GATEWAY_API_KINDS } from './render/objects';
 import { modelOf } from './routed-service';
 
 /**
@@ -201,8 +202,7 @@ export class MeshNamespace extends Construct {
  */
 function waypointGateway(scope: Construct, namespace: string, namespaceObject: ApiObject): ApiObject {
   const waypoint = new ApiObject(scope, 'Waypoint', {
-    apiVersion: 'gateway.networking.k8s.io/v1',
-    kind: 'Gateway',
+    ...GATEWAY_API_KINDS.Gateway,
     metadata: { name: WAYPOINT_NAME, namespace, labels: { 'istio.io/waypoint-for': 'service' } },
     spec: { gatewayClassName: 'istio-waypoint', listeners: [{ name: 'mesh', port: 15008, protocol: 'HBONE' }] },
   });

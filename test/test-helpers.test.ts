@@ -39,6 +39,25 @@ describe('CRD schema validation', () => {
     expect(errors).toMatch(/must have required property 'name'/);
     expect(errors).toMatch(/'extra'/);
   });
+  test('checks Gateway API objects too: the schema with its defaults, the CEL rules, and the IP formats', () => {
+    const route = (backendRefs: any[]) => ({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'r' },
+      spec: { parentRefs: [{ group: '', kind: 'Service', name: 'r', port: 80 }], rules: [{ backendRefs }] },
+    });
+    expect(istioSchemaErrors(route([{ name: 'r-v1', port: 80 }]))).toEqual([]);
+    // kind defaults to Service, and a Service reference needs a port (a CEL rule that reads the default).
+    expect(istioSchemaErrors(route([{ name: 'r-v1' }])).join('\n')).toMatch(/Must have port for Service reference/);
+    const gateway = (value: string) => ({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
+      metadata: { name: 'g' },
+      spec: { gatewayClassName: 'istio', addresses: [{ type: 'IPAddress', value }], listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] },
+    });
+    expect(istioSchemaErrors(gateway('10.0.0.1'))).toEqual([]);
+    expect(istioSchemaErrors(gateway('10.0.0.256')).join('\n')).toMatch(/must match format "ipv4"/);
+  });
   test('rejects a kind the CRD bundle does not define', () => {
     expect(istioSchemaErrors({ apiVersion: 'networking.istio.io/v9', kind: 'VirtualService', metadata: { name: 'x' } }))
       .toEqual(['VirtualService/x: no CRD schema for networking.istio.io/v9 VirtualService']);

@@ -29,6 +29,11 @@ export const ISTIO_KINDS = {
   RequestAuthentication: { apiVersion: 'security.istio.io/v1', kind: 'RequestAuthentication' },
 } as const;
 
+/** The Kubernetes Gateway API kinds the library emits (an ambient namespace's waypoint), held equal to `imports/` like ISTIO_KINDS. */
+export const GATEWAY_API_KINDS = {
+  Gateway: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway' },
+} as const;
+
 /**
  * An Istio object of the library: a plain cdk8s ApiObject whose `toJson()` (cdk8s' own rendering:
  * tokens, key order, JSON patches) is shared by the analysis and the output of one synthesis of its
