@@ -6,6 +6,7 @@
  */
 import { authorizationChecks } from './authorization';
 import { AnalyzedObject, Reporter, Severity } from './findings';
+import { gatewayApiChecks } from './gateway-api';
 import { transportSecurityChecks } from './transport-security';
 import { hostMatches, istioHost, namespaceOf as ns } from '../core/hosts';
 import { KnownService, KnownWorkload } from '../model/traffic-model';
@@ -60,6 +61,7 @@ export function crossChecks(input: CrossInput, r: Reporter): void {
   checkDuplicates(input, r);
   authorizationChecks(input, r);
   transportSecurityChecks(input, r);
+  gatewayApiChecks(input, r);
 }
 
 /**
