@@ -1,7 +1,7 @@
 import { ApiObject, JsonPatch } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { fail } from './core/errors';
-import { defaultChildOf } from './core/tree';
+import { defaultChildOf, plusWorkloadOf } from './core/tree';
 
 /**
  * A workload the user built (a cdk8s-plus Deployment or StatefulSet of any major version, a
@@ -72,7 +72,7 @@ export function viewOfWorkload(scope: IConstruct, field: string, workload: unkno
   // The API object of a cdk8s-plus workload (`ApiObject.of(deployment)`) is read, and labelled, through
   // the workload: the analysis reads a cdk8s-plus workload's pod labels from its model, not its patches.
   const owner = construct === api && api.node.scope && defaultChildOf(api.node.scope) === api ? api.node.scope : undefined;
-  const plus = plusWorkload(construct, api) ?? (owner ? plusWorkload(owner, api) : undefined);
+  const plus = plusWorkloadOf(construct, api) ?? (owner ? plusWorkloadOf(owner, api) : undefined);
   return plus ? plusView(construct, api, plus) : objectView(scope, field, construct, api, described);
 }
 
@@ -81,20 +81,6 @@ function apiObjectOf(c: IConstruct): ApiObject | undefined {
   if (ApiObject.isApiObject(c)) { return c; }
   const child = defaultChildOf(c);
   return child !== undefined && ApiObject.isApiObject(child) ? child : undefined;
-}
-
-/**
- * The public model of a cdk8s-plus workload (any major version) rendered by `api`, or undefined
- * when the construct is not one. Recognised by its public members, not by class, so that a
- * cdk8s-plus-33 Deployment is one as much as a cdk8s-plus-27 one.
- */
-function plusWorkload(c: IConstruct, api: ApiObject): any {
-  const w: any = c;
-  if (w === api) { return undefined; }
-  const md = w.podMetadata;
-  const ok = md !== null && typeof md === 'object' && typeof md.addLabel === 'function' && typeof md.getLabel === 'function'
-    && typeof md.toJson === 'function' && w.matchLabels !== null && typeof w.matchLabels === 'object' && Array.isArray(w.containers);
-  return ok ? w : undefined;
 }
 
 function plusView(construct: IConstruct, api: ApiObject, w: any): WorkloadView {

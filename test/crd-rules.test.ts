@@ -337,8 +337,12 @@ describe('Kubernetes Gateway API objects (the standard channel of v1.6.1)', () =
     // The fields the rule reads, as the API server sees them: the defaults that make it apply.
     expect(f.value).toBe('{"group":"","kind":"Service"}');
     // A valid route is written as given: the defaults the check applied are not added to it.
+    // (With the Services it refers to, which the analysis also checks: CIT0030, CIT0032.)
     const valid = chartWith(GATEWAY_API, 'HTTPRoute', meshRoute);
-    expect(Testing.synth(valid)).toEqual([{ apiVersion: GATEWAY_API, kind: 'HTTPRoute', metadata: { name: 'x', namespace: 'shop' }, spec: meshRoute }]);
+    for (const name of ['reviews', 'reviews-v1', 'reviews-v2']) {
+      new ApiObject(valid, name, { apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { ports: [{ name: 'http', port: 9080 }] } });
+    }
+    expect(Testing.synth(valid).filter(o => o.kind === 'HTTPRoute')).toEqual([{ apiVersion: GATEWAY_API, kind: 'HTTPRoute', metadata: { name: 'x', namespace: 'shop' }, spec: meshRoute }]);
   });
 
   test('a CEL rule: a path prefix must be an absolute path', () => {

@@ -5,7 +5,7 @@ import { crdChecks, CrdRules } from './crd-rules';
 import { AnalyzedObject, Finding, formatFinding, Reporter, Severity } from './findings';
 import { webhookChecks } from './webhook';
 import { fail } from '../core/errors';
-import { defaultChildOf } from '../core/tree';
+import { defaultChildOf, plusWorkloadOf } from '../core/tree';
 import { KnownService, KnownWorkload, TrafficModel } from '../model/traffic-model';
 
 /** The construct metadata type under which suppressions and downgrades are recorded. */
@@ -202,7 +202,7 @@ function manifestOf(o: ApiObject): any {
   // A cdk8s-plus workload's object is its default child (what `ApiObject.of` finds), and its public
   // `podMetadata` is what it renders the pod template's metadata from.
   const owner: any = o.node.scope;
-  if (WORKLOADS.has(o.kind) && o.kind !== 'Pod' && owner && defaultChildOf(owner) === o && typeof owner.podMetadata?.toJson === 'function') {
+  if (WORKLOADS.has(o.kind) && o.kind !== 'Pod' && owner && defaultChildOf(owner) === o && plusWorkloadOf(owner, o) !== undefined) {
     return { apiVersion: o.apiVersion, kind: o.kind, metadata: o.metadata.toJson(), spec: { template: { metadata: owner.podMetadata.toJson() } } };
   }
   return o.toJson();

@@ -12,3 +12,19 @@ export function defaultChildOf(c: IConstruct): IConstruct | undefined {
     return undefined;
   }
 }
+
+/**
+ * The public model of a cdk8s-plus workload (any major version) rendered by `api`, or undefined when
+ * the construct is not one: its `podMetadata` (with `addLabel`, `getLabel` and `toJson`), its
+ * `matchLabels` and its `containers`. Recognised by these public members, not by class, so that a
+ * cdk8s-plus-33 Deployment is one as much as a cdk8s-plus-27 one. One test for the constructs that
+ * label a workload and the analysis that reads it.
+ */
+export function plusWorkloadOf(c: IConstruct, api: IConstruct): any {
+  const w: any = c;
+  if (w === api) { return undefined; }
+  const md = w.podMetadata;
+  const ok = md !== null && typeof md === 'object' && typeof md.addLabel === 'function' && typeof md.getLabel === 'function'
+    && typeof md.toJson === 'function' && w.matchLabels !== null && typeof w.matchLabels === 'object' && Array.isArray(w.containers);
+  return ok ? w : undefined;
+}
