@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { checkDnsLabel, checkLabels, checkRenderableKey } from './core/checks';
 import { fail } from './core/errors';
+import { DATAPLANE_MODE_LABEL, USE_WAYPOINT_LABEL } from './core/mesh-labels';
 import { checkProps, T } from './core/shape';
 import { labelKeyError } from './core/syntax';
 import { MtlsMode, namespacePeerAuthentication } from './peer-authentication-policy';
@@ -14,10 +15,6 @@ import { modelOf } from './routed-service';
  * and its CNI agent leaves them out of ambient mode.
  */
 const NEVER_INJECTED = ['kube-system', 'kube-public', 'kube-node-lease'];
-/** The label that puts a namespace in Istio's ambient mode. */
-const AMBIENT_LABEL = 'istio.io/dataplane-mode';
-/** The label that sends a namespace's (or a service's) traffic through a waypoint proxy. */
-const USE_WAYPOINT_LABEL = 'istio.io/use-waypoint';
 /** The name of the waypoint MeshNamespace creates. */
 const WAYPOINT_NAME = 'waypoint';
 
@@ -133,7 +130,7 @@ export class MeshNamespace extends Construct {
     }
     const labels = { ...(props.labels ?? {}) };
     checkLabels(this, 'labels', labels);
-    for (const reserved of [AMBIENT_LABEL, USE_WAYPOINT_LABEL]) {
+    for (const reserved of [DATAPLANE_MODE_LABEL, USE_WAYPOINT_LABEL]) {
       if (Object.prototype.hasOwnProperty.call(labels, reserved)) {
         fail(this, `labels.${reserved}`, labels[reserved], 'is set by MeshNamespace itself, from dataPlane and waypoint',
           "Remove it from 'labels'; set dataPlane: DataPlaneMode.AMBIENT for ambient mode (with a waypoint unless waypoint: false)");
@@ -163,7 +160,7 @@ export class MeshNamespace extends Construct {
     }
     const withWaypoint = ambient && props.waypoint !== false;
     if (ambient) {
-      labels[AMBIENT_LABEL] = 'ambient';
+      labels[DATAPLANE_MODE_LABEL] = 'ambient';
       if (withWaypoint) { labels[USE_WAYPOINT_LABEL] = WAYPOINT_NAME; }
     } else if (props.revision !== undefined) {
       checkDnsLabel(this, 'revision', props.revision);

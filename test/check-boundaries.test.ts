@@ -3,6 +3,7 @@ import {
   CanaryService, CircuitBreakerPolicy, CircuitBreakerPolicyProps, DarkRelease, DarkReleaseProps, FaultAbort, FaultInjection, GrpcStatus,
   RequestCondition, ServiceProtocol, ServiceVersion, StringMatch, TrafficSplit, UserAgent,
 } from '../src';
+import { exactly } from './util';
 
 /**
  * Boundary tests for the library's checks: for each check, the value just inside is accepted (and
@@ -10,10 +11,6 @@ import {
  * field, value, problem, fix).
  */
 
-/** A RegExp matching exactly `message`. */
-function exactly(message: string): RegExp {
-  return new RegExp(`^${message.replace(/[\\^$.|?*+()[\]{}]/g, m => `\\${m}`)}$`);
-}
 
 function newChart(): Chart {
   return new Chart(Testing.app(), 'test', { namespace: 'shop' });

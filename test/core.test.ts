@@ -1,4 +1,5 @@
 import { Chart, Duration, Testing } from 'cdk8s';
+import { exactly } from './util';
 import {
   checkDnsLabel, checkDnsSubdomain, checkLabels, checkPort, checkRenderableKey, checkWholeNumber,
 } from '../src/core/checks';
@@ -30,10 +31,6 @@ function newChart(): Chart {
   return new Chart(Testing.app(), 'test', { namespace: 'shop' });
 }
 
-/** A RegExp matching exactly `message`. */
-function exactly(message: string): RegExp {
-  return new RegExp(`^${message.replace(/[\\^$.|?*+()[\]{}]/g, m => `\\${m}`)}$`);
-}
 
 /** The error `f` throws (failing the test when it throws nothing). */
 function thrown(f: () => unknown): IstioTrafficError {

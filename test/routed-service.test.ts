@@ -9,17 +9,13 @@ import {
   IngressEdge, IRoutableService, LoadBalancer, LoadBalancing, NamespaceDefaultDeny, ReleaseScope, RequestCondition, RoutingMode, RoutingSimulator,
   ServiceAuthorization, ServiceProtocol, ServiceVersion, TrafficMirror, TrafficSplit,
 } from '../src';
-import { defaultWeights, only, synthChecked } from './util';
+import { defaultWeights, exactly, only, synthChecked } from './util';
 import { TrafficModel } from '../src/model/traffic-model';
 
 function chart(namespace: string | undefined = 'shop'): Chart {
   return new Chart(Testing.app(), 'test', { namespace });
 }
 
-/** The whole message, as a pattern: the text between ^ and $ taken literally. */
-function exactly(message: string): RegExp {
-  return new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
-}
 
 function reviews(c: Chart, props: Partial<CanaryServiceProps> = {}, id = 'reviews'): CanaryService {
   return new CanaryService(c, id, {

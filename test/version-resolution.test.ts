@@ -9,7 +9,7 @@ import {
   Analysis, CanaryService, CanaryServiceProps, ExistingService, ExistingServiceProps, HealthProbe, RoutingMode, ServiceVersion, Severity,
   TrafficSplit,
 } from '../src';
-import { defaultWeights, only, synthChecked } from './util';
+import { defaultWeights, exactly, only, synthChecked } from './util';
 import { TrafficModel } from '../src/model/traffic-model';
 
 const IMAGE = 'docker.io/istio/examples-bookinfo-reviews';
@@ -18,10 +18,6 @@ function chart(namespace: string | undefined = 'bookinfo'): Chart {
   return new Chart(Testing.app(), 'test', { namespace });
 }
 
-/** The whole message, as a pattern: the text between ^ and $ taken literally. */
-function exactly(message: string): RegExp {
-  return new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
-}
 
 function deploy(name: string, extra: object = {}): ServiceVersion {
   return ServiceVersion.deploy(name, { image: `${IMAGE}-${name}:1.20.2`, ...extra });

@@ -9,6 +9,7 @@ import { AnalyzedObject, Reporter, Severity } from './findings';
 import { gatewayApiChecks } from './gateway-api';
 import { transportSecurityChecks } from './transport-security';
 import { hostMatches, istioHost, namespaceOf as ns } from '../core/hosts';
+import { isAmbient, usesWaypoint } from '../core/mesh-labels';
 import { KnownService, KnownWorkload } from '../model/traffic-model';
 
 /** What the cross-object analysis looks at. */
@@ -340,7 +341,7 @@ function checkNamespaces(input: CrossInput, ix: Index, r: Reporter): void {
     const workloads = podsByNamespace.get(name) ?? [];
     if (injection || !routedNamespaces.has(name) || workloads.length === 0) { continue; }
     const routed = workloads.slice(0, 3).map(w => w.name).join(', ');
-    if (labels['istio.io/dataplane-mode'] !== 'ambient') {
+    if (!isAmbient(labels)) {
       r.report(n, 'CIT0003', E, 'metadata.labels', labels, `has routed workloads (${routed}) but no sidecar injection label, so none of the routing applies to them`,
         'Label it istio-injection=enabled (MeshNamespace does), or istio.io/rev=<revision>, or put it in ambient mode with a waypoint (MeshNamespace with dataPlane: DataPlaneMode.AMBIENT)');
     } else if (!usesWaypoint(labels) && !servicesUseWaypoint(input.app, name)) {
@@ -352,13 +353,7 @@ function checkNamespaces(input: CrossInput, ix: Index, r: Reporter): void {
   }
 }
 
-/** Whether labels bind a namespace or a Service to a waypoint (`none` opts out). */
-function usesWaypoint(labels: Record<string, unknown>): boolean {
-  const w = labels['istio.io/use-waypoint'];
-  return typeof w === 'string' && w !== '' && w !== 'none';
-}
-
 /** Whether a Service of the namespace is bound to a waypoint of its own (the analysis then leaves the namespace alone). */
 function servicesUseWaypoint(app: AnalyzedObject[], namespace: string): boolean {
-  return app.some(o => isCore(o, 'Service') && ns(o.json) === namespace && usesWaypoint(o.json.metadata?.labels ?? {}));
+  return app.some(o => isCore(o, 'Service') && ns(o.json) === namespace && usesWaypoint(o.json.metadata?.labels));
 }

@@ -20,6 +20,7 @@
  */
 import { AnalyzedObject, Reporter, Severity } from './findings';
 import { namespaceOf as ns } from '../core/hosts';
+import { isAmbient } from '../core/mesh-labels';
 import { peerModeOf, ROOT_NAMESPACE } from '../core/peer-authentication';
 import { KnownWorkload } from '../model/traffic-model';
 
@@ -59,7 +60,7 @@ export function authorizationChecks(input: AuthorizationInput, r: Reporter): voi
   const peerAuthentications = input.app.filter(o => isSecurity(o, 'PeerAuthentication')).map(o => o.json);
   const services = input.app.filter(o => o.json?.apiVersion === 'v1' && o.json?.kind === 'Service').map(o => o.json);
   const ambient = new Set(input.app.filter(o => o.json?.apiVersion === 'v1' && o.json?.kind === 'Namespace'
-    && o.json.metadata?.labels?.['istio.io/dataplane-mode'] === 'ambient').map(o => o.json.metadata?.name));
+    && isAmbient(o.json.metadata?.labels)).map(o => o.json.metadata?.name));
 
   for (const p of policies) {
     const spec = p.json.spec ?? {};
@@ -81,9 +82,10 @@ export function authorizationChecks(input: AuthorizationInput, r: Reporter): voi
     rules.forEach((rule, i) => {
       checkPrincipals(p, rule, i, policyNs, accounts, r);
       if (action === 'ALLOW' && !mesh) { checkAllowListTransport(p, rule, i, selected, peerAuthentications, r); }
-      if (action === 'ALLOW' || action === 'DENY') {
-        checkHttpOnTcp(p, rule, i, action, selected, services, r);
-        checkHttpOnZtunnel(p, rule, i, action, selected.filter(pod => ambient.has(pod.namespace)), r);
+      const httpFields = action === 'ALLOW' || action === 'DENY' ? httpConditionFields(rule, i) : [];
+      if (httpFields.length > 0) {
+        checkHttpOnTcp(p, rule, httpFields, action, selected, services, r);
+        checkHttpOnZtunnel(p, httpFields, action, selected.filter(pod => ambient.has(pod.namespace)), r);
       }
     });
   }
@@ -169,7 +171,6 @@ function portProtocol(port: any): string | undefined {
   return lower !== undefined && KNOWN_PROTOCOLS.includes(lower) ? lower : undefined;
 }
 
-/** CIT0022: HTTP-only conditions in a rule for workloads whose (matching) ports are all TCP. */
 /** The fields of rule `i` that are HTTP conditions (methods, paths, hosts, request principals, `request.*` keys). */
 function httpConditionFields(rule: any, i: number): string[] {
   const tos: any[] = Array.isArray(rule?.to) ? rule.to : [];
@@ -185,10 +186,10 @@ function httpConditionFields(rule: any, i: number): string[] {
   ];
 }
 
-function checkHttpOnTcp(p: AnalyzedObject, rule: any, i: number, action: string, selected: Pod[], services: any[], r: Reporter): void {
+/** CIT0022: HTTP-only conditions (`httpFields`) in a rule for workloads whose (matching) ports are all TCP. */
+function checkHttpOnTcp(p: AnalyzedObject, rule: any, httpFields: string[], action: string, selected: Pod[], services: any[], r: Reporter): void {
   const tos: any[] = Array.isArray(rule?.to) ? rule.to : [];
-  const httpFields = httpConditionFields(rule, i);
-  if (httpFields.length === 0 || selected.length === 0) { return; }
+  if (selected.length === 0) { return; }
   const rulePorts = new Set<string>(tos.flatMap(t => (Array.isArray(t?.operation?.ports) ? t.operation.ports : []).map(String)));
   const ports = services.filter(s => selected.some(pod => pod.namespace === ns(s) && s.spec?.selector && Object.keys(s.spec.selector).length > 0
     && Object.entries(s.spec.selector).every(([k, v]) => pod.labels[k] === v)))
@@ -206,9 +207,8 @@ function checkHttpOnTcp(p: AnalyzedObject, rule: any, i: number, action: string,
 }
 
 /** CIT0023: HTTP conditions in a selector policy for workloads in ambient mode, which ztunnel enforces at L4. */
-function checkHttpOnZtunnel(p: AnalyzedObject, rule: any, i: number, action: string, ambientPods: Pod[], r: Reporter): void {
-  const httpFields = httpConditionFields(rule, i);
-  if (httpFields.length === 0 || ambientPods.length === 0) { return; }
+function checkHttpOnZtunnel(p: AnalyzedObject, httpFields: string[], action: string, ambientPods: Pod[], r: Reporter): void {
+  if (ambientPods.length === 0) { return; }
   const allow = action === 'ALLOW';
   const where = `${ambientPods.slice(0, 3).map(pod => pod.name).join(', ')} in ambient mode`;
   r.report(p, 'CIT0023', allow ? Severity.ERROR : Severity.WARNING, httpFields[0], undefined,

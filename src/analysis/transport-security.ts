@@ -13,6 +13,7 @@
  */
 import { AnalyzedObject, Reporter, Severity } from './findings';
 import { istioHost, namespaceOf as ns } from '../core/hosts';
+import { isAmbient } from '../core/mesh-labels';
 import { isPeerAuthentication, peerModeOf } from '../core/peer-authentication';
 import { KnownService, KnownWorkload } from '../model/traffic-model';
 
@@ -140,7 +141,7 @@ function checkClientTls(input: TransportSecurityInput, r: Reporter, services: Sv
       if (mode !== 'ISTIO_MUTUAL' || !namespace) { continue; }
       const labels = namespace.json.metadata?.labels ?? {};
       const injected = (labels['istio-injection'] === 'enabled' || labels['istio.io/rev'] !== undefined) && labels['istio-injection'] !== 'disabled';
-      const ambient = labels['istio.io/dataplane-mode'] === 'ambient';
+      const ambient = isAmbient(labels);
       const optedIn = pods.length > 0 && pods.every(p => p.labels['sidecar.istio.io/inject'] === 'true');
       if (injected || ambient || optedIn) { continue; }
       r.report(dr, 'CIT0011', E, `${field}.mode`, mode,

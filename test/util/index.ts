@@ -32,3 +32,8 @@ export function defaultWeights(vs: any): { [subset: string]: number } {
   const last = http[http.length - 1];
   return Object.fromEntries(last.route.map((r: any) => [r.destination.subset ?? r.destination.host, r.weight]));
 }
+
+/** A RegExp matching exactly `message` (the whole text, taken literally), for `toThrow(exactly(...))`. */
+export function exactly(message: string): RegExp {
+  return new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+}
