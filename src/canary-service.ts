@@ -377,6 +377,7 @@ export class CanaryService extends Construct implements IRoutableService {
       edge: applies === ReleaseScope.MESH ? stableOnly : split,
       adoptedWorkloads: this.versions.adoptedWorkloads(this.namespace ?? DEFAULT_NAMESPACE),
       serviceExists: props.serviceExists,
+      targetPort,
     });
     account?.claim();
     this.routing = routing;

@@ -1,4 +1,6 @@
 export * from './core/protocol';
+export { RoutingApi } from './core/routing-api';
+export * from './routing-api-setting';
 export * from './errors';
 export * from './traffic-split';
 export * from './service-version';

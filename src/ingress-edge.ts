@@ -2,15 +2,17 @@ import { createHash } from 'crypto';
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkDnsLabel, checkLabels, checkPort } from './core/checks';
-import { fail } from './core/errors';
-import { hostSlug, serverCovers, serviceHostFrom } from './core/hosts';
+import { fail, show } from './core/errors';
+import { DEFAULT_NAMESPACE, hostSlug, serverCovers, serviceHostFrom } from './core/hosts';
+import { RoutingApi } from './core/routing-api';
 import { checkProps, T } from './core/shape';
 import { gatewayHostError, isDnsLabel, isDnsSubdomain } from './core/syntax';
 import { Audience, Binding } from './model/binding';
 import { HostRouting, VirtualServiceEntry, VirtualServiceRule } from './model/host-routing';
 import { specificityRank, Tier } from './model/rules';
+import { refuseFor, routeRules, versionServiceName } from './render/gateway-api';
 import { virtualServiceSpec } from './render/istio';
-import { newGateway, newVirtualService } from './render/objects';
+import { newGateway, newGatewayApiGateway, newReferenceGrant, newRoute, newVirtualService } from './render/objects';
 import { CONDITION_SETS_SHAPE, CONDITIONS_SHAPE, ConditionSet, renderConditions, RequestCondition } from './request-match';
 import { checkExplicitNamespace, IRoutableService, modelOf, routingOf, subsetOfVersion } from './routed-service';
 
@@ -274,6 +276,11 @@ export class IngressEdge extends Construct {
   private readonly virtualServiceObjects: ApiObject[] = [];
   private readonly targets: ApiObject[] = [];
   private readonly virtualServiceNames = new Set<string>();
+  /** RoutingApi.GATEWAY_API: the Gateway's listeners, and whether the HTTP ones only redirect. */
+  private listeners?: GatewayListener[];
+  private redirecting = false;
+  /** RoutingApi.GATEWAY_API: the Services of other namespaces the edge's routes refer to, by namespace. */
+  private readonly grants = new Map<string, Set<string>>();
 
   /**
    * Creates the Gateway, and a VirtualService per host for the routes in `routes` (more can be
@@ -320,9 +327,13 @@ export class IngressEdge extends Construct {
     this.serverHosts = [...new Set(servers.flatMap(s => s.hosts as string[]))];
     const selectorKey = JSON.stringify(Object.entries(selector).sort());
     modelOf(this).claimServerHosts(this, servers.flatMap(s => (s.hosts as string[]).map(h => `${selectorKey}|${s.port.number}|${h}`)));
-    this.gateway = newGateway(this, 'Gateway', {
-      name: this.name, namespace: this.namespace, spec: () => ({ selector, servers }),
-    });
+    if (modelOf(this).routingApi === RoutingApi.GATEWAY_API) {
+      this.gateway = this.gatewayApiGateway(props, servers);
+    } else {
+      this.gateway = newGateway(this, 'Gateway', {
+        name: this.name, namespace: this.namespace, spec: () => ({ selector, servers }),
+      });
+    }
     for (const r of props.routes ?? []) { this.addRoute(r); }
   }
 
@@ -342,6 +353,7 @@ export class IngressEdge extends Construct {
     const field = `routes[${name}]`;
     const match = this.routeMatch(field, options);
     this.checkDestination(`${field}.to`, options.to);
+    if (this.listeners !== undefined) { this.grantReference(options.to); }
     if (options.rewriteUri !== undefined && (typeof options.rewriteUri !== 'string' || !options.rewriteUri.startsWith('/'))) {
       fail(this, `${field}.rewriteUri`, options.rewriteUri, 'is not a path', "Start it with '/', e.g. '/'");
     }
@@ -437,6 +449,7 @@ export class IngressEdge extends Construct {
     const routing = modelOf(this).externalHost(host);
     const existing = routing.entryFor(this.binding);
     if (existing) { return existing; }
+    const model = modelOf(this);
     const entry: VirtualServiceEntry = {
       owner: this,
       name: this.virtualServiceName(host),
@@ -445,15 +458,120 @@ export class IngressEdge extends Construct {
       bindings: this.includeMesh ? [this.binding, Binding.MESH] : [this.binding],
       http: true,
       rules: [],
+      ...(this.listeners !== undefined
+        ? { checkRendering: () => routeRules(routing, entry, { namespace: this.namespace, portOf: (n, ns) => model.servicePort(n, ns) }) }
+        : {}),
     };
     routing.addVirtualService(entry);
-    const vs = newVirtualService(this, `VirtualService-${host}`, {
-      name: entry.name, namespace: this.namespace, spec: () => virtualServiceSpec(routing, entry),
-    });
+    const vs = this.listeners === undefined
+      ? newVirtualService(this, `VirtualService-${host}`, {
+        name: entry.name, namespace: this.namespace, spec: () => virtualServiceSpec(routing, entry),
+      })
+      : this.gatewayApiRoute(routing, entry);
     // Apply order: the Gateway, and what the routes reference, before the VirtualServices.
     vs.node.addDependency(this.gateway, ...this.targets);
     this.virtualServiceObjects.push(vs);
     return entry;
+  }
+
+  /**
+   * RoutingApi.GATEWAY_API: a Gateway of class `istio` (Istio deploys its pods) with a listener per
+   * server and host, and, with redirectToHttps, an HTTPRoute on the HTTP listeners that answers
+   * every request with a redirect to HTTPS.
+   */
+  private gatewayApiGateway(props: IngressEdgeProps, servers: any[]): ApiObject {
+    if (props.selector !== undefined) {
+      refuseFor(this, 'selector', `${show(props.selector)} selects gateway pods, while Istio deploys the pods of a Gateway API Gateway itself (class 'istio')`);
+    }
+    if (this.includeMesh) {
+      refuseFor(this, 'includeMesh', 'applies the edge routes to mesh traffic to external hosts (a Gateway API mesh route attaches to a Service)');
+    }
+    const listeners: GatewayListener[] = servers.flatMap(server => (server.hosts as string[]).map(host => {
+      if (server.tls?.mode === TlsMode.MUTUAL) {
+        refuseFor(this, 'https', 'asks clients for certificates (TlsMode.MUTUAL; client certificate validation of Gateway listeners is not in the standard channel)');
+      }
+      return {
+        host,
+        http: server.port.protocol === 'HTTP',
+        listener: {
+          name: server.hosts.length === 1 ? server.port.name : `${server.port.name}-${hostSlug(host)}`,
+          port: server.port.number,
+          protocol: server.port.protocol,
+          ...(host === '*' ? {} : { hostname: host }),
+          ...(server.tls?.credentialName !== undefined
+            ? { tls: { mode: 'Terminate', certificateRefs: [{ group: '', kind: 'Secret', name: server.tls.credentialName }] } }
+            : {}),
+        },
+      };
+    }));
+    this.listeners = listeners;
+    const gateway = newGatewayApiGateway(this, 'Gateway', {
+      name: this.name, namespace: this.namespace, spec: () => ({ gatewayClassName: 'istio', listeners: listeners.map(l => l.listener) }),
+    });
+    if (props.redirectToHttps) {
+      this.redirecting = true;
+      const http = listeners.filter(l => l.http);
+      const hostnames = [...new Set(http.map(l => l.host))].filter(h => h !== '*');
+      const redirect = newRoute(this, 'HTTPRoute', {
+        name: `${this.name}-https-redirect`,
+        namespace: this.namespace,
+        spec: () => ({
+          parentRefs: http.map(l => ({ name: this.name, sectionName: l.listener.name })),
+          ...(hostnames.length > 0 && !http.some(l => l.host === '*') ? { hostnames } : {}),
+          rules: [{ filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 301 } }] }],
+        }),
+      }, 'HTTPRoute-https-redirect');
+      redirect.node.addDependency(gateway);
+    }
+    return gateway;
+  }
+
+  /**
+   * RoutingApi.GATEWAY_API: a route to Services of another namespace needs a ReferenceGrant there
+   * (else the reference is refused and the requests get 500). One per namespace, naming the Services
+   * this edge's HTTPRoutes may refer to.
+   */
+  private grantReference(to: EdgeDestination): void {
+    const service = to._service;
+    const namespace = to._kind === DestinationKind.SERVICE ? (to._namespace ?? this.namespace) : (service!.namespace ?? DEFAULT_NAMESPACE);
+    if (namespace === this.namespace) { return; }
+    const names = to._kind === DestinationKind.SERVICE ? [to._name!]
+      : to._kind === DestinationKind.VERSION ? [versionServiceName(service!.name, service!.subsetOf(to._version!))]
+        : [service!.name, ...service!.versionNames.map(v => versionServiceName(service!.name, service!.subsetOf(v)))];
+    let grant = this.grants.get(namespace);
+    if (grant === undefined) {
+      const granted = new Set<string>();
+      grant = granted;
+      this.grants.set(namespace, granted);
+      const obj = newReferenceGrant(this, `ReferenceGrant-${namespace}`, {
+        name: `${this.namespace}-${this.name}`.slice(0, 253),
+        namespace,
+        spec: () => ({
+          from: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: this.namespace }],
+          to: [...granted].sort().map(name => ({ group: '', kind: 'Service', name })),
+        }),
+      });
+      // Apply order: the grant before the routes that need it.
+      this.targets.push(obj);
+      for (const route of this.virtualServiceObjects) { route.node.addDependency(obj); }
+    }
+    for (const n of names) { grant.add(n); }
+  }
+
+  /** RoutingApi.GATEWAY_API: the HTTPRoute of one host, on the listeners that serve it. */
+  private gatewayApiRoute(routing: HostRouting, entry: VirtualServiceEntry): ApiObject {
+    const host = entry.host;
+    const listeners = this.listeners!.filter(l => serverCovers(l.host, host) && !(l.http && this.redirecting));
+    const model = modelOf(this);
+    return newRoute(this, 'HTTPRoute', {
+      name: entry.name,
+      namespace: this.namespace,
+      spec: () => ({
+        parentRefs: listeners.map(l => ({ name: this.name, sectionName: l.listener.name })),
+        ...(host === '*' ? {} : { hostnames: [host] }),
+        rules: routeRules(routing, entry, { namespace: this.namespace, portOf: (n, ns) => model.servicePort(n, ns) }),
+      }),
+    }, `HTTPRoute-${host}`);
   }
 
   /**
@@ -546,6 +664,13 @@ export class IngressEdge extends Construct {
     });
     return servers;
   }
+}
+
+/** A listener of a Gateway API Gateway, with the host it serves and whether it is plain HTTP. */
+interface GatewayListener {
+  readonly host: string;
+  readonly http: boolean;
+  readonly listener: { name: string; port: number; protocol: string; hostname?: string; tls?: any };
 }
 
 /** Checks a Gateway server host: `*`, `*.domain`, or a name with a dot; no partial wildcards. */

@@ -1,17 +1,20 @@
 import { ApiObject, Chart } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { ChartChecks } from './analysis/analysis';
 import { checkDnsLabel } from './core/checks';
 import { fail } from './core/errors';
 import { DEFAULT_NAMESPACE } from './core/hosts';
 import { isHttpProtocol, ServiceProtocol } from './core/protocol';
+import { RoutingApi } from './core/routing-api';
 import { isDns1035Label } from './core/syntax';
 import { Audience, Binding } from './model/binding';
-import { HostRouting, ServiceRegistration } from './model/host-routing';
+import { HostRouting, ServiceRegistration, VirtualServiceEntry } from './model/host-routing';
 import { Tier, WeightedDestination } from './model/rules';
 import { KnownWorkload, TrafficModel } from './model/traffic-model';
+import { routeRules, versionServiceName } from './render/gateway-api';
 import { destinationRuleSpec, virtualServiceSpec } from './render/istio';
-import { newDestinationRule, newVirtualService } from './render/objects';
+import { newDestinationRule, newRoute, newVirtualService } from './render/objects';
 
 /**
  * A service whose requests the library routes with Istio. `CanaryService` and `ExistingService`
@@ -76,6 +79,11 @@ export interface RoutedServiceOptions {
    * @default false
    */
   readonly serviceExists?: boolean;
+  /**
+   * The port the pods listen on (the per-version Services of RoutingApi.GATEWAY_API target it).
+   * @default - the Service port
+   */
+  readonly targetPort?: number;
 }
 
 /**
@@ -87,7 +95,6 @@ export function registerRoutedService(service: IRoutableService, options: Routed
   const model = modelOf(service);
   const routing = model.serviceHost(service.name, service.namespace);
   routing.registerService(registration(service, true));
-  const http = isHttpProtocol(service.protocol);
   model.knownWorkloads.push(...(options.adoptedWorkloads ?? []));
   if (options.serviceExists) {
     const namespace = service.namespace ?? DEFAULT_NAMESPACE;
@@ -99,18 +106,14 @@ export function registerRoutedService(service: IRoutableService, options: Routed
   routing.setCatchAll(Audience.MESH, service, options.mesh);
   routing.setCatchAll(Audience.EDGE, service, options.edge);
   const scope = service as Construct;
+  if (model.routingApi === RoutingApi.GATEWAY_API) {
+    registerGatewayApiObjects(service, model, routing, options);
+    return routing;
+  }
   const dr = newDestinationRule(scope, 'DestinationRule', {
     name: service.name, namespace: service.namespace, spec: () => destinationRuleSpec(routing, () => model.allHosts),
   });
-  const entry = {
-    owner: service,
-    name: service.name,
-    namespace: service.namespace,
-    host: service.name,
-    bindings: [Binding.MESH],
-    http,
-    rules: [{ source: service, match: [], tier: Tier.CATCH_ALL, rank: [], follow: { routing, audience: Audience.MESH } }],
-  };
+  const entry = meshEntry(service, routing);
   routing.addVirtualService(entry);
   // Apply order: Service, DestinationRule, VirtualService. They are declared in that order, but cdk8s
   // writes an object that something depends on where its first dependant is written, so the chain
@@ -129,6 +132,96 @@ export function registerRoutedService(service: IRoutableService, options: Routed
   return routing;
 }
 
+/** The mesh route of a service: one rule, following the service's mesh release. */
+function meshEntry(service: IRoutableService, routing: HostRouting, checkRendering?: () => void): VirtualServiceEntry {
+  return {
+    owner: service,
+    name: service.name,
+    namespace: service.namespace,
+    host: service.name,
+    bindings: [Binding.MESH],
+    http: isHttpProtocol(service.protocol),
+    rules: [{ source: service, match: [], tier: Tier.CATCH_ALL, rank: [], follow: { routing, audience: Audience.MESH } }],
+    ...(checkRendering ? { checkRendering } : {}),
+  };
+}
+
+/**
+ * The objects of a routed service in RoutingApi.GATEWAY_API: a Service per version
+ * (`<service>-<subset>`, selecting the version's pods), a DestinationRule for the Service and one per
+ * version Service (traffic policies only: Gateway API routes name Services, not subsets), and,
+ * once the mesh release needs one, an HTTPRoute (GRPCRoute for gRPC) attached to the Service.
+ * Apply order: Service, version Services, DestinationRules, route.
+ */
+function registerGatewayApiObjects(service: IRoutableService, model: TrafficModel, routing: HostRouting, options: RoutedServiceOptions): void {
+  const scope = service as Construct;
+  const grpc = service.protocol === ServiceProtocol.GRPC;
+  const namespace = service.namespace ?? DEFAULT_NAMESPACE;
+  const versionServices = service.versionNames.map(version => {
+    const name = versionServiceName(service.name, service.subsetOf(version));
+    if (!isDns1035Label(name)) {
+      fail(scope, 'versions', name, `is the Service of version '${version}' that Gateway API routes need (<service>-<version>), and not a valid Service name (DNS-1035 label, at most 63 characters)`,
+        'Use a shorter service or version name (or subsetName)');
+    }
+    const owner = model.claimObjectName('Service', namespace, name, scope);
+    if (owner !== undefined) {
+      fail(scope, 'versions', name, `is the Service of version '${version}' that Gateway API routes need, but ${owner.node.path} already has a Service of that name`,
+        'Rename the service or the version');
+    }
+    const pods = service.podLabelsOf(version);
+    const svc = new k8s.KubeService(scope, `Service-${version}`, {
+      metadata: { name, namespace: service.namespace, labels: { app: service.name, [service.versionLabel]: pods[service.versionLabel] } },
+      spec: {
+        selector: pods,
+        ports: [{
+          name: service.protocol,
+          port: service.port,
+          targetPort: k8s.IntOrString.fromNumber(options.targetPort ?? service.port),
+          protocol: 'TCP',
+          appProtocol: service.protocol,
+        }],
+      },
+    });
+    if (options.serviceObject) { svc.node.addDependency(options.serviceObject); }
+    return { version, name, svc };
+  });
+  const dr = newDestinationRule(scope, 'DestinationRule', {
+    name: service.name, namespace: service.namespace, spec: () => gatewayApiDestinationRuleSpec(routing, service.name),
+  });
+  const drs = [dr, ...versionServices.map(v => {
+    const subset = service.subsetOf(v.version);
+    const vdr = newDestinationRule(scope, `DestinationRule-${v.version}`, {
+      name: v.name, namespace: service.namespace, spec: () => gatewayApiDestinationRuleSpec(routing, v.name, subset),
+    });
+    vdr.node.addDependency(v.svc);
+    return vdr;
+  })];
+  if (options.serviceObject) { dr.node.addDependency(options.serviceObject); }
+  const entry = meshEntry(service, routing, () => { if (routing.meshNeedsVirtualService) { rules(); } });
+  const rules = () => routeRules(routing, entry, { namespace, portOf: (n, ns) => model.servicePort(n, ns) }, grpc);
+  routing.addVirtualService(entry);
+  routing.objects = { service: options.serviceObject, destinationRule: dr };
+  routing.emitMeshVirtualServiceWhenNeeded(() => {
+    const route = newRoute(scope, !entry.http ? 'TCPRoute' : grpc ? 'GRPCRoute' : 'HTTPRoute', {
+      name: service.name,
+      namespace: service.namespace,
+      spec: () => ({
+        parentRefs: [{ group: '', kind: 'Service', name: service.name, port: service.port }],
+        rules: rules(),
+      }),
+    });
+    route.node.addDependency(...drs);
+    routing.objects = { ...routing.objects, virtualService: route };
+  });
+}
+
+/** A DestinationRule of RoutingApi.GATEWAY_API: the host's traffic policy, and the version's over it for a version Service. */
+function gatewayApiDestinationRuleSpec(routing: HostRouting, host: string, subset?: string): any {
+  const { trafficPolicy, subsets } = routing.destinationRule;
+  const policy = { ...trafficPolicy, ...(subsets.find(s => s.name === subset)?.trafficPolicy ?? {}) };
+  return { host, ...(Object.keys(policy).length > 0 ? { trafficPolicy: policy } : {}) };
+}
+
 /** Registers a service whose split the library carries out without Istio (replica counts). */
 export function registerUnroutedService(service: IRoutableService): void {
   modelOf(service).serviceHost(service.name, service.namespace).registerService(registration(service, false));
@@ -137,6 +230,7 @@ export function registerUnroutedService(service: IRoutableService): void {
 function registration(service: IRoutableService, routed: boolean): ServiceRegistration {
   return {
     source: service,
+    port: service.port,
     routed,
     http: isHttpProtocol(service.protocol),
     grpc: service.protocol === ServiceProtocol.GRPC || service.protocol === ServiceProtocol.GRPC_WEB,

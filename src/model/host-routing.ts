@@ -5,6 +5,7 @@ import {
 } from './rules';
 import { failWith, IstioTrafficError, show } from '../core/errors';
 import { istioHost } from '../core/hosts';
+import { gatewayApiCannotSet, USE_ISTIO_API } from '../core/routing-api';
 
 /** The service behind a host, as registered by the construct that created or adopted it. */
 export interface ServiceRegistration {
@@ -18,6 +19,11 @@ export interface ServiceRegistration {
   readonly http: boolean;
   /** Whether the port speaks gRPC. */
   readonly grpc: boolean;
+  /**
+   * The Service port.
+   * @default - unknown
+   */
+  readonly port?: number;
 }
 
 /** A rule on the service's own traffic (its release), for one or both audiences. */
@@ -59,6 +65,12 @@ export interface VirtualServiceEntry {
   /** Whether the VirtualService carries `http` rules (else `tcp`). */
   readonly http: boolean;
   readonly rules: VirtualServiceRule[];
+  /**
+   * Renders what the entry becomes and throws an IstioTrafficError for what that cannot say (the
+   * rules of a Gateway API route), so that validation reports it before anything is written.
+   * @default - nothing to check
+   */
+  readonly checkRendering?: () => void;
 }
 
 /** What a host's DestinationRule says: the host-wide traffic policy and the subsets. */
@@ -110,7 +122,17 @@ export class HostRouting {
     public readonly namespace: string | undefined,
     /** The host as the Service's own objects write it: the Service name, or the external host. */
     public readonly shortHost: string,
+    /** Whether the chart is written as Kubernetes Gateway API (options it cannot say fail at once). */
+    private readonly gatewayApi: boolean = false,
   ) {}
+
+  /** Fails, naming `source`, for a rule option that a Gateway API route cannot carry. */
+  private checkOption(source: IConstruct, field: string): void {
+    const cannot = this.gatewayApi ? gatewayApiCannotSet(field) : undefined;
+    if (cannot !== undefined) {
+      failWith(source, field, `${cannot} for '${this.shortHost}', which the Kubernetes Gateway API cannot say`, `Leave it out of this chart, ${USE_ISTIO_API}`);
+    }
+  }
 
   /** The registered service, if any. */
   public get registeredService(): ServiceRegistration | undefined {
@@ -233,6 +255,7 @@ export class HostRouting {
 
   /** Adds a specific (matching) rule to the release. */
   public addReleaseRule(rule: ReleaseRule): void {
+    for (const field of Object.keys(rule.options ?? {})) { this.checkOption(rule.source, field); }
     if (rule.route === undefined) {
       for (const a of rule.audiences) { this.catchAllRoute(rule.source, a); }
     }
@@ -246,6 +269,7 @@ export class HostRouting {
    */
   public setReleaseOption(audience: Audience, source: IConstruct, field: string, value: any): void {
     this.requireHttp(source, field);
+    this.checkOption(source, field);
     const options = this.releaseOptions.get(audience) ?? new Map<string, Owned<any>>();
     this.releaseOptions.set(audience, options);
     const existing = options.get(field);
@@ -389,6 +413,7 @@ export class HostRouting {
       try {
         const what = entry.bindings.length === 1 && entry.bindings[0].isMesh ? `host '${this.shortHost}'` : `VirtualService ${entry.namespace ?? 'default'}/${entry.name}`;
         errors.push(...unreachableRules(this.resolve(entry), what));
+        entry.checkRendering?.();
       } catch (e) {
         if (!IstioTrafficError.isIstioTrafficError(e)) { throw e; }
         errors.push(e.message);

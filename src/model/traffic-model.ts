@@ -4,6 +4,7 @@ import { HostRouting } from './host-routing';
 import { TransportSecurity } from './transport-security';
 import { fail, failWith } from '../core/errors';
 import { serviceFqdn } from '../core/hosts';
+import { RoutingApi, routingApiAt } from '../core/routing-api';
 import { isDnsLabel } from '../core/syntax';
 
 const MODEL_ID = 'IstioTrafficModel';
@@ -65,6 +66,8 @@ export class TrafficModel extends Construct {
    * construct creates each, and the workloads waiting to be applied after it.
    */
   public readonly serviceAccounts = new Map<string, ServiceAccountEntry>();
+  /** The API the chart's routing is written in (RoutingApiSetting), fixed when the model is made. */
+  public readonly routingApi: RoutingApi;
   /** The PeerAuthentications the chart's constructs declare, for the client TLS checks. */
   public readonly transportSecurity = new TransportSecurity();
   /** The security objects the chart's constructs emit, by `<kind> <namespace>/<name>`, and who emits each. */
@@ -87,6 +90,7 @@ export class TrafficModel extends Construct {
   private constructor(scope: Chart, id: string) {
     super(scope, id);
     Object.defineProperty(this, MODEL_SYMBOL, { value: true });
+    this.routingApi = routingApiAt(scope);
     // Every object of the library in this chart takes the chart's namespace unless given one.
     if (scope.namespace !== undefined && !isDnsLabel(scope.namespace)) {
       fail(scope, 'namespace', scope.namespace, "is the Chart's namespace, and not a DNS-1123 label, so Kubernetes rejects every object in it",
@@ -102,6 +106,12 @@ export class TrafficModel extends Construct {
   /** The routing of Service `name` in `namespace`, if any construct has declared it. */
   public tryServiceHost(name: string, namespace: string | undefined): HostRouting | undefined {
     return this.hosts.get(serviceFqdn(name, namespace));
+  }
+
+  /** The port of Service `name` in `namespace`, when a construct of the chart registered or adopted it. */
+  public servicePort(name: string, namespace: string): number | undefined {
+    return this.tryServiceHost(name, namespace)?.registeredService?.port
+      ?? this.knownServices.find(s => s.name === name && s.namespace === namespace)?.ports[0];
   }
 
   /** The routing of an external host (`shop.example.com`), created on first use. */
@@ -216,7 +226,7 @@ export class TrafficModel extends Construct {
   private host(fqdn: string, namespace: string | undefined, shortHost: string): HostRouting {
     let h = this.hosts.get(fqdn);
     if (!h) {
-      h = new HostRouting(fqdn, namespace, shortHost);
+      h = new HostRouting(fqdn, namespace, shortHost, this.routingApi === RoutingApi.GATEWAY_API);
       this.hosts.set(fqdn, h);
     }
     return h;

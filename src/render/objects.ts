@@ -29,10 +29,20 @@ export const ISTIO_KINDS = {
   RequestAuthentication: { apiVersion: 'security.istio.io/v1', kind: 'RequestAuthentication' },
 } as const;
 
-/** The Kubernetes Gateway API kinds the library emits (an ambient namespace's waypoint), held equal to `imports/` like ISTIO_KINDS. */
+/**
+ * The Kubernetes Gateway API kinds the library emits (routes and Gateways of a chart written with
+ * RoutingApi.GATEWAY_API, an ambient namespace's waypoint), held equal to `imports/` like ISTIO_KINDS.
+ */
 export const GATEWAY_API_KINDS = {
   Gateway: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway' },
+  HTTPRoute: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute' },
+  GRPCRoute: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GRPCRoute' },
+  TCPRoute: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'TCPRoute' },
+  ReferenceGrant: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'ReferenceGrant' },
 } as const;
+
+/** The Gateway API route kinds. */
+export type RouteKind = 'HTTPRoute' | 'GRPCRoute' | 'TCPRoute';
 
 /**
  * An Istio object of the library: a plain cdk8s ApiObject whose `toJson()` (cdk8s' own rendering:
@@ -97,4 +107,19 @@ export function newPeerAuthentication(scope: Construct, id: string, props: Istio
 /** A RequestAuthentication (the JWT issuers a workload accepts) rendered from a construct's props. */
 export function newRequestAuthentication(scope: Construct, id: string, props: IstioObjectProps): ApiObject {
   return istioObject(scope, id, ISTIO_KINDS.RequestAuthentication, props);
+}
+
+/** A Gateway API route (HTTPRoute, GRPCRoute or TCPRoute) rendered from the routing model. */
+export function newRoute(scope: Construct, kind: RouteKind, props: IstioObjectProps, id: string = kind): ApiObject {
+  return istioObject(scope, id, GATEWAY_API_KINDS[kind], props);
+}
+
+/** A Gateway API Gateway rendered from an edge's listeners. */
+export function newGatewayApiGateway(scope: Construct, id: string, props: IstioObjectProps): ApiObject {
+  return istioObject(scope, id, GATEWAY_API_KINDS.Gateway, props);
+}
+
+/** A ReferenceGrant: lets routes of one namespace refer to Services of another. */
+export function newReferenceGrant(scope: Construct, id: string, props: IstioObjectProps): ApiObject {
+  return istioObject(scope, id, GATEWAY_API_KINDS.ReferenceGrant, props);
 }

@@ -1,0 +1,57 @@
+import { IConstruct } from 'constructs';
+import { fail } from './errors';
+
+/**
+ * Which API the constructs of a chart write their routing in. Istio's own (VirtualService,
+ * DestinationRule, Gateway of `networking.istio.io`) or the Kubernetes Gateway API
+ * (`gateway.networking.k8s.io` HTTPRoutes and Gateways; GAMMA routes for mesh traffic).
+ */
+export enum RoutingApi {
+  /** VirtualServices, DestinationRules with subsets, and Istio Gateways. */
+  ISTIO = 'istio',
+  /**
+   * Kubernetes Gateway API: an HTTPRoute (GRPCRoute for gRPC) per routed host, attached to the
+   * Service (mesh) or to a Gateway listener (ingress); a Service per version instead of subsets;
+   * DestinationRules for traffic policies only. Features Gateway API cannot say fail the synth.
+   */
+  GATEWAY_API = 'gateway-api',
+}
+
+/** The construct-tree context key that holds the routing API of an app or a chart. */
+export const ROUTING_API_CONTEXT = 'cdk8s-istio-traffic:routingApi';
+
+/** Whether `x` is a value of RoutingApi (plain JavaScript callers pass any string). */
+export function isRoutingApi(x: unknown): x is RoutingApi {
+  return x === RoutingApi.ISTIO || x === RoutingApi.GATEWAY_API;
+}
+
+/** The routing API in force at `scope`: the nearest setting above it (construct context), else ISTIO. */
+export function routingApiAt(scope: IConstruct): RoutingApi {
+  const api = scope.node.tryGetContext(ROUTING_API_CONTEXT);
+  if (api === undefined) { return RoutingApi.ISTIO; }
+  if (!isRoutingApi(api)) {
+    fail(scope, `context '${ROUTING_API_CONTEXT}'`, api, 'is not a RoutingApi', "Set it with RoutingApiSetting.use(app, RoutingApi.GATEWAY_API), or to 'istio' or 'gateway-api'");
+  }
+  return api;
+}
+
+/** What to do instead, said by every refusal of RoutingApi.GATEWAY_API. */
+export const USE_ISTIO_API = 'or write this chart with RoutingApi.ISTIO (RoutingApiSetting.use), which can say it';
+
+/** The rule options (`http[]` fields of Istio) a Gateway API route can carry: header changes, rewrites, mirrors, timeouts. */
+const GATEWAY_API_OPTIONS = ['headers', 'rewrite', 'mirror', 'mirrorPercentage', 'mirrors', 'timeout'];
+
+/** What an Istio rule option does, for the refusals of those Gateway API cannot say. */
+const OPTION_MEANING: { [field: string]: string } = {
+  fault: 'injects a fault (delay or abort)',
+  retries: "sets retries (the standard channel of Gateway API v1.6.1 has no 'retry' field; it is experimental, GEP-1731)",
+  corsPolicy: 'sets a CORS policy',
+  redirect: 'redirects',
+  directResponse: 'answers directly',
+};
+
+/** Why a Gateway API route cannot carry Istio rule option `field`; undefined when it can. */
+export function gatewayApiCannotSet(field: string): string | undefined {
+  if (GATEWAY_API_OPTIONS.includes(field)) { return undefined; }
+  return OPTION_MEANING[field] ?? `sets ${field}`;
+}

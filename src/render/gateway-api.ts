@@ -1,0 +1,318 @@
+import { IConstruct } from 'constructs';
+import { failWith, show } from '../core/errors';
+import { DEFAULT_NAMESPACE } from '../core/hosts';
+import { gatewayApiCannotSet, USE_ISTIO_API } from '../core/routing-api';
+import { HostRouting, VirtualServiceEntry } from '../model/host-routing';
+import { MatchBlock, ResolvedRule, WeightedDestination } from '../model/rules';
+
+/**
+ * The routing model as Kubernetes Gateway API objects (`gateway.networking.k8s.io/v1`): the rules
+ * of one VirtualService entry become the rules of one HTTPRoute (GRPCRoute for gRPC), attached to
+ * the Service (GAMMA, mesh traffic) or to Gateway listeners (ingress). Gateway API has no subsets:
+ * a version is its own Service, `<service>-<subset>`.
+ *
+ * What Gateway API cannot say fails with an IstioTrafficError naming the construct that asked for
+ * it; nothing is dropped. Rules are tried in Istio's precedence for Gateway API routes of one
+ * parent, not in the order written (exact path, then prefix by length, then regex by length, then
+ * method, more header matches, more query matches; ties in the order written), so a rule the model
+ * orders first but Gateway API would try later, for a request both can match, also fails.
+ */
+
+
+/** The Service of one version of `service` (`reviews-v2`): Gateway API routes name Services, not subsets. */
+export function versionServiceName(service: string, subset: string): string {
+  return `${service}-${subset}`;
+}
+
+/** The HTTP methods a Gateway API match can name. */
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
+
+/** A Gateway API duration: 1 to 4 `<number><unit>` parts, each number of at most 5 digits. */
+const GATEWAY_API_DURATION = /^([0-9]{1,5}(h|m|s|ms)){1,4}$/;
+
+/** A SectionName (a rule name). */
+const SECTION_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** How a route of the chart reaches Services: the port of each routed host the model knows. */
+export interface BackendContext {
+  /** The namespace the route lives in (short hosts are resolved in it). */
+  readonly namespace: string;
+  /** The port of Service `name` in `namespace`, when the chart's model knows it. */
+  readonly portOf: (name: string, namespace: string) => number | undefined;
+}
+
+/**
+ * The `spec.rules` of the route of one VirtualService entry of `routing`: an HTTPRoute's (a
+ * GRPCRoute's with `grpc`), or, for an entry of TCP rules, a TCPRoute's (weighted backends only).
+ */
+export function routeRules(routing: HostRouting, entry: VirtualServiceEntry, ctx: BackendContext, grpc = false): any[] {
+  const resolved = routing.resolve(entry);
+  if (!entry.http) { return resolved.map(rule => ({ backendRefs: backendRefs(rule, rule.route, ctx) })); }
+  const rules = resolved.map(rule => routeRule(rule, ctx, grpc));
+  checkPrecedence(resolved, rules);
+  return rules;
+}
+
+function routeRule(rule: ResolvedRule, ctx: BackendContext, grpc: boolean): any {
+  const matches = rule.match.map(block => routeMatch(rule, block, grpc));
+  const filters = ruleFilters(rule, ctx);
+  const timeouts = ruleTimeouts(rule);
+  return {
+    ...(rule.name !== undefined && SECTION_NAME.test(rule.name) && rule.name.length <= 253 ? { name: rule.name } : {}),
+    ...(matches.length > 0 ? { matches } : {}),
+    ...(filters.length > 0 ? { filters } : {}),
+    backendRefs: backendRefs(rule, rule.route, ctx),
+    ...(timeouts ? { timeouts } : {}),
+  };
+}
+
+/** Fails, naming the rule's construct, for something Gateway API cannot say. */
+function refuse(rule: ResolvedRule, field: string, what: string): never {
+  return failWith(rule.source, field, `${what}, which the Kubernetes Gateway API cannot say (rule '${rule.name ?? '(unnamed)'}')`,
+    `Leave it out of this chart, ${USE_ISTIO_API}`);
+}
+
+/** RE2 syntax for a literal string. */
+function quoteRe2(s: string): string {
+  return s.replace(/[\\^$.|?*+()[\]{}]/g, c => `\\${c}`);
+}
+
+/** An Istio string match as a Gateway API `type`/`value` pair (prefix as a regex: Gateway API has no string prefix). */
+function stringMatch(rule: ResolvedRule, field: string, m: any): { type: string; value: string } {
+  if (m?.exact !== undefined) { return { type: 'Exact', value: String(m.exact) }; }
+  if (m?.prefix !== undefined) { return { type: 'RegularExpression', value: `${quoteRe2(String(m.prefix))}.*` }; }
+  if (m?.regex !== undefined) { return { type: 'RegularExpression', value: String(m.regex) }; }
+  // Istio's `{}`: the header is present.
+  if (m !== null && typeof m === 'object' && Object.keys(m).length === 0) { return { type: 'RegularExpression', value: '.*' }; }
+  return refuse(rule, field, `${show(m)} is a string match`);
+}
+
+/**
+ * An Istio match block as a Gateway API match. A path prefix other than `/` is written as a regular
+ * expression: Istio's `prefix` is a string prefix (`/api` takes `/apix`), Gateway API's
+ * `PathPrefix` matches whole path segments, so writing one for the other would change which
+ * requests match.
+ */
+function routeMatch(rule: ResolvedRule, block: MatchBlock, grpc: boolean): any {
+  const out: any = {};
+  for (const [field, value] of Object.entries(block)) {
+    const where = `match.${field}`;
+    switch (field) {
+      case 'uri': {
+        if (grpc) { refuse(rule, where, 'a path condition on a gRPC service (GRPCRoute matches services and methods, not paths)'); }
+        const v: any = value;
+        out.path = v?.prefix === '/' ? { type: 'PathPrefix', value: '/' } : stringMatch(rule, where, v);
+        break;
+      }
+      case 'headers':
+        out.headers = Object.entries(value as any).map(([name, m]) => ({ name, ...stringMatch(rule, `${where}.${name}`, m) }));
+        break;
+      case 'queryParams':
+        if (grpc) { refuse(rule, where, 'a query parameter condition on a gRPC service'); }
+        out.queryParams = Object.entries(value as any).map(([name, m]) => ({ name, ...stringMatch(rule, `${where}.${name}`, m) }));
+        break;
+      case 'method': {
+        const v: any = value;
+        if (grpc) { refuse(rule, where, 'an HTTP method condition on a gRPC service'); }
+        if (typeof v?.exact !== 'string' || !METHODS.includes(v.exact)) {
+          refuse(rule, where, `${show(v)} is a method condition other than one of ${METHODS.join(', ')} exactly`);
+        }
+        out.method = v.exact;
+        break;
+      }
+      case 'name':
+        break; // a match block's name is for Istio's logs only
+      case 'withoutHeaders':
+        refuse(rule, where, 'excludes requests by header (Gateway API matches only what is present)');
+      case 'sourceLabels':
+      case 'sourceNamespace':
+        refuse(rule, where, 'matches the calling workload');
+      default:
+        refuse(rule, where, `matches on ${field}`);
+    }
+  }
+  return out;
+}
+
+/** A destination host as a Service name and namespace; an external host is not a Service. */
+function serviceOf(rule: ResolvedRule, field: string, host: string, namespace: string): { name: string; namespace: string } {
+  const parts = host.split('.');
+  if (parts.length === 1) { return { name: host, namespace }; }
+  if (parts.length === 2 || (parts.length === 3 && parts[2] === 'svc') || (parts.length === 5 && host.endsWith('.svc.cluster.local'))) {
+    return { name: parts[0], namespace: parts[1] };
+  }
+  return refuse(rule, field, `'${host}' is not a Service of the cluster, and a Gateway API backendRef names a Service`);
+}
+
+function backendRef(rule: ResolvedRule, field: string, d: { host: string; subset?: string; port?: number }, ctx: BackendContext): any {
+  const svc = serviceOf(rule, field, d.host, ctx.namespace);
+  const port = d.port ?? ctx.portOf(svc.name, svc.namespace);
+  if (port === undefined) {
+    refuse(rule, field, `'${d.host}' has no known port (a Gateway API backendRef to a Service must give one)`);
+  }
+  return {
+    name: d.subset !== undefined ? versionServiceName(svc.name, d.subset) : svc.name,
+    ...(svc.namespace !== ctx.namespace ? { namespace: svc.namespace } : {}),
+    port,
+  };
+}
+
+/** Weighted destinations as backendRefs: zero weights dropped unless all are zero; one destination without a weight. */
+function backendRefs(rule: ResolvedRule, route: WeightedDestination[], ctx: BackendContext): any[] {
+  const live = route.filter(d => d.weight > 0);
+  const list = live.length > 0 ? live : route;
+  return list.map(d => {
+    const filters = d.headers ? headerFilters(d.headers) : [];
+    return {
+      ...backendRef(rule, 'route', d, ctx),
+      ...(list.length === 1 && live.length > 0 ? {} : { weight: d.weight }),
+      ...(filters.length > 0 ? { filters } : {}),
+    };
+  });
+}
+
+/** Istio `headers` (`request`/`response` with `set`, `add`, `remove`) as Gateway API header modifier filters. */
+function headerFilters(headers: { [section: string]: any }): any[] {
+  const modifier = (ops: any) => ({
+    ...(ops?.set ? { set: Object.entries(ops.set).map(([name, value]) => ({ name, value: String(value) })) } : {}),
+    ...(ops?.add ? { add: Object.entries(ops.add).map(([name, value]) => ({ name, value: String(value) })) } : {}),
+    ...(Array.isArray(ops?.remove) && ops.remove.length > 0 ? { remove: [...ops.remove] } : {}),
+  });
+  return [
+    ...(headers.request ? [{ type: 'RequestHeaderModifier', requestHeaderModifier: modifier(headers.request) }] : []),
+    ...(headers.response ? [{ type: 'ResponseHeaderModifier', responseHeaderModifier: modifier(headers.response) }] : []),
+  ];
+}
+
+/** A mirror percentage as Gateway API's `percent` (whole) or `fraction`. */
+function mirrorShare(percentage: any): any {
+  const value = percentage?.value;
+  if (typeof value !== 'number' || value >= 100) { return {}; }
+  return Number.isInteger(value) ? { percent: value } : { fraction: { numerator: Math.round(value * 10_000), denominator: 1_000_000 } };
+}
+
+/** The filters of a rule: header changes, URL rewrites and mirrors; fails for options Gateway API has no field for. */
+function ruleFilters(rule: ResolvedRule, ctx: BackendContext): any[] {
+  const filters: any[] = [];
+  const o = rule.options;
+  for (const field of Object.keys(o)) {
+    const cannot = gatewayApiCannotSet(field);
+    if (cannot !== undefined) { refuse(rule, field, cannot); }
+  }
+  if (o.headers) { filters.push(...headerFilters(o.headers)); }
+  if (o.rewrite) {
+    const { uri, authority, ...rest } = o.rewrite;
+    if (Object.keys(rest).length > 0) { refuse(rule, 'rewrite', `rewrites ${Object.keys(rest).join(', ')}`); }
+    let path: any;
+    if (uri !== undefined) {
+      const prefixes = rule.match.filter(b => b.uri?.prefix !== undefined);
+      if (prefixes.length > 0 && prefixes.some(b => b.uri.prefix !== '/')) {
+        refuse(rule, 'rewriteUri', `replaces the matched path prefix ${prefixes.map(b => `'${b.uri.prefix}'`).join(', ')} `
+          + "(Gateway API replaces a prefix only after a PathPrefix match, which matches whole path segments, not Istio's string prefix)");
+      }
+      if (prefixes.length > 0 && prefixes.length < rule.match.length) {
+        refuse(rule, 'rewriteUri', 'rewrites the path of a rule that matches both by prefix and otherwise');
+      }
+      path = prefixes.length > 0 ? { type: 'ReplacePrefixMatch', replacePrefixMatch: uri } : { type: 'ReplaceFullPath', replaceFullPath: uri };
+    }
+    filters.push({ type: 'URLRewrite', urlRewrite: { ...(authority !== undefined ? { hostname: authority } : {}), ...(path ? { path } : {}) } });
+  }
+  if (o.mirror) {
+    filters.push({ type: 'RequestMirror', requestMirror: { backendRef: backendRef(rule, 'mirror', o.mirror, ctx), ...mirrorShare(o.mirrorPercentage) } });
+  }
+  for (const m of Array.isArray(o.mirrors) ? o.mirrors : []) {
+    filters.push({ type: 'RequestMirror', requestMirror: { backendRef: backendRef(rule, 'mirrors', m.destination, ctx), ...mirrorShare(m.percentage) } });
+  }
+  return filters;
+}
+
+function ruleTimeouts(rule: ResolvedRule): any | undefined {
+  const timeout = rule.options.timeout;
+  if (timeout === undefined) { return undefined; }
+  if (typeof timeout !== 'string' || !GATEWAY_API_DURATION.test(timeout)) {
+    refuse(rule, 'timeout', `${show(timeout)} is a timeout longer than a Gateway API duration can write (at most 99999 of one unit)`);
+  }
+  return { request: timeout };
+}
+
+/** The URI rank in Istio's order of Gateway API routes: exact 3, prefix 2, regex 1, none -1. */
+function pathRank(m: any): [number, number] {
+  const p = m?.path;
+  if (!p) { return [-1, 0]; }
+  const rank = p.type === 'Exact' ? 3 : p.type === 'PathPrefix' ? 2 : 1;
+  return [rank, String(p.value).length];
+}
+
+/** Negative when Istio tries match `a` before match `b` (pilot's sortHTTPRoutes; a stable sort). */
+export function comparePrecedence(a: any, b: any): number {
+  const [ra, la] = pathRank(a);
+  const [rb, lb] = pathRank(b);
+  if (ra !== rb) { return rb - ra; }
+  if (la !== lb) { return lb - la; }
+  if ((a.method === undefined) !== (b.method === undefined)) { return a.method !== undefined ? -1 : 1; }
+  const ha = a.headers?.length ?? 0;
+  const hb = b.headers?.length ?? 0;
+  if (ha !== hb) { return hb - ha; }
+  return (b.queryParams?.length ?? 0) - (a.queryParams?.length ?? 0);
+}
+
+/**
+ * Fails when Gateway API's precedence would try a later rule's match before an earlier rule's and a
+ * request can meet both (so it would go elsewhere than the model says). Rules are compared as
+ * written: a catch-all (no match) is tried last in both.
+ */
+function checkPrecedence(resolved: ResolvedRule[], rules: any[]): void {
+  const items = rules.flatMap((r, i) => (r.matches ?? []).map((m: any, j: number) => ({ rule: i, match: m, block: resolved[i].match[j] })));
+  const sorted = items.map((x, seq) => ({ ...x, seq })).sort((a, b) => comparePrecedence(a.match, b.match) || (a.seq - b.seq));
+  for (let i = 0; i < sorted.length; i++) {
+    for (let j = i + 1; j < sorted.length; j++) {
+      const first = sorted[i];
+      const later = sorted[j];
+      if (first.rule <= later.rule || !mayOverlap(first.block, later.block)) { continue; }
+      const a = resolved[later.rule];
+      const b = resolved[first.rule];
+      failWith(b.source, 'match',
+        `rule '${b.name ?? '(unnamed)'}' (${JSON.stringify(first.block)}) would be tried before rule '${a.name ?? '(unnamed)'}' (${a.source.node.path}, ${JSON.stringify(later.block)}) `
+        + 'in Gateway API, which orders rules by their matches (exact path, longest prefix, regex, method, most headers, most query parameters), '
+        + 'and a request can meet both, so it would go elsewhere than this chart says',
+        `Make the conditions of the two rules exclusive (e.g. give the earlier one a condition the later one lacks), ${USE_ISTIO_API}`);
+    }
+  }
+}
+
+/** False when no request can meet both match blocks (a literal condition on one field that differs); true otherwise (conservatively). */
+export function mayOverlap(a: MatchBlock, b: MatchBlock): boolean {
+  const literal = (m: any): { exact?: string; prefix?: string } | undefined =>
+    (m?.exact !== undefined ? { exact: String(m.exact) } : m?.prefix !== undefined ? { prefix: String(m.prefix) } : undefined);
+  const disjoint = (x: any, y: any): boolean => {
+    const p = literal(x);
+    const q = literal(y);
+    if (!p || !q) { return false; }
+    if (p.exact !== undefined && q.exact !== undefined) { return p.exact !== q.exact; }
+    if (p.exact !== undefined) { return !p.exact.startsWith(q.prefix!); }
+    if (q.exact !== undefined) { return !q.exact.startsWith(p.prefix!); }
+    return !p.prefix!.startsWith(q.prefix!) && !q.prefix!.startsWith(p.prefix!);
+  };
+  for (const field of ['uri', 'method', 'scheme', 'authority']) {
+    if (a[field] !== undefined && b[field] !== undefined && disjoint(a[field], b[field])) { return false; }
+  }
+  for (const field of ['headers', 'queryParams']) {
+    const x = a[field] ?? {};
+    const y = b[field] ?? {};
+    for (const name of Object.keys(x)) {
+      const other = Object.keys(y).find(k => (field === 'headers' ? k.toLowerCase() === name.toLowerCase() : k === name));
+      if (other !== undefined && disjoint(x[name], y[other])) { return false; }
+    }
+  }
+  return true;
+}
+
+/** The owner construct of a refusal outside a rule (an object the route needs). */
+export function refuseFor(source: IConstruct, field: string, what: string): never {
+  return failWith(source, field, `${what}, which the Kubernetes Gateway API cannot say`, `Change it, ${USE_ISTIO_API}`);
+}
+
+/** Namespace of an entry's objects. */
+export function entryNamespace(entry: VirtualServiceEntry): string {
+  return entry.namespace ?? DEFAULT_NAMESPACE;
+}

@@ -1,0 +1,332 @@
+import { App, Chart, Duration, Testing } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
+import {
+  CanaryService, CircuitBreakerPolicy, DarkRelease, EdgeDestination, FaultAbort, FaultInjection, IngressEdge, IngressEdgeProps,
+  RequestCondition, RoutePolicy, RoutingApi, RoutingApiSetting, ServiceProtocol, ServiceVersion, StringMatch,
+  TlsMode, TrafficMirror, TrafficSplit,
+} from '../src';
+import { only, synthChecked } from './util';
+
+/** A chart of an app written with RoutingApi.GATEWAY_API, and a reviews service (v1 80%, v3 20%; v2 declared). */
+function gatewayApiChart(traffic = TrafficSplit.weights({ v1: 80, v3: 20 }), app: App = Testing.app()) {
+  RoutingApiSetting.use(app, RoutingApi.GATEWAY_API);
+  const chart = new Chart(app, 'shop', { namespace: 'shop' });
+  const reviews = new CanaryService(chart, 'reviews', {
+    port: 9080,
+    targetPort: 8080,
+    versions: ['v1', 'v2', 'v3'].map(v => ServiceVersion.deploy(v, { image: `reviews:${v}` })),
+    traffic,
+  });
+  return { app, chart, reviews };
+}
+
+const jason = () => RequestCondition.headerExact('end-user', 'jason');
+const kinds = (m: any[]) => m.map(o => `${o.kind} ${o.metadata.name}`);
+
+describe('RoutingApiSetting', () => {
+  test('the default is Istio: a chart without a setting writes VirtualServices and subsets', () => {
+    const chart = new Chart(Testing.app(), 'c', { namespace: 'shop' });
+    new CanaryService(chart, 'web', { port: 80, versions: [ServiceVersion.deploy('v1', { image: 'a' }), ServiceVersion.deploy('v2', { image: 'b' })], traffic: TrafficSplit.canaryPercent(10) });
+    expect(RoutingApiSetting.of(chart)).toBe(RoutingApi.ISTIO);
+    const m = Testing.synth(chart);
+    expect(m.filter(o => o.kind === 'HTTPRoute')).toEqual([]);
+    expect(only(m, 'DestinationRule', 'web').spec.subsets.map((s: any) => s.name)).toEqual(['v1', 'v2']);
+  });
+
+  test('set on the app, it holds for every chart; a chart may set its own', () => {
+    const app = Testing.app();
+    RoutingApiSetting.use(app, RoutingApi.GATEWAY_API);
+    const a = new Chart(app, 'a');
+    const b = new Chart(app, 'b');
+    RoutingApiSetting.use(b, RoutingApi.ISTIO);
+    expect(RoutingApiSetting.of(a)).toBe(RoutingApi.GATEWAY_API);
+    expect(RoutingApiSetting.of(b)).toBe(RoutingApi.ISTIO);
+  });
+
+  test('bad input fails with the field, the value and the fix', () => {
+    const app = Testing.app();
+    expect(() => RoutingApiSetting.use(app, 'gamma' as any)).toThrow(/\[RoutingApiSetting.use\] api: 'gamma' is not a RoutingApi\. Use RoutingApi.ISTIO or RoutingApi.GATEWAY_API/);
+    expect(() => RoutingApiSetting.use(null as any, RoutingApi.ISTIO)).toThrow(/scope: null is not an App or a Chart/);
+    const chart = new Chart(app, 'c', { namespace: 'shop' });
+    const svc = new CanaryService(chart, 'web', { port: 80, versions: [ServiceVersion.deploy('v1', { image: 'a' })] });
+    expect(() => RoutingApiSetting.use(chart, RoutingApi.GATEWAY_API)).toThrow(/scope: 'c' already has constructs \(web, .*Choose the routing API first/);
+    expect(() => RoutingApiSetting.use(svc, RoutingApi.GATEWAY_API)).toThrow(/scope: 'c\/web' is not an App or a Chart/);
+    expect(() => RoutingApiSetting.of(undefined as any)).toThrow(/\[RoutingApiSetting.of\] scope: undefined is not a construct/);
+    const odd = new Chart(Testing.app(), 'odd', { namespace: 'shop' });
+    odd.node.setContext('cdk8s-istio-traffic:routingApi', 'gamma');
+    expect(() => new CanaryService(odd, 'web', { port: 80, versions: [ServiceVersion.deploy('v1', { image: 'a' })] }))
+      .toThrow(/context 'cdk8s-istio-traffic:routingApi': 'gamma' is not a RoutingApi/);
+  });
+});
+
+describe('Gateway API (GAMMA) mesh routing', () => {
+  test('a weighted split: a Service per version, an HTTPRoute on the Service, DestinationRules without subsets', () => {
+    const { chart } = gatewayApiChart();
+    const m = synthChecked(chart);
+    expect(m.filter(o => o.kind === 'VirtualService')).toEqual([]);
+    for (const v of ['v1', 'v2', 'v3']) {
+      const svc = only(m, 'Service', `reviews-${v}`);
+      expect(svc.spec.selector).toEqual({ app: 'reviews', version: v });
+      expect(svc.spec.ports).toEqual([{ name: 'http', port: 9080, targetPort: 8080, protocol: 'TCP', appProtocol: 'http' }]);
+      expect(only(m, 'DestinationRule', `reviews-${v}`).spec).toEqual({ host: `reviews-${v}` });
+    }
+    const route = only(m, 'HTTPRoute', 'reviews');
+    expect(route.apiVersion).toBe('gateway.networking.k8s.io/v1');
+    expect(route.spec.parentRefs).toEqual([{ group: '', kind: 'Service', name: 'reviews', port: 9080 }]);
+    expect(route.spec.rules).toEqual([{
+      name: 'default',
+      backendRefs: [{ name: 'reviews-v1', port: 9080, weight: 80 }, { name: 'reviews-v3', port: 9080, weight: 20 }],
+    }]);
+    // Apply order: the Service, the version Services, the DestinationRules, the route.
+    const order = kinds(m).filter(k => !k.startsWith('Deployment') && !k.startsWith('ServiceAccount'));
+    expect(order.indexOf('Service reviews')).toBeLessThan(order.indexOf('Service reviews-v1'));
+    expect(order.indexOf('Service reviews-v3')).toBeLessThan(order.indexOf('DestinationRule reviews-v3'));
+    expect(order.indexOf('DestinationRule reviews-v3')).toBeLessThan(order.indexOf('HTTPRoute reviews'));
+    expect(m).toMatchSnapshot();
+  });
+
+  test('a dark release comes first, as a header match; the catch-all stays last', () => {
+    const { chart, reviews } = gatewayApiChart();
+    new DarkRelease(chart, 'jason-to-v2', { service: reviews, version: 'v2', when: [jason()] });
+    const rules = only(synthChecked(chart), 'HTTPRoute', 'reviews').spec.rules;
+    expect(rules[0]).toEqual({
+      name: 'jason-to-v2',
+      matches: [{ headers: [{ name: 'end-user', type: 'Exact', value: 'jason' }] }],
+      backendRefs: [{ name: 'reviews-v2', port: 9080 }],
+    });
+    expect(rules[1].matches).toBeUndefined();
+  });
+
+  test("a path prefix keeps Istio's string-prefix meaning (a regex); '/' is PathPrefix", () => {
+    const { chart, reviews } = gatewayApiChart();
+    // Gateway API tries PathPrefix '/' before any regex: written first, so the orders agree.
+    new DarkRelease(chart, 'all-jason', { service: reviews, version: 'v3', priority: 1, when: [RequestCondition.pathPrefix('/'), jason()] });
+    new DarkRelease(chart, 'api-v2', { service: reviews, version: 'v2', priority: 2, when: [RequestCondition.pathPrefix('/api.v2')] });
+    const rules = only(synthChecked(chart), 'HTTPRoute', 'reviews').spec.rules;
+    expect(rules.find((r: any) => r.name === 'api-v2').matches).toEqual([{ path: { type: 'RegularExpression', value: '/api\\.v2.*' } }]);
+    expect(rules.find((r: any) => r.name === 'all-jason').matches[0].path).toEqual({ type: 'PathPrefix', value: '/' });
+  });
+
+  test('methods, query parameters, header regexes and presence', () => {
+    const { chart, reviews } = gatewayApiChart();
+    new DarkRelease(chart, 'probe', {
+      service: reviews,
+      version: 'v2',
+      when: [RequestCondition.method('POST'), RequestCondition.queryParam('canary', StringMatch.exact('1')),
+        RequestCondition.header('x-team', StringMatch.regex('qa|dev')), RequestCondition.headerPresent('x-debug')],
+    });
+    expect(only(synthChecked(chart), 'HTTPRoute', 'reviews').spec.rules[0].matches).toEqual([{
+      method: 'POST',
+      queryParams: [{ name: 'canary', type: 'Exact', value: '1' }],
+      headers: [{ name: 'x-team', type: 'RegularExpression', value: 'qa|dev' }, { name: 'x-debug', type: 'RegularExpression', value: '.*' }],
+    }]);
+  });
+
+  test('a timeout and a mirror become the rule\'s timeouts and a RequestMirror filter', () => {
+    const { chart, reviews } = gatewayApiChart();
+    new RoutePolicy(chart, 'timeout', { service: reviews, timeout: Duration.seconds(3) });
+    new TrafficMirror(chart, 'mirror', { service: reviews, version: 'v2', percentage: 25 });
+    const rule = only(synthChecked(chart), 'HTTPRoute', 'reviews').spec.rules[0];
+    expect(rule.timeouts).toEqual({ request: '3s' });
+    expect(rule.filters).toEqual([{ type: 'RequestMirror', requestMirror: { backendRef: { name: 'reviews-v2', port: 9080 }, percent: 25 } }]);
+  });
+
+  test('circuit breakers land on the DestinationRule of each version Service, the version\'s own over the service\'s', () => {
+    const { chart, reviews } = gatewayApiChart();
+    new CircuitBreakerPolicy(chart, 'all', { service: reviews, connectionPool: { maxConnections: 10 } });
+    new CircuitBreakerPolicy(chart, 'v3', { service: reviews, version: 'v3', outlierDetection: { consecutive5xxErrors: 2 } });
+    const m = synthChecked(chart);
+    expect(only(m, 'DestinationRule', 'reviews').spec).toEqual({ host: 'reviews', trafficPolicy: { connectionPool: { tcp: { maxConnections: 10 } } } });
+    expect(only(m, 'DestinationRule', 'reviews-v1').spec.trafficPolicy).toEqual({ connectionPool: { tcp: { maxConnections: 10 } } });
+    expect(only(m, 'DestinationRule', 'reviews-v3').spec.trafficPolicy.outlierDetection.consecutive5xxErrors).toBe(2);
+    expect(only(m, 'DestinationRule', 'reviews-v3').spec.trafficPolicy.connectionPool).toEqual({ tcp: { maxConnections: 10 } });
+  });
+
+  test('a whole-Service release has no route until something adds to it', () => {
+    const { chart } = gatewayApiChart(TrafficSplit.wholeService());
+    const m = synthChecked(chart);
+    expect(m.filter(o => o.kind === 'HTTPRoute')).toEqual([]);
+  });
+
+  test('a gRPC service gets a GRPCRoute', () => {
+    const app = Testing.app();
+    RoutingApiSetting.use(app, RoutingApi.GATEWAY_API);
+    const chart = new Chart(app, 'shop', { namespace: 'shop' });
+    const svc = new CanaryService(chart, 'catalog', {
+      port: 50051,
+      protocol: ServiceProtocol.GRPC,
+      versions: [ServiceVersion.deploy('v1', { image: 'c:1' }), ServiceVersion.deploy('v2', { image: 'c:2' })],
+      traffic: TrafficSplit.canaryPercent(10),
+    });
+    new DarkRelease(chart, 'qa', { service: svc, version: 'v2', when: [RequestCondition.headerExact('x-team', 'qa')] });
+    const route = only(synthChecked(chart), 'GRPCRoute', 'catalog');
+    expect(route.spec.rules[0].matches).toEqual([{ headers: [{ name: 'x-team', type: 'Exact', value: 'qa' }] }]);
+    expect(route.spec.rules[1].backendRefs).toEqual([{ name: 'catalog-v1', port: 50051, weight: 90 }, { name: 'catalog-v2', port: 50051, weight: 10 }]);
+  });
+
+  test('a TCP service gets a TCPRoute of weighted backends', () => {
+    const app = Testing.app();
+    RoutingApiSetting.use(app, RoutingApi.GATEWAY_API);
+    const chart = new Chart(app, 'shop', { namespace: 'shop' });
+    new CanaryService(chart, 'db', {
+      port: 5432,
+      protocol: ServiceProtocol.TCP,
+      versions: [ServiceVersion.deploy('v1', { image: 'db:1' }), ServiceVersion.deploy('v2', { image: 'db:2' })],
+      traffic: TrafficSplit.canaryPercent(5),
+    });
+    const route = only(synthChecked(chart), 'TCPRoute', 'db');
+    expect(route.spec).toEqual({
+      parentRefs: [{ group: '', kind: 'Service', name: 'db', port: 5432 }],
+      rules: [{ backendRefs: [{ name: 'db-v1', port: 5432, weight: 95 }, { name: 'db-v2', port: 5432, weight: 5 }] }],
+    });
+  });
+});
+
+describe('Gateway API: what it cannot say fails the synth', () => {
+  /** The message of the synth's failure (cdk8s reports validation errors together, each with its construct path). */
+  const refused = (build: (chart: Chart, reviews: CanaryService) => void): string => {
+    const { chart, reviews } = gatewayApiChart();
+    build(chart, reviews);
+    let message: string | undefined;
+    try {
+      Testing.synth(chart);
+    } catch (e) {
+      message = String((e as Error).message);
+    }
+    expect(message).toMatch(/which the Kubernetes Gateway API cannot say|in Gateway API, which orders rules/);
+    expect(message).toMatch(/RoutingApi\.ISTIO \(RoutingApiSetting\.use\)/);
+    return message!;
+  };
+
+  test('fault injection, conditional or not, and retries fail at once, naming the construct', () => {
+    const { chart, reviews } = gatewayApiChart();
+    expect(() => new FaultInjection(chart, 'slow', { service: reviews, delay: Duration.seconds(2), delayPercentage: 50, allTraffic: true }))
+      .toThrow(/^\[shop\/slow\] fault: injects a fault \(delay or abort\) for 'reviews', which the Kubernetes Gateway API cannot say\. Leave it out of this chart, or write this chart with RoutingApi\.ISTIO \(RoutingApiSetting\.use\), which can say it$/);
+    expect(() => new FaultInjection(chart, 'abort-jason', { service: reviews, abort: FaultAbort.httpStatus(500), abortPercentage: 100, when: [jason()] }))
+      .toThrow(/^\[shop\/abort-jason\] fault: injects a fault/);
+    expect(() => new RoutePolicy(chart, 'retry', { service: reviews, retries: { attempts: 3 } }))
+      .toThrow(/^\[shop\/retry\] retries: sets retries \(the standard channel of Gateway API v1.6.1 has no 'retry' field; it is experimental, GEP-1731\)/);
+    // What is allowed still is: a timeout.
+    expect(() => new RoutePolicy(chart, 'timeout', { service: reviews, timeout: Duration.seconds(1) })).not.toThrow();
+  });
+
+  test('an excluding header, caller labels and an authority', () => {
+    expect(refused((chart, reviews) => new DarkRelease(chart, 'not-bots', {
+      service: reviews, version: 'v2', when: [RequestCondition.headerExact('x-team', 'qa'), RequestCondition.headerAbsent('x-bot')],
+    }))).toMatch(/\[shop\/not-bots\] match.withoutHeaders: excludes requests by header/);
+    expect(refused((chart, reviews) => new DarkRelease(chart, 'from-web', {
+      service: reviews, version: 'v2', when: [RequestCondition.callerLabels({ app: 'web' })],
+    }))).toMatch(/\[shop\/from-web\] match.sourceLabels: matches the calling workload/);
+    expect(refused((chart, reviews) => new DarkRelease(chart, 'host', {
+      service: reviews, version: 'v2', when: [RequestCondition.authority(StringMatch.exact('a.example.com'))],
+    }))).toMatch(/\[shop\/host\] match.authority: matches on authority/);
+  });
+
+  test('rules whose order Gateway API would change, for requests both match', () => {
+    const message = refused((chart, reviews) => {
+      // Written first: everyone from the qa team; then a path for everyone. Gateway API tries the
+      // path first (a path outranks headers), so qa requests to /api would go to v3.
+      new DarkRelease(chart, 'qa', { service: reviews, version: 'v2', priority: 1, when: [RequestCondition.headerExact('x-team', 'qa')] });
+      new DarkRelease(chart, 'api', { service: reviews, version: 'v3', priority: 2, when: [RequestCondition.uri(StringMatch.exact('/api'))] });
+    });
+    expect(message).toMatch(/\[shop\/api\] match: rule 'api' .* would be tried before rule 'qa' \(shop\/qa/);
+  });
+
+  test('rules Gateway API reorders but no request meets both are written', () => {
+    const { chart, reviews } = gatewayApiChart();
+    new DarkRelease(chart, 'qa', { service: reviews, version: 'v2', priority: 1, when: [RequestCondition.uri(StringMatch.exact('/qa')), RequestCondition.headerExact('x-team', 'qa')] });
+    new DarkRelease(chart, 'api', { service: reviews, version: 'v3', priority: 2, when: [RequestCondition.uri(StringMatch.exact('/api/long'))] });
+    const rules = only(synthChecked(chart), 'HTTPRoute', 'reviews').spec.rules;
+    expect(rules.map((r: any) => r.name)).toEqual(['qa', 'api', 'default']);
+  });
+});
+
+describe('Gateway API ingress', () => {
+  const edge = (chart: Chart, props: Partial<IngressEdgeProps>) => new IngressEdge(chart, 'edge', { hosts: ['shop.example.com'], ...props });
+
+  test('a Gateway of class istio with a listener per server and host; an HTTPRoute per host on its listeners', () => {
+    const { chart, reviews } = gatewayApiChart();
+    edge(chart, {
+      hosts: ['shop.example.com', '*.example.org'],
+      https: [{ credentialName: 'shop-cert', hosts: ['shop.example.com'] }],
+      routes: [{ to: EdgeDestination.release(reviews), when: [RequestCondition.uri(StringMatch.exact('/reviews'))], rewriteUri: '/' }],
+    });
+    const m = synthChecked(chart);
+    expect(only(m, 'Gateway', 'edge')).toEqual({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
+      metadata: { name: 'edge', namespace: 'shop' },
+      spec: {
+        gatewayClassName: 'istio',
+        listeners: [
+          { name: 'http-shop-example-com', port: 80, protocol: 'HTTP', hostname: 'shop.example.com' },
+          { name: 'http-wildcard-example-org', port: 80, protocol: 'HTTP', hostname: '*.example.org' },
+          { name: 'https', port: 443, protocol: 'HTTPS', hostname: 'shop.example.com', tls: { mode: 'Terminate', certificateRefs: [{ group: '', kind: 'Secret', name: 'shop-cert' }] } },
+        ],
+      },
+    });
+    const route = only(m, 'HTTPRoute', 'edge-shop-example-com');
+    expect(route.spec.parentRefs).toEqual([{ name: 'edge', sectionName: 'http-shop-example-com' }, { name: 'edge', sectionName: 'https' }]);
+    expect(route.spec.hostnames).toEqual(['shop.example.com']);
+    expect(route.spec.rules).toEqual([{
+      name: 'route-1',
+      matches: [{ path: { type: 'Exact', value: '/reviews' } }],
+      filters: [{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplaceFullPath', replaceFullPath: '/' } } }],
+      backendRefs: [{ name: 'reviews-v1', port: 9080, weight: 80 }, { name: 'reviews-v3', port: 9080, weight: 20 }],
+    }]);
+    expect(m).toMatchSnapshot();
+  });
+
+  test('redirectToHttps: the HTTP listeners carry only a redirect route', () => {
+    const { chart, reviews } = gatewayApiChart();
+    edge(chart, { https: [{ credentialName: 'shop-cert' }], redirectToHttps: true, routes: [{ to: EdgeDestination.release(reviews) }] });
+    const m = synthChecked(chart);
+    expect(only(m, 'HTTPRoute', 'edge-https-redirect').spec).toEqual({
+      parentRefs: [{ name: 'edge', sectionName: 'http' }],
+      hostnames: ['shop.example.com'],
+      rules: [{ filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 301 } }] }],
+    });
+    expect(only(m, 'HTTPRoute', 'edge-shop-example-com').spec.parentRefs).toEqual([{ name: 'edge', sectionName: 'https' }]);
+  });
+
+  test('a route to a plain Service port, and a prefix with a rewrite, which Gateway API cannot replace', () => {
+    const { chart, reviews } = gatewayApiChart();
+    const e = edge(chart, { routes: [{ to: EdgeDestination.service('legacy', 8080), when: [RequestCondition.uri(StringMatch.exact('/old'))] }] });
+    expect(() => e.addRoute({ to: EdgeDestination.release(reviews), when: [RequestCondition.pathPrefix('/reviews/')], rewriteUri: '/' })).not.toThrow();
+    expect(() => Testing.synth(chart)).toThrow(/\[shop\/edge\] rewriteUri: replaces the matched path prefix '\/reviews\/' .*PathPrefix match, which matches whole path segments/);
+  });
+
+  test('routes to Services of other namespaces come with a ReferenceGrant there, applied before the route', () => {
+    const { chart } = gatewayApiChart();
+    const ratings = new CanaryService(chart, 'ratings', {
+      namespace: 'backend',
+      port: 9080,
+      versions: [ServiceVersion.deploy('v1', { image: 'r:1' }), ServiceVersion.deploy('v2', { image: 'r:2' })],
+      traffic: TrafficSplit.canaryPercent(10),
+    });
+    new k8s.KubeService(chart, 'legacy', { metadata: { name: 'legacy', namespace: 'backend' }, spec: { selector: { app: 'legacy' }, ports: [{ port: 8080 }] } });
+    edge(chart, {
+      routes: [
+        { to: EdgeDestination.release(ratings), when: [RequestCondition.uri(StringMatch.exact('/ratings'))] },
+        { to: EdgeDestination.service('legacy', 8080, 'backend'), when: [RequestCondition.uri(StringMatch.exact('/legacy'))] },
+      ],
+    });
+    const m = Testing.synth(chart);
+    const grant = only(m, 'ReferenceGrant', 'shop-edge');
+    expect(grant.metadata.namespace).toBe('backend');
+    expect(grant.spec).toEqual({
+      from: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: 'shop' }],
+      to: ['legacy', 'ratings', 'ratings-v1', 'ratings-v2'].map(name => ({ group: '', kind: 'Service', name })),
+    });
+    const route = only(m, 'HTTPRoute', 'edge-shop-example-com');
+    expect(route.spec.rules[0].backendRefs).toEqual([{ name: 'ratings-v1', namespace: 'backend', port: 9080, weight: 90 }, { name: 'ratings-v2', namespace: 'backend', port: 9080, weight: 10 }]);
+    expect(m.indexOf(grant)).toBeLessThan(m.indexOf(route));
+  });
+
+  test('what the edge cannot be in Gateway API fails at once', () => {
+    expect(() => edge(gatewayApiChart().chart, { selector: { istio: 'ingressgateway' } }))
+      .toThrow(/\[shop\/edge\] selector: \{"istio":"ingressgateway"\} selects gateway pods, while Istio deploys the pods of a Gateway API Gateway itself/);
+    expect(() => edge(gatewayApiChart().chart, { includeMesh: true })).toThrow(/\[shop\/edge\] includeMesh: applies the edge routes to mesh traffic/);
+    expect(() => edge(gatewayApiChart().chart, { https: [{ credentialName: 'c', mode: TlsMode.MUTUAL }] })).toThrow(/\[shop\/edge\] https: asks clients for certificates/);
+  });
+});
