@@ -14,16 +14,28 @@ function exampleNames() {
 
 /**
  * Runs `npx cdk8s synth` in every example folder. With `outRoot`, example <name> is written to
- * <outRoot>/<name>; without, to the example's own output folder. Returns the files written.
+ * <outRoot>/<name>; without, to the example's own output folder (dist/). An example with a
+ * `main-gateway-api.ts` (the states Kubernetes Gateway API can say, RoutingApi.GATEWAY_API) is also
+ * written to dist-gateway-api/ (<outRoot>/<name>-gateway-api). Returns the files written, by
+ * example (and `<name>-gateway-api`).
  */
 function synthExamples(outRoot) {
   const written = {};
+  const run = (name, key, out, extra) => {
+    const cwd = path.join(EXAMPLES, name);
+    process.stdout.write(`== examples/${name}${extra.length > 0 ? ' (Gateway API)' : ''} -> ${path.relative(process.cwd(), out) || '.'}\n`);
+    // A fresh folder: a state left out since the last run must not stay behind.
+    fs.rmSync(out, { recursive: true, force: true });
+    execFileSync('npx', ['cdk8s', 'synth', ...extra, '--output', out], { cwd, stdio: outRoot ? 'pipe' : 'inherit' });
+    written[key] = fs.readdirSync(out).filter(f => f.endsWith('.k8s.yaml')).sort();
+  };
   for (const name of exampleNames()) {
     const cwd = path.join(EXAMPLES, name);
-    const out = outRoot ? path.join(outRoot, name) : path.join(cwd, 'dist');
-    process.stdout.write(`== examples/${name} -> ${path.relative(process.cwd(), out) || '.'}\n`);
-    execFileSync('npx', ['cdk8s', 'synth', '--output', out], { cwd, stdio: outRoot ? 'pipe' : 'inherit' });
-    written[name] = fs.readdirSync(out).filter(f => f.endsWith('.k8s.yaml')).sort();
+    run(name, name, outRoot ? path.join(outRoot, name) : path.join(cwd, 'dist'), []);
+    if (fs.existsSync(path.join(cwd, 'main-gateway-api.ts'))) {
+      const out = outRoot ? path.join(outRoot, `${name}-gateway-api`) : path.join(cwd, 'dist-gateway-api');
+      run(name, `${name}-gateway-api`, out, ['--app', 'npx ts-node main-gateway-api.ts']);
+    }
   }
   return written;
 }

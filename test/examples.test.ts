@@ -354,15 +354,26 @@ describe('every example synthesizes with the cdk8s CLI', () => {
   test('npm run synth writes every chart of every example', () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'examples-'));
     const written = synthExamples(out);
-    expect(Object.keys(written)).toEqual(exampleNames());
+    // Each example, and the Gateway API form of those that have one (bff-recommendation's only state injects a fault).
+    const forms = exampleNames().flatMap((n: string) => (n === 'bff-recommendation' ? [n] : [n, `${n}-gateway-api`]));
+    expect(Object.keys(written)).toEqual(forms);
     for (const [name, files] of Object.entries(written) as [string, string[]][]) {
       expect(files.length).toBeGreaterThan(0);
       for (const f of files) {
         const docs = Yaml.load(path.join(out, name, f));
+        if (name.endsWith('-gateway-api')) {
+          // Gateway API: no VirtualService; a route, or DestinationRules alone where nothing needs one.
+          expect(docs.filter((d: any) => d.kind === 'VirtualService')).toEqual([]);
+          expect(docs.some((d: any) => ['HTTPRoute', 'GRPCRoute', 'TCPRoute', 'DestinationRule'].includes(d.kind))).toBe(true);
+          continue;
+        }
         // Every state routes with Istio: a VirtualService, or a DestinationRule alone where nothing needs one.
         expect(docs.some((d: any) => d.kind === 'VirtualService' || d.kind === 'DestinationRule')).toBe(true);
       }
     }
+    // The states Gateway API cannot say are left out: bookinfo's faults and secure state.
+    expect(written['bookinfo-gateway-api']).toEqual(written.bookinfo.filter((f: string) => !f.startsWith('fault-') && !f.startsWith('security-')));
+    expect(written['fleetman-gateway-api']).toEqual(written.fleetman);
     expect(written['recommendation-canary']).toEqual([
       'ambient-90-10.k8s.yaml', 'customer-gateway.k8s.yaml', 'step2-all-v1.k8s.yaml', 'step3-75-25.k8s.yaml', 'step3-90-10.k8s.yaml', 'step3-all-v2.k8s.yaml', 'step4-firefox-v2.k8s.yaml',
       'step5-spread-by-replicas.k8s.yaml',

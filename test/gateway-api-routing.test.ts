@@ -3,9 +3,10 @@ import { k8s } from 'cdk8s-plus-27';
 import {
   CanaryService, CircuitBreakerPolicy, DarkRelease, EdgeDestination, FaultAbort, FaultInjection, IngressEdge, IngressEdgeProps,
   RequestCondition, RoutePolicy, RoutingApi, RoutingApiSetting, ServiceProtocol, ServiceVersion, StringMatch,
-  TlsMode, TrafficMirror, TrafficSplit,
+  RoutingSimulator, TlsMode, TrafficMirror, TrafficSplit,
 } from '../src';
 import { only, synthChecked } from './util';
+import '../src/testing/jest';
 
 /** A chart of an app written with RoutingApi.GATEWAY_API, and a reviews service (v1 80%, v3 20%; v2 declared). */
 function gatewayApiChart(traffic = TrafficSplit.weights({ v1: 80, v3: 20 }), app: App = Testing.app()) {
@@ -97,14 +98,14 @@ describe('Gateway API (GAMMA) mesh routing', () => {
     expect(rules[1].matches).toBeUndefined();
   });
 
-  test("a path prefix keeps Istio's string-prefix meaning (a regex); '/' is PathPrefix", () => {
+  test("a path prefix is Gateway API's PathPrefix (whole segments), written before the catch-all", () => {
     const { chart, reviews } = gatewayApiChart();
-    // Gateway API tries PathPrefix '/' before any regex: written first, so the orders agree.
-    new DarkRelease(chart, 'all-jason', { service: reviews, version: 'v3', priority: 1, when: [RequestCondition.pathPrefix('/'), jason()] });
-    new DarkRelease(chart, 'api-v2', { service: reviews, version: 'v2', priority: 2, when: [RequestCondition.pathPrefix('/api.v2')] });
+    new DarkRelease(chart, 'api-v2', { service: reviews, version: 'v2', when: [RequestCondition.pathPrefix('/api/v2')] });
+    new DarkRelease(chart, 'all-jason', { service: reviews, version: 'v3', when: [RequestCondition.pathPrefix('/'), jason()] });
     const rules = only(synthChecked(chart), 'HTTPRoute', 'reviews').spec.rules;
-    expect(rules.find((r: any) => r.name === 'api-v2').matches).toEqual([{ path: { type: 'RegularExpression', value: '/api\\.v2.*' } }]);
-    expect(rules.find((r: any) => r.name === 'all-jason').matches[0].path).toEqual({ type: 'PathPrefix', value: '/' });
+    expect(rules.map((r: any) => r.name)).toEqual(['api-v2', 'all-jason', 'default']);
+    expect(rules[0].matches).toEqual([{ path: { type: 'PathPrefix', value: '/api/v2' } }]);
+    expect(rules[1].matches[0].path).toEqual({ type: 'PathPrefix', value: '/' });
   });
 
   test('methods, query parameters, header regexes and presence', () => {
@@ -232,6 +233,12 @@ describe('Gateway API: what it cannot say fails the synth', () => {
     expect(message).toMatch(/\[shop\/api\] match: rule 'api' .* would be tried before rule 'qa' \(shop\/qa/);
   });
 
+  test('a path regex: Gateway API tries the catch-all (PathPrefix /) first, so the rule would never apply', () => {
+    expect(refused((chart, reviews) => new DarkRelease(chart, 'regex', {
+      service: reviews, version: 'v2', when: [RequestCondition.uri(StringMatch.regex('/api/v[0-9]+'))],
+    }))).toMatch(/\[shop\/reviews\] match: rule 'default' \(\{\}\) would be tried before rule 'regex' \(shop\/regex/);
+  });
+
   test('rules Gateway API reorders but no request meets both are written', () => {
     const { chart, reviews } = gatewayApiChart();
     new DarkRelease(chart, 'qa', { service: reviews, version: 'v2', priority: 1, when: [RequestCondition.uri(StringMatch.exact('/qa')), RequestCondition.headerExact('x-team', 'qa')] });
@@ -289,11 +296,18 @@ describe('Gateway API ingress', () => {
     expect(only(m, 'HTTPRoute', 'edge-shop-example-com').spec.parentRefs).toEqual([{ name: 'edge', sectionName: 'https' }]);
   });
 
-  test('a route to a plain Service port, and a prefix with a rewrite, which Gateway API cannot replace', () => {
+  test('a prefix rewrite is ReplacePrefixMatch; of a rule with several condition sets it fails', () => {
     const { chart, reviews } = gatewayApiChart();
-    const e = edge(chart, { routes: [{ to: EdgeDestination.service('legacy', 8080), when: [RequestCondition.uri(StringMatch.exact('/old'))] }] });
-    expect(() => e.addRoute({ to: EdgeDestination.release(reviews), when: [RequestCondition.pathPrefix('/reviews/')], rewriteUri: '/' })).not.toThrow();
-    expect(() => Testing.synth(chart)).toThrow(/\[shop\/edge\] rewriteUri: replaces the matched path prefix '\/reviews\/' .*PathPrefix match, which matches whole path segments/);
+    const e = edge(chart, { routes: [{ to: EdgeDestination.release(reviews), when: [RequestCondition.pathPrefix('/reviews/')], rewriteUri: '/' }] });
+    const rule = only(synthChecked(chart), 'HTTPRoute', 'edge-shop-example-com').spec.rules[0];
+    expect(rule.matches).toEqual([{ path: { type: 'PathPrefix', value: '/reviews/' } }]);
+    expect(rule.filters).toEqual([{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/' } } }]);
+    e.addRoute({
+      to: EdgeDestination.release(reviews),
+      rules: [{ conditions: [RequestCondition.pathPrefix('/a')] }, { conditions: [RequestCondition.pathPrefix('/b')] }],
+      rewriteUri: '/',
+    });
+    expect(() => Testing.synth(chart)).toThrow(/\[shop\/edge\] rewriteUri: replaces the matched path prefix of a rule with 2 condition sets \(Gateway API replaces a prefix only in a rule of one PathPrefix match\)/);
   });
 
   test('routes to Services of other namespaces come with a ReferenceGrant there, applied before the route', () => {
@@ -328,5 +342,44 @@ describe('Gateway API ingress', () => {
       .toThrow(/\[shop\/edge\] selector: \{"istio":"ingressgateway"\} selects gateway pods, while Istio deploys the pods of a Gateway API Gateway itself/);
     expect(() => edge(gatewayApiChart().chart, { includeMesh: true })).toThrow(/\[shop\/edge\] includeMesh: applies the edge routes to mesh traffic/);
     expect(() => edge(gatewayApiChart().chart, { https: [{ credentialName: 'c', mode: TlsMode.MUTUAL }] })).toThrow(/\[shop\/edge\] https: asks clients for certificates/);
+  });
+});
+
+describe('the simulator and the jest matchers read Gateway API as Istio does', () => {
+  test('the matchers work on a chart of either form', () => {
+    const { chart, reviews } = gatewayApiChart();
+    new DarkRelease(chart, 'jason-to-v2', { service: reviews, version: 'v2', when: [jason()] });
+    expect(chart).toRoute({ host: 'reviews', headers: { 'end-user': 'jason' } }, { version: 'v2', rule: 'jason-to-v2' });
+    expect(chart).toSplit({ host: 'reviews' }, { v1: 80, v3: 20 });
+  });
+
+  test("PathPrefix matches whole segments; rules of several routes on one parent in Istio's precedence", () => {
+    const route = (name: string, rules: any[]) => ({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name, namespace: 'shop' },
+      spec: { parentRefs: [{ name: 'edge', sectionName: 'http' }], rules },
+    });
+    const to = (svc: string) => [{ name: svc, port: 80 }];
+    const manifests = [
+      { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'edge', namespace: 'shop' }, spec: { gatewayClassName: 'istio', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] } },
+      ...['a', 'b', 'c', 'd'].map(svc => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: svc, namespace: 'shop' }, spec: { selector: { app: svc }, ports: [{ port: 80 }] } })),
+      ...['a', 'b', 'c', 'd'].map(svc => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: svc, namespace: 'shop' }, spec: { template: { metadata: { labels: { app: svc, version: svc } } } } })),
+      // Written first, but the catch-all (PathPrefix '/') of the older route ranks below any longer prefix.
+      route('older', [{ backendRefs: to('a') }, { matches: [{ path: { type: 'RegularExpression', value: '/re/.*' } }], backendRefs: to('d') }]),
+      route('newer', [
+        { matches: [{ path: { type: 'PathPrefix', value: '/api/' } }], backendRefs: to('b') },
+        { matches: [{ path: { type: 'PathPrefix', value: '/api' }, headers: [{ name: 'x-team', value: 'qa' }] }], backendRefs: to('c') },
+      ]),
+    ];
+    const sim = RoutingSimulator.fromManifests(manifests);
+    const at = (path: string, headers: { [k: string]: string } = {}) => sim.route({ host: 'x.example.com', gateway: 'shop/edge', port: 80, path, headers }).versionShares;
+    expect(at('/api')).toEqual({ b: 100 });
+    expect(at('/api/orders')).toEqual({ b: 100 });
+    expect(at('/apix')).toEqual({ a: 100 });
+    // Same prefix length ('/api/' is '/api'): more headers first.
+    expect(at('/api/orders', { 'x-team': 'qa' })).toEqual({ c: 100 });
+    // A regex ranks below every prefix, the catch-all's '/' included: it never applies here.
+    expect(at('/re/x')).toEqual({ a: 100 });
   });
 });

@@ -57,7 +57,6 @@ export function webapp(chart: Chart, traffic: TrafficSplit): CanaryService {
 export function fleetmanEdge(chart: Chart): IngressEdge {
   return new IngressEdge(chart, 'ingress-gateway-configuration', {
     hosts: ['fleetman.com', '*.fleetman.com'],
-    selector: { istio: 'ingressgateway' },
   });
 }
 
@@ -93,7 +92,9 @@ export function webappAtTheEdge(app: App): Chart[] {
   const header = new Chart(app, 'webapp-edge-header', { namespace: 'default' });
   const headerWebapp = webapp(header, TrafficSplit.stable());
   new DarkRelease(header, 'canary-header', {
-    service: headerWebapp, version: 'experimental', releaseScope: ReleaseScope.EDGE,
+    service: headerWebapp,
+    version: 'experimental',
+    releaseScope: ReleaseScope.EDGE,
     when: [RequestCondition.headerExact(RELEASE_HEADER, 'canary')],
   });
   fleetmanEdge(header).addRoute({ to: EdgeDestination.release(headerWebapp) });

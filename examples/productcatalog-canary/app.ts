@@ -3,8 +3,8 @@
 // version=v1). The library adopts it as v1 without creating it, deploys v2 next to it, and walks the
 // release through four states, one chart (one file in dist/) each.
 import { App, Chart, Size } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
 import { CanaryService, MeshNamespace, ServiceProtocol, ServiceVersion, TrafficSplit } from 'cdk8s-istio-traffic';
+import * as kplus from 'cdk8s-plus-27';
 
 const GRPC_HEALTH = kplus.Probe.fromCommand(['/bin/grpc_health_probe', '-addr=:3550']);
 

@@ -55,3 +55,33 @@ export function gatewayApiCannotSet(field: string): string | undefined {
   if (GATEWAY_API_OPTIONS.includes(field)) { return undefined; }
   return OPTION_MEANING[field] ?? `sets ${field}`;
 }
+
+/** The URI rank in Istio's order of Gateway API routes: exact 3, prefix 2, regex 1, none -1. */
+function pathRank(m: any): [number, number] {
+  // The API server writes a match without a path as PathPrefix '/' (the CRD's default), as it does
+  // a rule without matches.
+  const p = m?.path ?? { type: 'PathPrefix', value: '/' };
+  const rank = p.type === 'Exact' ? 3 : p.type === 'PathPrefix' ? 2 : 1;
+  // Istio drops a trailing '/' of a PathPrefix (but not of '/').
+  const value = p.type === 'PathPrefix' && p.value !== '/' ? String(p.value).replace(/\/$/, '') : String(p.value);
+  return [rank, value.length];
+}
+
+/**
+ * Negative when Istio tries Gateway API match `a` before match `b`, the order pilot gives the rules
+ * of all routes of one parent (sortHTTPRoutes, a stable sort): exact path, then prefix by length,
+ * then regex by length (a match without a path is PathPrefix '/'); then a method before none; then more header matches, then
+ * more query parameter matches.
+ */
+export function comparePrecedence(a: any, b: any): number {
+  const [ra, la] = pathRank(a);
+  const [rb, lb] = pathRank(b);
+  if (ra !== rb) { return rb - ra; }
+  if (la !== lb) { return lb - la; }
+  if ((a.method === undefined) !== (b.method === undefined)) { return a.method !== undefined ? -1 : 1; }
+  const ha = a.headers?.length ?? 0;
+  const hb = b.headers?.length ?? 0;
+  if (ha !== hb) { return hb - ha; }
+  return (b.queryParams?.length ?? 0) - (a.queryParams?.length ?? 0);
+}
+

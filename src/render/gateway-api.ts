@@ -1,7 +1,7 @@
 import { IConstruct } from 'constructs';
 import { failWith, show } from '../core/errors';
 import { DEFAULT_NAMESPACE } from '../core/hosts';
-import { gatewayApiCannotSet, USE_ISTIO_API } from '../core/routing-api';
+import { comparePrecedence, gatewayApiCannotSet, USE_ISTIO_API } from '../core/routing-api';
 import { HostRouting, VirtualServiceEntry } from '../model/host-routing';
 import { MatchBlock, ResolvedRule, WeightedDestination } from '../model/rules';
 
@@ -77,7 +77,7 @@ function quoteRe2(s: string): string {
   return s.replace(/[\\^$.|?*+()[\]{}]/g, c => `\\${c}`);
 }
 
-/** An Istio string match as a Gateway API `type`/`value` pair (prefix as a regex: Gateway API has no string prefix). */
+/** An Istio string match as a Gateway API `type`/`value` pair (a prefix as a regex: Gateway API has no string prefix for headers and query parameters). */
 function stringMatch(rule: ResolvedRule, field: string, m: any): { type: string; value: string } {
   if (m?.exact !== undefined) { return { type: 'Exact', value: String(m.exact) }; }
   if (m?.prefix !== undefined) { return { type: 'RegularExpression', value: `${quoteRe2(String(m.prefix))}.*` }; }
@@ -88,10 +88,10 @@ function stringMatch(rule: ResolvedRule, field: string, m: any): { type: string;
 }
 
 /**
- * An Istio match block as a Gateway API match. A path prefix other than `/` is written as a regular
- * expression: Istio's `prefix` is a string prefix (`/api` takes `/apix`), Gateway API's
- * `PathPrefix` matches whole path segments, so writing one for the other would change which
- * requests match.
+ * An Istio match block as a Gateway API match. A path prefix is Gateway API's `PathPrefix`, which
+ * matches whole path segments (`/api` takes `/api` and `/api/x`, not `/apix`), where Istio's
+ * `prefix` is a string prefix: the README says so; a regex would rank below the catch-all in
+ * Istio's order of Gateway API rules, so it could never apply.
  */
 function routeMatch(rule: ResolvedRule, block: MatchBlock, grpc: boolean): any {
   const out: any = {};
@@ -101,7 +101,7 @@ function routeMatch(rule: ResolvedRule, block: MatchBlock, grpc: boolean): any {
       case 'uri': {
         if (grpc) { refuse(rule, where, 'a path condition on a gRPC service (GRPCRoute matches services and methods, not paths)'); }
         const v: any = value;
-        out.path = v?.prefix === '/' ? { type: 'PathPrefix', value: '/' } : stringMatch(rule, where, v);
+        out.path = v?.prefix !== undefined ? { type: 'PathPrefix', value: String(v.prefix) } : stringMatch(rule, where, v);
         break;
       }
       case 'headers':
@@ -206,12 +206,9 @@ function ruleFilters(rule: ResolvedRule, ctx: BackendContext): any[] {
     let path: any;
     if (uri !== undefined) {
       const prefixes = rule.match.filter(b => b.uri?.prefix !== undefined);
-      if (prefixes.length > 0 && prefixes.some(b => b.uri.prefix !== '/')) {
-        refuse(rule, 'rewriteUri', `replaces the matched path prefix ${prefixes.map(b => `'${b.uri.prefix}'`).join(', ')} `
-          + "(Gateway API replaces a prefix only after a PathPrefix match, which matches whole path segments, not Istio's string prefix)");
-      }
-      if (prefixes.length > 0 && prefixes.length < rule.match.length) {
-        refuse(rule, 'rewriteUri', 'rewrites the path of a rule that matches both by prefix and otherwise');
+      if (prefixes.length > 0 && rule.match.length > 1) {
+        refuse(rule, 'rewriteUri', `replaces the matched path prefix of a rule with ${rule.match.length} condition sets `
+          + '(Gateway API replaces a prefix only in a rule of one PathPrefix match)');
       }
       path = prefixes.length > 0 ? { type: 'ReplacePrefixMatch', replacePrefixMatch: uri } : { type: 'ReplaceFullPath', replaceFullPath: uri };
     }
@@ -235,34 +232,14 @@ function ruleTimeouts(rule: ResolvedRule): any | undefined {
   return { request: timeout };
 }
 
-/** The URI rank in Istio's order of Gateway API routes: exact 3, prefix 2, regex 1, none -1. */
-function pathRank(m: any): [number, number] {
-  const p = m?.path;
-  if (!p) { return [-1, 0]; }
-  const rank = p.type === 'Exact' ? 3 : p.type === 'PathPrefix' ? 2 : 1;
-  return [rank, String(p.value).length];
-}
-
-/** Negative when Istio tries match `a` before match `b` (pilot's sortHTTPRoutes; a stable sort). */
-export function comparePrecedence(a: any, b: any): number {
-  const [ra, la] = pathRank(a);
-  const [rb, lb] = pathRank(b);
-  if (ra !== rb) { return rb - ra; }
-  if (la !== lb) { return lb - la; }
-  if ((a.method === undefined) !== (b.method === undefined)) { return a.method !== undefined ? -1 : 1; }
-  const ha = a.headers?.length ?? 0;
-  const hb = b.headers?.length ?? 0;
-  if (ha !== hb) { return hb - ha; }
-  return (b.queryParams?.length ?? 0) - (a.queryParams?.length ?? 0);
-}
-
 /**
  * Fails when Gateway API's precedence would try a later rule's match before an earlier rule's and a
- * request can meet both (so it would go elsewhere than the model says). Rules are compared as
- * written: a catch-all (no match) is tried last in both.
+ * request can meet both (so it would go elsewhere than the model says). A catch-all is PathPrefix
+ * '/' there, tried before any regex path: a rule on a path regex never applies.
  */
 function checkPrecedence(resolved: ResolvedRule[], rules: any[]): void {
-  const items = rules.flatMap((r, i) => (r.matches ?? []).map((m: any, j: number) => ({ rule: i, match: m, block: resolved[i].match[j] })));
+  // A rule without matches is one of PathPrefix '/' once the API server has defaulted it.
+  const items = rules.flatMap((r, i) => (r.matches ?? [{}]).map((m: any, j: number) => ({ rule: i, match: m, block: resolved[i].match[j] ?? {} })));
   const sorted = items.map((x, seq) => ({ ...x, seq })).sort((a, b) => comparePrecedence(a.match, b.match) || (a.seq - b.seq));
   for (let i = 0; i < sorted.length; i++) {
     for (let j = i + 1; j < sorted.length; j++) {

@@ -2,6 +2,7 @@ import { App, Chart } from 'cdk8s';
 import {
   authorize, AuthzRequest, checkToken, isAuthorizationPolicy, isRequestAuthentication, peerModeFor,
 } from './authorization';
+import { gatewayApiAsIstio } from './gateway-api';
 import { appliesToProxy, isCatchAllMatch, MatchInput, matchRequest, parseQuery, Re2Cache, rejectedRegexes } from './match';
 import {
   failureReasons, fault, faultWithoutPercentage, notFound, retries, round, shares, unavailable,
@@ -214,7 +215,9 @@ export class RoutingSimulator {
 
   private constructor(manifests: any[], options: RoutingSimulatorOptions) {
     Object.defineProperty(this, SIMULATOR_SYMBOL, { value: true });
-    const objs = manifests.filter(m => m && typeof m === 'object');
+    const given = manifests.filter(m => m && typeof m === 'object');
+    // Kubernetes Gateway API objects are routed as the Istio objects Istio makes of them.
+    const objs = [...given, ...gatewayApiAsIstio(given)];
     this.virtualServices = istioOrder(objs.filter(m => NETWORKING.test(m.apiVersion ?? '') && m.kind === 'VirtualService')
       .map(vs => ({ vs, namespace: namespaceOf(vs) })));
     this.destinationRules = objs.filter(m => NETWORKING.test(m.apiVersion ?? '') && m.kind === 'DestinationRule');
@@ -733,7 +736,9 @@ export class RoutingSimulator {
   }
 
   private outcome(c: Candidate, rule: any, index: number, sourceNamespace: string, describe: string, warnings: string[]): RoutingOutcome {
-    const which = `rule #${index}${rule.name ? ` '${rule.name}'` : ''} of VirtualService ${vsId(c)}`;
+    // A VirtualService the simulator made of Gateway API routes names them.
+    const from = c.vs.metadata?.annotations?.['simulator/from'];
+    const which = `rule #${index}${rule.name ? ` '${rule.name}'` : ''} of ${typeof from === 'string' ? `${from} (as Istio reads it)` : `VirtualService ${vsId(c)}`}`;
     const injected = fault(rule.fault);
     const base = {
       virtualService: vsId(c),
@@ -777,7 +782,9 @@ export class RoutingSimulator {
     if (total > 0 && s.unavailableShare >= total - 1e-9) {
       return unavailable({ ...base, destinations }, `${describe}: ${which} matched, but ${failureReasons(destinations)}${faultNote}`);
     }
-    const summary = Object.entries(s.subsetShares).map(([k, v]) => `${k} ${round(v)}%`);
+    // By subset; by version where the destinations have none (a route to whole Services, as Gateway API's are).
+    const bySubset = Object.keys(s.subsetShares).some(k => k !== '(none)');
+    const summary = Object.entries(bySubset ? s.subsetShares : s.versionShares).map(([k, v]) => `${k} ${round(v)}%`);
     if (s.unavailableShare > 0) { summary.push(`503 ${round(s.unavailableShare)}% (${failureReasons(destinations)})`); }
     return {
       ...base,

@@ -1,0 +1,245 @@
+import { namespaceOf } from '../core/hosts';
+import { comparePrecedence } from '../core/routing-api';
+
+/**
+ * Kubernetes Gateway API objects read the way Istio reads them: Istio (pilot) turns Gateways and
+ * routes into its own Gateways and VirtualServices before it programs Envoy, and so does the
+ * simulator, which then routes the result like any VirtualService.
+ *
+ * - a `Gateway` of class `istio` (not a waypoint) is an Istio Gateway of the same namespace and name,
+ *   a server per listener (its `hostname`, else `*`; HTTPS terminating with the listener's first
+ *   certificate), on the pods Istio deploys for it (`gateway.networking.k8s.io/gateway-name`);
+ * - the HTTPRoutes (GRPCRoutes, TCPRoutes) attached to one parent are one VirtualService: for a
+ *   Service (GAMMA), bound to the mesh, for the Service's host; for a Gateway, bound to it, for the
+ *   route's `hostnames` (else `*`), each match limited to the ports of the listeners it attaches to
+ *   (`sectionName`, else all);
+ * - every match is its own rule (a rule without matches has PathPrefix '/', the API server's
+ *   default), and the rules of all the parent's routes are sorted in Istio's precedence (exact
+ *   path, then prefix by length, then regex by length, then method, more headers, more query
+ *   parameters; ties in route order: the oldest first, then by namespace and name; then rule order);
+ * - `PathPrefix` matches whole path segments (`/api` takes `/api` and `/api/x`, not `/apix`);
+ *   header, query and method matches; filters: header modifiers, URL rewrites, redirects, mirrors;
+ *   `timeouts.request`; backendRefs (weight 1 unless given) as destinations by Service and port.
+ */
+
+const GROUP = 'gateway.networking.k8s.io';
+const isKind = (o: any, kind: string) => typeof o?.apiVersion === 'string' && o.apiVersion.startsWith(`${GROUP}/`) && o.kind === kind;
+
+/** The Istio objects Istio makes of the Gateway API objects among `objs` (none when there are none). */
+export function gatewayApiAsIstio(objs: any[]): any[] {
+  const gateways = objs.filter(o => isKind(o, 'Gateway') && o.spec?.gatewayClassName !== 'istio-waypoint');
+  const routes = objs.filter(o => ['HTTPRoute', 'GRPCRoute', 'TCPRoute'].some(k => isKind(o, k)));
+  if (gateways.length + routes.length === 0) { return []; }
+  const out: any[] = gateways.map(istioGateway);
+  const parents = new Map<string, { parent: ParentKey; routes: { route: any; ports?: number[] }[] }>();
+  for (const route of [...routes].sort(routeOrder)) {
+    for (const ref of Array.isArray(route.spec?.parentRefs) ? route.spec.parentRefs : []) {
+      const parent = parentOf(route, ref);
+      if (!parent) { continue; }
+      const gw = parent.kind === 'Gateway' ? gateways.find(g => namespaceOf(g) === parent.namespace && g.metadata?.name === parent.name) : undefined;
+      const listeners: any[] = gw?.spec?.listeners ?? [];
+      const ports = parent.kind === 'Gateway' && typeof ref.sectionName === 'string'
+        ? listeners.filter(l => l.name === ref.sectionName).map(l => l.port)
+        : undefined;
+      const key = `${parent.kind}|${parent.namespace}|${parent.name}|${parent.kind === 'Service' ? '' : (route.spec?.hostnames ?? ['*']).join(',')}|${route.kind === 'TCPRoute'}`;
+      const entry = parents.get(key) ?? { parent, routes: [] };
+      parents.set(key, entry);
+      entry.routes.push({ route, ports });
+    }
+  }
+  for (const { parent, routes: attached } of parents.values()) {
+    out.push(virtualService(parent, attached));
+  }
+  return out;
+}
+
+interface ParentKey {
+  readonly kind: 'Service' | 'Gateway';
+  readonly namespace: string;
+  readonly name: string;
+  readonly port?: number;
+}
+
+function parentOf(route: any, ref: any): ParentKey | undefined {
+  const namespace = typeof ref?.namespace === 'string' ? ref.namespace : namespaceOf(route);
+  if (typeof ref?.name !== 'string') { return undefined; }
+  if (ref.kind === 'Service' && (ref.group ?? '') === '') { return { kind: 'Service', namespace, name: ref.name, port: ref.port }; }
+  if ((ref.kind ?? 'Gateway') === 'Gateway' && (ref.group ?? GROUP) === GROUP) { return { kind: 'Gateway', namespace, name: ref.name }; }
+  return undefined;
+}
+
+/** Routes in Gateway API's tie order: the oldest first (the manifests' order stands for creation time when they carry none). */
+function routeOrder(a: any, b: any): number {
+  const ta = a.metadata?.creationTimestamp ?? '';
+  const tb = b.metadata?.creationTimestamp ?? '';
+  if (ta !== tb) { return ta < tb ? -1 : 1; }
+  return 0;
+}
+
+function istioGateway(gw: any): any {
+  const listeners: any[] = Array.isArray(gw.spec?.listeners) ? gw.spec.listeners : [];
+  return {
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'Gateway',
+    metadata: { name: gw.metadata?.name, namespace: namespaceOf(gw), annotations: { 'simulator/from': `Gateway ${namespaceOf(gw)}/${gw.metadata?.name}` } },
+    spec: {
+      selector: { 'gateway.networking.k8s.io/gateway-name': gw.metadata?.name },
+      servers: listeners.map(l => ({
+        port: { number: l.port, name: l.name, protocol: l.protocol },
+        hosts: [l.hostname ?? '*'],
+        ...(l.protocol === 'HTTPS' ? { tls: { mode: l.tls?.mode === 'Passthrough' ? 'PASSTHROUGH' : 'SIMPLE', credentialName: l.tls?.certificateRefs?.[0]?.name } } : {}),
+      })),
+    },
+  };
+}
+
+function virtualService(parent: ParentKey, attached: { route: any; ports?: number[] }[]): any {
+  const first = attached[0].route;
+  const tcp = first.kind === 'TCPRoute';
+  const hosts = parent.kind === 'Service' ? [`${parent.name}.${parent.namespace}.svc.cluster.local`] : (first.spec?.hostnames ?? ['*']);
+  const rules = attached.flatMap(({ route, ports }) => routeRules(route, ports));
+  const sorted = rules.map((r, seq) => ({ ...r, seq })).sort((a, b) => comparePrecedence(a.order, b.order) || (a.seq - b.seq)).map(r => r.rule);
+  return {
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'VirtualService',
+    metadata: {
+      name: attached.map(a => a.route.metadata?.name).join('+'),
+      namespace: parent.namespace,
+      annotations: { 'simulator/from': attached.map(a => `${a.route.kind} ${namespaceOf(a.route)}/${a.route.metadata?.name}`).join(', ') },
+    },
+    spec: {
+      hosts,
+      ...(parent.kind === 'Gateway' ? { gateways: [`${parent.namespace}/${parent.name}`] } : {}),
+      ...(tcp ? { tcp: rules.map(r => ({ route: r.rule.route })) } : { http: sorted }),
+    },
+  };
+}
+
+/**
+ * An Istio rule per match of each rule of the route (a rule without matches is one of PathPrefix
+ * '/', the API server's default), with the Gateway API match that orders it.
+ */
+function routeRules(route: any, ports: number[] | undefined): { rule: any; order: any }[] {
+  const namespace = namespaceOf(route);
+  const grpc = route.kind === 'GRPCRoute';
+  return (Array.isArray(route.spec?.rules) ? route.spec.rules : []).flatMap((rule: any) => {
+    const options = ruleOptions(rule, namespace);
+    const base = {
+      ...(typeof rule.name === 'string' ? { name: rule.name } : {}),
+      ...options,
+      ...(options.redirect ? {} : { route: destinations(rule.backendRefs, namespace) }),
+    };
+    const matches: any[] = Array.isArray(rule.matches) && rule.matches.length > 0 ? rule.matches : [{}];
+    return matches.flatMap(m => {
+      const block = grpc ? grpcMatch(m) : httpMatch(m);
+      const order = grpc ? { path: block.uri?.exact !== undefined ? { type: 'Exact', value: block.uri.exact } : undefined, headers: m.headers } : m;
+      const blocks = ports && ports.length > 0 ? ports.map(port => ({ ...block, port })) : [block];
+      return blocks.map(b => ({ rule: Object.keys(b).length > 0 ? { ...base, match: [b] } : { ...base }, order }));
+    });
+  });
+}
+
+function quoteRe2(s: string): string {
+  return s.replace(/[\\^$.|?*+()[\]{}]/g, c => `\\${c}`);
+}
+
+function stringMatch(m: any): any {
+  return m?.type === 'RegularExpression' ? { regex: String(m.value) } : { exact: String(m?.value) };
+}
+
+/** Gateway API header or query parameter matches as Istio's map of string matches. */
+function byName(matches: any[]): any {
+  return Object.fromEntries(matches.map((h: any) => [h.name, stringMatch(h)]));
+}
+
+function httpMatch(m: any): any {
+  const out: any = {};
+  const path = m.path ?? { type: 'PathPrefix', value: '/' };
+  if (path.type === 'Exact') {
+    out.uri = { exact: path.value };
+  } else if (path.type === 'RegularExpression') {
+    out.uri = { regex: path.value };
+  } else {
+    // Whole path segments (Envoy's path_separated_prefix); a trailing '/' is ignored.
+    const p = String(path.value ?? '/').replace(/\/+$/, '');
+    out.uri = p === '' ? { prefix: '/' } : { regex: `${quoteRe2(p)}(/.*)?` };
+  }
+  if (Array.isArray(m.headers) && m.headers.length > 0) { out.headers = byName(m.headers); }
+  if (Array.isArray(m.queryParams) && m.queryParams.length > 0) { out.queryParams = byName(m.queryParams); }
+  if (typeof m.method === 'string') { out.method = { exact: m.method }; }
+  return out;
+}
+
+function grpcMatch(m: any): any {
+  const out: any = {};
+  const service = m.method?.service;
+  const method = m.method?.method;
+  if (service && method) {
+    out.uri = { exact: `/${service}/${method}` };
+  } else if (service) {
+    out.uri = { prefix: `/${service}/` };
+  } else if (method) {
+    out.uri = { regex: `/[^/]+/${quoteRe2(method)}` };
+  }
+  if (Array.isArray(m.headers) && m.headers.length > 0) { out.headers = byName(m.headers); }
+  return out;
+}
+
+function serviceHost(ref: any, namespace: string): string {
+  return `${ref.name}.${typeof ref.namespace === 'string' ? ref.namespace : namespace}.svc.cluster.local`;
+}
+
+function destinations(refs: any, namespace: string): any[] {
+  const list: any[] = Array.isArray(refs) ? refs.filter(r => (r?.kind ?? 'Service') === 'Service' && (r?.group ?? '') === '') : [];
+  return list.map(r => ({
+    destination: { host: serviceHost(r, namespace), ...(typeof r.port === 'number' ? { port: { number: r.port } } : {}) },
+    weight: typeof r.weight === 'number' ? r.weight : 1,
+    ...(Array.isArray(r.filters) ? headerOptions(r.filters) : {}),
+  }));
+}
+
+/** Header modifier filters as Istio `headers`. */
+function headerOptions(filters: any[]): any {
+  const ops = (f: any) => ({
+    ...(Array.isArray(f?.set) ? { set: Object.fromEntries(f.set.map((h: any) => [h.name, h.value])) } : {}),
+    ...(Array.isArray(f?.add) ? { add: Object.fromEntries(f.add.map((h: any) => [h.name, h.value])) } : {}),
+    ...(Array.isArray(f?.remove) ? { remove: [...f.remove] } : {}),
+  });
+  const request = filters.find(f => f?.type === 'RequestHeaderModifier');
+  const response = filters.find(f => f?.type === 'ResponseHeaderModifier');
+  if (!request && !response) { return {}; }
+  return {
+    headers: {
+      ...(request ? { request: ops(request.requestHeaderModifier) } : {}),
+      ...(response ? { response: ops(response.responseHeaderModifier) } : {}),
+    },
+  };
+}
+
+function ruleOptions(rule: any, namespace: string): any {
+  const filters: any[] = Array.isArray(rule.filters) ? rule.filters : [];
+  const out: any = { ...headerOptions(filters) };
+  const rewrite = filters.find(f => f?.type === 'URLRewrite')?.urlRewrite;
+  if (rewrite) {
+    const uri = rewrite.path?.type === 'ReplaceFullPath' ? rewrite.path.replaceFullPath : rewrite.path?.replacePrefixMatch;
+    out.rewrite = { ...(uri !== undefined ? { uri } : {}), ...(rewrite.hostname !== undefined ? { authority: rewrite.hostname } : {}) };
+  }
+  const redirect = filters.find(f => f?.type === 'RequestRedirect')?.requestRedirect;
+  if (redirect) {
+    out.redirect = {
+      ...(redirect.scheme !== undefined ? { scheme: redirect.scheme } : {}),
+      ...(redirect.hostname !== undefined ? { authority: redirect.hostname } : {}),
+      ...(redirect.port !== undefined ? { port: redirect.port } : {}),
+      redirectCode: redirect.statusCode ?? 302,
+    };
+  }
+  const mirrors = filters.filter(f => f?.type === 'RequestMirror').map(f => f.requestMirror);
+  if (mirrors.length > 0) {
+    out.mirrors = mirrors.map(m => ({
+      destination: { host: serviceHost(m.backendRef, namespace), ...(typeof m.backendRef?.port === 'number' ? { port: { number: m.backendRef.port } } : {}) },
+      percentage: { value: m.percent ?? (m.fraction ? (100 * m.fraction.numerator) / (m.fraction.denominator ?? 100) : 100) },
+    }));
+  }
+  if (typeof rule.timeouts?.request === 'string') { out.timeout = rule.timeouts.request; }
+  return out;
+}
