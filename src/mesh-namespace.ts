@@ -178,7 +178,10 @@ export class MeshNamespace extends Construct {
     }
     modelOf(this);
     this.applyBeforeEarlierObjects(apiObject);
-    if (withWaypoint) { this.waypoint = waypointGateway(this, this.name, apiObject); }
+    if (withWaypoint) {
+      this.waypoint = waypointGateway(this, this.name, apiObject);
+      modelOf(this).waypointNamespaces.add(this.name);
+    }
     if (props.mtls !== undefined) { this.peerAuthentication = namespacePeerAuthentication(this, this.name, props.mtls, apiObject); }
   }
 

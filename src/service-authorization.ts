@@ -127,16 +127,22 @@ export class ServiceAuthorization extends Construct {
     const render = (field: string, rules: AccessRule[]) => rules.map((r, i) => this.renderRule(`${field}[${i}]`, r, service, trustDomain, model.serviceAccounts));
     const allow = props.allow ? render('allow', props.allow) : undefined;
     const deny = props.deny ? render('deny', props.deny) : undefined;
-    const selector = { matchLabels: { app: service.name } };
+    // In an ambient namespace with a waypoint (a MeshNamespace of the chart, whenever it is added),
+    // the policy binds to the Service, which the waypoint enforces with the caller's identity and
+    // HTTP; by label it would be ztunnel's, at L4, seeing the waypoint as the caller.
+    const namespace = this.namespace;
+    const target = () => (model.waypointNamespaces.has(namespace)
+      ? { targetRefs: [{ group: '', kind: 'Service', name: service.name }] }
+      : { selector: { matchLabels: { app: service.name } } });
     if (allow) {
       const name = `${service.name}-allow`;
       this.checkNameIsFree(name);
-      this.allowPolicy = newAuthorizationPolicy(this, 'Allow', { name, namespace: this.namespace, spec: () => ({ selector, action: 'ALLOW', rules: allow }) });
+      this.allowPolicy = newAuthorizationPolicy(this, 'Allow', { name, namespace, spec: () => ({ ...target(), action: 'ALLOW', rules: allow }) });
     }
     if (deny) {
       const name = `${service.name}-deny`;
       this.checkNameIsFree(name);
-      this.denyPolicy = newAuthorizationPolicy(this, 'Deny', { name, namespace: this.namespace, spec: () => ({ selector, action: 'DENY', rules: deny }) });
+      this.denyPolicy = newAuthorizationPolicy(this, 'Deny', { name, namespace, spec: () => ({ ...target(), action: 'DENY', rules: deny }) });
     }
   }
 

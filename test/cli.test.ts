@@ -4,6 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import { recommendationChart, RECOMMENDATION_STATES } from '../examples/recommendation-canary/app';
+import { RoutingApi, RoutingApiSetting } from '../src';
 import { run } from '../src/cli/main';
 
 const BOOKINFO = path.join(__dirname, '..', '..', 'shared', 'upstream', 'istio', 'samples', 'bookinfo');
@@ -58,6 +59,28 @@ function entry(entries: any[], host: string, binding: string): any {
 }
 
 describe('diff of the recommendation canary states (library-made YAML)', () => {
+  test('the same change written as Kubernetes Gateway API (HTTPRoutes read as Istio reads them)', () => {
+    const dirs = ['step3-90-10', 'step3-75-25'].map(id => {
+      const outdir = path.join(tmp, `${id}-gateway-api`);
+      const app = new App({ outdir });
+      RoutingApiSetting.use(app, RoutingApi.GATEWAY_API);
+      recommendationChart(app, id, RECOMMENDATION_STATES[id]);
+      app.synth();
+      return outdir;
+    });
+    const r = cli('diff', dirs[0], dirs[1], '--json');
+    expect(r.code).toBe(1);
+    // A destination without a subset is named by its Service and the version of its pods.
+    expect(JSON.parse(r.stdout).changes).toEqual([{
+      host: RECOMMENDATION,
+      binding: 'mesh',
+      rule: 'default',
+      before: { 'recommendation-v1/v1': 90, 'recommendation-v2/v2': 10 },
+      after: { 'recommendation-v1/v1': 75, 'recommendation-v2/v2': 25 },
+      policies: {},
+    }]);
+  });
+
   test('90/10 to 75/25: exit 1, and the one change is recommendation v1 90 -> 75, v2 10 -> 25', () => {
     const r = cli('diff', states['step3-90-10'], states['step3-75-25'], '--json');
     expect(r.code).toBe(1);

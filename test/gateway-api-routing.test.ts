@@ -1,9 +1,9 @@
 import { App, Chart, Duration, Testing } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import {
-  CanaryService, CircuitBreakerPolicy, DarkRelease, EdgeDestination, FaultAbort, FaultInjection, IngressEdge, IngressEdgeProps,
-  RequestCondition, RoutePolicy, RoutingApi, RoutingApiSetting, ServiceProtocol, ServiceVersion, StringMatch,
-  RoutingSimulator, TlsMode, TrafficMirror, TrafficSplit,
+  Caller, CanaryService, CircuitBreakerPolicy, DarkRelease, DataPlaneMode, EdgeDestination, FaultAbort, FaultInjection, IngressEdge, IngressEdgeProps,
+  MeshNamespace, RequestCondition, RoutePolicy, RoutingApi, RoutingApiSetting, RoutingSimulator, ServiceAuthorization, ServiceProtocol,
+  ServiceVersion, StringMatch, TlsMode, TrafficMirror, TrafficSplit,
 } from '../src';
 import { only, synthChecked } from './util';
 import '../src/testing/jest';
@@ -381,5 +381,30 @@ describe('the simulator and the jest matchers read Gateway API as Istio does', (
     expect(at('/api/orders', { 'x-team': 'qa' })).toEqual({ c: 100 });
     // A regex ranks below every prefix, the catch-all's '/' included: it never applies here.
     expect(at('/re/x')).toEqual({ a: 100 });
+  });
+});
+
+describe('ambient mode: authorization at the waypoint', () => {
+  const chart = (waypoint: boolean) => {
+    const app = Testing.app();
+    RoutingApiSetting.use(app, RoutingApi.GATEWAY_API);
+    const c = new Chart(app, 'shop', { namespace: 'shop' });
+    const web = new CanaryService(c, 'web', { port: 8080, versions: [ServiceVersion.deploy('v1', { image: 'web:1' })] });
+    const api = new CanaryService(c, 'api', { port: 8080, versions: [ServiceVersion.deploy('v1', { image: 'api:1' })] });
+    new ServiceAuthorization(c, 'api-callers', { service: api, allow: [{ from: [Caller.service(web)], methods: ['GET'] }] });
+    // Added after the policy: the namespace's mode still decides how the policy binds.
+    new MeshNamespace(c, 'shop', { dataPlane: DataPlaneMode.AMBIENT, waypoint });
+    return c;
+  };
+
+  test('with a waypoint, a service\'s policy binds to its Service (targetRefs), where HTTP conditions hold', () => {
+    const policy = only(synthChecked(chart(true)), 'AuthorizationPolicy', 'api-allow');
+    expect(policy.spec.targetRefs).toEqual([{ group: '', kind: 'Service', name: 'api' }]);
+    expect(policy.spec.selector).toBeUndefined();
+    expect(policy.spec.rules[0].to).toEqual([{ operation: { methods: ['GET'] } }]);
+  });
+
+  test('without a waypoint, the policy selects the pods, and its HTTP condition fails the synth (CIT0023)', () => {
+    expect(() => Testing.synth(chart(false))).toThrow(/CIT0023/);
   });
 });

@@ -1,4 +1,5 @@
 import { CLUSTER_SUFFIX, hostMatches, istioHost, namespaceOf } from '../core/hosts';
+import { gatewayApiAsIstio } from '../simulator/gateway-api';
 import { isCatchAllMatch, Re2Cache, rejectedRegexes } from '../simulator/match';
 import { shares as podShares, fault as simulatedFault, round } from '../simulator/outcome';
 import { RoutingSimulator } from '../simulator/routing-simulator';
@@ -122,7 +123,9 @@ class TableBuilder {
   private readonly simulator: RoutingSimulator;
 
   constructor(manifests: any[], private readonly versionLabel: string) {
-    const objs = manifests.filter(m => m !== null && typeof m === 'object');
+    const given = manifests.filter(m => m !== null && typeof m === 'object');
+    // Kubernetes Gateway API routes and Gateways, as the Istio objects Istio makes of them.
+    const objs = [...given, ...gatewayApiAsIstio(given)];
     const istio = (kind: string) => objs.filter(m => NETWORKING.test(String(m.apiVersion ?? '')) && m.kind === kind);
     this.virtualServices = istioOrder(istio('VirtualService').map(vs => ({ vs, namespace: namespaceOf(vs) })));
     this.destinationRules = istio('DestinationRule');

@@ -68,6 +68,11 @@ export class TrafficModel extends Construct {
   public readonly serviceAccounts = new Map<string, ServiceAccountEntry>();
   /** The API the chart's routing is written in (RoutingApiSetting), fixed when the model is made. */
   public readonly routingApi: RoutingApi;
+  /**
+   * The namespaces of the chart in ambient mode with a waypoint (MeshNamespace): their services'
+   * authorization policies bind to the Service (`targetRefs`), enforced by the waypoint.
+   */
+  public readonly waypointNamespaces = new Set<string>();
   /** The PeerAuthentications the chart's constructs declare, for the client TLS checks. */
   public readonly transportSecurity = new TransportSecurity();
   /** The security objects the chart's constructs emit, by `<kind> <namespace>/<name>`, and who emits each. */
