@@ -2,8 +2,10 @@ import { Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { fail } from './core/errors';
 import { DEFAULT_NAMESPACE } from './core/hosts';
+import { RoutingApi, routingApiAt } from './core/routing-api';
 import { T } from './core/shape';
 import { isDnsLabel, isDnsSubdomain } from './core/syntax';
+import type { IngressEdge } from './ingress-edge';
 import { checkService, IRoutableService } from './routed-service';
 
 const CALLER_SYMBOL = Symbol.for('cdk8s-istio-traffic.Caller');
@@ -136,6 +138,31 @@ export class Caller {
       fail('Caller.ingressGateway', 'options.namespace', namespace, 'is not a valid namespace (DNS-1123 label)', "Use at most 63 lowercase letters, digits and '-' (e.g. 'istio-system')");
     }
     return new Caller(() => ({ account: { namespace, name, external: true }, describe: `the ingress gateway (${namespace}/${name})` }));
+  }
+
+  /**
+   * The gateway pods that serve an IngressEdge. With Istio's APIs, the shared ingress gateway its
+   * Gateway selects (as `Caller.ingressGateway()`, or `options` where it runs elsewhere); with
+   * RoutingApi.GATEWAY_API, the pods Istio deploys for the edge's Gateway, which run under the
+   * ServiceAccount `<edge>-istio` in the edge's namespace. So one policy admits the edge's requests
+   * in either API.
+   *
+   * @param edge the IngressEdge
+   * @param options with Istio's APIs: where the shared ingress gateway runs, when not Istio's default
+   */
+  public static ingressEdge(edge: IngressEdge, options: IngressGatewayCallerOptions = {}): Caller {
+    const e: any = edge;
+    if (e === null || typeof e !== 'object' || e.node === undefined || typeof e.name !== 'string' || typeof e.namespace !== 'string' || e.gateway === undefined) {
+      fail('Caller.ingressEdge', 'edge', e === null || typeof e !== 'object' ? e : Object.keys(e), 'is not an IngressEdge', 'Pass the IngressEdge whose requests the service takes');
+    }
+    if (routingApiAt(edge) !== RoutingApi.GATEWAY_API) { return Caller.ingressGateway(options); }
+    GATEWAY_OPTIONS.check('Caller.ingressEdge', 'options', options);
+    if (options.serviceAccountName !== undefined || options.namespace !== undefined) {
+      fail('Caller.ingressEdge', 'options', options, `is where a shared ingress gateway runs, but the edge ${edge.node.path} is a Gateway API Gateway, whose pods Istio deploys (${edge.namespace}/${edge.name}-istio)`,
+        'Leave the options out');
+    }
+    const name = `${edge.name}-istio`;
+    return new Caller(() => ({ account: { namespace: edge.namespace, name, external: true }, describe: `the gateway pods of IngressEdge ${edge.name} (${edge.namespace}/${name})` }));
   }
 
   /**

@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkDnsLabel, checkLabels, checkPort } from './core/checks';
-import { fail, show } from './core/errors';
+import { fail, failWith, show } from './core/errors';
 import { DEFAULT_NAMESPACE, hostSlug, serverCovers, serviceHostFrom } from './core/hosts';
 import { RoutingApi } from './core/routing-api';
 import { checkProps, T } from './core/shape';
@@ -12,7 +12,7 @@ import { HostRouting, VirtualServiceEntry, VirtualServiceRule } from './model/ho
 import { specificityRank, Tier } from './model/rules';
 import { refuseFor, routeRules, versionServiceName } from './render/gateway-api';
 import { virtualServiceSpec } from './render/istio';
-import { newGateway, newGatewayApiGateway, newReferenceGrant, newRoute, newVirtualService } from './render/objects';
+import { newAuthorizationPolicy, newGateway, newGatewayApiGateway, newReferenceGrant, newRoute, newVirtualService } from './render/objects';
 import { CONDITION_SETS_SHAPE, CONDITIONS_SHAPE, ConditionSet, renderConditions, RequestCondition } from './request-match';
 import { checkExplicitNamespace, IRoutableService, modelOf, routingOf, subsetOfVersion } from './routed-service';
 
@@ -508,6 +508,7 @@ export class IngressEdge extends Construct {
     const gateway = newGatewayApiGateway(this, 'Gateway', {
       name: this.name, namespace: this.namespace, spec: () => ({ gatewayClassName: 'istio', listeners: listeners.map(l => l.listener) }),
     });
+    this.admitOutsideWorld(gateway);
     if (props.redirectToHttps) {
       this.redirecting = true;
       const http = listeners.filter(l => l.http);
@@ -556,6 +557,31 @@ export class IngressEdge extends Construct {
       for (const route of this.virtualServiceObjects) { route.node.addDependency(obj); }
     }
     for (const n of names) { grant.add(n); }
+  }
+
+  /**
+   * RoutingApi.GATEWAY_API: Istio runs the Gateway on pods of its own in the edge's namespace
+   * (Deployment `<edge>-istio`, labelled `gateway.networking.k8s.io/gateway-name`), known to the
+   * analysis and the simulator. An allow-nothing policy of that namespace (NamespaceDefaultDeny)
+   * denies them every request too; then the edge adds an ALLOW policy for its pods that admits every
+   * request, as an ingress gateway must (DENY policies still apply).
+   */
+  private admitOutsideWorld(gateway: ApiObject): void {
+    const model = modelOf(this);
+    const labels = { 'gateway.networking.k8s.io/gateway-name': this.name };
+    model.knownWorkloads.push({ name: `Deployment/${this.name}-istio`, namespace: this.namespace, labels, replicas: 1 });
+    model.whenDeniedByDefault(this.namespace, () => {
+      const name = `${this.name}-gateway-pods`;
+      const other = model.claimObjectName('AuthorizationPolicy', this.namespace, name, this);
+      if (other !== undefined) {
+        failWith(this, 'name', `would create AuthorizationPolicy ${this.namespace}/${name} (admitting requests to the gateway's pods), which ${other.node.path} already defines`,
+          'Give the edge or the other object another name');
+      }
+      const allow = newAuthorizationPolicy(this, 'GatewayPodsAllow', {
+        name, namespace: this.namespace, spec: () => ({ selector: { matchLabels: labels }, action: 'ALLOW', rules: [{}] }),
+      });
+      allow.node.addDependency(gateway);
+    });
   }
 
   /** RoutingApi.GATEWAY_API: the HTTPRoute of one host, on the listeners that serve it. */

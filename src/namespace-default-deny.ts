@@ -71,7 +71,9 @@ export class NamespaceDefaultDeny extends Construct {
       failWith(this, 'name', `would create AuthorizationPolicy ${this.namespace}/${name}, which ${other.node.path} already defines; kubectl apply keeps only one of them`,
         'Declare one NamespaceDefaultDeny per namespace, or give this one another name');
     }
-    modelOf(this);
     this.policy = newAuthorizationPolicy(this, 'Policy', { name, namespace: this.namespace, spec: () => ({}) });
+    // It also denies the pods Istio deploys for a Gateway API Gateway in the namespace: their edges
+    // let the outside world in again.
+    modelOf(this).denyByDefault(this.namespace);
   }
 }

@@ -371,8 +371,8 @@ describe('every example synthesizes with the cdk8s CLI', () => {
         expect(docs.some((d: any) => d.kind === 'VirtualService' || d.kind === 'DestinationRule')).toBe(true);
       }
     }
-    // The states Gateway API cannot say are left out: bookinfo's faults and secure state.
-    expect(written['bookinfo-gateway-api']).toEqual(written.bookinfo.filter((f: string) => !f.startsWith('fault-') && !f.startsWith('security-')));
+    // The states Gateway API cannot say are left out: bookinfo's faults.
+    expect(written['bookinfo-gateway-api']).toEqual(written.bookinfo.filter((f: string) => !f.startsWith('fault-')));
     expect(written['fleetman-gateway-api']).toEqual(written.fleetman);
     expect(written['recommendation-canary']).toEqual([
       'ambient-90-10.k8s.yaml', 'customer-gateway.k8s.yaml', 'step2-all-v1.k8s.yaml', 'step3-75-25.k8s.yaml', 'step3-90-10.k8s.yaml', 'step3-all-v2.k8s.yaml', 'step4-firefox-v2.k8s.yaml',

@@ -1,9 +1,9 @@
 import { App, Chart, Duration, Testing } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import {
-  Caller, CanaryService, CircuitBreakerPolicy, DarkRelease, DataPlaneMode, EdgeDestination, FaultAbort, FaultInjection, IngressEdge, IngressEdgeProps,
-  MeshNamespace, RequestCondition, RoutePolicy, RoutingApi, RoutingApiSetting, RoutingSimulator, ServiceAuthorization, ServiceProtocol,
-  ServiceVersion, StringMatch, TlsMode, TrafficMirror, TrafficSplit,
+  Caller, CanaryService, CircuitBreakerPolicy, DarkRelease, DataPlaneMode, EdgeDestination, FaultAbort, FaultInjection, IngressEdge,
+  IngressEdgeProps, MeshNamespace, NamespaceDefaultDeny, OutcomeKind, RequestCondition, RoutePolicy, RoutingApi, RoutingApiSetting,
+  RoutingSimulator, ServiceAuthorization, ServiceProtocol, ServiceVersion, StringMatch, TlsMode, TrafficMirror, TrafficSplit,
 } from '../src';
 import { only, synthChecked } from './util';
 import '../src/testing/jest';
@@ -406,5 +406,64 @@ describe('ambient mode: authorization at the waypoint', () => {
 
   test('without a waypoint, the policy selects the pods, and its HTTP condition fails the synth (CIT0023)', () => {
     expect(() => Testing.synth(chart(false))).toThrow(/CIT0023/);
+  });
+});
+
+describe('Caller.ingressEdge', () => {
+  const secured = (api: RoutingApi) => {
+    const app = Testing.app();
+    RoutingApiSetting.use(app, api);
+    const c = new Chart(app, 'shop', { namespace: 'shop' });
+    const web = new CanaryService(c, 'web', { port: 8080, versions: [ServiceVersion.deploy('v1', { image: 'web:1' })] });
+    const edge = new IngressEdge(c, 'edge', { hosts: ['shop.example.com'], routes: [{ to: EdgeDestination.release(web) }] });
+    new ServiceAuthorization(c, 'web-callers', { service: web, allow: [{ from: [Caller.ingressEdge(edge)] }] });
+    return { chart: c, edge };
+  };
+
+  test("the edge's pods: the shared ingress gateway with Istio's APIs, the Gateway's own pods with Gateway API", () => {
+    const principals = (api: RoutingApi) => only(synthChecked(secured(api).chart), 'AuthorizationPolicy', 'web-allow').spec.rules[0].from[0].source.principals;
+    expect(principals(RoutingApi.ISTIO)).toEqual(['cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account']);
+    expect(principals(RoutingApi.GATEWAY_API)).toEqual(['cluster.local/ns/shop/sa/edge-istio']);
+  });
+
+  test('requests through the edge are allowed in both forms; others are denied', () => {
+    for (const api of [RoutingApi.ISTIO, RoutingApi.GATEWAY_API]) {
+      const sim = RoutingSimulator.fromChart(secured(api).chart);
+      expect(sim.route({ host: 'shop.example.com', gateway: 'shop/edge', port: 80 }).versionShares).toEqual({ v1: 100 });
+      expect(sim.route({ host: 'web', sourceNamespace: 'shop', sourceServiceAccount: 'other' }).kind).toBe(OutcomeKind.DENIED);
+    }
+  });
+
+  test('bad input', () => {
+    expect(() => Caller.ingressEdge({} as any)).toThrow(/\[Caller.ingressEdge\] edge: \[\] is not an IngressEdge/);
+    expect(() => Caller.ingressEdge(null as any)).toThrow(/edge: null is not an IngressEdge/);
+    const { edge } = secured(RoutingApi.GATEWAY_API);
+    expect(() => Caller.ingressEdge(edge, { namespace: 'istio-system' })).toThrow(/options: \{"namespace":"istio-system"\} is where a shared ingress gateway runs, but the edge shop\/edge is a Gateway API Gateway/);
+  });
+});
+
+describe("the gateway's own pods in a namespace that denies by default", () => {
+  test.each([['before', true], ['after', false]])('a NamespaceDefaultDeny made %s the edge: the edge admits every request to its pods', (_when, denyFirst) => {
+    const app = Testing.app();
+    RoutingApiSetting.use(app, RoutingApi.GATEWAY_API);
+    const c = new Chart(app, 'shop', { namespace: 'shop' });
+    if (denyFirst) { new NamespaceDefaultDeny(c, 'deny'); }
+    const web = new CanaryService(c, 'web', { port: 8080, versions: [ServiceVersion.deploy('v1', { image: 'web:1' })] });
+    const edge = new IngressEdge(c, 'edge', { hosts: ['shop.example.com'], routes: [{ to: EdgeDestination.release(web) }] });
+    new ServiceAuthorization(c, 'web-callers', { service: web, allow: [{ from: [Caller.ingressEdge(edge)] }] });
+    if (!denyFirst) { new NamespaceDefaultDeny(c, 'deny'); }
+    const m = synthChecked(c);
+    expect(only(m, 'AuthorizationPolicy', 'edge-gateway-pods').spec).toEqual({
+      selector: { matchLabels: { 'gateway.networking.k8s.io/gateway-name': 'edge' } }, action: 'ALLOW', rules: [{}],
+    });
+    const sim = RoutingSimulator.fromChart(c);
+    expect(sim.route({ host: 'shop.example.com', gateway: 'shop/edge', port: 80 }).versionShares).toEqual({ v1: 100 });
+    expect(sim.route({ host: 'web', sourceNamespace: 'shop', sourceServiceAccount: 'other' }).kind).toBe(OutcomeKind.DENIED);
+  });
+
+  test('without one, no policy for the gateway pods', () => {
+    const { chart, reviews } = gatewayApiChart();
+    new IngressEdge(chart, 'edge', { hosts: ['shop.example.com'], routes: [{ to: EdgeDestination.release(reviews) }] });
+    expect(synthChecked(chart).filter(o => o.kind === 'AuthorizationPolicy')).toEqual([]);
   });
 });

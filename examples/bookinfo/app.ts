@@ -79,13 +79,11 @@ export function buildBookinfo(app: App): Chart[] {
 
 /**
  * The states of Bookinfo that Kubernetes Gateway API can say, for an app written with
- * RoutingApi.GATEWAY_API (main-gateway-api.ts): the routing steps and the circuit breaker. Left out:
- * the fault steps (Gateway API has no fault injection) and the secure state (its policies admit the
- * ingress gateway's identity, istio-ingressgateway; the pods Istio deploys for a Gateway API Gateway
- * run as `<gateway>-istio`).
+ * RoutingApi.GATEWAY_API (main-gateway-api.ts): all but the fault steps (Gateway API has no fault
+ * injection).
  */
 export function buildBookinfoGatewayApi(app: App): Chart[] {
-  return [...routingSteps(app), httpbinCircuitBreaker(app)];
+  return [...routingSteps(app), httpbinCircuitBreaker(app), secureBookinfo(app)];
 }
 
 /** The routing steps of the tutorial, one chart each. */
@@ -123,7 +121,9 @@ export function secureBookinfo(app: App): Chart {
   new NamespaceDefaultDeny(b.chart, 'allow-nothing');
   const callers = (service: CanaryService, from: Caller, methods?: string[]) =>
     new ServiceAuthorization(b.chart, `${service.name}-callers`, { service, allow: [{ from: [from], methods }] });
-  callers(b.productpage, Caller.ingressGateway());
+  // The pods of the bookinfo-gateway edge: Istio's shared ingress gateway, or, in the Gateway API
+  // form, the pods Istio deploys for the Gateway.
+  callers(b.productpage, Caller.ingressEdge(b.gateway));
   callers(b.details, Caller.service(b.productpage), ['GET']);
   callers(b.reviews, Caller.service(b.productpage), ['GET']);
   callers(b.ratings, Caller.service(b.reviews), ['GET']);

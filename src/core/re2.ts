@@ -30,3 +30,8 @@ export function re2Error(pattern: string): string | undefined {
 export function re2FullMatch(pattern: string, value: string): boolean {
   return re2(pattern).matches(value);
 }
+
+/** RE2 syntax for a literal string (its metacharacters escaped), without loading re2js. */
+export function quoteRe2(s: string): string {
+  return s.replace(/[\\^$.|?*+()[\]{}]/g, c => `\\${c}`);
+}

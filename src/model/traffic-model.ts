@@ -73,6 +73,9 @@ export class TrafficModel extends Construct {
    * authorization policies bind to the Service (`targetRefs`), enforced by the waypoint.
    */
   public readonly waypointNamespaces = new Set<string>();
+  /** Namespaces with an allow-nothing policy (NamespaceDefaultDeny), and what waits for one. */
+  private readonly defaultDeny = new Set<string>();
+  private readonly onDefaultDeny = new Map<string, (() => void)[]>();
   /** The PeerAuthentications the chart's constructs declare, for the client TLS checks. */
   public readonly transportSecurity = new TransportSecurity();
   /** The security objects the chart's constructs emit, by `<kind> <namespace>/<name>`, and who emits each. */
@@ -156,6 +159,26 @@ export class TrafficModel extends Construct {
     const other = this.objectNames.get(key);
     if (other === undefined) { this.objectNames.set(key, owner); }
     return other;
+  }
+
+  /** Records that `namespace` denies by default, and runs what waited for that, once. */
+  public denyByDefault(namespace: string): void {
+    this.defaultDeny.add(namespace);
+    const waiting = this.onDefaultDeny.get(namespace) ?? [];
+    this.onDefaultDeny.delete(namespace);
+    for (const w of waiting) { w(); }
+  }
+
+  /**
+   * Runs `work` once `namespace` denies by default (NamespaceDefaultDeny): now if it does, or when
+   * a construct of the chart makes it so.
+   */
+  public whenDeniedByDefault(namespace: string, work: () => void): void {
+    if (this.defaultDeny.has(namespace)) {
+      work();
+      return;
+    }
+    this.onDefaultDeny.set(namespace, [...(this.onDefaultDeny.get(namespace) ?? []), work]);
   }
 
   /** Records that an Istio object of this chart is rendered from the model. */

@@ -1,6 +1,6 @@
 import { IConstruct } from 'constructs';
 import { failWith, show } from '../core/errors';
-import { DEFAULT_NAMESPACE } from '../core/hosts';
+import { quoteRe2 } from '../core/re2';
 import { comparePrecedence, gatewayApiCannotSet, USE_ISTIO_API } from '../core/routing-api';
 import { HostRouting, VirtualServiceEntry } from '../model/host-routing';
 import { MatchBlock, ResolvedRule, WeightedDestination } from '../model/rules';
@@ -17,7 +17,6 @@ import { MatchBlock, ResolvedRule, WeightedDestination } from '../model/rules';
  * method, more header matches, more query matches; ties in the order written), so a rule the model
  * orders first but Gateway API would try later, for a request both can match, also fails.
  */
-
 
 /** The Service of one version of `service` (`reviews-v2`): Gateway API routes name Services, not subsets. */
 export function versionServiceName(service: string, subset: string): string {
@@ -50,6 +49,14 @@ export function routeRules(routing: HostRouting, entry: VirtualServiceEntry, ctx
   if (!entry.http) { return resolved.map(rule => ({ backendRefs: backendRefs(rule, rule.route, ctx) })); }
   const rules = resolved.map(rule => routeRule(rule, ctx, grpc));
   checkPrecedence(resolved, rules);
+  // Rule names are unique within a route: a repeated one gets a number.
+  const seen = new Map<string, number>();
+  for (const r of rules) {
+    if (r.name === undefined) { continue; }
+    const n = (seen.get(r.name) ?? 0) + 1;
+    seen.set(r.name, n);
+    if (n > 1) { r.name = `${r.name}-${n}`; }
+  }
   return rules;
 }
 
@@ -72,10 +79,6 @@ function refuse(rule: ResolvedRule, field: string, what: string): never {
     `Leave it out of this chart, ${USE_ISTIO_API}`);
 }
 
-/** RE2 syntax for a literal string. */
-function quoteRe2(s: string): string {
-  return s.replace(/[\\^$.|?*+()[\]{}]/g, c => `\\${c}`);
-}
 
 /** An Istio string match as a Gateway API `type`/`value` pair (a prefix as a regex: Gateway API has no string prefix for headers and query parameters). */
 function stringMatch(rule: ResolvedRule, field: string, m: any): { type: string; value: string } {
@@ -287,9 +290,4 @@ export function mayOverlap(a: MatchBlock, b: MatchBlock): boolean {
 /** The owner construct of a refusal outside a rule (an object the route needs). */
 export function refuseFor(source: IConstruct, field: string, what: string): never {
   return failWith(source, field, `${what}, which the Kubernetes Gateway API cannot say`, `Change it, ${USE_ISTIO_API}`);
-}
-
-/** Namespace of an entry's objects. */
-export function entryNamespace(entry: VirtualServiceEntry): string {
-  return entry.namespace ?? DEFAULT_NAMESPACE;
 }

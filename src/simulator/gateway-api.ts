@@ -1,4 +1,5 @@
 import { namespaceOf } from '../core/hosts';
+import { quoteRe2 } from '../core/re2';
 import { comparePrecedence } from '../core/routing-api';
 
 /**
@@ -8,7 +9,8 @@ import { comparePrecedence } from '../core/routing-api';
  *
  * - a `Gateway` of class `istio` (not a waypoint) is an Istio Gateway of the same namespace and name,
  *   a server per listener (its `hostname`, else `*`; HTTPS terminating with the listener's first
- *   certificate), on the pods Istio deploys for it (`gateway.networking.k8s.io/gateway-name`);
+ *   certificate), on the pods Istio deploys for it: Deployment `<name>-istio` in its namespace, under
+ *   the ServiceAccount of that name, labelled `gateway.networking.k8s.io/gateway-name`;
  * - the HTTPRoutes (GRPCRoutes, TCPRoutes) attached to one parent are one VirtualService: for a
  *   Service (GAMMA), bound to the mesh, for the Service's host; for a Gateway, bound to it, for the
  *   route's `hostnames` (else `*`), each match limited to the ports of the listeners it attaches to
@@ -30,7 +32,7 @@ export function gatewayApiAsIstio(objs: any[]): any[] {
   const gateways = objs.filter(o => isKind(o, 'Gateway') && o.spec?.gatewayClassName !== 'istio-waypoint');
   const routes = objs.filter(o => ['HTTPRoute', 'GRPCRoute', 'TCPRoute'].some(k => isKind(o, k)));
   if (gateways.length + routes.length === 0) { return []; }
-  const out: any[] = gateways.map(istioGateway);
+  const out: any[] = gateways.flatMap(gw => [istioGateway(gw), deployedPods(gw)]);
   const parents = new Map<string, { parent: ParentKey; routes: { route: any; ports?: number[] }[] }>();
   for (const route of [...routes].sort(routeOrder)) {
     for (const ref of Array.isArray(route.spec?.parentRefs) ? route.spec.parentRefs : []) {
@@ -93,6 +95,23 @@ function istioGateway(gw: any): any {
   };
 }
 
+/**
+ * The Deployment Istio makes for a Gateway of class `istio` (`<name>-istio`, in the Gateway's
+ * namespace, under a ServiceAccount of the same name): the gateway pods, whose identity backends see.
+ */
+function deployedPods(gw: any): any {
+  const name = `${gw.metadata?.name}-istio`;
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: namespaceOf(gw), annotations: { 'simulator/from': `Gateway ${namespaceOf(gw)}/${gw.metadata?.name}` } },
+    spec: {
+      replicas: 1,
+      template: { metadata: { labels: { 'gateway.networking.k8s.io/gateway-name': gw.metadata?.name } }, spec: { serviceAccountName: name } },
+    },
+  };
+}
+
 function virtualService(parent: ParentKey, attached: { route: any; ports?: number[] }[]): any {
   const first = attached[0].route;
   const tcp = first.kind === 'TCPRoute';
@@ -139,9 +158,6 @@ function routeRules(route: any, ports: number[] | undefined): { rule: any; order
   });
 }
 
-function quoteRe2(s: string): string {
-  return s.replace(/[\\^$.|?*+()[\]{}]/g, c => `\\${c}`);
-}
 
 function stringMatch(m: any): any {
   return m?.type === 'RegularExpression' ? { regex: String(m.value) } : { exact: String(m?.value) };
