@@ -29,6 +29,12 @@ export interface ExistingServiceProps {
    */
   readonly port?: number;
   /**
+   * The port the pods listen on, where it differs from the Service port. Only the Services per
+   * version that a chart written with RoutingApi.GATEWAY_API creates use it (they target it).
+   * @default - the Service port
+   */
+  readonly targetPort?: number;
+  /**
    * Application protocol of the port (HTTP rules only apply to HTTP-family protocols).
    * @default ServiceProtocol.HTTP
    */
@@ -64,6 +70,7 @@ const PROPS = T.struct('ExistingServiceProps', {
   name: T.optional(T.string()),
   namespace: T.optional(T.string()),
   port: T.optional(T.any()),
+  targetPort: T.optional(T.any()),
   protocol: T.optional(T.enumOf(ServiceProtocol, 'ServiceProtocol')),
   versions: T.array(T.instance('ServiceVersion', x => ServiceVersion.isServiceVersion(x), "Use ServiceVersion.adopt('v1') or ServiceVersion.fromWorkload('v1', deployment)")),
   stableVersion: T.optional(T.string()),
@@ -125,6 +132,7 @@ export class ExistingService extends Construct implements IRoutableService {
     this.versionLabel = props.versionLabel ?? 'version';
     checkServiceIdentity(this, this.name, props.namespace);
     checkPort(this, 'port', this.port);
+    if (props.targetPort !== undefined) { checkPort(this, 'targetPort', props.targetPort); }
     checkLabels(this, 'versionLabel', { [this.versionLabel]: 'x' });
     (Array.isArray(props.versions) ? props.versions : []).forEach((v, i) => {
       if (ServiceVersion.isServiceVersion(v) && v.isDeployed) {
@@ -154,6 +162,7 @@ export class ExistingService extends Construct implements IRoutableService {
       edge: split,
       adoptedWorkloads: this.versions.adoptedWorkloads(this.namespace ?? DEFAULT_NAMESPACE),
       serviceExists: true,
+      targetPort: props.targetPort,
     });
     this.destinationRule = routing.objects.destinationRule as ApiObject;
     this.virtualService = routing.objects.virtualService as ApiObject;

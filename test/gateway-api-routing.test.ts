@@ -1,7 +1,7 @@
 import { App, Chart, Duration, Testing } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import {
-  Caller, CanaryService, CircuitBreakerPolicy, DarkRelease, DataPlaneMode, EdgeDestination, FaultAbort, FaultInjection, IngressEdge,
+  Caller, CanaryService, CircuitBreakerPolicy, DarkRelease, DataPlaneMode, EdgeDestination, ExistingService, FaultAbort, FaultInjection, IngressEdge,
   IngressEdgeProps, MeshNamespace, NamespaceDefaultDeny, OutcomeKind, RequestCondition, RoutePolicy, RoutingApi, RoutingApiSetting,
   RoutingSimulator, ServiceAuthorization, ServiceProtocol, ServiceVersion, StringMatch, TlsMode, TrafficMirror, TrafficSplit,
 } from '../src';
@@ -465,5 +465,25 @@ describe("the gateway's own pods in a namespace that denies by default", () => {
     const { chart, reviews } = gatewayApiChart();
     new IngressEdge(chart, 'edge', { hosts: ['shop.example.com'], routes: [{ to: EdgeDestination.release(reviews) }] });
     expect(synthChecked(chart).filter(o => o.kind === 'AuthorizationPolicy')).toEqual([]);
+  });
+});
+
+describe('ExistingService in Gateway API', () => {
+  const existing = (targetPort?: number) => {
+    const app = Testing.app();
+    RoutingApiSetting.use(app, RoutingApi.GATEWAY_API);
+    const c = new Chart(app, 'shop', { namespace: 'shop' });
+    new ExistingService(c, 'cart', {
+      port: 80, targetPort, versions: [ServiceVersion.adopt('v1'), ServiceVersion.adopt('v2')], traffic: TrafficSplit.canaryPercent(20),
+    });
+    return c;
+  };
+
+  test("the version Services target the pods' port, the Service port by default", () => {
+    const m = Testing.synth(existing(8080));
+    expect(only(m, 'Service', 'cart-v2').spec.ports[0]).toEqual({ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP', appProtocol: 'http' });
+    expect(only(m, 'HTTPRoute', 'cart').spec.rules[0].backendRefs).toEqual([{ name: 'cart-v1', port: 80, weight: 80 }, { name: 'cart-v2', port: 80, weight: 20 }]);
+    expect(only(Testing.synth(existing()), 'Service', 'cart-v1').spec.ports[0].targetPort).toBe(80);
+    expect(() => existing(0)).toThrow(/\[shop\/cart\] targetPort: 0 /);
   });
 });
