@@ -1,4 +1,4 @@
-import { App, Chart, Duration, Testing } from 'cdk8s';
+import { ApiObject, App, Chart, Duration, Testing } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import {
   Caller, CanaryService, CircuitBreakerPolicy, DarkRelease, DataPlaneMode, EdgeDestination, ExistingService, FaultAbort, FaultInjection, IngressEdge,
@@ -485,5 +485,27 @@ describe('ExistingService in Gateway API', () => {
     expect(only(m, 'HTTPRoute', 'cart').spec.rules[0].backendRefs).toEqual([{ name: 'cart-v1', port: 80, weight: 80 }, { name: 'cart-v2', port: 80, weight: 20 }]);
     expect(only(Testing.synth(existing()), 'Service', 'cart-v1').spec.ports[0].targetPort).toBe(80);
     expect(() => existing(0)).toThrow(/\[shop\/cart\] targetPort: 0 /);
+  });
+});
+
+describe('a hand-written GAMMA route in a namespace outside the mesh', () => {
+  test('fails the synth as a mesh VirtualService does (CIT0003)', () => {
+    const chart = new Chart(Testing.app(), 'c', { namespace: 'plain' });
+    // A construct of the library makes the chart one the analysis reads (every object of it).
+    new MeshNamespace(chart, 'meshed');
+    new CanaryService(chart, 'api', { namespace: 'meshed', port: 80, versions: [ServiceVersion.deploy('v1', { image: 'api:1' })] });
+    new k8s.KubeNamespace(chart, 'ns', { metadata: { name: 'plain' } });
+    new k8s.KubeService(chart, 'svc', { metadata: { name: 'web', namespace: 'plain' }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } });
+    new k8s.KubeDeployment(chart, 'dep', {
+      metadata: { name: 'web', namespace: 'plain' },
+      spec: { selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'web:1' }] } } },
+    });
+    new ApiObject(chart, 'route', {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'web', namespace: 'plain' },
+      spec: { parentRefs: [{ group: '', kind: 'Service', name: 'web', port: 80 }], rules: [{ backendRefs: [{ name: 'web', port: 80 }] }] },
+    });
+    expect(() => Testing.synth(chart)).toThrow(/\[CIT0003\].*Namespace plain\/plain metadata.labels.*has routed workloads \(Deployment\/web\) but no sidecar injection label/);
   });
 });

@@ -324,7 +324,7 @@ function checkNamespaces(input: CrossInput, ix: Index, r: Reporter): void {
   const { pods } = ix;
   const routedNamespaces = new Set<string>();
   for (const o of input.chart) {
-    if (isIstio(o, 'DestinationRule') || (isIstio(o, 'VirtualService') && (o.json.spec?.gateways ?? []).length === 0)) { routedNamespaces.add(ns(o.json)); }
+    if (isIstio(o, 'DestinationRule') || (isIstio(o, 'VirtualService') && (o.json.spec?.gateways ?? []).length === 0) || isMeshRoute(o)) { routedNamespaces.add(ns(o.json)); }
   }
   const podsByNamespace = new Map<string, Pods[]>();
   for (const p of pods) {
@@ -351,6 +351,13 @@ function checkNamespaces(input: CrossInput, ix: Index, r: Reporter): void {
         'Give it a waypoint: MeshNamespace with dataPlane: DataPlaneMode.AMBIENT creates one (or label the namespace istio.io/use-waypoint=<waypoint Gateway>)');
     }
   }
+}
+
+/** A Kubernetes Gateway API route attached to a Service (GAMMA): mesh routing, like a mesh VirtualService. */
+function isMeshRoute(o: AnalyzedObject): boolean {
+  const j = o.json;
+  return String(j?.apiVersion ?? '').startsWith('gateway.networking.k8s.io/') && ['HTTPRoute', 'GRPCRoute', 'TCPRoute'].includes(j?.kind)
+    && Array.isArray(j.spec?.parentRefs) && j.spec.parentRefs.some((p: any) => p?.kind === 'Service' && (p?.group ?? '') === '');
 }
 
 /** Whether a Service of the namespace is bound to a waypoint of its own (the analysis then leaves the namespace alone). */
