@@ -27,8 +27,9 @@ export enum TlsMode {
 /** An HTTPS server of the gateway. */
 export interface HttpsServerOptions {
   /**
-   * The Kubernetes TLS secret with the certificate (`tls.crt`, `tls.key`, and `ca.crt` for MUTUAL),
-   * in the namespace of the ingress gateway pods (usually `istio-system`).
+   * The Kubernetes TLS secret with the certificate (`tls.crt`, `tls.key`, and `ca.crt` for MUTUAL):
+   * with Istio's APIs in the namespace of the ingress gateway pods (usually `istio-system`); with
+   * RoutingApi.GATEWAY_API in the edge's namespace (the listener's `certificateRefs`).
    */
   readonly credentialName: string;
   /**

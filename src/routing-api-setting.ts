@@ -21,7 +21,8 @@ export class RoutingApiSetting {
   public static use(scope: IConstruct, api: RoutingApi): void {
     const where = 'RoutingApiSetting.use';
     const s: any = scope;
-    if (s === null || typeof s !== 'object' || s.node === undefined || (s.node.scope !== undefined && !Chart.isChart(s))) {
+    if (s === null || typeof s !== 'object' || s.node === null || typeof s.node !== 'object' || !Array.isArray(s.node.children)
+      || typeof s.node.setContext !== 'function' || (s.node.scope !== undefined && !Chart.isChart(s))) {
       fail(where, 'scope', s?.node?.path ?? s, 'is not an App or a Chart', 'Pass the App (every chart) or one Chart');
     }
     if (!isRoutingApi(api)) {
@@ -41,7 +42,7 @@ export class RoutingApiSetting {
    */
   public static of(scope: IConstruct): RoutingApi {
     const s: any = scope;
-    if (s === null || typeof s !== 'object' || s.node === undefined) {
+    if (s === null || typeof s !== 'object' || s.node === null || typeof s.node !== 'object' || typeof s.node.tryGetContext !== 'function') {
       fail('RoutingApiSetting.of', 'scope', s, 'is not a construct', 'Pass a construct of the app');
     }
     return routingApiAt(scope);

@@ -509,3 +509,99 @@ describe('a hand-written GAMMA route in a namespace outside the mesh', () => {
     expect(() => Testing.synth(chart)).toThrow(/\[CIT0003\].*Namespace plain\/plain metadata.labels.*has routed workloads \(Deployment\/web\) but no sidecar injection label/);
   });
 });
+
+describe('Gateway API: the limits and shapes of a route', () => {
+  test('a repeated rule name gets the first free number', () => {
+    const { chart, reviews } = gatewayApiChart();
+    const edge = new IngressEdge(chart, 'edge', { hosts: ['shop.example.com'] });
+    for (const [name, path] of [['a', '/one'], ['a', '/two'], ['a-2', '/three']]) {
+      edge.addRoute({ name, to: EdgeDestination.version(reviews, 'v1'), when: [RequestCondition.uri(StringMatch.exact(path))] });
+    }
+    const names = only(synthChecked(chart), 'HTTPRoute', 'edge-shop-example-com').spec.rules.map((r: any) => r.name);
+    expect(names).toEqual(['a', 'a-3', 'a-2']);
+  });
+
+  test('more than 16 rules fail, naming the construct and the host', () => {
+    const { chart, reviews } = gatewayApiChart();
+    const edge = new IngressEdge(chart, 'edge', { hosts: ['shop.example.com'] });
+    for (let i = 0; i < 17; i++) { edge.addRoute({ to: EdgeDestination.version(reviews, 'v1'), when: [RequestCondition.uri(StringMatch.exact(`/p${i}`))] }); }
+    expect(() => Testing.synth(chart)).toThrow(/\[shop\/edge\] routes: the route of 'shop.example.com' \(shop\/edge-shop-example-com\) has 17 rules .* at most 16/);
+  });
+
+  test("a path Gateway API's CEL rules refuse fails with the library's message", () => {
+    const { chart, reviews } = gatewayApiChart();
+    new DarkRelease(chart, 'odd', { service: reviews, version: 'v2', when: [RequestCondition.pathPrefix('/a//b')] });
+    expect(() => Testing.synth(chart)).toThrow(/\[shop\/odd\] match.uri: '\/a\/\/b' is a path that contains '\/\/', which the Kubernetes Gateway API cannot say/);
+  });
+
+  test('gRPC: a timeout fails (a GRPCRoute has none)', () => {
+    const app = Testing.app();
+    RoutingApiSetting.use(app, RoutingApi.GATEWAY_API);
+    const chart = new Chart(app, 'shop', { namespace: 'shop' });
+    const svc = new CanaryService(chart, 'catalog', { port: 50051, protocol: ServiceProtocol.GRPC, versions: [ServiceVersion.deploy('v1', { image: 'c:1' })] });
+    new RoutePolicy(chart, 'slow', { service: svc, timeout: Duration.seconds(2) });
+    expect(() => Testing.synth(chart)).toThrow(/\[shop\/catalog\] timeout: sets a timeout on a gRPC service \(a GRPCRoute rule has no timeouts\)/);
+  });
+
+  test('a rewrite of a rule without a path condition fails (Istio would replace the prefix /)', () => {
+    const { chart, reviews } = gatewayApiChart();
+    new IngressEdge(chart, 'edge', {
+      hosts: ['shop.example.com'], routes: [{ to: EdgeDestination.release(reviews), when: [RequestCondition.headerExact('x-api', '2')], rewriteUri: '/v2' }],
+    });
+    expect(() => Testing.synth(chart)).toThrow(/\[shop\/edge\] rewriteUri: rewrites the path of a rule without a path condition/);
+  });
+
+  test('RoutingApiSetting.use refuses a scope that only looks like a construct', () => {
+    expect(() => RoutingApiSetting.use({ node: {} } as any, RoutingApi.GATEWAY_API)).toThrow(/\[RoutingApiSetting.use\] scope: .* is not an App or a Chart/);
+    expect(() => RoutingApiSetting.of({ node: {} } as any)).toThrow(/\[RoutingApiSetting.of\] scope: .* is not a construct/);
+  });
+});
+
+describe('the simulator reads Gateway API routes per host and listener', () => {
+  const gateway = {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'Gateway',
+    metadata: { name: 'edge', namespace: 'shop' },
+    spec: { gatewayClassName: 'istio', listeners: [{ name: 'a', port: 80, protocol: 'HTTP', hostname: 'a.example.com' }, { name: 'b', port: 80, protocol: 'HTTP', hostname: 'b.example.com' }] },
+  };
+  const pods = ['x', 'y'].flatMap(svc => [
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: svc, namespace: 'shop' }, spec: { selector: { app: svc }, ports: [{ port: 80 }] } },
+    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: svc, namespace: 'shop' }, spec: { template: { metadata: { labels: { app: svc, version: svc } } } } },
+  ]);
+  const route = (name: string, spec: any) => ({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name, namespace: 'shop' }, spec });
+  const at = (sim: RoutingSimulator, host: string, path = '/') => sim.route({ host, gateway: 'shop/edge', port: 80, path });
+
+  test('routes of one host are merged however their hostnames are listed; without hostnames, a route takes its listeners\'', () => {
+    const sim = RoutingSimulator.fromManifests([gateway, ...pods,
+      route('both', { parentRefs: [{ name: 'edge' }], hostnames: ['a.example.com', 'b.example.com'], rules: [{ backendRefs: [{ name: 'x', port: 80 }] }] }),
+      route('a-api', { parentRefs: [{ name: 'edge', sectionName: 'a' }], rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/api' } }], backendRefs: [{ name: 'y', port: 80 }] }] })]);
+    expect(at(sim, 'a.example.com', '/api/1').versionShares).toEqual({ y: 100 });
+    expect(at(sim, 'a.example.com', '/').versionShares).toEqual({ x: 100 });
+    expect(at(sim, 'b.example.com', '/api/1').versionShares).toEqual({ x: 100 });
+  });
+
+  test('a sectionName no listener has attaches the route nowhere', () => {
+    const sim = RoutingSimulator.fromManifests([gateway, ...pods,
+      route('lost', { parentRefs: [{ name: 'edge', sectionName: 'https' }], rules: [{ backendRefs: [{ name: 'x', port: 80 }] }] })]);
+    expect(at(sim, 'a.example.com').status).toBe(404);
+  });
+
+  test("a GRPCRoute's method is the path pilot matches: a service alone is a regex, ranked above header-only matches", () => {
+    const sim = RoutingSimulator.fromManifests([...pods,
+      {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'GRPCRoute',
+        metadata: { name: 'g', namespace: 'shop' },
+        spec: {
+          parentRefs: [{ group: '', kind: 'Service', name: 'x', port: 80 }],
+          rules: [
+            { matches: [{ headers: [{ name: 'x-team', value: 'qa' }] }], backendRefs: [{ name: 'x', port: 80 }] },
+            { matches: [{ method: { service: 'shop.Catalog' } }], backendRefs: [{ name: 'y', port: 80 }] },
+          ],
+        },
+      }]);
+    const call = (path: string, headers: { [k: string]: string } = {}) => sim.route({ host: 'x.shop.svc.cluster.local', path, headers }).versionShares;
+    expect(call('/shop.Catalog/List', { 'x-team': 'qa' })).toEqual({ y: 100 });
+    expect(call('/shop.Other/List', { 'x-team': 'qa' })).toEqual({ x: 100 });
+  });
+});

@@ -61,6 +61,8 @@ function pathRank(m: any): [number, number] {
   // The API server writes a match without a path as PathPrefix '/' (the CRD's default), as it does
   // a rule without matches.
   const p = m?.path ?? { type: 'PathPrefix', value: '/' };
+  // A gRPC match without a method: pilot gives it no path, below every path.
+  if (p.type === 'None') { return [-1, 0]; }
   const rank = p.type === 'Exact' ? 3 : p.type === 'PathPrefix' ? 2 : 1;
   // Istio drops a trailing '/' of a PathPrefix (but not of '/').
   const value = p.type === 'PathPrefix' && p.value !== '/' ? String(p.value).replace(/\/$/, '') : String(p.value);

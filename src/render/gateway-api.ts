@@ -49,19 +49,48 @@ export function routeRules(routing: HostRouting, entry: VirtualServiceEntry, ctx
   if (!entry.http) { return resolved.map(rule => ({ backendRefs: backendRefs(rule, rule.route, ctx) })); }
   const rules = resolved.map(rule => routeRule(rule, ctx, grpc));
   checkPrecedence(resolved, rules);
-  // Rule names are unique within a route: a repeated one gets a number.
-  const seen = new Map<string, number>();
+  checkLimits(entry, rules);
+  uniqueNames(rules);
+  return rules;
+}
+
+/** Gateway API's limits of one route (CRD `maxItems` and CEL): 16 rules, fewer than 128 matches in all. */
+function checkLimits(entry: VirtualServiceEntry, rules: any[]): void {
+  const where = `the route of '${entry.host}' (${entry.namespace ?? 'default'}/${entry.name})`;
+  if (rules.length > 16) {
+    failWith(entry.owner, 'routes', `${where} has ${rules.length} rules (conditions of dark releases and routes, ANDed with those of the releases they follow), and a Gateway API route has at most 16`,
+      `Route fewer paths or releases on this host, ${USE_ISTIO_API}`);
+  }
+  const matches = rules.reduce((n, r) => n + (r.matches?.length ?? 0), 0);
+  if (matches >= 128) {
+    failWith(entry.owner, 'routes', `${where} has ${matches} condition sets in all, and a Gateway API route has fewer than 128`,
+      `Route fewer paths or releases on this host, ${USE_ISTIO_API}`);
+  }
+}
+
+/** Rule names are unique within a route: a repeated one gets the first free `-<n>`, within 253 characters. */
+function uniqueNames(rules: any[]): void {
+  const taken = new Set<string>(rules.map(r => r.name).filter((n): n is string => n !== undefined));
+  const seen = new Set<string>();
   for (const r of rules) {
     if (r.name === undefined) { continue; }
-    const n = (seen.get(r.name) ?? 0) + 1;
-    seen.set(r.name, n);
-    if (n > 1) { r.name = `${r.name}-${n}`; }
+    if (!seen.has(r.name)) {
+      seen.add(r.name);
+      continue;
+    }
+    let n = 2;
+    const free = () => `${r.name.slice(0, 253 - `-${n}`.length)}-${n}`;
+    while (taken.has(free())) { n++; }
+    r.name = free();
+    taken.add(r.name);
+    seen.add(r.name);
   }
-  return rules;
 }
 
 function routeRule(rule: ResolvedRule, ctx: BackendContext, grpc: boolean): any {
   const matches = rule.match.map(block => routeMatch(rule, block, grpc));
+  if (grpc && rule.options.timeout !== undefined) { refuse(rule, 'timeout', 'sets a timeout on a gRPC service (a GRPCRoute rule has no timeouts)'); }
+  if (grpc && rule.options.rewrite !== undefined) { refuse(rule, 'rewrite', 'rewrites a request to a gRPC service (a GRPCRoute has no URLRewrite filter)'); }
   const filters = ruleFilters(rule, ctx);
   const timeouts = ruleTimeouts(rule);
   return {
@@ -79,6 +108,20 @@ function refuse(rule: ResolvedRule, field: string, what: string): never {
     `Leave it out of this chart, ${USE_ISTIO_API}`);
 }
 
+
+/** Characters of a Gateway API path (RFC 3986 pchar and '/'; '%' only as an escape). */
+const PATH_CHARS = /^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|%[0-9a-fA-F]{2})+$/;
+
+/** Why Gateway API's CEL rules refuse an exact or prefix path value; undefined when they take it. */
+function gatewayApiPathProblem(value: string): string | undefined {
+  if (!value.startsWith('/')) { return "does not start with '/'"; }
+  for (const bad of ['//', '/./', '/../', '%2f', '%2F', '#']) {
+    if (value.includes(bad)) { return `contains '${bad}'`; }
+  }
+  if (value.endsWith('/..') || value.endsWith('/.')) { return "ends with '/.' or '/..'"; }
+  if (!PATH_CHARS.test(value)) { return "has characters a URL path cannot have unescaped (Gateway API takes letters, digits, \"-._~!$&'()*+,;=:@/\" and %-escapes)"; }
+  return undefined;
+}
 
 /** An Istio string match as a Gateway API `type`/`value` pair (a prefix as a regex: Gateway API has no string prefix for headers and query parameters). */
 function stringMatch(rule: ResolvedRule, field: string, m: any): { type: string; value: string } {
@@ -105,6 +148,8 @@ function routeMatch(rule: ResolvedRule, block: MatchBlock, grpc: boolean): any {
         if (grpc) { refuse(rule, where, 'a path condition on a gRPC service (GRPCRoute matches services and methods, not paths)'); }
         const v: any = value;
         out.path = v?.prefix !== undefined ? { type: 'PathPrefix', value: String(v.prefix) } : stringMatch(rule, where, v);
+        const problem = out.path.type === 'RegularExpression' ? undefined : gatewayApiPathProblem(out.path.value);
+        if (problem !== undefined) { refuse(rule, where, `'${out.path.value}' is a path that ${problem}`); }
         break;
       }
       case 'headers':
@@ -208,10 +253,16 @@ function ruleFilters(rule: ResolvedRule, ctx: BackendContext): any[] {
     if (Object.keys(rest).length > 0) { refuse(rule, 'rewrite', `rewrites ${Object.keys(rest).join(', ')}`); }
     let path: any;
     if (uri !== undefined) {
+      // Istio replaces the matched prefix ('/' without a path condition) and the whole of an exact
+      // path; Gateway API replaces the whole path, or the prefix of a rule's one PathPrefix match.
       const prefixes = rule.match.filter(b => b.uri?.prefix !== undefined);
       if (prefixes.length > 0 && rule.match.length > 1) {
         refuse(rule, 'rewriteUri', `replaces the matched path prefix of a rule with ${rule.match.length} condition sets `
           + '(Gateway API replaces a prefix only in a rule of one PathPrefix match)');
+      }
+      if (prefixes.length === 0 && (rule.match.length === 0 || rule.match.some(b => b.uri?.exact === undefined))) {
+        refuse(rule, 'rewriteUri', 'rewrites the path of a rule without a path condition for each of its condition sets (Istio would replace the prefix \'/\' of each path, '
+          + 'Gateway API the whole path)');
       }
       path = prefixes.length > 0 ? { type: 'ReplacePrefixMatch', replacePrefixMatch: uri } : { type: 'ReplaceFullPath', replaceFullPath: uri };
     }

@@ -12,16 +12,19 @@ import { comparePrecedence } from '../core/routing-api';
  *   certificate), on the pods Istio deploys for it: Deployment `<name>-istio` in its namespace, under
  *   the ServiceAccount of that name, labelled `gateway.networking.k8s.io/gateway-name`;
  * - the HTTPRoutes (GRPCRoutes, TCPRoutes) attached to one parent are one VirtualService: for a
- *   Service (GAMMA), bound to the mesh, for the Service's host; for a Gateway, bound to it, for the
- *   route's `hostnames` (else `*`), each match limited to the ports of the listeners it attaches to
- *   (`sectionName`, else all);
+ *   Service (GAMMA), bound to the mesh, for the Service's host; for a Gateway, one per host, bound to
+ *   it: the routes' `hostnames` (else their listeners' hostnames, else `*`), each match limited to
+ *   the ports of the listeners it attaches to (`sectionName`, else all; a `sectionName` no listener
+ *   has attaches the route nowhere);
  * - every match is its own rule (a rule without matches has PathPrefix '/', the API server's
  *   default), and the rules of all the parent's routes are sorted in Istio's precedence (exact
  *   path, then prefix by length, then regex by length, then method, more headers, more query
  *   parameters; ties in route order: the oldest first, then by namespace and name; then rule order);
  * - `PathPrefix` matches whole path segments (`/api` takes `/api` and `/api/x`, not `/apix`);
  *   header, query and method matches; filters: header modifiers, URL rewrites, redirects, mirrors;
- *   `timeouts.request`; backendRefs (weight 1 unless given) as destinations by Service and port.
+ *   `timeouts.request`; backendRefs (weight 1 unless given) as destinations by Service and port;
+ * - a GRPCRoute's method is the request path pilot matches: exact for a service and a method, else
+ *   a regex; a match without one has no path (below any path in the order).
  */
 
 const GROUP = 'gateway.networking.k8s.io';
@@ -33,24 +36,36 @@ export function gatewayApiAsIstio(objs: any[]): any[] {
   const routes = objs.filter(o => ['HTTPRoute', 'GRPCRoute', 'TCPRoute'].some(k => isKind(o, k)));
   if (gateways.length + routes.length === 0) { return []; }
   const out: any[] = gateways.flatMap(gw => [istioGateway(gw), deployedPods(gw)]);
-  const parents = new Map<string, { parent: ParentKey; routes: { route: any; ports?: number[] }[] }>();
+  const parents = new Map<string, { parent: ParentKey; host?: string; routes: { route: any; ports?: number[] }[] }>();
+  const attach = (key: string, parent: ParentKey, host: string | undefined, route: any, ports: number[] | undefined) => {
+    const entry = parents.get(key) ?? { parent, host, routes: [] };
+    parents.set(key, entry);
+    entry.routes.push({ route, ports });
+  };
   for (const route of [...routes].sort(routeOrder)) {
     for (const ref of Array.isArray(route.spec?.parentRefs) ? route.spec.parentRefs : []) {
       const parent = parentOf(route, ref);
       if (!parent) { continue; }
-      const gw = parent.kind === 'Gateway' ? gateways.find(g => namespaceOf(g) === parent.namespace && g.metadata?.name === parent.name) : undefined;
-      const listeners: any[] = gw?.spec?.listeners ?? [];
-      const ports = parent.kind === 'Gateway' && typeof ref.sectionName === 'string'
-        ? listeners.filter(l => l.name === ref.sectionName).map(l => l.port)
-        : undefined;
-      const key = `${parent.kind}|${parent.namespace}|${parent.name}|${parent.kind === 'Service' ? '' : (route.spec?.hostnames ?? ['*']).join(',')}|${route.kind === 'TCPRoute'}`;
-      const entry = parents.get(key) ?? { parent, routes: [] };
-      parents.set(key, entry);
-      entry.routes.push({ route, ports });
+      const tcp = route.kind === 'TCPRoute';
+      if (parent.kind === 'Service') {
+        attach(`Service|${parent.namespace}|${parent.name}|${tcp}`, parent, undefined, route, undefined);
+        continue;
+      }
+      const gw = gateways.find(g => namespaceOf(g) === parent.namespace && g.metadata?.name === parent.name);
+      const all: any[] = gw?.spec?.listeners ?? [];
+      const listeners = typeof ref.sectionName === 'string' ? all.filter(l => l.name === ref.sectionName) : all;
+      // A sectionName no listener has: the route is not attached there.
+      if (typeof ref.sectionName === 'string' && listeners.length === 0) { continue; }
+      const ports = typeof ref.sectionName === 'string' ? listeners.map(l => l.port) : undefined;
+      // One virtual host per hostname, as Istio merges the routes of a Gateway host by host; a route
+      // without hostnames takes its listeners' (any host when one has none).
+      const hostnames: string[] = Array.isArray(route.spec?.hostnames) && route.spec.hostnames.length > 0 ? route.spec.hostnames
+        : listeners.length > 0 && listeners.every(l => typeof l.hostname === 'string') ? [...new Set(listeners.map(l => l.hostname as string))] : ['*'];
+      for (const host of hostnames) { attach(`Gateway|${parent.namespace}|${parent.name}|${host}|${tcp}`, parent, host, route, ports); }
     }
   }
-  for (const { parent, routes: attached } of parents.values()) {
-    out.push(virtualService(parent, attached));
+  for (const { parent, host, routes: attached } of parents.values()) {
+    out.push(virtualService(parent, host, attached));
   }
   return out;
 }
@@ -70,12 +85,18 @@ function parentOf(route: any, ref: any): ParentKey | undefined {
   return undefined;
 }
 
-/** Routes in Gateway API's tie order: the oldest first (the manifests' order stands for creation time when they carry none). */
+/**
+ * Routes in Gateway API's tie order: the oldest first, then by namespace and name. Manifests
+ * without creation times are applied in their order, which then stands for it.
+ */
 function routeOrder(a: any, b: any): number {
-  const ta = a.metadata?.creationTimestamp ?? '';
-  const tb = b.metadata?.creationTimestamp ?? '';
+  const ta = a.metadata?.creationTimestamp;
+  const tb = b.metadata?.creationTimestamp;
+  if (typeof ta !== 'string' || typeof tb !== 'string') { return 0; }
   if (ta !== tb) { return ta < tb ? -1 : 1; }
-  return 0;
+  const ka = `${namespaceOf(a)}/${a.metadata?.name}`;
+  const kb = `${namespaceOf(b)}/${b.metadata?.name}`;
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
 function istioGateway(gw: any): any {
@@ -112,10 +133,10 @@ function deployedPods(gw: any): any {
   };
 }
 
-function virtualService(parent: ParentKey, attached: { route: any; ports?: number[] }[]): any {
+function virtualService(parent: ParentKey, host: string | undefined, attached: { route: any; ports?: number[] }[]): any {
   const first = attached[0].route;
   const tcp = first.kind === 'TCPRoute';
-  const hosts = parent.kind === 'Service' ? [`${parent.name}.${parent.namespace}.svc.cluster.local`] : (first.spec?.hostnames ?? ['*']);
+  const hosts = parent.kind === 'Service' ? [`${parent.name}.${parent.namespace}.svc.cluster.local`] : [host ?? '*'];
   const rules = attached.flatMap(({ route, ports }) => routeRules(route, ports));
   const sorted = rules.map((r, seq) => ({ ...r, seq })).sort((a, b) => comparePrecedence(a.order, b.order) || (a.seq - b.seq)).map(r => r.rule);
   return {
@@ -151,7 +172,7 @@ function routeRules(route: any, ports: number[] | undefined): { rule: any; order
     const matches: any[] = Array.isArray(rule.matches) && rule.matches.length > 0 ? rule.matches : [{}];
     return matches.flatMap(m => {
       const block = grpc ? grpcMatch(m) : httpMatch(m);
-      const order = grpc ? { path: block.uri?.exact !== undefined ? { type: 'Exact', value: block.uri.exact } : undefined, headers: m.headers } : m;
+      const order = grpc ? grpcOrder(block, m) : m;
       const blocks = ports && ports.length > 0 ? ports.map(port => ({ ...block, port })) : [block];
       return blocks.map(b => ({ rule: Object.keys(b).length > 0 ? { ...base, match: [b] } : { ...base }, order }));
     });
@@ -186,19 +207,27 @@ function httpMatch(m: any): any {
   return out;
 }
 
+/** A GRPCRoute match as pilot reads it: the method as the request path (a regex unless both parts are exact). */
 function grpcMatch(m: any): any {
   const out: any = {};
   const service = m.method?.service;
   const method = m.method?.method;
-  if (service && method) {
+  if (m.method?.type === 'RegularExpression') {
+    out.uri = { regex: `/${service ?? '[^/]+'}/${method ?? '[^/]+'}` };
+  } else if (service && method) {
     out.uri = { exact: `/${service}/${method}` };
-  } else if (service) {
-    out.uri = { prefix: `/${service}/` };
-  } else if (method) {
-    out.uri = { regex: `/[^/]+/${quoteRe2(method)}` };
+  } else if (service || method) {
+    out.uri = { regex: `/${service ? quoteRe2(service) : '[^/]+'}/${method ? quoteRe2(method) : '[^/]+'}` };
   }
   if (Array.isArray(m.headers) && m.headers.length > 0) { out.headers = byName(m.headers); }
   return out;
+}
+
+/** The order key of a converted gRPC match: its path as pilot ranks it (none: below any path). */
+function grpcOrder(block: any, m: any): any {
+  const path = block.uri?.exact !== undefined ? { type: 'Exact', value: block.uri.exact }
+    : block.uri?.regex !== undefined ? { type: 'RegularExpression', value: block.uri.regex } : { type: 'None', value: '' };
+  return { path, headers: m.headers };
 }
 
 function serviceHost(ref: any, namespace: string): string {
