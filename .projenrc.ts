@@ -3,6 +3,9 @@ import { UpdateSnapshot } from 'projen/lib/javascript';
 
 const CRD_FILE = 'imports/crds/istio-1.30.3-crd-all.gen.yaml';
 // The Kubernetes Gateway API's standard channel, copied from ../shared/gateway-api/ (Istio implements it).
+// Its experimental channel is copied beside it (imports/crds/gateway-api-v1.6.1-experimental-crds.yaml):
+// no bindings are made of it, scripts/compile-crd-rules.js compiles its HTTPRoute for the charts
+// written with RoutingApi.GATEWAY_API_EXPERIMENTAL.
 const GATEWAY_API_CRD_FILE = 'imports/crds/gateway-api-v1.6.1-standard-crds.yaml';
 
 const project = new cdk8s.ConstructLibraryCdk8s({

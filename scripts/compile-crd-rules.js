@@ -35,11 +35,14 @@ const ROOT = path.join(__dirname, '..');
 /**
  * The pinned CRD bundles, and which of their CRDs are checked: every CRD of Istio's; of the Kubernetes
  * Gateway API's standard channel, the `gateway.networking.k8s.io` kinds (Istio implements them for
- * ingress, for the mesh (GAMMA) and for ambient waypoints).
+ * ingress, for the mesh (GAMMA) and for ambient waypoints); of its experimental channel, the
+ * HTTPRoute (what a chart written with RoutingApi.GATEWAY_API_EXPERIMENTAL uses of it: `retry`),
+ * under keys of its own (`experimental:<group>/<version>/<Kind>`).
  */
 const CRD_BUNDLES = [
   { file: path.join(ROOT, 'imports', 'crds', 'istio-1.30.3-crd-all.gen.yaml'), groups: /\.istio\.io$/ },
   { file: path.join(ROOT, 'imports', 'crds', 'gateway-api-v1.6.1-standard-crds.yaml'), groups: /^gateway\.networking\.k8s\.io$/ },
+  { file: path.join(ROOT, 'imports', 'crds', 'gateway-api-v1.6.1-experimental-crds.yaml'), groups: /^gateway\.networking\.k8s\.io$/, kinds: /^HTTPRoute$/, channel: 'experimental' },
 ];
 const DEFAULT_OUT = path.join(ROOT, 'src', 'analysis', 'generated');
 /** The bundle of ajv's runtime helpers in the package (made by scripts/bundle-vendor.js). */
@@ -101,7 +104,8 @@ function generate(outDir) {
 
   const YAML = require('yaml');
   const crds = CRD_BUNDLES.flatMap((b, i) => YAML.parseAllDocuments(sources[i]).map(d => d.toJS())
-    .filter(d => d && d.kind === 'CustomResourceDefinition' && b.groups.test(d.spec.group)));
+    .filter(d => d && d.kind === 'CustomResourceDefinition' && b.groups.test(d.spec.group) && (b.kinds === undefined || b.kinds.test(d.spec.names.kind)))
+    .map(d => ({ crd: d, channel: b.channel })));
   const compiled = compileBundle(crds);
 
   fs.rmSync(outDir, { recursive: true, force: true });
@@ -137,8 +141,9 @@ function compileBundle(crds) {
   const ruleCounts = {};
   const byContent = new Map();
   const byName = (a, b) => (a < b ? -1 : a > b ? 1 : 0); // not localeCompare: the same order everywhere
-  const sorted = [...crds].sort((a, b) => byName(`${a.spec.group}/${a.spec.names.kind}`, `${b.spec.group}/${b.spec.names.kind}`));
-  for (const crd of sorted) {
+  const id = ({ crd, channel }) => `${channel ?? ''}:${crd.spec.group}/${crd.spec.names.kind}`;
+  const sorted = [...crds].sort((a, b) => byName(id(a), id(b)));
+  for (const { crd, channel } of sorted) {
     const versions = [...crd.spec.versions].filter(v => v.served !== false).sort((a, b) => byName(a.name, b.name));
     for (const version of versions) {
       const where = `${crd.spec.names.kind} ${crd.spec.group}/${version.name}`;
@@ -149,7 +154,8 @@ function compileBundle(crds) {
       let file = byContent.get(key);
       if (file === undefined) {
         // Istio's kinds by their name (virtualservice.js), the others with their group (gateway.gateway.networking.k8s.io.js).
-        const base = crd.spec.group.endsWith('.istio.io') ? crd.spec.names.kind.toLowerCase() : `${crd.spec.names.kind.toLowerCase()}.${crd.spec.group}`;
+        const base = (crd.spec.group.endsWith('.istio.io') ? crd.spec.names.kind.toLowerCase() : `${crd.spec.names.kind.toLowerCase()}.${crd.spec.group}`)
+          + (channel ? `.${channel}` : '');
         file = Object.keys(modules).includes(`${base}.js`) ? `${base}-${version.name}.js` : `${base}.js`;
         // allErrors: a synth reports every problem at once. No messages: the analysis writes its own.
         // useDefaults: the API server applies the schema's defaults before it validates (and before the
@@ -168,7 +174,7 @@ function compileBundle(crds) {
         ruleCounts[file] = countRules(rules);
         byContent.set(key, file);
       }
-      kinds[`${crd.spec.group}/${version.name}/${crd.spec.names.kind}`] = file.replace(/\.js$/, '');
+      kinds[`${channel ? `${channel}:` : ''}${crd.spec.group}/${version.name}/${crd.spec.names.kind}`] = file.replace(/\.js$/, '');
     }
   }
   return { modules, kinds, skipped, ruleCounts };

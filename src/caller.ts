@@ -2,7 +2,7 @@ import { Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { fail } from './core/errors';
 import { DEFAULT_NAMESPACE } from './core/hosts';
-import { RoutingApi, routingApiAt } from './core/routing-api';
+import { isGatewayApi, routingApiAt } from './core/routing-api';
 import { T } from './core/shape';
 import { isDnsLabel, isDnsSubdomain } from './core/syntax';
 import type { IngressEdge } from './ingress-edge';
@@ -155,7 +155,7 @@ export class Caller {
     if (e === null || typeof e !== 'object' || e.node === undefined || typeof e.name !== 'string' || typeof e.namespace !== 'string' || e.gateway === undefined) {
       fail('Caller.ingressEdge', 'edge', e === null || typeof e !== 'object' ? e : Object.keys(e), 'is not an IngressEdge', 'Pass the IngressEdge whose requests the service takes');
     }
-    if (routingApiAt(edge) !== RoutingApi.GATEWAY_API) { return Caller.ingressGateway(options); }
+    if (!isGatewayApi(routingApiAt(edge))) { return Caller.ingressGateway(options); }
     GATEWAY_OPTIONS.check('Caller.ingressEdge', 'options', options);
     if (options.serviceAccountName !== undefined || options.namespace !== undefined) {
       fail('Caller.ingressEdge', 'options', options, `is where a shared ingress gateway runs, but the edge ${edge.node.path} is a Gateway API Gateway, whose pods Istio deploys (${edge.namespace}/${edge.name}-istio)`,

@@ -4,13 +4,13 @@ import { Construct } from 'constructs';
 import { checkDnsLabel, checkLabels, checkPort } from './core/checks';
 import { fail, failWith, show } from './core/errors';
 import { DEFAULT_NAMESPACE, hostSlug, serverCovers, serviceHostFrom } from './core/hosts';
-import { RoutingApi } from './core/routing-api';
+import { isGatewayApi, RoutingApi } from './core/routing-api';
 import { checkProps, T } from './core/shape';
 import { gatewayHostError, isDnsLabel, isDnsSubdomain } from './core/syntax';
 import { Audience, Binding } from './model/binding';
 import { HostRouting, VirtualServiceEntry, VirtualServiceRule } from './model/host-routing';
 import { specificityRank, Tier } from './model/rules';
-import { refuseFor, routeRules, versionServiceName } from './render/gateway-api';
+import { BackendContext, refuseFor, routeRules, versionServiceName } from './render/gateway-api';
 import { virtualServiceSpec } from './render/istio';
 import { newAuthorizationPolicy, newGateway, newGatewayApiGateway, newReferenceGrant, newRoute, newVirtualService } from './render/objects';
 import { CONDITION_SETS_SHAPE, CONDITIONS_SHAPE, ConditionSet, renderConditions, RequestCondition } from './request-match';
@@ -328,7 +328,7 @@ export class IngressEdge extends Construct {
     this.serverHosts = [...new Set(servers.flatMap(s => s.hosts as string[]))];
     const selectorKey = JSON.stringify(Object.entries(selector).sort());
     modelOf(this).claimServerHosts(this, servers.flatMap(s => (s.hosts as string[]).map(h => `${selectorKey}|${s.port.number}|${h}`)));
-    if (modelOf(this).routingApi === RoutingApi.GATEWAY_API) {
+    if (isGatewayApi(modelOf(this).routingApi)) {
       this.gateway = this.gatewayApiGateway(props, servers);
     } else {
       this.gateway = newGateway(this, 'Gateway', {
@@ -450,7 +450,6 @@ export class IngressEdge extends Construct {
     const routing = modelOf(this).externalHost(host);
     const existing = routing.entryFor(this.binding);
     if (existing) { return existing; }
-    const model = modelOf(this);
     const entry: VirtualServiceEntry = {
       owner: this,
       name: this.virtualServiceName(host),
@@ -460,7 +459,7 @@ export class IngressEdge extends Construct {
       http: true,
       rules: [],
       ...(this.listeners !== undefined
-        ? { checkRendering: () => routeRules(routing, entry, { namespace: this.namespace, portOf: (n, ns) => model.servicePort(n, ns) }) }
+        ? { checkRendering: () => routeRules(routing, entry, this.backendContext()) }
         : {}),
     };
     routing.addVirtualService(entry);
@@ -585,18 +584,24 @@ export class IngressEdge extends Construct {
     });
   }
 
+  /** How the edge's routes reach Services (RoutingApi.GATEWAY_API). */
+  private backendContext(): BackendContext {
+    const model = modelOf(this);
+    const experimental = model.routingApi === RoutingApi.GATEWAY_API_EXPERIMENTAL;
+    return { namespace: this.namespace, portOf: (n, ns) => model.servicePort(n, ns), experimental };
+  }
+
   /** RoutingApi.GATEWAY_API: the HTTPRoute of one host, on the listeners that serve it. */
   private gatewayApiRoute(routing: HostRouting, entry: VirtualServiceEntry): ApiObject {
     const host = entry.host;
     const listeners = this.listeners!.filter(l => serverCovers(l.host, host) && !(l.http && this.redirecting));
-    const model = modelOf(this);
     return newRoute(this, 'HTTPRoute', {
       name: entry.name,
       namespace: this.namespace,
       spec: () => ({
         parentRefs: listeners.map(l => ({ name: this.name, sectionName: l.listener.name })),
         ...(host === '*' ? {} : { hostnames: [host] }),
-        rules: routeRules(routing, entry, { namespace: this.namespace, portOf: (n, ns) => model.servicePort(n, ns) }),
+        rules: routeRules(routing, entry, this.backendContext()),
       }),
     }, `HTTPRoute-${host}`);
   }

@@ -6,7 +6,7 @@ import { checkDnsLabel } from './core/checks';
 import { fail } from './core/errors';
 import { DEFAULT_NAMESPACE } from './core/hosts';
 import { isHttpProtocol, ServiceProtocol } from './core/protocol';
-import { RoutingApi } from './core/routing-api';
+import { isGatewayApi, RoutingApi } from './core/routing-api';
 import { isDns1035Label } from './core/syntax';
 import { Audience, Binding } from './model/binding';
 import { HostRouting, ServiceRegistration, VirtualServiceEntry } from './model/host-routing';
@@ -106,7 +106,7 @@ export function registerRoutedService(service: IRoutableService, options: Routed
   routing.setCatchAll(Audience.MESH, service, options.mesh);
   routing.setCatchAll(Audience.EDGE, service, options.edge);
   const scope = service as Construct;
-  if (model.routingApi === RoutingApi.GATEWAY_API) {
+  if (isGatewayApi(model.routingApi)) {
     registerGatewayApiObjects(service, model, routing, options);
     return routing;
   }
@@ -198,7 +198,8 @@ function registerGatewayApiObjects(service: IRoutableService, model: TrafficMode
   })];
   if (options.serviceObject) { dr.node.addDependency(options.serviceObject); }
   const entry = meshEntry(service, routing, () => { if (routing.meshNeedsVirtualService) { rules(); } });
-  const rules = () => routeRules(routing, entry, { namespace, portOf: (n, ns) => model.servicePort(n, ns) }, grpc);
+  const experimental = model.routingApi === RoutingApi.GATEWAY_API_EXPERIMENTAL;
+  const rules = () => routeRules(routing, entry, { namespace, portOf: (n, ns) => model.servicePort(n, ns), experimental }, grpc);
   routing.addVirtualService(entry);
   routing.objects = { service: options.serviceObject, destinationRule: dr };
   routing.emitMeshVirtualServiceWhenNeeded(() => {

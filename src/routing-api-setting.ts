@@ -26,7 +26,7 @@ export class RoutingApiSetting {
       fail(where, 'scope', s?.node?.path ?? s, 'is not an App or a Chart', 'Pass the App (every chart) or one Chart');
     }
     if (!isRoutingApi(api)) {
-      fail(where, 'api', api, 'is not a RoutingApi', "Use RoutingApi.ISTIO or RoutingApi.GATEWAY_API ('istio' or 'gateway-api')");
+      fail(where, 'api', api, 'is not a RoutingApi', "Use RoutingApi.ISTIO, RoutingApi.GATEWAY_API or RoutingApi.GATEWAY_API_EXPERIMENTAL ('istio', 'gateway-api' or 'gateway-api-experimental')");
     }
     if (scope.node.children.length > 0) {
       fail(where, 'scope', scope.node.path || '(the app)', `already has constructs (${scope.node.children.map(c => c.node.id).slice(0, 3).join(', ')}), which were made for the routing API in force when they were added`,

@@ -241,8 +241,11 @@ describe("the CRDs' CEL rules (x-kubernetes-validations)", () => {
       'gateway.networking.k8s.io/v1/UDPRoute', 'gateway.networking.k8s.io/v1beta1/Gateway', 'gateway.networking.k8s.io/v1beta1/GatewayClass',
       'gateway.networking.k8s.io/v1beta1/HTTPRoute', 'gateway.networking.k8s.io/v1beta1/ReferenceGrant',
     ]);
-    expect(Object.keys(crdIndex().kinds)).toHaveLength(47);
-    expect(crdIndex().bundles).toEqual(['istio-1.30.3-crd-all.gen.yaml', 'gateway-api-v1.6.1-standard-crds.yaml']);
+    // And the experimental channel's HTTPRoute (v1, v1beta1), under keys of its own.
+    expect(Object.keys(crdIndex().kinds).filter(k => k.startsWith('experimental:')).sort())
+      .toEqual(['experimental:gateway.networking.k8s.io/v1/HTTPRoute', 'experimental:gateway.networking.k8s.io/v1beta1/HTTPRoute']);
+    expect(Object.keys(crdIndex().kinds)).toHaveLength(49);
+    expect(crdIndex().bundles).toEqual(['istio-1.30.3-crd-all.gen.yaml', 'gateway-api-v1.6.1-standard-crds.yaml', 'gateway-api-v1.6.1-experimental-crds.yaml']);
     const chart = chartWith('networking.istio.io/v1beta1', 'Gateway', { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'], bind: 7 }] });
     expectRejected(chart, 'Gateway', 'spec.servers[0].bind', 'What the CRD requires: a string');
   });

@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-27';
 import {
   Caller, CanaryService, CircuitBreakerPolicy, DarkRelease, DataPlaneMode, EdgeDestination, ExistingService, FaultAbort, FaultInjection, IngressEdge,
   IngressEdgeProps, MeshNamespace, NamespaceDefaultDeny, OutcomeKind, RequestCondition, RoutePolicy, RoutingApi, RoutingApiSetting,
-  RoutingSimulator, ServiceAuthorization, ServiceProtocol, ServiceVersion, StringMatch, TlsMode, TrafficMirror, TrafficSplit,
+  RetryOn, RoutingSimulator, ServiceAuthorization, ServiceProtocol, ServiceVersion, StringMatch, TlsMode, TrafficMirror, TrafficSplit,
 } from '../src';
 import { only, synthChecked } from './util';
 import '../src/testing/jest';
@@ -46,7 +46,7 @@ describe('RoutingApiSetting', () => {
 
   test('bad input fails with the field, the value and the fix', () => {
     const app = Testing.app();
-    expect(() => RoutingApiSetting.use(app, 'gamma' as any)).toThrow(/\[RoutingApiSetting.use\] api: 'gamma' is not a RoutingApi\. Use RoutingApi.ISTIO or RoutingApi.GATEWAY_API/);
+    expect(() => RoutingApiSetting.use(app, 'gamma' as any)).toThrow(/\[RoutingApiSetting.use\] api: 'gamma' is not a RoutingApi\. Use RoutingApi.ISTIO, RoutingApi.GATEWAY_API or RoutingApi.GATEWAY_API_EXPERIMENTAL/);
     expect(() => RoutingApiSetting.use(null as any, RoutingApi.ISTIO)).toThrow(/scope: null is not an App or a Chart/);
     const chart = new Chart(app, 'c', { namespace: 'shop' });
     const svc = new CanaryService(chart, 'web', { port: 80, versions: [ServiceVersion.deploy('v1', { image: 'a' })] });
@@ -206,7 +206,7 @@ describe('Gateway API: what it cannot say fails the synth', () => {
     expect(() => new FaultInjection(chart, 'abort-jason', { service: reviews, abort: FaultAbort.httpStatus(500), abortPercentage: 100, when: [jason()] }))
       .toThrow(/^\[shop\/abort-jason\] fault: injects a fault/);
     expect(() => new RoutePolicy(chart, 'retry', { service: reviews, retries: { attempts: 3 } }))
-      .toThrow(/^\[shop\/retry\] retries: sets retries \(the standard channel of Gateway API v1.6.1 has no 'retry' field; it is experimental, GEP-1731\)/);
+      .toThrow(/^\[shop\/retry\] retries: sets retries \(the standard channel of Gateway API v1.6.1 has no 'retry' field; it is experimental, GEP-1731: RoutingApi.GATEWAY_API_EXPERIMENTAL writes it\)/);
     // What is allowed still is: a timeout.
     expect(() => new RoutePolicy(chart, 'timeout', { service: reviews, timeout: Duration.seconds(1) })).not.toThrow();
   });
@@ -603,5 +603,59 @@ describe('the simulator reads Gateway API routes per host and listener', () => {
     const call = (path: string, headers: { [k: string]: string } = {}) => sim.route({ host: 'x.shop.svc.cluster.local', path, headers }).versionShares;
     expect(call('/shop.Catalog/List', { 'x-team': 'qa' })).toEqual({ y: 100 });
     expect(call('/shop.Other/List', { 'x-team': 'qa' })).toEqual({ x: 100 });
+  });
+});
+
+describe('RoutingApi.GATEWAY_API_EXPERIMENTAL: retries as the experimental retry field', () => {
+  const experimental = () => {
+    const app = Testing.app();
+    RoutingApiSetting.use(app, RoutingApi.GATEWAY_API_EXPERIMENTAL);
+    const chart = new Chart(app, 'shop', { namespace: 'shop' });
+    const reviews = new CanaryService(chart, 'reviews', {
+      port: 9080, versions: ['v1', 'v2'].map(v => ServiceVersion.deploy(v, { image: `reviews:${v}` })), traffic: TrafficSplit.canaryPercent(10),
+    });
+    return { chart, reviews };
+  };
+
+  test('attempts, status codes (gateway-error is 502-504) and the per-try timeout as timeouts.backendRequest', () => {
+    const { chart, reviews } = experimental();
+    new RoutePolicy(chart, 'retry', {
+      service: reviews,
+      timeout: Duration.seconds(6),
+      retries: {
+        attempts: 3, perTryTimeout: Duration.seconds(2), retryOn: [RetryOn.GATEWAY_ERROR, RetryOn.statusCode(429), RetryOn.CONNECT_FAILURE],
+      },
+    });
+    // Checked at synth against the experimental channel's HTTPRoute CRD (the standard one has no retry).
+    const rule = only(Testing.synth(chart), 'HTTPRoute', 'reviews').spec.rules[0];
+    expect(rule.retry).toEqual({ attempts: 3, codes: [429, 502, 503, 504] });
+    expect(rule.timeouts).toEqual({ request: '6s', backendRequest: '2s' });
+    const outcome = RoutingSimulator.fromChart(chart).route({ host: 'reviews' });
+    expect(outcome.retries).toEqual({ attempts: 3, perTryTimeout: '2s', retryOn: 'connect-failure,refused-stream,unavailable,cancelled,429,502,503,504' });
+    expect(outcome.timeout).toBe('6s');
+  });
+
+  test('what a Gateway API retry cannot say fails', () => {
+    const { chart, reviews } = experimental();
+    new RoutePolicy(chart, 'reset', { service: reviews, retries: { attempts: 2, retryOn: [RetryOn.of('reset')] } });
+    expect(() => Testing.synth(chart)).toThrow(/\[shop\/reviews\] retries.retryOn: retries on 'reset' \(a Gateway API retry names HTTP status codes from 400 to 599/);
+    const off = experimental();
+    new RoutePolicy(off.chart, 'off', { service: off.reviews, retries: { attempts: 0 } });
+    expect(() => Testing.synth(off.chart)).toThrow(/retries.attempts: 0 turns retries off/);
+  });
+
+  test('a hand-written retry is refused by the standard CRDs and taken by the experimental ones', () => {
+    const route = (chart: Chart) => new ApiObject(chart, 'hand', {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'hand', namespace: 'shop' },
+      spec: { parentRefs: [{ group: '', kind: 'Service', name: 'reviews', port: 9080 }], rules: [{ backendRefs: [{ name: 'reviews-v1', port: 9080 }], retry: { attempts: 2 } }] },
+    });
+    const ok = experimental();
+    route(ok.chart);
+    expect(() => Testing.synth(ok.chart)).not.toThrow();
+    const standard = gatewayApiChart();
+    route(standard.chart);
+    expect(() => Testing.synth(standard.chart)).toThrow(/\[IST0106\] \[shop\/hand\] HTTPRoute shop\/hand spec.rules\[0\].retry/);
   });
 });

@@ -5,6 +5,7 @@ import { crdChecks, CrdRules } from './crd-rules';
 import { AnalyzedObject, Finding, formatFinding, Reporter, Severity } from './findings';
 import { webhookChecks } from './webhook';
 import { fail } from '../core/errors';
+import { RoutingApi } from '../core/routing-api';
 import { defaultChildOf, plusWorkloadOf } from '../core/tree';
 import { KnownService, KnownWorkload, TrafficModel } from '../model/traffic-model';
 
@@ -167,9 +168,9 @@ export class ChartChecks extends Construct {
 }
 
 function run(chart: AnalyzedObject[], app: AnalyzedObject[], workloads: KnownWorkload[], services: KnownService[],
-  accounts: string[] = []): Finding[] {
+  accounts: string[] = [], channel?: string): Finding[] {
   const r = new Reporter();
-  const rules = new CrdRules();
+  const rules = new CrdRules(channel);
   for (const o of chart) {
     const before = r.findings.length;
     webhookChecks(o, r);
@@ -249,7 +250,9 @@ export function analyzeChart(chart: Chart): Finding[] {
     if (byPath.size === 0) { for (const c of all) { byPath.set(c.node.path, c); } }
     return byPath.get(path);
   };
-  return run(inChart, objects, workloads, services, accounts).flatMap(f => applyRules(f, constructOf(f.constructPath)));
+  // A chart written for the Gateway API's experimental channel is checked against that channel's CRDs.
+  const channel = TrafficModel.tryOf(chart)?.routingApi === RoutingApi.GATEWAY_API_EXPERIMENTAL ? 'experimental' : undefined;
+  return run(inChart, objects, workloads, services, accounts, channel).flatMap(f => applyRules(f, constructOf(f.constructPath)));
 }
 
 function applyRules(f: Finding, construct: IConstruct | undefined): Finding[] {

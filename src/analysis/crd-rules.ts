@@ -119,11 +119,17 @@ export class CrdRules {
   private readonly outcomes = new Map<string, string | undefined>();
   private readonly transitions = new Map<string, boolean>();
 
+  /**
+   * @param channel the Gateway API channel the cluster has, when not the standard one
+   * (`experimental`: its kinds are checked against that channel's CRDs, where the bundle has them)
+   */
+  constructor(private readonly channel?: string) {}
+
   /** The validator of a kind and version of the bundle, or `undefined` for one it does not define. */
   public moduleFor(apiVersion: string, kind: string): CrdModule | undefined {
     const key = `${apiVersion}/${kind}`;
     if (!this.modules.has(key)) {
-      const name = this.index.kinds[key];
+      const name = (this.channel !== undefined ? this.index.kinds[`${this.channel}:${key}`] : undefined) ?? this.index.kinds[key];
       this.modules.set(key, name === undefined ? undefined : this.index.load[name]());
     }
     return this.modules.get(key);

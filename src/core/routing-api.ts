@@ -15,6 +15,17 @@ export enum RoutingApi {
    * DestinationRules for traffic policies only. Features Gateway API cannot say fail the synth.
    */
   GATEWAY_API = 'gateway-api',
+  /**
+   * Kubernetes Gateway API for a cluster with the experimental channel's CRDs (v1.6.1): as
+   * GATEWAY_API, and retries as an HTTPRoute rule's `retry` (GEP-1731, experimental), checked
+   * against that channel's CRDs.
+   */
+  GATEWAY_API_EXPERIMENTAL = 'gateway-api-experimental',
+}
+
+/** Whether the chart is written as Kubernetes Gateway API (either channel). */
+export function isGatewayApi(api: RoutingApi): boolean {
+  return api === RoutingApi.GATEWAY_API || api === RoutingApi.GATEWAY_API_EXPERIMENTAL;
 }
 
 /** The construct-tree context key that holds the routing API of an app or a chart. */
@@ -22,7 +33,7 @@ export const ROUTING_API_CONTEXT = 'cdk8s-istio-traffic:routingApi';
 
 /** Whether `x` is a value of RoutingApi (plain JavaScript callers pass any string). */
 export function isRoutingApi(x: unknown): x is RoutingApi {
-  return x === RoutingApi.ISTIO || x === RoutingApi.GATEWAY_API;
+  return x === RoutingApi.ISTIO || x === RoutingApi.GATEWAY_API || x === RoutingApi.GATEWAY_API_EXPERIMENTAL;
 }
 
 /** The routing API in force at `scope`: the nearest setting above it (construct context), else ISTIO. */
@@ -30,7 +41,7 @@ export function routingApiAt(scope: IConstruct): RoutingApi {
   const api = scope.node.tryGetContext(ROUTING_API_CONTEXT);
   if (api === undefined) { return RoutingApi.ISTIO; }
   if (!isRoutingApi(api)) {
-    fail(scope, `context '${ROUTING_API_CONTEXT}'`, api, 'is not a RoutingApi', "Set it with RoutingApiSetting.use(app, RoutingApi.GATEWAY_API), or to 'istio' or 'gateway-api'");
+    fail(scope, `context '${ROUTING_API_CONTEXT}'`, api, 'is not a RoutingApi', "Set it with RoutingApiSetting.use(app, RoutingApi.GATEWAY_API), or to 'istio', 'gateway-api' or 'gateway-api-experimental'");
   }
   return api;
 }
@@ -44,15 +55,18 @@ const GATEWAY_API_OPTIONS = ['headers', 'rewrite', 'mirror', 'mirrorPercentage',
 /** What an Istio rule option does, for the refusals of those Gateway API cannot say. */
 const OPTION_MEANING: { [field: string]: string } = {
   fault: 'injects a fault (delay or abort)',
-  retries: "sets retries (the standard channel of Gateway API v1.6.1 has no 'retry' field; it is experimental, GEP-1731)",
+  retries: "sets retries (the standard channel of Gateway API v1.6.1 has no 'retry' field; it is experimental, GEP-1731: RoutingApi.GATEWAY_API_EXPERIMENTAL writes it)",
   corsPolicy: 'sets a CORS policy',
   redirect: 'redirects',
   directResponse: 'answers directly',
 };
 
-/** Why a Gateway API route cannot carry Istio rule option `field`; undefined when it can. */
-export function gatewayApiCannotSet(field: string): string | undefined {
-  if (GATEWAY_API_OPTIONS.includes(field)) { return undefined; }
+/**
+ * Why a Gateway API route cannot carry Istio rule option `field`; undefined when it can. The
+ * experimental channel also has retries.
+ */
+export function gatewayApiCannotSet(field: string, experimental = false): string | undefined {
+  if (GATEWAY_API_OPTIONS.includes(field) || (experimental && field === 'retries')) { return undefined; }
   return OPTION_MEANING[field] ?? `sets ${field}`;
 }
 

@@ -5,7 +5,7 @@ import {
 } from './rules';
 import { failWith, IstioTrafficError, show } from '../core/errors';
 import { istioHost } from '../core/hosts';
-import { gatewayApiCannotSet, USE_ISTIO_API } from '../core/routing-api';
+import { gatewayApiCannotSet, isGatewayApi, RoutingApi, USE_ISTIO_API } from '../core/routing-api';
 
 /** The service behind a host, as registered by the construct that created or adopted it. */
 export interface ServiceRegistration {
@@ -122,13 +122,13 @@ export class HostRouting {
     public readonly namespace: string | undefined,
     /** The host as the Service's own objects write it: the Service name, or the external host. */
     public readonly shortHost: string,
-    /** Whether the chart is written as Kubernetes Gateway API (options it cannot say fail at once). */
-    private readonly gatewayApi: boolean = false,
+    /** The API the chart is written in (options a Gateway API route cannot carry fail at once). */
+    private readonly api: RoutingApi = RoutingApi.ISTIO,
   ) {}
 
   /** Fails, naming `source`, for a rule option that a Gateway API route cannot carry. */
   private checkOption(source: IConstruct, field: string): void {
-    const cannot = this.gatewayApi ? gatewayApiCannotSet(field) : undefined;
+    const cannot = isGatewayApi(this.api) ? gatewayApiCannotSet(field, this.api === RoutingApi.GATEWAY_API_EXPERIMENTAL) : undefined;
     if (cannot !== undefined) {
       failWith(source, field, `${cannot} for '${this.shortHost}', which the Kubernetes Gateway API cannot say`, `Leave it out of this chart, ${USE_ISTIO_API}`);
     }

@@ -254,7 +254,7 @@ export class TrafficModel extends Construct {
   private host(fqdn: string, namespace: string | undefined, shortHost: string): HostRouting {
     let h = this.hosts.get(fqdn);
     if (!h) {
-      h = new HostRouting(fqdn, namespace, shortHost, this.routingApi === RoutingApi.GATEWAY_API);
+      h = new HostRouting(fqdn, namespace, shortHost, this.routingApi);
       this.hosts.set(fqdn, h);
     }
     return h;

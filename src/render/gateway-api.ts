@@ -38,6 +38,8 @@ export interface BackendContext {
   readonly namespace: string;
   /** The port of Service `name` in `namespace`, when the chart's model knows it. */
   readonly portOf: (name: string, namespace: string) => number | undefined;
+  /** Whether the cluster has the experimental channel (an HTTPRoute rule's `retry`). */
+  readonly experimental?: boolean;
 }
 
 /**
@@ -91,7 +93,9 @@ function routeRule(rule: ResolvedRule, ctx: BackendContext, grpc: boolean): any 
   const matches = rule.match.map(block => routeMatch(rule, block, grpc));
   if (grpc && rule.options.timeout !== undefined) { refuse(rule, 'timeout', 'sets a timeout on a gRPC service (a GRPCRoute rule has no timeouts)'); }
   if (grpc && rule.options.rewrite !== undefined) { refuse(rule, 'rewrite', 'rewrites a request to a gRPC service (a GRPCRoute has no URLRewrite filter)'); }
+  if (grpc && rule.options.retries !== undefined) { refuse(rule, 'retries', 'sets retries on a gRPC service (a GRPCRoute rule has no retry)'); }
   const filters = ruleFilters(rule, ctx);
+  const retry = ruleRetry(rule);
   const timeouts = ruleTimeouts(rule);
   return {
     ...(rule.name !== undefined && SECTION_NAME.test(rule.name) && rule.name.length <= 253 ? { name: rule.name } : {}),
@@ -99,7 +103,37 @@ function routeRule(rule: ResolvedRule, ctx: BackendContext, grpc: boolean): any 
     ...(filters.length > 0 ? { filters } : {}),
     backendRefs: backendRefs(rule, rule.route, ctx),
     ...(timeouts ? { timeouts } : {}),
+    ...(retry ? { retry } : {}),
   };
+}
+
+/** The conditions every Gateway API retry of Istio has (pilot adds them to the status codes). */
+const CONNECTION_CONDITIONS = ['connect-failure', 'refused-stream', 'unavailable', 'cancelled'];
+
+/**
+ * Istio retries as the experimental `retry` of an HTTPRoute rule: the attempts, and the status codes
+ * to retry on (`5xx` is 500-599, `gateway-error` 502-504); Istio always retries connection failures
+ * too. Conditions Gateway API has no code for fail.
+ */
+function ruleRetry(rule: ResolvedRule): any | undefined {
+  const r = rule.options.retries;
+  if (r === undefined) { return undefined; }
+  if (!(r.attempts >= 1)) {
+    refuse(rule, 'retries.attempts', `${show(r.attempts)} turns retries off (Gateway API retries at least once: attempts is at least 1)`);
+  }
+  const codes = new Set<number>();
+  for (const c of typeof r.retryOn === 'string' && r.retryOn !== '' ? r.retryOn.split(',') : []) {
+    if (/^[0-9]+$/.test(c) && +c >= 400 && +c <= 599) {
+      codes.add(+c);
+    } else if (c === '5xx') {
+      for (let code = 500; code <= 599; code++) { codes.add(code); }
+    } else if (c === 'gateway-error') {
+      [502, 503, 504].forEach(code => codes.add(code));
+    } else if (!CONNECTION_CONDITIONS.includes(c) && c !== 'retriable-status-codes') {
+      refuse(rule, 'retries.retryOn', `retries on '${c}' (a Gateway API retry names HTTP status codes from 400 to 599; connection failures are always retried)`);
+    }
+  }
+  return { attempts: r.attempts, ...(codes.size > 0 ? { codes: [...codes].sort((a, b) => a - b) } : {}) };
 }
 
 /** Fails, naming the rule's construct, for something Gateway API cannot say. */
@@ -244,7 +278,7 @@ function ruleFilters(rule: ResolvedRule, ctx: BackendContext): any[] {
   const filters: any[] = [];
   const o = rule.options;
   for (const field of Object.keys(o)) {
-    const cannot = gatewayApiCannotSet(field);
+    const cannot = gatewayApiCannotSet(field, ctx.experimental === true);
     if (cannot !== undefined) { refuse(rule, field, cannot); }
   }
   if (o.headers) { filters.push(...headerFilters(o.headers)); }
@@ -277,13 +311,17 @@ function ruleFilters(rule: ResolvedRule, ctx: BackendContext): any[] {
   return filters;
 }
 
+/** The rule's timeout, and the per-try timeout of its retries (`backendRequest`, which Istio makes the per-try timeout of a retry). */
 function ruleTimeouts(rule: ResolvedRule): any | undefined {
   const timeout = rule.options.timeout;
-  if (timeout === undefined) { return undefined; }
-  if (typeof timeout !== 'string' || !GATEWAY_API_DURATION.test(timeout)) {
-    refuse(rule, 'timeout', `${show(timeout)} is a timeout longer than a Gateway API duration can write (at most 99999 of one unit)`);
+  const perTry = rule.options.retries?.perTryTimeout;
+  if (timeout === undefined && perTry === undefined) { return undefined; }
+  for (const [field, d] of [['timeout', timeout], ['retries.perTryTimeout', perTry]]) {
+    if (d !== undefined && (typeof d !== 'string' || !GATEWAY_API_DURATION.test(d))) {
+      refuse(rule, field, `${show(d)} is a duration longer than a Gateway API duration can write (at most 99999 of one unit)`);
+    }
   }
-  return { request: timeout };
+  return { ...(timeout !== undefined ? { request: timeout } : {}), ...(perTry !== undefined ? { backendRequest: perTry } : {}) };
 }
 
 /**

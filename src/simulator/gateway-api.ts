@@ -22,7 +22,8 @@ import { comparePrecedence } from '../core/routing-api';
  *   parameters; ties in route order: the oldest first, then by namespace and name; then rule order);
  * - `PathPrefix` matches whole path segments (`/api` takes `/api` and `/api/x`, not `/apix`);
  *   header, query and method matches; filters: header modifiers, URL rewrites, redirects, mirrors;
- *   `timeouts.request`; backendRefs (weight 1 unless given) as destinations by Service and port;
+ *   `timeouts.request`, the experimental `retry` (with `timeouts.backendRequest` as its per-try
+ *   timeout); backendRefs (weight 1 unless given) as destinations by Service and port;
  * - a GRPCRoute's method is the request path pilot matches: exact for a service and a method, else
  *   a regex; a match without one has no path (below any path in the order).
  */
@@ -286,5 +287,18 @@ function ruleOptions(rule: any, namespace: string): any {
     }));
   }
   if (typeof rule.timeouts?.request === 'string') { out.timeout = rule.timeouts.request; }
+  // The experimental `retry`: pilot retries connection failures and the codes; `backendRequest` is
+  // the per-try timeout of a retry, else the timeout.
+  const backend = rule.timeouts?.backendRequest;
+  if (rule.retry && typeof rule.retry === 'object') {
+    const codes: number[] = Array.isArray(rule.retry.codes) ? rule.retry.codes : [];
+    out.retries = {
+      attempts: typeof rule.retry.attempts === 'number' ? rule.retry.attempts : 2,
+      retryOn: ['connect-failure', 'refused-stream', 'unavailable', 'cancelled', ...codes.map(String)].join(','),
+      ...(typeof backend === 'string' ? { perTryTimeout: backend } : {}),
+    };
+  } else if (typeof backend === 'string') {
+    out.timeout = backend;
+  }
   return out;
 }
