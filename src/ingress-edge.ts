@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { checkDnsLabel, checkLabels, checkPort } from './core/checks';
 import { fail, failWith, show } from './core/errors';
 import { DEFAULT_NAMESPACE, hostSlug, serverCovers, serviceHostFrom } from './core/hosts';
-import { isGatewayApi, RoutingApi } from './core/routing-api';
+import { GATEWAY_API_GROUP, GATEWAY_NAME_LABEL, isGatewayApi, RoutingApi } from './core/routing-api';
 import { checkProps, T } from './core/shape';
 import { gatewayHostError, isDnsLabel, isDnsSubdomain } from './core/syntax';
 import { Audience, Binding } from './model/binding';
@@ -548,7 +548,7 @@ export class IngressEdge extends Construct {
         name: `${this.namespace}-${this.name}`.slice(0, 253),
         namespace,
         spec: () => ({
-          from: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: this.namespace }],
+          from: [{ group: GATEWAY_API_GROUP, kind: 'HTTPRoute', namespace: this.namespace }],
           to: [...granted].sort().map(name => ({ group: '', kind: 'Service', name })),
         }),
       });
@@ -568,7 +568,7 @@ export class IngressEdge extends Construct {
    */
   private admitOutsideWorld(gateway: ApiObject): void {
     const model = modelOf(this);
-    const labels = { 'gateway.networking.k8s.io/gateway-name': this.name };
+    const labels = { [GATEWAY_NAME_LABEL]: this.name };
     model.knownWorkloads.push({ name: `Deployment/${this.name}-istio`, namespace: this.namespace, labels, replicas: 1 });
     model.whenDeniedByDefault(this.namespace, () => {
       const name = `${this.name}-gateway-pods`;

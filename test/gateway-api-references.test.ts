@@ -3,7 +3,7 @@
 // ReferenceGrant (CIT0031), parentRefs to listeners that exist and admit the route, or to Services
 // that exist (CIT0032).
 import { ApiObject, Chart, Testing } from 'cdk8s';
-import { Analysis, CanaryService, ExistingService, Finding, ServiceVersion } from '../src';
+import { Analysis, CanaryService, ExistingService, Finding, MeshNamespace, ServiceProtocol, ServiceVersion } from '../src';
 
 const V1 = 'gateway.networking.k8s.io/v1';
 
@@ -142,5 +142,20 @@ describe('parentRefs (CIT0032)', () => {
     const chart = shop();
     route(chart, 'r', { parentRefs: [{ name: 'shared', namespace: 'istio-ingress', sectionName: 'whatever' }], ...toReviews() });
     expect(references(chart)).toEqual([]);
+  });
+});
+
+describe('TCPRoute references', () => {
+  test('a TCPRoute backendRef to a missing Service is CIT0030, as for HTTPRoutes', () => {
+    const chart = new Chart(Testing.app(), 'tcp', { namespace: 'shop' });
+    new MeshNamespace(chart, 'shop');
+    new CanaryService(chart, 'db', { port: 5432, protocol: ServiceProtocol.TCP, versions: [ServiceVersion.deploy('v1', { image: 'db:1' })] });
+    new ApiObject(chart, 'route', {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'TCPRoute',
+      metadata: { name: 'db', namespace: 'shop' },
+      spec: { parentRefs: [{ group: '', kind: 'Service', name: 'db', port: 5432 }], rules: [{ backendRefs: [{ name: 'db-v9', port: 5432 }] }] },
+    });
+    expect(() => Testing.synth(chart)).toThrow(/\[CIT0030\] \[tcp\/route\] TCPRoute shop\/db spec.rules\[0\].backendRefs\[0\].name: "db-v9" - refers to Service shop\/db-v9/);
   });
 });

@@ -5,7 +5,7 @@ import { crdChecks, CrdRules } from './crd-rules';
 import { AnalyzedObject, Finding, formatFinding, Reporter, Severity } from './findings';
 import { webhookChecks } from './webhook';
 import { fail } from '../core/errors';
-import { RoutingApi } from '../core/routing-api';
+import { GATEWAY_API_GROUP, RoutingApi } from '../core/routing-api';
 import { defaultChildOf, plusWorkloadOf } from '../core/tree';
 import { KnownService, KnownWorkload, TrafficModel } from '../model/traffic-model';
 
@@ -184,7 +184,7 @@ function run(chart: AnalyzedObject[], app: AnalyzedObject[], workloads: KnownWor
 /** The kinds the analysis reads (other objects are not rendered for it). */
 const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Pod']);
 function analyzed(o: ApiObject): boolean {
-  return /\.istio\.io\//.test(o.apiVersion) || o.apiVersion.startsWith('gateway.networking.k8s.io/') || (o.apiVersion === 'v1' && (o.kind === 'Service' || o.kind === 'Namespace' || o.kind === 'Pod' || o.kind === 'ServiceAccount'))
+  return /\.istio\.io\//.test(o.apiVersion) || o.apiVersion.startsWith(`${GATEWAY_API_GROUP}/`) || (o.apiVersion === 'v1' && (o.kind === 'Service' || o.kind === 'Namespace' || o.kind === 'Pod' || o.kind === 'ServiceAccount'))
     || WORKLOADS.has(o.kind);
 }
 

@@ -10,6 +10,7 @@ import { gatewayApiChecks } from './gateway-api';
 import { transportSecurityChecks } from './transport-security';
 import { hostMatches, istioHost, namespaceOf as ns } from '../core/hosts';
 import { isAmbient, usesWaypoint } from '../core/mesh-labels';
+import { isGatewayApiObject } from '../core/routing-api';
 import { KnownService, KnownWorkload } from '../model/traffic-model';
 
 /** What the cross-object analysis looks at. */
@@ -356,7 +357,7 @@ function checkNamespaces(input: CrossInput, ix: Index, r: Reporter): void {
 /** A Kubernetes Gateway API route attached to a Service (GAMMA): mesh routing, like a mesh VirtualService. */
 function isMeshRoute(o: AnalyzedObject): boolean {
   const j = o.json;
-  return String(j?.apiVersion ?? '').startsWith('gateway.networking.k8s.io/') && ['HTTPRoute', 'GRPCRoute', 'TCPRoute'].includes(j?.kind)
+  return isGatewayApiObject(j) && ['HTTPRoute', 'GRPCRoute', 'TCPRoute'].includes(j?.kind)
     && Array.isArray(j.spec?.parentRefs) && j.spec.parentRefs.some((p: any) => p?.kind === 'Service' && (p?.group ?? '') === '');
 }
 

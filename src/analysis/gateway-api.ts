@@ -1,5 +1,5 @@
 /**
- * References of Kubernetes Gateway API routes (HTTPRoute, GRPCRoute), checked as the Gateway API
+ * References of Kubernetes Gateway API routes (HTTPRoute, GRPCRoute, TCPRoute), checked as the Gateway API
  * controller resolves them (https://gateway-api.sigs.k8s.io/reference/spec/):
  *
  * - CIT0030: a `backendRef` to a Service (the default kind, core group) that is not in the app nor
@@ -16,6 +16,7 @@
  */
 import { AnalyzedObject, Reporter, Severity } from './findings';
 import { namespaceOf as ns } from '../core/hosts';
+import { GATEWAY_API_GROUP, isGatewayApiObject } from '../core/routing-api';
 import { KnownService } from '../model/traffic-model';
 
 /** What the checks look at (a part of the cross-object analysis' input). */
@@ -25,9 +26,9 @@ export interface GatewayApiInput {
   readonly existingServices: KnownService[];
 }
 
-const GROUP = 'gateway.networking.k8s.io';
-const ROUTE_KINDS = ['HTTPRoute', 'GRPCRoute'];
-const isGatewayApi = (o: AnalyzedObject, kind: string) => String(o.json?.apiVersion ?? '').startsWith(`${GROUP}/`) && o.json?.kind === kind;
+const GROUP = GATEWAY_API_GROUP;
+const ROUTE_KINDS = ['HTTPRoute', 'GRPCRoute', 'TCPRoute'];
+const isGatewayApi = (o: AnalyzedObject, kind: string) => isGatewayApiObject(o.json, kind);
 const isCoreService = (o: AnalyzedObject) => o.json?.apiVersion === 'v1' && o.json?.kind === 'Service';
 
 /** A Service's ports by `<namespace>/<name>`, from the app and the services known to exist. */

@@ -28,6 +28,17 @@ export function isGatewayApi(api: RoutingApi): boolean {
   return api === RoutingApi.GATEWAY_API || api === RoutingApi.GATEWAY_API_EXPERIMENTAL;
 }
 
+/** The Kubernetes Gateway API's group. */
+export const GATEWAY_API_GROUP = 'gateway.networking.k8s.io';
+
+/** The label Istio puts on the pods it deploys for a Gateway API Gateway (the Gateway's name). */
+export const GATEWAY_NAME_LABEL = `${GATEWAY_API_GROUP}/gateway-name`;
+
+/** Whether a manifest is a Gateway API object (of `kind`, when given). */
+export function isGatewayApiObject(json: any, kind?: string): boolean {
+  return typeof json?.apiVersion === 'string' && json.apiVersion.startsWith(`${GATEWAY_API_GROUP}/`) && (kind === undefined || json.kind === kind);
+}
+
 /** The construct-tree context key that holds the routing API of an app or a chart. */
 export const ROUTING_API_CONTEXT = 'cdk8s-istio-traffic:routingApi';
 

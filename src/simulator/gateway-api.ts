@@ -1,6 +1,6 @@
 import { namespaceOf } from '../core/hosts';
 import { quoteRe2 } from '../core/re2';
-import { comparePrecedence } from '../core/routing-api';
+import { comparePrecedence, GATEWAY_API_GROUP, GATEWAY_NAME_LABEL, isGatewayApiObject } from '../core/routing-api';
 
 /**
  * Kubernetes Gateway API objects read the way Istio reads them: Istio (pilot) turns Gateways and
@@ -28,8 +28,7 @@ import { comparePrecedence } from '../core/routing-api';
  *   a regex; a match without one has no path (below any path in the order).
  */
 
-const GROUP = 'gateway.networking.k8s.io';
-const isKind = (o: any, kind: string) => typeof o?.apiVersion === 'string' && o.apiVersion.startsWith(`${GROUP}/`) && o.kind === kind;
+const isKind = (o: any, kind: string) => isGatewayApiObject(o, kind);
 
 /** The Istio objects Istio makes of the Gateway API objects among `objs` (none when there are none). */
 export function gatewayApiAsIstio(objs: any[]): any[] {
@@ -82,7 +81,7 @@ function parentOf(route: any, ref: any): ParentKey | undefined {
   const namespace = typeof ref?.namespace === 'string' ? ref.namespace : namespaceOf(route);
   if (typeof ref?.name !== 'string') { return undefined; }
   if (ref.kind === 'Service' && (ref.group ?? '') === '') { return { kind: 'Service', namespace, name: ref.name, port: ref.port }; }
-  if ((ref.kind ?? 'Gateway') === 'Gateway' && (ref.group ?? GROUP) === GROUP) { return { kind: 'Gateway', namespace, name: ref.name }; }
+  if ((ref.kind ?? 'Gateway') === 'Gateway' && (ref.group ?? GATEWAY_API_GROUP) === GATEWAY_API_GROUP) { return { kind: 'Gateway', namespace, name: ref.name }; }
   return undefined;
 }
 
@@ -107,7 +106,7 @@ function istioGateway(gw: any): any {
     kind: 'Gateway',
     metadata: { name: gw.metadata?.name, namespace: namespaceOf(gw), annotations: { 'simulator/from': `Gateway ${namespaceOf(gw)}/${gw.metadata?.name}` } },
     spec: {
-      selector: { 'gateway.networking.k8s.io/gateway-name': gw.metadata?.name },
+      selector: { [GATEWAY_NAME_LABEL]: gw.metadata?.name },
       servers: listeners.map(l => ({
         port: { number: l.port, name: l.name, protocol: l.protocol },
         hosts: [l.hostname ?? '*'],
@@ -129,7 +128,7 @@ function deployedPods(gw: any): any {
     metadata: { name, namespace: namespaceOf(gw), annotations: { 'simulator/from': `Gateway ${namespaceOf(gw)}/${gw.metadata?.name}` } },
     spec: {
       replicas: 1,
-      template: { metadata: { labels: { 'gateway.networking.k8s.io/gateway-name': gw.metadata?.name } }, spec: { serviceAccountName: name } },
+      template: { metadata: { labels: { [GATEWAY_NAME_LABEL]: gw.metadata?.name } }, spec: { serviceAccountName: name } },
     },
   };
 }
