@@ -159,3 +159,43 @@ describe('TCPRoute references', () => {
     expect(() => Testing.synth(chart)).toThrow(/\[CIT0030\] \[tcp\/route\] TCPRoute shop\/db spec.rules\[0\].backendRefs\[0\].name: "db-v9" - refers to Service shop\/db-v9/);
   });
 });
+
+describe('listener kinds and malformed grants', () => {
+  const chartWith = (...objects: any[]) => {
+    const chart = new Chart(Testing.app(), 'k', { namespace: 'shop' });
+    new MeshNamespace(chart, 'shop');
+    new CanaryService(chart, 'db', { port: 5432, protocol: ServiceProtocol.TCP, versions: [ServiceVersion.deploy('v1', { image: 'db:1' })] });
+    objects.forEach((o, i) => new ApiObject(chart, `o${i}`, o));
+    return chart;
+  };
+  const gateway = {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'Gateway',
+    metadata: { name: 'edge', namespace: 'shop' },
+    spec: { gatewayClassName: 'istio', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }, { name: 'tcp', port: 5432, protocol: 'TCP' }] },
+  };
+  const tcpRoute = (sectionName: string) => ({
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'TCPRoute',
+    metadata: { name: `db-${sectionName}`, namespace: 'shop' },
+    spec: { parentRefs: [{ name: 'edge', sectionName }], rules: [{ backendRefs: [{ name: 'db', port: 5432 }] }] },
+  });
+
+  test('a TCPRoute on an HTTP listener (which takes HTTPRoutes and GRPCRoutes) is CIT0032; on a TCP listener it is fine', () => {
+    expect(() => Testing.synth(chartWith(gateway, tcpRoute('tcp')))).not.toThrow();
+    expect(() => Testing.synth(chartWith(gateway, tcpRoute('http')))).toThrow(/\[CIT0032\] .*TCPRoute shop\/db-http spec.parentRefs\[0\]/);
+  });
+
+  test('a ReferenceGrant whose from/to are not lists is a CRD error, not a crash', () => {
+    const findings = Analysis.analyzeManifests([
+      { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'ReferenceGrant', metadata: { name: 'g', namespace: 'other' }, spec: { from: {}, to: {} } },
+      {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'HTTPRoute',
+        metadata: { name: 'r', namespace: 'shop' },
+        spec: { parentRefs: [{ group: '', kind: 'Service', name: 'db', port: 5432 }], rules: [{ backendRefs: [{ name: 'db', namespace: 'other', port: 80 }] }] },
+      },
+    ]);
+    expect(findings.some(f => f.code === 'IST0106' && f.field.startsWith('spec.from'))).toBe(true);
+  });
+});

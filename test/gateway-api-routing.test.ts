@@ -1,9 +1,10 @@
 import { ApiObject, App, Chart, Duration, Testing } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import {
-  Caller, CanaryService, CircuitBreakerPolicy, DarkRelease, DataPlaneMode, EdgeDestination, ExistingService, FaultAbort, FaultInjection, IngressEdge,
-  IngressEdgeProps, MeshNamespace, NamespaceDefaultDeny, OutcomeKind, RequestCondition, RoutePolicy, RoutingApi, RoutingApiSetting,
-  RetryOn, RoutingSimulator, ServiceAuthorization, ServiceProtocol, ServiceVersion, StringMatch, TlsMode, TrafficMirror, TrafficSplit,
+  Analysis, Caller, CanaryService, CircuitBreakerPolicy, DarkRelease, DataPlaneMode, EdgeDestination, ExistingService, FaultAbort,
+  FaultInjection, IngressEdge, IngressEdgeProps, MeshNamespace, NamespaceDefaultDeny, OutcomeKind, RequestCondition, RetryOn, RoutePolicy,
+  RoutingApi, RoutingApiSetting, RoutingSimulator, ServiceAuthorization, ServiceProtocol, ServiceVersion, StringMatch, TlsMode,
+  TrafficMirror, TrafficSplit,
 } from '../src';
 import { only, synthChecked } from './util';
 import '../src/testing/jest';
@@ -657,5 +658,65 @@ describe('RoutingApi.GATEWAY_API_EXPERIMENTAL: retries as the experimental retry
     const standard = gatewayApiChart();
     route(standard.chart);
     expect(() => Testing.synth(standard.chart)).toThrow(/\[IST0106\] \[shop\/hand\] HTTPRoute shop\/hand spec.rules\[0\].retry/);
+  });
+});
+
+describe('the second review of the Gateway API output', () => {
+  const experimental = () => {
+    const app = Testing.app();
+    RoutingApiSetting.use(app, RoutingApi.GATEWAY_API_EXPERIMENTAL);
+    const chart = new Chart(app, 'shop', { namespace: 'shop' });
+    const reviews = new CanaryService(chart, 'reviews', { port: 9080, versions: [ServiceVersion.deploy('v1', { image: 'r:1' })] });
+    return { chart, reviews };
+  };
+
+  test("retries without conditions keep Istio's default status code, 503", () => {
+    const { chart, reviews } = experimental();
+    new RoutePolicy(chart, 'retry', { service: reviews, retries: { attempts: 3 } });
+    expect(only(Testing.synth(chart), 'HTTPRoute', 'reviews').spec.rules[0].retry).toEqual({ attempts: 3, codes: [503] });
+  });
+
+  test('5xx with a per-try timeout fails (Envoy retries a timed-out try only for 5xx, gateway-error or reset)', () => {
+    const { chart, reviews } = experimental();
+    new RoutePolicy(chart, 'retry', { service: reviews, retries: { attempts: 3, perTryTimeout: Duration.seconds(1), retryOn: [RetryOn.FIVE_XX] } });
+    expect(() => Testing.synth(chart)).toThrow(/\[shop\/reviews\] retries.retryOn: retries on '5xx' with a per-try timeout/);
+  });
+
+  test('Analysis.analyzeManifests checks manifests of the experimental channel against its CRDs', () => {
+    const { chart, reviews } = experimental();
+    new RoutePolicy(chart, 'retry', { service: reviews, retries: { attempts: 2 } });
+    const manifests = Testing.synth(chart);
+    const errors = (api?: RoutingApi) => Analysis.analyzeManifests(manifests, api).filter(f => f.code === 'IST0106');
+    expect(errors(RoutingApi.GATEWAY_API_EXPERIMENTAL)).toEqual([]);
+    expect(errors().map(f => f.field)).toEqual(['spec.rules[0].retry']);
+    expect(() => Analysis.analyzeManifests(manifests, 'beta' as any)).toThrow(/\[Analysis.analyzeManifests\] routingApi: 'beta' is not a RoutingApi/);
+  });
+
+  test('a NamespaceDefaultDeny in another chart of the app: the edge still admits requests to its pods', () => {
+    const app = Testing.app();
+    RoutingApiSetting.use(app, RoutingApi.GATEWAY_API);
+    const shop = new Chart(app, 'shop', { namespace: 'shop' });
+    const web = new CanaryService(shop, 'web', { port: 8080, versions: [ServiceVersion.deploy('v1', { image: 'web:1' })] });
+    const edge = new IngressEdge(shop, 'edge', { hosts: ['shop.example.com'], routes: [{ to: EdgeDestination.release(web) }] });
+    new ServiceAuthorization(shop, 'web-callers', { service: web, allow: [{ from: [Caller.ingressEdge(edge)] }] });
+    const policies = new Chart(app, 'policies', { namespace: 'shop' });
+    new NamespaceDefaultDeny(policies, 'deny');
+    expect(only(Testing.synth(shop), 'AuthorizationPolicy', 'edge-gateway-pods').spec.action).toBe('ALLOW');
+    expect(RoutingSimulator.fromApp(app).route({ host: 'shop.example.com', gateway: 'shop/edge', port: 80 }).versionShares).toEqual({ v1: 100 });
+  });
+
+  test('the simulator leaves zero durations out, as pilot does', () => {
+    const sim = RoutingSimulator.fromManifests([
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'x', namespace: 'shop' }, spec: { selector: { app: 'x' }, ports: [{ port: 80 }] } },
+      {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'HTTPRoute',
+        metadata: { name: 'x', namespace: 'shop' },
+        spec: {
+          parentRefs: [{ group: '', kind: 'Service', name: 'x', port: 80 }], rules: [{ backendRefs: [{ name: 'x', port: 80 }], timeouts: { request: '10s', backendRequest: '0s' } }],
+        },
+      },
+    ]);
+    expect(sim.route({ host: 'x.shop.svc.cluster.local' }).timeout).toBe('10s');
   });
 });

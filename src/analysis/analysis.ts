@@ -5,7 +5,7 @@ import { crdChecks, CrdRules } from './crd-rules';
 import { AnalyzedObject, Finding, formatFinding, Reporter, Severity } from './findings';
 import { webhookChecks } from './webhook';
 import { fail } from '../core/errors';
-import { GATEWAY_API_GROUP, RoutingApi } from '../core/routing-api';
+import { GATEWAY_API_GROUP, isRoutingApi, RoutingApi } from '../core/routing-api';
 import { defaultChildOf, plusWorkloadOf } from '../core/tree';
 import { KnownService, KnownWorkload, TrafficModel } from '../model/traffic-model';
 
@@ -85,14 +85,18 @@ export class Analysis {
    * The findings of plain manifests (no constructs, so no suppressions).
    *
    * @param manifests the parsed Kubernetes objects, e.g. from `YAML.parseAllDocuments` (entries that are not objects are skipped)
+   * @param routingApi the API the manifests are written for: with RoutingApi.GATEWAY_API_EXPERIMENTAL, HTTPRoutes are checked against the Gateway API's experimental channel (default: its standard channel)
    */
-  public static analyzeManifests(manifests: any[]): Finding[] {
+  public static analyzeManifests(manifests: any[], routingApi: RoutingApi = RoutingApi.ISTIO): Finding[] {
     if (!Array.isArray(manifests)) {
       fail('Analysis.analyzeManifests', 'manifests', manifests, 'is not a list of manifest objects', 'Pass the parsed objects, e.g. from YAML.parseAllDocuments');
     }
+    if (!isRoutingApi(routingApi)) {
+      fail('Analysis.analyzeManifests', 'routingApi', routingApi, 'is not a RoutingApi', 'Use RoutingApi.ISTIO, RoutingApi.GATEWAY_API or RoutingApi.GATEWAY_API_EXPERIMENTAL');
+    }
     const objects = manifests.filter(m => m && typeof m === 'object')
       .map((json, i) => ({ json, path: `manifest[${i}]` }));
-    return run(objects, objects, [], []);
+    return run(objects, objects, [], [], [], channelOf(routingApi));
   }
 
   private static addRule(scope: IConstruct, code: string, reason: string, suppress: boolean): void {
@@ -165,6 +169,11 @@ export class ChartChecks extends Construct {
         + `each line names the object to fix):\n  ${errors.map(e => `[${this.node.path}] ${e}`).join('\n  ')}`);
     }
   }
+}
+
+/** The Gateway API channel whose CRDs check the objects of a chart written in `api`, when not the standard one. */
+function channelOf(api: RoutingApi | undefined): string | undefined {
+  return api === RoutingApi.GATEWAY_API_EXPERIMENTAL ? 'experimental' : undefined;
 }
 
 function run(chart: AnalyzedObject[], app: AnalyzedObject[], workloads: KnownWorkload[], services: KnownService[],
@@ -251,7 +260,7 @@ export function analyzeChart(chart: Chart): Finding[] {
     return byPath.get(path);
   };
   // A chart written for the Gateway API's experimental channel is checked against that channel's CRDs.
-  const channel = TrafficModel.tryOf(chart)?.routingApi === RoutingApi.GATEWAY_API_EXPERIMENTAL ? 'experimental' : undefined;
+  const channel = channelOf(TrafficModel.tryOf(chart)?.routingApi);
   return run(inChart, objects, workloads, services, accounts, channel).flatMap(f => applyRules(f, constructOf(f.constructPath)));
 }
 

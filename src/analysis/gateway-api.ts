@@ -43,17 +43,33 @@ function servicePorts(input: GatewayApiInput): Map<string, number[]> {
 
 /** Whether a ReferenceGrant in `toNamespace` lets a route of `kind` in `fromNamespace` refer to Service `name`. */
 function granted(grants: any[], fromNamespace: string, kind: string, toNamespace: string, name: string): boolean {
+  const list = (x: unknown): any[] => (Array.isArray(x) ? x : []);
   return grants.some(g => ns(g) === toNamespace
-    && (g.spec?.from ?? []).some((f: any) => f?.group === GROUP && f?.kind === kind && f?.namespace === fromNamespace)
-    && (g.spec?.to ?? []).some((t: any) => (t?.group ?? '') === '' && t?.kind === 'Service' && (t?.name === undefined || t.name === name)));
+    && list(g.spec?.from).some((f: any) => f?.group === GROUP && f?.kind === kind && f?.namespace === fromNamespace)
+    && list(g.spec?.to).some((t: any) => (t?.group ?? '') === '' && t?.kind === 'Service' && (t?.name === undefined || t.name === name)));
 }
+
+/** The route kinds a listener of a protocol takes when its `allowedRoutes.kinds` is unset. */
+const LISTENER_KINDS: { [protocol: string]: string[] } = {
+  HTTP: ['HTTPRoute', 'GRPCRoute'],
+  HTTPS: ['HTTPRoute', 'GRPCRoute'],
+  TLS: ['TLSRoute', 'TCPRoute'],
+  TCP: ['TCPRoute'],
+  UDP: ['UDPRoute'],
+  HBONE: ['HTTPRoute', 'GRPCRoute', 'TCPRoute'],
+};
 
 /** Whether a listener admits routes of `kind` from `routeNamespace` (its `allowedRoutes`; only the Gateway's namespace by default). */
 function admits(listener: any, gatewayNamespace: string, routeNamespace: string, kind: string,
   namespaceLabels: Map<string, Record<string, string>>): boolean {
   const from = listener?.allowedRoutes?.namespaces?.from ?? 'Same';
   const kinds: any[] | undefined = listener?.allowedRoutes?.kinds;
-  if (Array.isArray(kinds) && kinds.length > 0 && !kinds.some(k => k?.kind === kind && (k?.group ?? GROUP) === GROUP)) { return false; }
+  if (Array.isArray(kinds) && kinds.length > 0) {
+    if (!kinds.some(k => k?.kind === kind && (k?.group ?? GROUP) === GROUP)) { return false; }
+  } else if (!(LISTENER_KINDS[String(listener?.protocol)] ?? []).includes(kind)) {
+    // Without `kinds`, a listener takes the route kinds of its protocol.
+    return false;
+  }
   if (from === 'All') { return true; }
   if (from === 'Same') { return routeNamespace === gatewayNamespace; }
   if (from === 'Selector') {

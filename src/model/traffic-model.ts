@@ -161,24 +161,36 @@ export class TrafficModel extends Construct {
     return other;
   }
 
-  /** Records that `namespace` denies by default, and runs what waited for that, once. */
+  /**
+   * Records that `namespace` denies by default, and runs what waited for that in any chart of the
+   * app, once (a namespace is the cluster's, not one chart's).
+   */
   public denyByDefault(namespace: string): void {
     this.defaultDeny.add(namespace);
-    const waiting = this.onDefaultDeny.get(namespace) ?? [];
-    this.onDefaultDeny.delete(namespace);
-    for (const w of waiting) { w(); }
+    for (const model of this.appModels()) {
+      const waiting = model.onDefaultDeny.get(namespace) ?? [];
+      model.onDefaultDeny.delete(namespace);
+      for (const w of waiting) { w(); }
+    }
   }
 
   /**
-   * Runs `work` once `namespace` denies by default (NamespaceDefaultDeny): now if it does, or when
-   * a construct of the chart makes it so.
+   * Runs `work` once `namespace` denies by default (a NamespaceDefaultDeny of any chart of the app):
+   * now if it does, or when a construct makes it so.
    */
   public whenDeniedByDefault(namespace: string, work: () => void): void {
-    if (this.defaultDeny.has(namespace)) {
+    if (this.appModels().some(m => m.defaultDeny.has(namespace))) {
       work();
       return;
     }
     this.onDefaultDeny.set(namespace, [...(this.onDefaultDeny.get(namespace) ?? []), work]);
+  }
+
+  /** The models of every chart of the app (this one's included). */
+  private appModels(): TrafficModel[] {
+    const root = this.node.root;
+    const charts = root.node.findAll().filter((c): c is Chart => Chart.isChart(c));
+    return charts.map(c => TrafficModel.tryOf(c)).filter((m): m is TrafficModel => m !== undefined);
   }
 
   /** Records that an Istio object of this chart is rendered from the model. */

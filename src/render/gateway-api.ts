@@ -112,8 +112,9 @@ const CONNECTION_CONDITIONS = ['connect-failure', 'refused-stream', 'unavailable
 
 /**
  * Istio retries as the experimental `retry` of an HTTPRoute rule: the attempts, and the status codes
- * to retry on (`5xx` is 500-599, `gateway-error` 502-504); Istio always retries connection failures
- * too. Conditions Gateway API has no code for fail.
+ * to retry on (`5xx` is 500-599, `gateway-error` 502-504; none given: 503, as Istio's default);
+ * Istio always retries connection failures too. Conditions Gateway API has no code for fail, and so
+ * do `5xx` and `gateway-error` with a per-try timeout (Envoy retries a timed-out try only for those).
  */
 function ruleRetry(rule: ResolvedRule): any | undefined {
   const r = rule.options.retries;
@@ -121,8 +122,14 @@ function ruleRetry(rule: ResolvedRule): any | undefined {
   if (!(r.attempts >= 1)) {
     refuse(rule, 'retries.attempts', `${show(r.attempts)} turns retries off (Gateway API retries at least once: attempts is at least 1)`);
   }
+  // Without conditions, Istio's default: connection failures and 503 (its retriable status code).
+  const conditions: string[] = typeof r.retryOn === 'string' && r.retryOn !== '' ? r.retryOn.split(',') : ['retriable-status-codes', '503'];
+  if (r.perTryTimeout !== undefined && conditions.some(c => c === '5xx' || c === 'gateway-error')) {
+    refuse(rule, 'retries.retryOn', `retries on '${conditions.find(c => c === '5xx' || c === 'gateway-error')}' with a per-try timeout (Envoy retries a try that timed out `
+      + "only for '5xx', 'gateway-error' or 'reset', which a Gateway API retry cannot name: a slow try would end the request)");
+  }
   const codes = new Set<number>();
-  for (const c of typeof r.retryOn === 'string' && r.retryOn !== '' ? r.retryOn.split(',') : []) {
+  for (const c of conditions) {
     if (/^[0-9]+$/.test(c) && +c >= 400 && +c <= 599) {
       codes.add(+c);
     } else if (c === '5xx') {

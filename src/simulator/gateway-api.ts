@@ -285,10 +285,13 @@ function ruleOptions(rule: any, namespace: string): any {
       percentage: { value: m.percent ?? (m.fraction ? (100 * m.fraction.numerator) / (m.fraction.denominator ?? 100) : 100) },
     }));
   }
-  if (typeof rule.timeouts?.request === 'string') { out.timeout = rule.timeouts.request; }
+  // Durations of zero are no timeouts to pilot: it leaves them out.
+  const duration = (d: unknown) => (typeof d === 'string' && !/^(0+(h|m|s|ms))+$/.test(d) ? d : undefined);
+  const request = duration(rule.timeouts?.request);
+  if (request !== undefined) { out.timeout = request; }
   // The experimental `retry`: pilot retries connection failures and the codes; `backendRequest` is
   // the per-try timeout of a retry, else the timeout.
-  const backend = rule.timeouts?.backendRequest;
+  const backend = duration(rule.timeouts?.backendRequest);
   if (rule.retry && typeof rule.retry === 'object') {
     const codes: number[] = Array.isArray(rule.retry.codes) ? rule.retry.codes : [];
     out.retries = {
