@@ -618,22 +618,28 @@ describe('RoutingApi.GATEWAY_API_EXPERIMENTAL: retries as the experimental retry
     return { chart, reviews };
   };
 
-  test('attempts, status codes (gateway-error is 502-504) and the per-try timeout as timeouts.backendRequest', () => {
+  test('attempts, status codes and the per-try timeout as timeouts.backendRequest', () => {
     const { chart, reviews } = experimental();
     new RoutePolicy(chart, 'retry', {
       service: reviews,
       timeout: Duration.seconds(6),
       retries: {
-        attempts: 3, perTryTimeout: Duration.seconds(2), retryOn: [RetryOn.GATEWAY_ERROR, RetryOn.statusCode(429), RetryOn.CONNECT_FAILURE],
+        attempts: 3, perTryTimeout: Duration.seconds(2), retryOn: [RetryOn.statusCode(503), RetryOn.statusCode(429), RetryOn.CONNECT_FAILURE],
       },
     });
     // Checked at synth against the experimental channel's HTTPRoute CRD (the standard one has no retry).
     const rule = only(Testing.synth(chart), 'HTTPRoute', 'reviews').spec.rules[0];
-    expect(rule.retry).toEqual({ attempts: 3, codes: [429, 502, 503, 504] });
+    expect(rule.retry).toEqual({ attempts: 3, codes: [429, 503] });
     expect(rule.timeouts).toEqual({ request: '6s', backendRequest: '2s' });
     const outcome = RoutingSimulator.fromChart(chart).route({ host: 'reviews' });
-    expect(outcome.retries).toEqual({ attempts: 3, perTryTimeout: '2s', retryOn: 'connect-failure,refused-stream,unavailable,cancelled,429,502,503,504' });
+    expect(outcome.retries).toEqual({ attempts: 3, perTryTimeout: '2s', retryOn: 'connect-failure,refused-stream,unavailable,cancelled,429,503' });
     expect(outcome.timeout).toBe('6s');
+  });
+
+  test('gateway-error is 502-504', () => {
+    const { chart, reviews } = experimental();
+    new RoutePolicy(chart, 'retry', { service: reviews, retries: { attempts: 2, retryOn: [RetryOn.GATEWAY_ERROR] } });
+    expect(only(Testing.synth(chart), 'HTTPRoute', 'reviews').spec.rules[0].retry).toEqual({ attempts: 2, codes: [502, 503, 504] });
   });
 
   test('what a Gateway API retry cannot say fails', () => {
