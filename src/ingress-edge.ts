@@ -247,6 +247,9 @@ const PROPS = T.struct('IngressEdgeProps', {
  * to it that route requests from outside (a browser) to services. Mesh-only routing does not touch
  * these requests; only a VirtualService bound to the Gateway does.
  *
+ * In a chart written with RoutingApi.GATEWAY_API (RoutingApiSetting), the same edge is a Gateway API
+ * `Gateway` of class `istio` with a listener per server and host, and an HTTPRoute per host.
+ *
  * One VirtualService per host: `<name>` for the `*` host, `<name>-<host>` for the others. Routes of
  * a host are ordered most specific first (exact paths, then longer prefixes, then regexes, then
  * other conditions, the catch-all last); a route that an earlier one still shadows fails the synth.

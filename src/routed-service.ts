@@ -150,7 +150,8 @@ function meshEntry(service: IRoutableService, routing: HostRouting, checkRenderi
  * The objects of a routed service in RoutingApi.GATEWAY_API: a Service per version
  * (`<service>-<subset>`, selecting the version's pods), a DestinationRule for the Service and one per
  * version Service (traffic policies only: Gateway API routes name Services, not subsets), and,
- * once the mesh release needs one, an HTTPRoute (GRPCRoute for gRPC) attached to the Service.
+ * once the mesh release needs one, an HTTPRoute (GRPCRoute for gRPC, TCPRoute for TCP) attached to
+ * the Service port.
  * Apply order: Service, version Services, DestinationRules, route.
  */
 function registerGatewayApiObjects(service: IRoutableService, model: TrafficModel, routing: HostRouting, options: RoutedServiceOptions): void {
