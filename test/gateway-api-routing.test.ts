@@ -726,3 +726,28 @@ describe('the second review of the Gateway API output', () => {
     expect(sim.route({ host: 'x.shop.svc.cluster.local' }).timeout).toBe('10s');
   });
 });
+
+describe('the simulator never throws on malformed Gateway API objects', () => {
+  test('nulls and non-lists where lists belong are left out', () => {
+    const manifests = [
+      { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'edge', namespace: 'shop' }, spec: { gatewayClassName: 'istio', listeners: [null, { name: 'http', port: 80, protocol: 'HTTP' }] } },
+      {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'HTTPRoute',
+        metadata: { name: 'r', namespace: 'shop' },
+        spec: {
+          parentRefs: [null, { name: 'edge' }],
+          rules: [null, {
+            matches: [null, { headers: [null, { name: 'x', value: '1' }] }],
+            filters: [null, { type: 'RequestMirror', requestMirror: {} },
+              { type: 'RequestHeaderModifier', requestHeaderModifier: { set: [null] } }],
+            backendRefs: [null, { name: 'x', port: 80 }],
+          }],
+        },
+      },
+      { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 's', namespace: 'shop' }, spec: { parentRefs: {}, rules: 'x' } },
+    ];
+    const sim = RoutingSimulator.fromManifests(manifests);
+    expect(() => sim.route({ host: 'a.example.com', gateway: 'shop/edge', port: 80, headers: { x: '1' } })).not.toThrow();
+  });
+});

@@ -10,9 +10,10 @@ export enum RoutingApi {
   /** VirtualServices, DestinationRules with subsets, and Istio Gateways. */
   ISTIO = 'istio',
   /**
-   * Kubernetes Gateway API: an HTTPRoute (GRPCRoute for gRPC) per routed host, attached to the
-   * Service (mesh) or to a Gateway listener (ingress); a Service per version instead of subsets;
-   * DestinationRules for traffic policies only. Features Gateway API cannot say fail the synth.
+   * Kubernetes Gateway API (standard channel): an HTTPRoute (GRPCRoute for gRPC, TCPRoute for
+   * TCP) per routed host, attached to the Service (mesh) or to Gateway listeners (ingress); a
+   * Service per version instead of subsets; DestinationRules for traffic policies only. Features
+   * Gateway API cannot say fail the synth.
    */
   GATEWAY_API = 'gateway-api',
   /**
@@ -97,8 +98,8 @@ function pathRank(m: any): [number, number] {
 /**
  * Negative when Istio tries Gateway API match `a` before match `b`, the order pilot gives the rules
  * of all routes of one parent (sortHTTPRoutes, a stable sort): exact path, then prefix by length,
- * then regex by length (a match without a path is PathPrefix '/'); then a method before none; then more header matches, then
- * more query parameter matches.
+ * then regex by length (a match without a path is PathPrefix '/'); then a method before none; then
+ * more header matches, then more query parameter matches.
  */
 export function comparePrecedence(a: any, b: any): number {
   const [ra, la] = pathRank(a);

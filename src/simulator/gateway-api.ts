@@ -43,7 +43,7 @@ export function gatewayApiAsIstio(objs: any[]): any[] {
     entry.routes.push({ route, ports });
   };
   for (const route of [...routes].sort(routeOrder)) {
-    for (const ref of Array.isArray(route.spec?.parentRefs) ? route.spec.parentRefs : []) {
+    for (const ref of objects(route.spec?.parentRefs)) {
       const parent = parentOf(route, ref);
       if (!parent) { continue; }
       const tcp = route.kind === 'TCPRoute';
@@ -52,7 +52,7 @@ export function gatewayApiAsIstio(objs: any[]): any[] {
         continue;
       }
       const gw = gateways.find(g => namespaceOf(g) === parent.namespace && g.metadata?.name === parent.name);
-      const all: any[] = gw?.spec?.listeners ?? [];
+      const all = objects(gw?.spec?.listeners);
       const listeners = typeof ref.sectionName === 'string' ? all.filter(l => l.name === ref.sectionName) : all;
       // A sectionName no listener has: the route is not attached there.
       if (typeof ref.sectionName === 'string' && listeners.length === 0) { continue; }
@@ -99,8 +99,13 @@ function routeOrder(a: any, b: any): number {
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
+/** The objects of a list (what is not a list, or not an object in it, is left out: the simulator never throws on configuration). */
+function objects(x: unknown): any[] {
+  return Array.isArray(x) ? x.filter(e => e !== null && typeof e === 'object') : [];
+}
+
 function istioGateway(gw: any): any {
-  const listeners: any[] = Array.isArray(gw.spec?.listeners) ? gw.spec.listeners : [];
+  const listeners = objects(gw.spec?.listeners);
   return {
     apiVersion: 'networking.istio.io/v1',
     kind: 'Gateway',
@@ -162,14 +167,15 @@ function virtualService(parent: ParentKey, host: string | undefined, attached: {
 function routeRules(route: any, ports: number[] | undefined): { rule: any; order: any }[] {
   const namespace = namespaceOf(route);
   const grpc = route.kind === 'GRPCRoute';
-  return (Array.isArray(route.spec?.rules) ? route.spec.rules : []).flatMap((rule: any) => {
+  return objects(route.spec?.rules).flatMap((rule: any) => {
     const options = ruleOptions(rule, namespace);
     const base = {
       ...(typeof rule.name === 'string' ? { name: rule.name } : {}),
       ...options,
       ...(options.redirect ? {} : { route: destinations(rule.backendRefs, namespace) }),
     };
-    const matches: any[] = Array.isArray(rule.matches) && rule.matches.length > 0 ? rule.matches : [{}];
+    const given = objects(rule.matches);
+    const matches: any[] = given.length > 0 ? given : [{}];
     return matches.flatMap(m => {
       const block = grpc ? grpcMatch(m) : httpMatch(m);
       const order = grpc ? grpcOrder(block, m) : m;
@@ -201,8 +207,8 @@ function httpMatch(m: any): any {
     const p = String(path.value ?? '/').replace(/\/+$/, '');
     out.uri = p === '' ? { prefix: '/' } : { regex: `${quoteRe2(p)}(/.*)?` };
   }
-  if (Array.isArray(m.headers) && m.headers.length > 0) { out.headers = byName(m.headers); }
-  if (Array.isArray(m.queryParams) && m.queryParams.length > 0) { out.queryParams = byName(m.queryParams); }
+  if (objects(m.headers).length > 0) { out.headers = byName(objects(m.headers)); }
+  if (objects(m.queryParams).length > 0) { out.queryParams = byName(objects(m.queryParams)); }
   if (typeof m.method === 'string') { out.method = { exact: m.method }; }
   return out;
 }
@@ -219,7 +225,7 @@ function grpcMatch(m: any): any {
   } else if (service || method) {
     out.uri = { regex: `/${service ? quoteRe2(service) : '[^/]+'}/${method ? quoteRe2(method) : '[^/]+'}` };
   }
-  if (Array.isArray(m.headers) && m.headers.length > 0) { out.headers = byName(m.headers); }
+  if (objects(m.headers).length > 0) { out.headers = byName(objects(m.headers)); }
   return out;
 }
 
@@ -235,7 +241,7 @@ function serviceHost(ref: any, namespace: string): string {
 }
 
 function destinations(refs: any, namespace: string): any[] {
-  const list: any[] = Array.isArray(refs) ? refs.filter(r => (r?.kind ?? 'Service') === 'Service' && (r?.group ?? '') === '') : [];
+  const list = objects(refs).filter(r => (r.kind ?? 'Service') === 'Service' && (r.group ?? '') === '');
   return list.map(r => ({
     destination: { host: serviceHost(r, namespace), ...(typeof r.port === 'number' ? { port: { number: r.port } } : {}) },
     weight: typeof r.weight === 'number' ? r.weight : 1,
@@ -246,8 +252,8 @@ function destinations(refs: any, namespace: string): any[] {
 /** Header modifier filters as Istio `headers`. */
 function headerOptions(filters: any[]): any {
   const ops = (f: any) => ({
-    ...(Array.isArray(f?.set) ? { set: Object.fromEntries(f.set.map((h: any) => [h.name, h.value])) } : {}),
-    ...(Array.isArray(f?.add) ? { add: Object.fromEntries(f.add.map((h: any) => [h.name, h.value])) } : {}),
+    ...(Array.isArray(f?.set) ? { set: Object.fromEntries(objects(f.set).map(h => [h.name, h.value])) } : {}),
+    ...(Array.isArray(f?.add) ? { add: Object.fromEntries(objects(f.add).map(h => [h.name, h.value])) } : {}),
     ...(Array.isArray(f?.remove) ? { remove: [...f.remove] } : {}),
   });
   const request = filters.find(f => f?.type === 'RequestHeaderModifier');
@@ -262,7 +268,7 @@ function headerOptions(filters: any[]): any {
 }
 
 function ruleOptions(rule: any, namespace: string): any {
-  const filters: any[] = Array.isArray(rule.filters) ? rule.filters : [];
+  const filters = objects(rule.filters);
   const out: any = { ...headerOptions(filters) };
   const rewrite = filters.find(f => f?.type === 'URLRewrite')?.urlRewrite;
   if (rewrite) {
@@ -278,7 +284,7 @@ function ruleOptions(rule: any, namespace: string): any {
       redirectCode: redirect.statusCode ?? 302,
     };
   }
-  const mirrors = filters.filter(f => f?.type === 'RequestMirror').map(f => f.requestMirror);
+  const mirrors = filters.filter(f => f.type === 'RequestMirror' && typeof f.requestMirror?.backendRef?.name === 'string').map(f => f.requestMirror);
   if (mirrors.length > 0) {
     out.mirrors = mirrors.map(m => ({
       destination: { host: serviceHost(m.backendRef, namespace), ...(typeof m.backendRef?.port === 'number' ? { port: { number: m.backendRef.port } } : {}) },
