@@ -7,6 +7,7 @@ import {
   TrafficMirror, TrafficSplit,
 } from '../src';
 import { only, synthChecked } from './util';
+import { mayOverlap } from '../src/render/gateway-api';
 import '../src/testing/jest';
 
 /** A chart of an app written with RoutingApi.GATEWAY_API, and a reviews service (v1 80%, v3 20%; v2 declared). */
@@ -749,5 +750,28 @@ describe('the simulator never throws on malformed Gateway API objects', () => {
     ];
     const sim = RoutingSimulator.fromManifests(manifests);
     expect(() => sim.route({ host: 'a.example.com', gateway: 'shop/edge', port: 80, headers: { x: '1' } })).not.toThrow();
+  });
+});
+
+describe('mayOverlap: when two match blocks can meet the same request (the precedence check)', () => {
+  test.each([
+    [{ uri: { exact: '/a' } }, { uri: { exact: '/a' } }, true],
+    [{ uri: { exact: '/a' } }, { uri: { exact: '/b' } }, false],
+    [{ uri: { exact: '/api/x' } }, { uri: { prefix: '/api' } }, true],
+    [{ uri: { prefix: '/api' } }, { uri: { exact: '/web' } }, false],
+    [{ uri: { exact: '/web' } }, { uri: { prefix: '/api' } }, false],
+    [{ uri: { prefix: '/api' } }, { uri: { prefix: '/api/v2' } }, true],
+    [{ uri: { prefix: '/api/v2' } }, { uri: { prefix: '/api' } }, true],
+    [{ uri: { prefix: '/a' } }, { uri: { prefix: '/b' } }, false],
+    [{ uri: { regex: '/a.*' } }, { uri: { exact: '/b' } }, true],
+    [{ method: { exact: 'GET' } }, { method: { exact: 'POST' } }, false],
+    [{ headers: { 'X-Team': { exact: 'qa' } } }, { headers: { 'x-team': { exact: 'dev' } } }, false],
+    [{ headers: { 'x-team': { exact: 'qa' } } }, { headers: { 'x-other': { exact: 'dev' } } }, true],
+    [{ queryParams: { v: { exact: '1' } } }, { queryParams: { v: { exact: '2' } } }, false],
+    [{ queryParams: { v: { exact: '1' } } }, { queryParams: { V: { exact: '2' } } }, true],
+    [{}, { uri: { exact: '/a' } }, true],
+  ])('%j and %j: %s', (a, b, expected) => {
+    expect(mayOverlap(a, b)).toBe(expected);
+    expect(mayOverlap(b, a)).toBe(expected);
   });
 });
