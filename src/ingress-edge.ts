@@ -4,13 +4,13 @@ import { Construct } from 'constructs';
 import { checkDnsLabel, checkLabels, checkPort } from './core/checks';
 import { fail, failWith, show } from './core/errors';
 import { DEFAULT_NAMESPACE, hostSlug, serverCovers, serviceHostFrom } from './core/hosts';
-import { GATEWAY_API_GROUP, GATEWAY_NAME_LABEL, isGatewayApi, RoutingApi } from './core/routing-api';
+import { GATEWAY_API_GROUP, GATEWAY_NAME_LABEL, isGatewayApi } from './core/routing-api';
 import { checkProps, T } from './core/shape';
 import { gatewayHostError, isDnsLabel, isDnsSubdomain } from './core/syntax';
 import { Audience, Binding } from './model/binding';
 import { HostRouting, VirtualServiceEntry, VirtualServiceRule } from './model/host-routing';
 import { specificityRank, Tier } from './model/rules';
-import { BackendContext, refuseFor, routeRules, versionServiceName } from './render/gateway-api';
+import { backendContextOf, refuseFor, routeRules, versionServiceName } from './render/gateway-api';
 import { virtualServiceSpec } from './render/istio';
 import { newAuthorizationPolicy, newGateway, newGatewayApiGateway, newReferenceGrant, newRoute, newVirtualService } from './render/objects';
 import { CONDITION_SETS_SHAPE, CONDITIONS_SHAPE, ConditionSet, renderConditions, RequestCondition } from './request-match';
@@ -462,7 +462,7 @@ export class IngressEdge extends Construct {
       http: true,
       rules: [],
       ...(this.listeners !== undefined
-        ? { checkRendering: () => routeRules(routing, entry, this.backendContext()) }
+        ? { checkRendering: () => routeRules(routing, entry, backendContextOf(modelOf(this), this.namespace)) }
         : {}),
     };
     routing.addVirtualService(entry);
@@ -587,13 +587,6 @@ export class IngressEdge extends Construct {
     });
   }
 
-  /** How the edge's routes reach Services (RoutingApi.GATEWAY_API). */
-  private backendContext(): BackendContext {
-    const model = modelOf(this);
-    const experimental = model.routingApi === RoutingApi.GATEWAY_API_EXPERIMENTAL;
-    return { namespace: this.namespace, portOf: (n, ns) => model.servicePort(n, ns), experimental };
-  }
-
   /** RoutingApi.GATEWAY_API: the HTTPRoute of one host, on the listeners that serve it. */
   private gatewayApiRoute(routing: HostRouting, entry: VirtualServiceEntry): ApiObject {
     const host = entry.host;
@@ -604,7 +597,7 @@ export class IngressEdge extends Construct {
       spec: () => ({
         parentRefs: listeners.map(l => ({ name: this.name, sectionName: l.listener.name })),
         ...(host === '*' ? {} : { hostnames: [host] }),
-        rules: routeRules(routing, entry, this.backendContext()),
+        rules: routeRules(routing, entry, backendContextOf(modelOf(this), this.namespace)),
       }),
     }, `HTTPRoute-${host}`);
   }

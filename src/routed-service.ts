@@ -6,13 +6,13 @@ import { checkDnsLabel } from './core/checks';
 import { fail } from './core/errors';
 import { DEFAULT_NAMESPACE } from './core/hosts';
 import { isHttpProtocol, ServiceProtocol } from './core/protocol';
-import { isGatewayApi, RoutingApi } from './core/routing-api';
+import { isGatewayApi } from './core/routing-api';
 import { isDns1035Label } from './core/syntax';
 import { Audience, Binding } from './model/binding';
 import { HostRouting, ServiceRegistration, VirtualServiceEntry } from './model/host-routing';
 import { Tier, WeightedDestination } from './model/rules';
 import { KnownWorkload, TrafficModel } from './model/traffic-model';
-import { routeRules, versionServiceName } from './render/gateway-api';
+import { backendContextOf, routeRules, versionServiceName } from './render/gateway-api';
 import { destinationRuleSpec, virtualServiceSpec } from './render/istio';
 import { newDestinationRule, newRoute, newVirtualService } from './render/objects';
 
@@ -199,8 +199,7 @@ function registerGatewayApiObjects(service: IRoutableService, model: TrafficMode
   })];
   if (options.serviceObject) { dr.node.addDependency(options.serviceObject); }
   const entry = meshEntry(service, routing, () => { if (routing.meshNeedsVirtualService) { rules(); } });
-  const experimental = model.routingApi === RoutingApi.GATEWAY_API_EXPERIMENTAL;
-  const rules = () => routeRules(routing, entry, { namespace, portOf: (n, ns) => model.servicePort(n, ns), experimental }, grpc);
+  const rules = () => routeRules(routing, entry, backendContextOf(model, namespace), grpc);
   routing.addVirtualService(entry);
   routing.objects = { service: options.serviceObject, destinationRule: dr };
   routing.emitMeshVirtualServiceWhenNeeded(() => {

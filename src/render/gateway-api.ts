@@ -1,9 +1,10 @@
 import { IConstruct } from 'constructs';
 import { failWith, show } from '../core/errors';
 import { quoteRe2 } from '../core/re2';
-import { comparePrecedence, gatewayApiCannotSet, USE_ISTIO_API } from '../core/routing-api';
+import { comparePrecedence, gatewayApiCannotSet, RoutingApi, USE_ISTIO_API } from '../core/routing-api';
 import { HostRouting, VirtualServiceEntry } from '../model/host-routing';
 import { MatchBlock, ResolvedRule, WeightedDestination } from '../model/rules';
+import { TrafficModel } from '../model/traffic-model';
 
 /**
  * The routing model as Kubernetes Gateway API objects (`gateway.networking.k8s.io/v1`): the rules
@@ -40,6 +41,11 @@ export interface BackendContext {
   readonly portOf: (name: string, namespace: string) => number | undefined;
   /** Whether the cluster has the experimental channel (an HTTPRoute rule's `retry`). */
   readonly experimental?: boolean;
+}
+
+/** How the routes of a chart's `model` in `namespace` reach Services: the ports its model knows, and its channel. */
+export function backendContextOf(model: TrafficModel, namespace: string): BackendContext {
+  return { namespace, portOf: (n, ns) => model.servicePort(n, ns), experimental: model.routingApi === RoutingApi.GATEWAY_API_EXPERIMENTAL };
 }
 
 /**
