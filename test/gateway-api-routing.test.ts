@@ -4,7 +4,7 @@ import {
   Analysis, Caller, CanaryService, CircuitBreakerPolicy, DarkRelease, DataPlaneMode, EdgeDestination, ExistingService, FaultAbort,
   FaultInjection, IngressEdge, IngressEdgeProps, MeshNamespace, NamespaceDefaultDeny, OutcomeKind, RequestCondition, RetryOn, RoutePolicy,
   RoutingApi, RoutingApiSetting, RoutingSimulator, ServiceAuthorization, ServiceProtocol, ServiceVersion, StringMatch, TlsMode,
-  TrafficMirror, TrafficSplit,
+  TrafficMirror, TrafficSplit, UserAgent, VersionAffinity,
 } from '../src';
 import { only, synthChecked } from './util';
 import { mayOverlap } from '../src/render/gateway-api';
@@ -773,5 +773,263 @@ describe('mayOverlap: when two match blocks can meet the same request (the prece
   ])('%j and %j: %s', (a, b, expected) => {
     expect(mayOverlap(a, b)).toBe(expected);
     expect(mayOverlap(b, a)).toBe(expected);
+  });
+});
+
+describe('Gateway API rules, field by field (render/gateway-api.ts)', () => {
+  const route = (chart: Chart, name = 'reviews') => only(synthChecked(chart), 'HTTPRoute', name).spec.rules;
+  const edgeRules = (chart: Chart, host = 'shop.example.com') => route(chart, `edge-${host.replace(/\./g, '-')}`);
+
+  test('the limits are inclusive: 16 rules, 64 condition sets in a rule and 128 in all are written', () => {
+    const { chart, reviews } = gatewayApiChart();
+    const edge = new IngressEdge(chart, 'edge', { hosts: ['shop.example.com'] });
+    for (let i = 0; i < 16; i++) { edge.addRoute({ to: EdgeDestination.version(reviews, 'v1'), when: [RequestCondition.uri(StringMatch.exact(`/p${i}`))] }); }
+    expect(edgeRules(chart)).toHaveLength(16);
+
+    const sets = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ conditions: [RequestCondition.uri(StringMatch.exact(`/p${from + i}`))] }));
+    const withRules = (...sizes: number[]) => {
+      const made = gatewayApiChart();
+      const e = new IngressEdge(made.chart, 'edge', { hosts: ['shop.example.com'] });
+      let from = 0;
+      sizes.forEach((n, i) => {
+        e.addRoute({ name: `r${i}`, to: EdgeDestination.version(made.reviews, i % 2 === 0 ? 'v1' : 'v3'), rules: sets(from, n) });
+        from += n;
+      });
+      return made.chart;
+    };
+    expect(edgeRules(withRules(64, 64)).map((r: any) => r.matches.length)).toEqual([64, 64]);
+    // The CRD's CEL rule is `<= 128` (its message says "less than 128"): the API server takes 128.
+    expect(() => Testing.synth(withRules(64, 64, 1))).toThrow(/\[shop\/edge\] routes: the route of 'shop.example.com' \(shop\/edge-shop-example-com\) has 129 condition sets in all, and a Gateway API route has at most 128\. Route fewer paths or releases on this host, or write this chart with RoutingApi.ISTIO/);
+    expect(() => Testing.synth(withRules(65))).toThrow(/routes: the route of 'shop.example.com' \(shop\/edge-shop-example-com\): rule 'r0' has 65 condition sets, and a Gateway API rule has at most 64/);
+  });
+
+  test('a rule sends to at most 16 backends', () => {
+    const split = (n: number) => {
+      const app = Testing.app();
+      RoutingApiSetting.use(app, RoutingApi.GATEWAY_API);
+      const chart = new Chart(app, 'shop', { namespace: 'shop' });
+      const versions = Array.from({ length: n }, (_, i) => ServiceVersion.deploy(`v${i + 1}`, { image: `r:${i + 1}` }));
+      // 6% each, the rest to the last version.
+      const weights = Object.fromEntries(versions.map((v, i) => [v.name, i < n - 1 ? 6 : 100 - 6 * (n - 1)]));
+      new CanaryService(chart, 'reviews', { port: 9080, versions, traffic: TrafficSplit.weights(weights) });
+      return chart;
+    };
+    expect(only(Testing.synth(split(16)), 'HTTPRoute', 'reviews').spec.rules[0].backendRefs).toHaveLength(16);
+    expect(() => Testing.synth(split(17))).toThrow(/\[shop\/reviews\] routes: the route of 'reviews' \(shop\/reviews\): rule 'default' sends to 17 backends, and a Gateway API rule has at most 16\. Split the traffic among at most 16 versions/);
+  });
+
+  test('a rule name that is not a SectionName is left out (the route stays valid)', () => {
+    const { chart, reviews } = gatewayApiChart();
+    const edge = new IngressEdge(chart, 'edge', { hosts: ['shop.example.com'] });
+    edge.addRoute({ name: 'Api_V2', to: EdgeDestination.version(reviews, 'v2'), when: [RequestCondition.uri(StringMatch.exact('/a'))] });
+    edge.addRoute({ name: 'ok-name', to: EdgeDestination.version(reviews, 'v1'), when: [RequestCondition.uri(StringMatch.exact('/b'))] });
+    const rules = edgeRules(chart);
+    expect(rules[0].name).toBeUndefined();
+    expect(rules[1].name).toBe('ok-name');
+  });
+
+  test('string matches: exact, a prefix as a quoted RE2 regex, a regex; paths as Exact and PathPrefix', () => {
+    const { chart, reviews } = gatewayApiChart();
+    new DarkRelease(chart, 'qa', {
+      service: reviews,
+      version: 'v2',
+      when: [RequestCondition.header('x-build', StringMatch.prefix('1.2+')), RequestCondition.queryParam('q', StringMatch.regex('a|b')),
+        RequestCondition.uri(StringMatch.exact('/exact/path'))],
+    });
+    expect(route(chart)[0].matches).toEqual([{
+      path: { type: 'Exact', value: '/exact/path' },
+      headers: [{ name: 'x-build', type: 'RegularExpression', value: '1\\.2\\+.*' }],
+      queryParams: [{ name: 'q', type: 'RegularExpression', value: 'a|b' }],
+    }]);
+  });
+
+  test.each([
+    ['/a/./b', "contains '/./'"],
+    ['/a/../b', "contains '/../'"],
+    ['/a%2fb', "contains '%2f'"],
+    ['/a%2Fb', "contains '%2F'"],
+    ['/a#b', "contains '#'"],
+    ['/a/.', "ends with '/.' or '/..'"],
+    ['/a/..', "ends with '/.' or '/..'"],
+    ['/a b', 'has characters a URL path cannot have unescaped'],
+    ['/a%zz', 'has characters a URL path cannot have unescaped'],
+  ])('the path %s fails: it %s', (path, problem) => {
+    const { chart, reviews } = gatewayApiChart();
+    new DarkRelease(chart, 'odd', { service: reviews, version: 'v2', when: [RequestCondition.uri(StringMatch.exact(path))] });
+    expect(() => Testing.synth(chart)).toThrow(`match.uri: '${path}' is a path that ${problem}`);
+  });
+
+  test.each(['/a%20b', "/a-b_c.d~e!$&'()*+,;=:@/f", '/a.b', '/..a'])('the path %s is written', path => {
+    const { chart, reviews } = gatewayApiChart();
+    new DarkRelease(chart, 'odd', { service: reviews, version: 'v2', when: [RequestCondition.uri(StringMatch.exact(path))] });
+    expect(route(chart)[0].matches).toEqual([{ path: { type: 'Exact', value: path } }]);
+  });
+
+  test('a method Gateway API cannot name fails; each one it names is written', () => {
+    const { chart, reviews } = gatewayApiChart();
+    new DarkRelease(chart, 'purge', { service: reviews, version: 'v2', when: [RequestCondition.method('PURGE')] });
+    expect(() => Testing.synth(chart)).toThrow(/\[shop\/purge\] match.method: \{"exact":"PURGE"\} is a method condition other than one of GET, HEAD, POST, PUT, DELETE, CONNECT, OPTIONS, TRACE, PATCH exactly, which the Kubernetes Gateway API cannot say \(rule 'purge'\)\. Leave it out of this chart, or write this chart with RoutingApi.ISTIO/);
+    for (const method of ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']) {
+      const ok = gatewayApiChart();
+      new DarkRelease(ok.chart, 'm', { service: ok.reviews, version: 'v2', when: [RequestCondition.method(method)] });
+      expect(route(ok.chart)[0].matches).toEqual([{ method }]);
+    }
+  });
+
+  test('a gRPC service refuses path, query and method conditions, rewrites and retries, naming each', () => {
+    const grpc = () => {
+      const app = Testing.app();
+      RoutingApiSetting.use(app, RoutingApi.GATEWAY_API_EXPERIMENTAL);
+      const chart = new Chart(app, 'shop', { namespace: 'shop' });
+      const svc = new CanaryService(chart, 'catalog', {
+        port: 50051, protocol: ServiceProtocol.GRPC, versions: ['v1', 'v2'].map(v => ServiceVersion.deploy(v, { image: `c:${v}` })), traffic: TrafficSplit.canaryPercent(10),
+      });
+      return { chart, svc };
+    };
+    const cases: Array<[(c: Chart, s: CanaryService) => void, RegExp]> = [
+      [(c, s) => new DarkRelease(c, 'p', { service: s, version: 'v2', when: [RequestCondition.pathPrefix('/x')] }), /match.uri: a path condition on a gRPC service/],
+      [(c, s) => new DarkRelease(c, 'p', { service: s, version: 'v2', when: [RequestCondition.queryParam('a', StringMatch.exact('1'))] }), /match.queryParams: a query parameter condition on a gRPC service/],
+      [(c, s) => new DarkRelease(c, 'p', { service: s, version: 'v2', when: [RequestCondition.method('POST')] }), /match.method: an HTTP method condition on a gRPC service/],
+      [(c, s) => new RoutePolicy(c, 'p', { service: s, retries: { attempts: 2 } }), /retries: sets retries on a gRPC service \(a GRPCRoute rule has no retry\)/],
+    ];
+    for (const [make, error] of cases) {
+      const { chart, svc } = grpc();
+      make(chart, svc);
+      expect(() => Testing.synth(chart)).toThrow(error);
+    }
+    const { chart, svc } = grpc();
+    new DarkRelease(chart, 'team', { service: svc, version: 'v2', when: [RequestCondition.headerExact('x-team', 'a')] });
+    expect(only(synthChecked(chart), 'GRPCRoute', 'catalog').spec.rules[0].matches).toEqual([{ headers: [{ name: 'x-team', type: 'Exact', value: 'a' }] }]);
+  });
+
+  test('backends: a Service of another namespace names its namespace; one of the route\'s namespace does not', () => {
+    const { app, chart, reviews } = gatewayApiChart();
+    const other = new Chart(app, 'other', { namespace: 'other' });
+    const ratings = new CanaryService(other, 'ratings', { port: 9080, versions: [ServiceVersion.deploy('v1', { image: 'ratings:1' })] });
+    new IngressEdge(chart, 'edge', {
+      hosts: ['shop.example.com'],
+      routes: [{ name: 'other', to: EdgeDestination.version(ratings, 'v1'), when: [RequestCondition.pathPrefix('/r')] },
+        { name: 'here', to: EdgeDestination.version(reviews, 'v1') }],
+    });
+    expect(edgeRules(chart).map((r: any) => r.backendRefs)).toEqual([[{ name: 'ratings-v1', namespace: 'other', port: 9080 }], [{ name: 'reviews-v1', port: 9080 }]]);
+  });
+
+  test('backends: one live destination has no weight; zero weights are left out unless every weight is zero', () => {
+    const { chart } = gatewayApiChart(TrafficSplit.weights({ v1: 100, v3: 0 }));
+    expect(route(chart)).toEqual([{ name: 'default', backendRefs: [{ name: 'reviews-v1', port: 9080 }] }]);
+  });
+
+  test('mirrors: a whole percentage as percent, a fraction as parts per million, 100 as every request', () => {
+    const shares: Array<[number, any]> = [[25, { percent: 25 }], [0.5, { fraction: { numerator: 5000, denominator: 1_000_000 } }], [100, {}]];
+    for (const [percentage, share] of shares) {
+      const { chart, reviews } = gatewayApiChart();
+      new TrafficMirror(chart, 'mirror', { service: reviews, version: 'v2', percentage });
+      expect(route(chart)[0].filters).toEqual([{ type: 'RequestMirror', requestMirror: { backendRef: { name: 'reviews-v2', port: 9080 }, ...share } }]);
+    }
+  });
+
+  test('a rewrite: the authority as the hostname; an exact path replaced whole, a prefix as ReplacePrefixMatch', () => {
+    const { chart, reviews } = gatewayApiChart();
+    new IngressEdge(chart, 'edge', {
+      hosts: ['shop.example.com'],
+      routes: [
+        { name: 'exact', to: EdgeDestination.version(reviews, 'v1'), when: [RequestCondition.uri(StringMatch.exact('/old'))], rewriteUri: '/new', rewriteAuthority: 'reviews.internal' },
+        { name: 'prefix', to: EdgeDestination.version(reviews, 'v1'), when: [RequestCondition.pathPrefix('/v1')], rewriteUri: '/' },
+        { name: 'host', to: EdgeDestination.version(reviews, 'v1'), when: [RequestCondition.headerExact('x-a', '1')], rewriteAuthority: 'a.internal' },
+      ],
+    });
+    const filters = Object.fromEntries(edgeRules(chart).map((r: any) => [r.name, r.filters]));
+    expect(filters.exact).toEqual([{ type: 'URLRewrite', urlRewrite: { hostname: 'reviews.internal', path: { type: 'ReplaceFullPath', replaceFullPath: '/new' } } }]);
+    expect(filters.prefix).toEqual([{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/' } } }]);
+    expect(filters.host).toEqual([{ type: 'URLRewrite', urlRewrite: { hostname: 'a.internal' } }]);
+  });
+
+  test('VersionAffinity: pins as header rules, and the version told to the client as a response header filter per backend', () => {
+    const { chart, reviews } = gatewayApiChart();
+    new VersionAffinity(chart, 'pin', { service: reviews, header: 'x-version' });
+    const rules = route(chart);
+    // v2 has no share of the split, so no client is told it and it has no pin.
+    expect(rules.map((r: any) => r.name)).toEqual(['pin-v1', 'pin-v3', 'default']);
+    expect(rules[1]).toEqual({ name: 'pin-v3', matches: [{ headers: [{ name: 'x-version', type: 'Exact', value: 'v3' }] }], backendRefs: [{ name: 'reviews-v3', port: 9080 }] });
+    const told = (v: string) => [{ type: 'ResponseHeaderModifier', responseHeaderModifier: { set: [{ name: 'x-version', value: v }] } }];
+    expect(rules[2].backendRefs).toEqual([
+      { name: 'reviews-v1', port: 9080, weight: 80, filters: told('v1') },
+      { name: 'reviews-v3', port: 9080, weight: 20, filters: told('v3') },
+    ]);
+    expect(chart).toRoute({ host: 'reviews', headers: { 'x-version': 'v3' } }, { version: 'v3', rule: 'pin-v3' });
+  });
+
+  test('VersionAffinity by cookie: the cookie is added to the response of each backend', () => {
+    const { chart, reviews } = gatewayApiChart();
+    new VersionAffinity(chart, 'pin', { service: reviews, cookie: 'ver', cookieMaxAge: Duration.hours(1) });
+    const rules = route(chart);
+    expect(rules[0].matches).toEqual([{ headers: [{ name: 'cookie', type: 'RegularExpression', value: '(.*;\\s*)?ver=v1(;.*)?' }] }]);
+    expect(rules[2].backendRefs[0].filters).toEqual([{ type: 'ResponseHeaderModifier', responseHeaderModifier: { add: [{ name: 'set-cookie', value: 'ver=v1; Path=/; Max-Age=3600' }] } }]);
+    expect(chart).toRoute({ host: 'reviews', headers: { cookie: 'a=b; ver=v3' } }, { version: 'v3', rule: 'pin-v3' });
+  });
+
+  test('a dark release by user agent down a call path: the user agent copied into the propagated header by a request filter', () => {
+    const { chart, reviews } = gatewayApiChart();
+    const ratings = new CanaryService(chart, 'ratings', { port: 9080, versions: ['v1', 'v2'].map(v => ServiceVersion.deploy(v, { image: `ratings:${v}` })) });
+    new DarkRelease(chart, 'firefox', { service: reviews, version: 'v2', when: [RequestCondition.userAgent(UserAgent.FIREFOX)], callPath: [ratings] });
+    const m = synthChecked(chart);
+    const first = only(m, 'HTTPRoute', 'reviews').spec.rules[0];
+    expect(first.filters).toEqual([{ type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'baggage-user-agent', value: '%REQ(user-agent)%' }] } }]);
+    expect(only(m, 'HTTPRoute', 'ratings').spec.rules[0].matches).toEqual([{ headers: [{ name: 'baggage-user-agent', type: 'RegularExpression', value: '.*(Firefox|FxiOS)/.*' }] }]);
+  });
+
+  test('a prefix rewrite of a rule with two condition sets fails, naming the count', () => {
+    const { chart, reviews } = gatewayApiChart();
+    new IngressEdge(chart, 'edge', {
+      hosts: ['shop.example.com'],
+      routes: [{ to: EdgeDestination.version(reviews, 'v1'), rules: [{ conditions: [RequestCondition.pathPrefix('/a')] }, { conditions: [RequestCondition.pathPrefix('/b')] }], rewriteUri: '/' }],
+    });
+    expect(() => Testing.synth(chart)).toThrow(/rewriteUri: replaces the matched path prefix of a rule with 2 condition sets \(Gateway API replaces a prefix only in a rule of one PathPrefix match\)/);
+  });
+
+  test('a timeout longer than five digits of one unit fails; five digits are written', () => {
+    const { chart, reviews } = gatewayApiChart();
+    new RoutePolicy(chart, 'slow', { service: reviews, timeout: Duration.seconds(99999) });
+    expect(route(chart)[0].timeouts).toEqual({ request: '99999s' });
+    const over = gatewayApiChart();
+    new RoutePolicy(over.chart, 'slow', { service: over.reviews, timeout: Duration.seconds(100000) });
+    expect(() => Testing.synth(over.chart)).toThrow(/timeout: '100000s' is a duration longer than a Gateway API duration can write \(at most 99999 of one unit\)/);
+  });
+
+  test('the precedence conflict names both rules, their conditions and the fix', () => {
+    const { chart, reviews } = gatewayApiChart();
+    new DarkRelease(chart, 'jason', { service: reviews, version: 'v2', when: [jason()] });
+    new DarkRelease(chart, 'api', { service: reviews, version: 'v3', when: [RequestCondition.pathPrefix('/api')] });
+    expect(() => Testing.synth(chart)).toThrow(
+      "[shop/api] match: rule 'api' ({\"uri\":{\"prefix\":\"/api\"}}) would be tried before rule 'jason' (shop/jason, {\"headers\":{\"end-user\":{\"exact\":\"jason\"}}}) in Gateway API, "
+      + 'which orders rules by their matches (exact path, longest prefix, regex, method, most headers, most query parameters), and a request can meet both, '
+      + 'so it would go elsewhere than this chart says. Make the conditions of the two rules exclusive (e.g. give the earlier one a condition the later one lacks), or write this chart with RoutingApi.ISTIO (RoutingApiSetting.use), which can say it');
+  });
+});
+
+describe('Gateway API retries, status code by status code (experimental channel)', () => {
+  const retryOf = (retryOn: RetryOn[] | undefined, perTryTimeout?: Duration) => {
+    const app = Testing.app();
+    RoutingApiSetting.use(app, RoutingApi.GATEWAY_API_EXPERIMENTAL);
+    const chart = new Chart(app, 'shop', { namespace: 'shop' });
+    const reviews = new CanaryService(chart, 'reviews', { port: 9080, versions: [ServiceVersion.deploy('v1', { image: 'r:1' })] });
+    new RoutePolicy(chart, 'retry', { service: reviews, retries: { attempts: 2, retryOn, perTryTimeout } });
+    return () => only(Testing.synth(chart), 'HTTPRoute', 'reviews').spec.rules[0];
+  };
+
+  test('status codes from 400 are retried, 3xx fail; connection conditions add no code', () => {
+    expect(retryOf([RetryOn.statusCode(400), RetryOn.statusCode(511), RetryOn.CONNECT_FAILURE, RetryOn.of('refused-stream'), RetryOn.of('retriable-status-codes')])().retry)
+      .toEqual({ attempts: 2, codes: [400, 511] });
+    expect(retryOf([RetryOn.statusCode(308)])).toThrow(/retries.retryOn: retries on '308' \(a Gateway API retry names HTTP status codes from 400 to 599/);
+    expect(retryOf([RetryOn.CONNECT_FAILURE])().retry).toEqual({ attempts: 2 });
+  });
+
+  test('5xx is every code from 500 to 599', () => {
+    expect(retryOf([RetryOn.FIVE_XX])().retry).toEqual({ attempts: 2, codes: Array.from({ length: 100 }, (_, i) => 500 + i) });
+  });
+
+  test('gateway-error with a per-try timeout fails, naming the condition; a status code with one is written', () => {
+    expect(retryOf([RetryOn.GATEWAY_ERROR], Duration.seconds(1))).toThrow(/retries.retryOn: retries on 'gateway-error' with a per-try timeout/);
+    expect(retryOf([RetryOn.statusCode(503)], Duration.seconds(1))()).toMatchObject({ retry: { attempts: 2, codes: [503] }, timeouts: { backendRequest: '1s' } });
   });
 });

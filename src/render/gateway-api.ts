@@ -62,17 +62,30 @@ export function routeRules(routing: HostRouting, entry: VirtualServiceEntry, ctx
   return rules;
 }
 
-/** Gateway API's limits of one route (CRD `maxItems` and CEL): 16 rules, fewer than 128 matches in all. */
+/**
+ * Gateway API's limits of one route (the HTTPRoute CRD's `maxItems` and CEL rule): 16 rules, 64
+ * condition sets and 16 backends per rule, and 128 condition sets in all (the CEL rule's `<= 128`;
+ * its message says "less than").
+ */
 function checkLimits(entry: VirtualServiceEntry, rules: any[]): void {
   const where = `the route of '${entry.host}' (${entry.namespace ?? 'default'}/${entry.name})`;
+  const fix = `Route fewer paths or releases on this host, ${USE_ISTIO_API}`;
   if (rules.length > 16) {
-    failWith(entry.owner, 'routes', `${where} has ${rules.length} rules (conditions of dark releases and routes, ANDed with those of the releases they follow), and a Gateway API route has at most 16`,
-      `Route fewer paths or releases on this host, ${USE_ISTIO_API}`);
+    failWith(entry.owner, 'routes', `${where} has ${rules.length} rules (conditions of dark releases and routes, ANDed with those of the releases they follow), and a Gateway API route has at most 16`, fix);
   }
+  rules.forEach((r, i) => {
+    const name = r.name !== undefined ? `'${r.name}'` : `${i + 1}`;
+    if ((r.matches?.length ?? 0) > 64) {
+      failWith(entry.owner, 'routes', `${where}: rule ${name} has ${r.matches.length} condition sets, and a Gateway API rule has at most 64`, fix);
+    }
+    if (r.backendRefs.length > 16) {
+      failWith(entry.owner, 'routes', `${where}: rule ${name} sends to ${r.backendRefs.length} backends, and a Gateway API rule has at most 16`,
+        `Split the traffic among at most 16 versions, ${USE_ISTIO_API}`);
+    }
+  });
   const matches = rules.reduce((n, r) => n + (r.matches?.length ?? 0), 0);
-  if (matches >= 128) {
-    failWith(entry.owner, 'routes', `${where} has ${matches} condition sets in all, and a Gateway API route has fewer than 128`,
-      `Route fewer paths or releases on this host, ${USE_ISTIO_API}`);
+  if (matches > 128) {
+    failWith(entry.owner, 'routes', `${where} has ${matches} condition sets in all, and a Gateway API route has at most 128`, fix);
   }
 }
 
