@@ -4,13 +4,13 @@ import { Construct } from 'constructs';
 import { checkDnsLabel, checkLabels, checkPort } from './core/checks';
 import { fail, failWith, show } from './core/errors';
 import { DEFAULT_NAMESPACE, hostSlug, serverCovers, serviceHostFrom } from './core/hosts';
-import { GATEWAY_API_GROUP, GATEWAY_NAME_LABEL, isGatewayApi } from './core/routing-api';
+import { GATEWAY_API_GROUP, GATEWAY_NAME_LABEL, isGatewayApi, refuseInGatewayApi } from './core/routing-api';
 import { checkProps, T } from './core/shape';
 import { gatewayHostError, isDnsLabel, isDnsSubdomain } from './core/syntax';
 import { Audience, Binding } from './model/binding';
 import { HostRouting, VirtualServiceEntry, VirtualServiceRule } from './model/host-routing';
 import { specificityRank, Tier } from './model/rules';
-import { backendContextOf, refuseFor, routeRules, versionServiceName } from './render/gateway-api';
+import { backendContextOf, routeRules, versionServiceName } from './render/gateway-api';
 import { virtualServiceSpec } from './render/istio';
 import { newAuthorizationPolicy, newGateway, newGatewayApiGateway, newReferenceGrant, newRoute, newVirtualService } from './render/objects';
 import { CONDITION_SETS_SHAPE, CONDITIONS_SHAPE, ConditionSet, renderConditions, RequestCondition } from './request-match';
@@ -484,14 +484,14 @@ export class IngressEdge extends Construct {
    */
   private gatewayApiGateway(props: IngressEdgeProps, servers: any[]): ApiObject {
     if (props.selector !== undefined) {
-      refuseFor(this, 'selector', `${show(props.selector)} selects gateway pods, while Istio deploys the pods of a Gateway API Gateway itself (class 'istio')`);
+      refuseInGatewayApi(this, 'selector', `${show(props.selector)} selects gateway pods, while Istio deploys the pods of a Gateway API Gateway itself (class 'istio')`, '', 'Change it');
     }
     if (this.includeMesh) {
-      refuseFor(this, 'includeMesh', 'applies the edge routes to mesh traffic to external hosts (a Gateway API mesh route attaches to a Service)');
+      refuseInGatewayApi(this, 'includeMesh', 'applies the edge routes to mesh traffic to external hosts (a Gateway API mesh route attaches to a Service)', '', 'Change it');
     }
     const listeners: GatewayListener[] = servers.flatMap(server => (server.hosts as string[]).map(host => {
       if (server.tls?.mode === TlsMode.MUTUAL) {
-        refuseFor(this, 'https', 'asks clients for certificates (TlsMode.MUTUAL; client certificate validation of Gateway listeners is not in the standard channel)');
+        refuseInGatewayApi(this, 'https', 'asks clients for certificates (TlsMode.MUTUAL; client certificate validation of Gateway listeners is not in the standard channel)', '', 'Change it');
       }
       return {
         host,

@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { fail } from './errors';
+import { fail, failWith } from './errors';
 
 /**
  * Which API the constructs of a chart write their routing in. Istio's own (VirtualService,
@@ -60,6 +60,15 @@ export function routingApiAt(scope: IConstruct): RoutingApi {
 
 /** What to do instead, said by every refusal of RoutingApi.GATEWAY_API. */
 export const USE_ISTIO_API = 'or write this chart with RoutingApi.ISTIO (RoutingApiSetting.use), which can say it';
+
+/**
+ * Fails at `scope`'s `field` for something RoutingApi.GATEWAY_API cannot say: "<what>, which the
+ * Kubernetes Gateway API cannot say<detail>", and the fix (`change`, or the Istio APIs). The one
+ * form of every such refusal (options, rules, edges).
+ */
+export function refuseInGatewayApi(scope: IConstruct, field: string, what: string, detail = '', change = 'Leave it out of this chart'): never {
+  return failWith(scope, field, `${what}, which the Kubernetes Gateway API cannot say${detail}`, `${change}, ${USE_ISTIO_API}`);
+}
 
 /** The rule options (`http[]` fields of Istio) a Gateway API route can carry: header changes, rewrites, mirrors, timeouts. */
 const GATEWAY_API_OPTIONS = ['headers', 'rewrite', 'mirror', 'mirrorPercentage', 'mirrors', 'timeout'];

@@ -5,7 +5,7 @@ import {
 } from './rules';
 import { failWith, IstioTrafficError, show } from '../core/errors';
 import { istioHost } from '../core/hosts';
-import { gatewayApiCannotSet, isGatewayApi, RoutingApi, USE_ISTIO_API } from '../core/routing-api';
+import { gatewayApiCannotSet, isGatewayApi, refuseInGatewayApi, RoutingApi } from '../core/routing-api';
 
 /** The service behind a host, as registered by the construct that created or adopted it. */
 export interface ServiceRegistration {
@@ -130,7 +130,7 @@ export class HostRouting {
   private checkOption(source: IConstruct, field: string): void {
     const cannot = isGatewayApi(this.api) ? gatewayApiCannotSet(field, this.api === RoutingApi.GATEWAY_API_EXPERIMENTAL) : undefined;
     if (cannot !== undefined) {
-      failWith(source, field, `${cannot} for '${this.shortHost}', which the Kubernetes Gateway API cannot say`, `Leave it out of this chart, ${USE_ISTIO_API}`);
+      refuseInGatewayApi(source, field, `${cannot} for '${this.shortHost}'`);
     }
   }
 

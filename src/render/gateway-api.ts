@@ -1,7 +1,6 @@
-import { IConstruct } from 'constructs';
 import { failWith, show } from '../core/errors';
 import { quoteRe2 } from '../core/re2';
-import { comparePrecedence, gatewayApiCannotSet, RoutingApi, USE_ISTIO_API } from '../core/routing-api';
+import { comparePrecedence, gatewayApiCannotSet, refuseInGatewayApi, RoutingApi, USE_ISTIO_API } from '../core/routing-api';
 import { HostRouting, VirtualServiceEntry } from '../model/host-routing';
 import { MatchBlock, ResolvedRule, WeightedDestination } from '../model/rules';
 import { TrafficModel } from '../model/traffic-model';
@@ -164,8 +163,7 @@ function ruleRetry(rule: ResolvedRule): any | undefined {
 
 /** Fails, naming the rule's construct, for something Gateway API cannot say. */
 function refuse(rule: ResolvedRule, field: string, what: string): never {
-  return failWith(rule.source, field, `${what}, which the Kubernetes Gateway API cannot say (rule '${rule.name ?? '(unnamed)'}')`,
-    `Leave it out of this chart, ${USE_ISTIO_API}`);
+  return refuseInGatewayApi(rule.source, field, what, ` (rule '${rule.name ?? '(unnamed)'}')`);
 }
 
 
@@ -400,9 +398,4 @@ export function mayOverlap(a: MatchBlock, b: MatchBlock): boolean {
     }
   }
   return true;
-}
-
-/** The owner construct of a refusal outside a rule (an object the route needs). */
-export function refuseFor(source: IConstruct, field: string, what: string): never {
-  return failWith(source, field, `${what}, which the Kubernetes Gateway API cannot say`, `Change it, ${USE_ISTIO_API}`);
 }
