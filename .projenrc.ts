@@ -118,7 +118,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     commandOptions: { fix: false },
   },
   // src/analysis/generated/: the CRD validators, made before every compile (below), never committed.
-  gitignore: ['examples/*/dist/', '.bench/', 'src/analysis/generated/'],
+  gitignore: ['examples/*/dist/', 'examples/*/dist-gateway-api/', '.bench/', 'src/analysis/generated/'],
   // The package is the code (README.md and LICENSE aside): the reference (API.md, docs/) is read in the
   // repository.
   npmIgnoreOptions: { ignorePatterns: ['examples/', 'bench/', '/.bench/', '.ci/', 'imports/', 'scripts/', 'docs/', '/API.md'] },

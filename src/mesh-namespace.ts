@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { checkDnsLabel, checkLabels, checkRenderableKey } from './core/checks';
 import { fail } from './core/errors';
-import { DATAPLANE_MODE_LABEL, USE_WAYPOINT_LABEL } from './core/mesh-labels';
+import { DATAPLANE_MODE_LABEL, INGRESS_USE_WAYPOINT_LABEL, USE_WAYPOINT_LABEL, WAYPOINT_NAME } from './core/mesh-labels';
 import { checkProps, T } from './core/shape';
 import { labelKeyError } from './core/syntax';
 import { MtlsMode, namespacePeerAuthentication } from './peer-authentication-policy';
@@ -15,8 +15,6 @@ import { modelOf } from './routed-service';
  * and its CNI agent leaves them out of ambient mode.
  */
 const NEVER_INJECTED = ['kube-system', 'kube-public', 'kube-node-lease'];
-/** The name of the waypoint MeshNamespace creates. */
-const WAYPOINT_NAME = 'waypoint';
 
 /** How the pods of a namespace join the mesh. */
 export enum DataPlaneMode {
@@ -28,6 +26,20 @@ export enum DataPlaneMode {
    */
   AMBIENT = 'ambient',
 }
+
+/** The labels MeshNamespace sets itself: from what, and what to do instead of giving them in `labels`. */
+const AMBIENT_LABEL = {
+  from: ', from dataPlane and waypoint',
+  fix: "Remove it from 'labels'; set dataPlane: DataPlaneMode.AMBIENT for ambient mode (with a waypoint unless waypoint: false)",
+};
+const INJECTION_LABEL = { from: '', fix: "Remove it from 'labels'; use 'revision' for revision-based installs (both labels together are IST0123)" };
+const RESERVED_LABELS: { [label: string]: { from: string; fix: string } } = {
+  [DATAPLANE_MODE_LABEL]: AMBIENT_LABEL,
+  [USE_WAYPOINT_LABEL]: AMBIENT_LABEL,
+  [INGRESS_USE_WAYPOINT_LABEL]: AMBIENT_LABEL,
+  'istio-injection': INJECTION_LABEL,
+  'istio.io/rev': INJECTION_LABEL,
+};
 
 const PROPS = T.struct('MeshNamespaceProps', {
   name: T.optional(T.string()),
@@ -130,12 +142,6 @@ export class MeshNamespace extends Construct {
     }
     const labels = { ...(props.labels ?? {}) };
     checkLabels(this, 'labels', labels);
-    for (const reserved of [DATAPLANE_MODE_LABEL, USE_WAYPOINT_LABEL]) {
-      if (Object.prototype.hasOwnProperty.call(labels, reserved)) {
-        fail(this, `labels.${reserved}`, labels[reserved], 'is set by MeshNamespace itself, from dataPlane and waypoint',
-          "Remove it from 'labels'; set dataPlane: DataPlaneMode.AMBIENT for ambient mode (with a waypoint unless waypoint: false)");
-      }
-    }
     if (props.waypoint !== undefined && !ambient) {
       fail(this, 'waypoint', props.waypoint, 'is for ambient mode: in sidecar mode every pod has its own L7 proxy',
         "Remove 'waypoint', or set dataPlane: DataPlaneMode.AMBIENT");
@@ -152,16 +158,19 @@ export class MeshNamespace extends Construct {
           "Use an optional DNS prefix and '/', then at most 63 letters, digits, '-', '_' or '.' (e.g. 'example.com/owner')");
       }
     }
-    for (const reserved of ['istio-injection', 'istio.io/rev']) {
+    for (const [reserved, { from, fix }] of Object.entries(RESERVED_LABELS)) {
       if (Object.prototype.hasOwnProperty.call(labels, reserved)) {
-        fail(this, `labels.${reserved}`, labels[reserved], 'is set by MeshNamespace itself',
-          "Remove it from 'labels'; use 'revision' for revision-based installs (both labels together are IST0123)");
+        fail(this, `labels.${reserved}`, labels[reserved], `is set by MeshNamespace itself${from}`, fix);
       }
     }
     const withWaypoint = ambient && props.waypoint !== false;
     if (ambient) {
       labels[DATAPLANE_MODE_LABEL] = 'ambient';
-      if (withWaypoint) { labels[USE_WAYPOINT_LABEL] = WAYPOINT_NAME; }
+      if (withWaypoint) {
+        labels[USE_WAYPOINT_LABEL] = WAYPOINT_NAME;
+        // Ingress traffic through the waypoint too, where the services' routes and policies are.
+        labels[INGRESS_USE_WAYPOINT_LABEL] = 'true';
+      }
     } else if (props.revision !== undefined) {
       checkDnsLabel(this, 'revision', props.revision);
       labels['istio.io/rev'] = props.revision;
@@ -180,7 +189,7 @@ export class MeshNamespace extends Construct {
     this.applyBeforeEarlierObjects(apiObject);
     if (withWaypoint) {
       this.waypoint = waypointGateway(this, this.name, apiObject);
-      modelOf(this).waypointNamespaces.add(this.name);
+      modelOf(this).addWaypoint(this.name);
     }
     if (props.mtls !== undefined) { this.peerAuthentication = namespacePeerAuthentication(this, this.name, props.mtls, apiObject); }
   }

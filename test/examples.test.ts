@@ -44,7 +44,7 @@ describe('example recommendation-canary (S1 steps 2 to 4)', () => {
   test('ambient-90-10: the same 90/10 release in ambient mode, routed by the namespace\'s waypoint', () => {
     const chart = charts().find(c => c.node.id === 'ambient-90-10')!;
     const m = synthChecked(chart);
-    expect(only(m, 'Namespace', 'tutorial').metadata.labels).toEqual({ 'istio.io/dataplane-mode': 'ambient', 'istio.io/use-waypoint': 'waypoint' });
+    expect(only(m, 'Namespace', 'tutorial').metadata.labels).toEqual({ 'istio.io/dataplane-mode': 'ambient', 'istio.io/use-waypoint': 'waypoint', 'istio.io/ingress-use-waypoint': 'true' });
     expect(only(m, 'Gateway', 'waypoint')).toMatchObject({ apiVersion: 'gateway.networking.k8s.io/v1', spec: { gatewayClassName: 'istio-waypoint' } });
     expect(defaultWeights(only(m, 'VirtualService', 'recommendation'))).toEqual({ v1: 90, v2: 10 });
     expect(chart).toSplit({ host: 'recommendation', sourceNamespace: 'tutorial' }, { v1: 90, v2: 10 });

@@ -1,7 +1,7 @@
 // MeshNamespace: a namespace labelled for sidecar injection (or ambient mode, with its waypoint), written
 // before the objects that live in it.
 import { ApiObject, App, Chart, Testing } from 'cdk8s';
-import { Analysis, CanaryService, DataPlaneMode, IstioTrafficErrors, MeshNamespace, Severity } from '../src';
+import { Analysis, CanaryService, DataPlaneMode, IstioTrafficErrors, MeshNamespace, NamespaceDefaultDeny, Severity } from '../src';
 import { synthChecked } from './util';
 
 const IMAGE = 'quay.io/rhdevelopers/istio-tutorial-recommendation';
@@ -95,7 +95,7 @@ describe('what MeshNamespace refuses', () => {
       `[test/ns] labels.${label}: 'x' is set by MeshNamespace itself. Remove it from 'labels'; use 'revision' for revision-based installs (both labels together are IST0123)`);
   });
 
-  test.each([['istio.io/dataplane-mode', 'ambient'], ['istio.io/use-waypoint', 'waypoint']])('the label %s, which dataPlane and waypoint set', (label, value) => {
+  test.each([['istio.io/dataplane-mode', 'ambient'], ['istio.io/use-waypoint', 'waypoint'], ['istio.io/ingress-use-waypoint', 'true']])('the label %s, which dataPlane and waypoint set', (label, value) => {
     expect(messageOf(() => new MeshNamespace(chart(), 'ns', { labels: { [label]: value } }))).toBe(
       `[test/ns] labels.${label}: '${value}' is set by MeshNamespace itself, from dataPlane and waypoint. `
       + "Remove it from 'labels'; set dataPlane: DataPlaneMode.AMBIENT for ambient mode (with a waypoint unless waypoint: false)");
@@ -132,7 +132,9 @@ describe('what MeshNamespace refuses', () => {
 });
 
 describe('ambient mode', () => {
-  const ambientLabels = { 'istio.io/dataplane-mode': 'ambient', 'istio.io/use-waypoint': 'waypoint' };
+  // With a waypoint, ingress traffic is sent through it too (istio.io/ingress-use-waypoint), where the
+  // services' routes and authorization policies are; without the label it goes straight to the pods.
+  const ambientLabels = { 'istio.io/dataplane-mode': 'ambient', 'istio.io/use-waypoint': 'waypoint', 'istio.io/ingress-use-waypoint': 'true' };
 
   test('labels the namespace for ambient mode and its waypoint, and creates the waypoint after the namespace', () => {
     const c = chart('tutorial');
@@ -196,5 +198,74 @@ describe('ambient mode', () => {
     expect(plain).toHaveLength(1);
     expect(plain[0].message).toMatch(/but no sidecar injection label/);
     expect(plain[0].fix).toMatch(/or put it in ambient mode with a waypoint/);
+  });
+});
+
+describe('NamespaceDefaultDeny in an ambient namespace with a waypoint', () => {
+  const ambientApp = (denyFirst: boolean, props: { trustDomain?: string; name?: string } = {}) => {
+    const app = Testing.app();
+    const c = new Chart(app, 'tutorial', { namespace: 'tutorial' });
+    const svc = recommendation(c);
+    const mesh = () => new MeshNamespace(c, 'tutorial', { dataPlane: DataPlaneMode.AMBIENT });
+    let deny: NamespaceDefaultDeny;
+    if (denyFirst) {
+      deny = new NamespaceDefaultDeny(c, 'deny', props);
+      mesh();
+    } else {
+      mesh();
+      deny = new NamespaceDefaultDeny(c, 'deny', props);
+    }
+    return { c, svc, deny: deny! };
+  };
+
+  test.each([['before', true], ['after', false]])('a deny made %s the MeshNamespace: the pods admit the waypoint, the waypoint denies by default', (_when, denyFirst) => {
+    const { c, deny } = ambientApp(denyFirst);
+    const policies = synthChecked(c).filter(o => o.kind === 'AuthorizationPolicy');
+    // ztunnel enforces the namespace-wide policies on the pods and sees the waypoint as the caller
+    // of what it forwards (istio.io/latest/docs/ambient/usage/l4-policy/, "Authorization policy attachment").
+    expect(policies).toEqual([
+      { apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'allow-nothing', namespace: 'tutorial' }, spec: {} },
+      {
+        apiVersion: 'security.istio.io/v1',
+        kind: 'AuthorizationPolicy',
+        metadata: { name: 'allow-nothing-from-waypoint', namespace: 'tutorial' },
+        spec: { action: 'ALLOW', rules: [{ from: [{ source: { principals: ['cluster.local/ns/tutorial/sa/waypoint'] } }] }] },
+      },
+      // Attached to the waypoint (enforced there, with the caller's identity): allow-nothing for every service it serves.
+      {
+        apiVersion: 'security.istio.io/v1',
+        kind: 'AuthorizationPolicy',
+        metadata: { name: 'allow-nothing-at-waypoint', namespace: 'tutorial' },
+        spec: { targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'waypoint' }] },
+      },
+    ]);
+    expect(deny.waypointPolicies.map(p => p.name)).toEqual(['allow-nothing-from-waypoint', 'allow-nothing-at-waypoint']);
+  });
+
+  test('the trust domain and the name are the construct\'s', () => {
+    const { c } = ambientApp(true, { trustDomain: 'mesh.example.com', name: 'deny-all' });
+    const names = synthChecked(c).filter(o => o.kind === 'AuthorizationPolicy').map(o => [o.metadata.name, o.spec.rules?.[0].from[0].source.principals]);
+    expect(names).toEqual([['deny-all', undefined], ['deny-all-from-waypoint', ['mesh.example.com/ns/tutorial/sa/waypoint']], ['deny-all-at-waypoint', undefined]]);
+  });
+
+  test('sidecar mode, or ambient without a waypoint: the allow-nothing alone', () => {
+    for (const props of [{}, { dataPlane: DataPlaneMode.AMBIENT, waypoint: false }]) {
+      const c = chart('tutorial');
+      new MeshNamespace(c, 'tutorial', props);
+      const deny = new NamespaceDefaultDeny(c, 'deny');
+      expect(Testing.synth(c).filter(o => o.kind === 'AuthorizationPolicy').map(o => o.metadata.name)).toEqual(['allow-nothing']);
+      expect(deny.waypointPolicies).toEqual([]);
+    }
+  });
+
+  test('bad input: a trust domain that is not a DNS name; a policy name taken', () => {
+    expect(() => new NamespaceDefaultDeny(chart('tutorial'), 'deny', { trustDomain: 'Not A Domain' }))
+      .toThrow("[test/deny] trustDomain: 'Not A Domain' is not a valid trust domain (a DNS name). Use the mesh's trust domain, e.g. 'cluster.local'");
+    const app = Testing.app();
+    const c = new Chart(app, 'tutorial', { namespace: 'tutorial' });
+    new NamespaceDefaultDeny(c, 'deny', { name: 'x-from-waypoint' });
+    new NamespaceDefaultDeny(c, 'deny2', { name: 'x' });
+    expect(() => new MeshNamespace(c, 'tutorial', { dataPlane: DataPlaneMode.AMBIENT }))
+      .toThrow('[tutorial/deny2] name: would create AuthorizationPolicy tutorial/x-from-waypoint (for the namespace\'s waypoint), which tutorial/deny already defines. Give this NamespaceDefaultDeny or the other object another name');
   });
 });

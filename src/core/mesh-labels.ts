@@ -8,6 +8,15 @@ export const DATAPLANE_MODE_LABEL = 'istio.io/dataplane-mode';
 /** The label that sends a namespace's (or a Service's) traffic through the waypoint it names. */
 export const USE_WAYPOINT_LABEL = 'istio.io/use-waypoint';
 
+/**
+ * The label that sends the traffic of an ingress gateway to a namespace's (or a Service's) waypoint
+ * too; without it, ingress traffic goes straight to the pods, past the waypoint's routes and
+ * authorization policies (https://istio.io/latest/docs/ambient/usage/waypoint/).
+ */
+export const INGRESS_USE_WAYPOINT_LABEL = 'istio.io/ingress-use-waypoint';
+/** The name of the waypoint Gateway MeshNamespace writes (and of the ServiceAccount Istio runs it under). */
+export const WAYPOINT_NAME = 'waypoint';
+
 /** Whether a namespace's labels put it in ambient mode. */
 export function isAmbient(labels: Record<string, unknown> | undefined): boolean {
   return labels?.[DATAPLANE_MODE_LABEL] === 'ambient';

@@ -75,7 +75,8 @@ export class TrafficModel extends Construct {
   public readonly waypointNamespaces = new Set<string>();
   /** Namespaces with an allow-nothing policy (NamespaceDefaultDeny), and what waits for one. */
   private readonly defaultDeny = new Set<string>();
-  private readonly onDefaultDeny = new Map<string, (() => void)[]>();
+  /** What waits for a fact of a namespace (`deny` or `waypoint`) in any chart of the app, by `<fact> <namespace>`. */
+  private readonly waiting = new Map<string, (() => void)[]>();
   /** The PeerAuthentications the chart's constructs declare, for the client TLS checks. */
   public readonly transportSecurity = new TransportSecurity();
   /** The security objects the chart's constructs emit, by `<kind> <namespace>/<name>`, and who emits each. */
@@ -167,11 +168,7 @@ export class TrafficModel extends Construct {
    */
   public denyByDefault(namespace: string): void {
     this.defaultDeny.add(namespace);
-    for (const model of this.appModels()) {
-      const waiting = model.onDefaultDeny.get(namespace) ?? [];
-      model.onDefaultDeny.delete(namespace);
-      for (const w of waiting) { w(); }
-    }
+    this.release('deny', namespace);
   }
 
   /**
@@ -179,11 +176,36 @@ export class TrafficModel extends Construct {
    * now if it does, or when a construct makes it so.
    */
   public whenDeniedByDefault(namespace: string, work: () => void): void {
-    if (this.appModels().some(m => m.defaultDeny.has(namespace))) {
+    this.when('deny', namespace, m => m.defaultDeny.has(namespace), work);
+  }
+
+  /** Records that `namespace` is in ambient mode with a waypoint, and runs what waited for that in any chart of the app, once. */
+  public addWaypoint(namespace: string): void {
+    this.waypointNamespaces.add(namespace);
+    this.release('waypoint', namespace);
+  }
+
+  /** Runs `work` once `namespace` has a waypoint (a MeshNamespace of any chart of the app): now if it has, or when a construct adds one. */
+  public whenWaypoint(namespace: string, work: () => void): void {
+    this.when('waypoint', namespace, m => m.waypointNamespaces.has(namespace), work);
+  }
+
+  private when(fact: string, namespace: string, holds: (m: TrafficModel) => boolean, work: () => void): void {
+    if (this.appModels().some(holds)) {
       work();
       return;
     }
-    this.onDefaultDeny.set(namespace, [...(this.onDefaultDeny.get(namespace) ?? []), work]);
+    const key = `${fact} ${namespace}`;
+    this.waiting.set(key, [...(this.waiting.get(key) ?? []), work]);
+  }
+
+  private release(fact: string, namespace: string): void {
+    const key = `${fact} ${namespace}`;
+    for (const model of this.appModels()) {
+      const waiting = model.waiting.get(key) ?? [];
+      model.waiting.delete(key);
+      for (const w of waiting) { w(); }
+    }
   }
 
   /** The models of every chart of the app (this one's included). */
