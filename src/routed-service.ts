@@ -202,6 +202,7 @@ function registerGatewayApiObjects(service: IRoutableService, model: TrafficMode
   const rules = () => routeRules(routing, entry, backendContextOf(model, namespace), grpc);
   routing.addVirtualService(entry);
   routing.objects = { service: options.serviceObject, destinationRule: dr };
+  routing.versionServices = versionServices.map(v => v.name);
   routing.emitMeshVirtualServiceWhenNeeded(() => {
     const route = newRoute(scope, !entry.http ? 'TCPRoute' : grpc ? 'GRPCRoute' : 'HTTPRoute', {
       name: service.name,

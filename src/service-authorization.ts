@@ -127,12 +127,15 @@ export class ServiceAuthorization extends Construct {
     const render = (field: string, rules: AccessRule[]) => rules.map((r, i) => this.renderRule(`${field}[${i}]`, r, service, trustDomain, model.serviceAccounts));
     const allow = props.allow ? render('allow', props.allow) : undefined;
     const deny = props.deny ? render('deny', props.deny) : undefined;
-    // In an ambient namespace with a waypoint (a MeshNamespace of the chart, whenever it is added),
+    // In an ambient namespace with a waypoint (a MeshNamespace of the app, whenever it is added),
     // the policy binds to the Service, which the waypoint enforces with the caller's identity and
     // HTTP; by label it would be ztunnel's, at L4, seeing the waypoint as the caller.
     const namespace = this.namespace;
-    const target = () => (model.waypointNamespaces.has(namespace)
-      ? { targetRefs: [{ group: '', kind: 'Service', name: service.name }] }
+    // In Gateway API, routes (an edge's too) send to the version Services, and a waypoint enforces
+    // the policies of the Service a request is addressed to: the policy binds to those as well.
+    const versionServices = () => modelOf(service).tryServiceHost(service.name, service.namespace)?.versionServices ?? [];
+    const target = () => (model.hasWaypoint(namespace)
+      ? { targetRefs: [service.name, ...versionServices()].map(name => ({ group: '', kind: 'Service', name })) }
       : { selector: { matchLabels: { app: service.name } } });
     if (allow) {
       const name = `${service.name}-allow`;

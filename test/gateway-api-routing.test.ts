@@ -399,15 +399,65 @@ describe('ambient mode: authorization at the waypoint', () => {
     return c;
   };
 
-  test('with a waypoint, a service\'s policy binds to its Service (targetRefs), where HTTP conditions hold', () => {
+  test('with a waypoint, a service\'s policy binds to its Service and its version Services (targetRefs), where HTTP conditions hold', () => {
     const policy = only(synthChecked(chart(true)), 'AuthorizationPolicy', 'api-allow');
-    expect(policy.spec.targetRefs).toEqual([{ group: '', kind: 'Service', name: 'api' }]);
+    // A waypoint enforces the policies of the Service a request is addressed to; routes (an edge's
+    // too) address the version Services.
+    expect(policy.spec.targetRefs).toEqual([{ group: '', kind: 'Service', name: 'api' }, { group: '', kind: 'Service', name: 'api-v1' }]);
     expect(policy.spec.selector).toBeUndefined();
     expect(policy.spec.rules[0].to).toEqual([{ operation: { methods: ['GET'] } }]);
   });
 
   test('without a waypoint, the policy selects the pods, and its HTTP condition fails the synth (CIT0023)', () => {
     expect(() => Testing.synth(chart(false))).toThrow(/CIT0023/);
+  });
+
+  test('the simulator evaluates the policies bound to the waypoint with the caller\'s identity and HTTP, then the pods\' at L4 with the waypoint\'s', () => {
+    const c = chart(true);
+    new NamespaceDefaultDeny(c, 'deny');
+    const fromWeb = { host: 'api', sourceNamespace: 'shop', sourceServiceAccount: 'web' };
+    expect(c).toAllow({ ...fromWeb, method: 'GET' });
+    // The method condition holds at the waypoint (HTTP), where the allow list is.
+    expect(c).toDeny({ ...fromWeb, method: 'POST' });
+    const outcome = RoutingSimulator.fromChart(c).route({ host: 'api', sourceNamespace: 'shop', sourceServiceAccount: 'intruder', method: 'GET' });
+    expect(outcome.authorization?.explanation).toMatch(/^denied \(403\) at shop\/waypoint \(waypoint\): ALLOW policies shop\/api-allow, shop\/allow-nothing-at-waypoint apply and no rule of them matches \(principal cluster.local\/ns\/shop\/sa\/intruder\)/);
+    // Without the policy admitting the waypoint at the pods, ztunnel refuses what the waypoint forwards.
+    const manifests = Testing.synth(c).filter(o => o.metadata.name !== 'allow-nothing-from-waypoint');
+    const withoutAdmission = RoutingSimulator.fromManifests(manifests).route({ ...fromWeb, method: 'GET' });
+    expect(withoutAdmission.kind).toBe(OutcomeKind.DENIED);
+    expect(withoutAdmission.authorization?.explanation).toMatch(/ALLOW policy shop\/allow-nothing applies and no rule of it matches \(the waypoint shop\/waypoint \(principal cluster.local\/ns\/shop\/sa\/waypoint\)\)/);
+  });
+
+  test('without a waypoint, ztunnel evaluates the pods\' policies at L4: an ALLOW rule with HTTP fields matches nothing', () => {
+    const manifests = (rule: any) => [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: { 'istio.io/dataplane-mode': 'ambient' } } },
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'api', namespace: 'shop' }, spec: { selector: { app: 'api' }, ports: [{ name: 'http', port: 8080 }] } },
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api', namespace: 'shop' }, spec: { template: { metadata: { labels: { app: 'api' } } } } },
+      { apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'api', namespace: 'shop' }, spec: { selector: { matchLabels: { app: 'api' } }, rules: [rule] } },
+    ];
+    const from = { from: [{ source: { principals: ['cluster.local/ns/shop/sa/web'] } }] };
+    const request = { host: 'api', sourceNamespace: 'shop', sourceServiceAccount: 'web', method: 'GET' };
+    expect(RoutingSimulator.fromManifests(manifests(from)).route(request).kind).toBe(OutcomeKind.KUBERNETES_DEFAULT);
+    // https://istio.io/latest/docs/ambient/usage/l4-policy/: "the presence of a L7 policy ... causes the ztunnel to deny the connection".
+    expect(RoutingSimulator.fromManifests(manifests({ ...from, to: [{ operation: { methods: ['GET'] } }] })).route(request).kind).toBe(OutcomeKind.DENIED);
+  });
+
+  test('requests from an edge pass the waypoint when the namespace says so (istio.io/ingress-use-waypoint), else go to the pods', () => {
+    const app = Testing.app();
+    RoutingApiSetting.use(app, RoutingApi.GATEWAY_API);
+    const c = new Chart(app, 'shop', { namespace: 'shop' });
+    const api = new CanaryService(c, 'api', { port: 8080, versions: [ServiceVersion.deploy('v1', { image: 'api:1' })] });
+    const edge = new IngressEdge(c, 'edge', { hosts: ['api.example.com'], routes: [{ to: EdgeDestination.release(api) }] });
+    new ServiceAuthorization(c, 'api-callers', { service: api, allow: [{ from: [Caller.ingressEdge(edge)], methods: ['GET'] }] });
+    new MeshNamespace(c, 'shop', { dataPlane: DataPlaneMode.AMBIENT });
+    new NamespaceDefaultDeny(c, 'deny');
+    const request = { host: 'api.example.com', gateway: 'shop/edge', method: 'GET' };
+    expect(c).toAllow(request);
+    expect(c).toDeny({ ...request, method: 'DELETE' });
+    // Without the label, the edge's request reaches the pods directly: the namespace's allow-nothing refuses it.
+    const manifests = Testing.synth(c).map(o => (o.kind === 'Namespace'
+      ? { ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, 'istio.io/ingress-use-waypoint': 'false' } } } : o));
+    expect(RoutingSimulator.fromManifests(manifests).route(request).kind).toBe(OutcomeKind.DENIED);
   });
 });
 

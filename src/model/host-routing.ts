@@ -114,6 +114,11 @@ export class HostRouting {
   private pendingMeshVirtualService?: () => void;
   /** The objects of the host's Service, DestinationRule and mesh VirtualService, for apply order. */
   public objects: { readonly service?: IConstruct; readonly destinationRule?: IConstruct; readonly virtualService?: IConstruct } = {};
+  /**
+   * The Services of the host's versions (`<service>-<subset>`) in RoutingApi.GATEWAY_API, which
+   * Gateway API routes (an edge's among them) send requests to; none with Istio's APIs.
+   */
+  public versionServices: readonly string[] = [];
 
   constructor(
     /** The fully qualified host (`reviews.default.svc.cluster.local`, `shop.example.com`). */

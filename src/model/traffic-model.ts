@@ -185,6 +185,11 @@ export class TrafficModel extends Construct {
     this.release('waypoint', namespace);
   }
 
+  /** Whether `namespace` has a waypoint (a MeshNamespace of any chart of the app). */
+  public hasWaypoint(namespace: string): boolean {
+    return this.appModels().some(m => m.waypointNamespaces.has(namespace));
+  }
+
   /** Runs `work` once `namespace` has a waypoint (a MeshNamespace of any chart of the app): now if it has, or when a construct adds one. */
   public whenWaypoint(namespace: string, work: () => void): void {
     this.when('waypoint', namespace, m => m.waypointNamespaces.has(namespace), work);

@@ -58,6 +58,16 @@ export interface AuthzRequest {
   readonly claims?: { [claim: string]: unknown };
 }
 
+/**
+ * Whether a policy is bound with `targetRefs` (or `targetRef`) to the object `kind` `name` of
+ * `namespace` in `group` (the core group '' for a Service).
+ */
+export function targetsObject(p: any, group: string, kind: string, name: string, namespace: string): boolean {
+  const spec = p?.spec ?? {};
+  const refs: any[] = [...(Array.isArray(spec.targetRefs) ? spec.targetRefs : []), ...(spec.targetRef ? [spec.targetRef] : [])];
+  return namespaceOf(p) === namespace && refs.some(r => (r?.group ?? '') === group && r?.kind === kind && r?.name === name);
+}
+
 /** Every AuthorizationPolicy of the manifests. */
 export function isAuthorizationPolicy(m: any): boolean {
   return /^security\.istio\.io\//.test(m?.apiVersion ?? '') && m?.kind === 'AuthorizationPolicy';
@@ -78,10 +88,10 @@ function selectsWorkload(p: any, workload: AuthzRequest['workload']): boolean {
   return spec.targetRef === undefined && spec.targetRefs === undefined;
 }
 
-/** The policies that apply to `workload`. */
-function applicable(policies: any[], workload: AuthzRequest['workload'], warnings: string[]): any[] {
+/** The policies that apply to `workload` (or, given `attached`, those it accepts: a waypoint's). */
+function applicable(policies: any[], workload: AuthzRequest['workload'], warnings: string[], attached?: (p: any) => boolean): any[] {
   return policies.filter(p => {
-    if (!selectsWorkload(p, workload)) { return false; }
+    if (!(attached ? attached(p) : selectsWorkload(p, workload))) { return false; }
     if (String(p.metadata?.annotations?.['istio.io/dry-run']).toLowerCase() === 'true') {
       warnings.push(`AuthorizationPolicy ${idOf(p)} is a dry run (istio.io/dry-run): Istio only logs its decision`);
       return false;
@@ -90,9 +100,13 @@ function applicable(policies: any[], workload: AuthzRequest['workload'], warning
   });
 }
 
-/** Decides whether `req` is allowed at its workload. */
-export function authorize(policies: any[], req: AuthzRequest, warnings: string[]): AuthorizationDecision {
-  const applying = applicable(policies, req.workload, warnings);
+/**
+ * Decides whether `req` is allowed at its workload: by the policies that select it, or, with
+ * `attached`, by those `attached` accepts (a waypoint enforces the policies bound to it or to the
+ * Service the request is addressed to with `targetRefs`, and no others).
+ */
+export function authorize(policies: any[], req: AuthzRequest, warnings: string[], attached?: (p: any) => boolean): AuthorizationDecision {
+  const applying = applicable(policies, req.workload, warnings, attached);
   const who = req.caller ?? (req.principal !== undefined ? `principal ${req.principal}` : 'no principal (plain text)');
   const base = { workload: `${req.workload.namespace}/${req.workload.name}`, principal: req.principal };
   for (const p of applying.filter(x => x.spec?.action === 'CUSTOM')) {

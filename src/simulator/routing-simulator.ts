@@ -1,6 +1,6 @@
 import { App, Chart } from 'cdk8s';
 import {
-  authorize, AuthzRequest, checkToken, isAuthorizationPolicy, isRequestAuthentication, peerModeFor,
+  authorize, AuthzRequest, checkToken, isAuthorizationPolicy, isRequestAuthentication, peerModeFor, targetsObject,
 } from './authorization';
 import { gatewayApiAsIstio } from './gateway-api';
 import { appliesToProxy, isCatchAllMatch, MatchInput, matchRequest, parseQuery, Re2Cache, rejectedRegexes } from './match';
@@ -17,7 +17,9 @@ import {
 } from './virtual-hosts';
 import { fail } from '../core/errors';
 import { CLUSTER_SUFFIX, hostMatches, hostSpecificity, istioHost, namespaceOf, qualifyHost } from '../core/hosts';
+import { INGRESS_USE_WAYPOINT_LABEL, isAmbient, USE_WAYPOINT_LABEL, usesWaypoint } from '../core/mesh-labels';
 import { isPeerAuthentication } from '../core/peer-authentication';
+import { GATEWAY_API_GROUP } from '../core/routing-api';
 import { Shape, T } from '../core/shape';
 import { loadYaml } from '../core/vendor';
 import { TrafficModel } from '../model/traffic-model';
@@ -202,6 +204,8 @@ export class RoutingSimulator {
   private readonly destinationRules: any[];
   private readonly gateways: any[];
   private readonly services: any[];
+  /** The labels of each Namespace of the manifests (ambient mode, waypoints). */
+  private readonly namespaceLabels = new Map<string, { [k: string]: string }>();
   private readonly pods: PodGroup[];
   private readonly authorizationPolicies: any[];
   private readonly peerAuthentications: any[];
@@ -223,6 +227,9 @@ export class RoutingSimulator {
     this.destinationRules = objs.filter(m => NETWORKING.test(m.apiVersion ?? '') && m.kind === 'DestinationRule');
     this.gateways = objs.filter(m => NETWORKING.test(m.apiVersion ?? '') && m.kind === 'Gateway');
     this.services = objs.filter(m => m.apiVersion === 'v1' && m.kind === 'Service');
+    for (const n of objs.filter(m => m.apiVersion === 'v1' && m.kind === 'Namespace' && typeof m.metadata?.name === 'string')) {
+      this.namespaceLabels.set(n.metadata.name, n.metadata.labels ?? {});
+    }
     this.pods = [
       ...objs.filter(m => ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'].includes(m.kind)).map(w => ({
         name: `${w.kind}/${w.metadata?.name}`,
@@ -426,6 +433,40 @@ export class RoutingSimulator {
           continue;
         }
         const plain = link.noPrincipal;
+        const waypoint = this.waypointFor(req, d.host);
+        const ambient = isAmbient(this.namespaceLabels.get(workload.namespace));
+        if (waypoint !== undefined && plain === undefined) {
+          // The waypoint enforces the policies bound to it or to the addressed Service, with the
+          // caller's identity and HTTP; it then calls the pods as itself.
+          const atWaypoint = authorize(this.authorizationPolicies, {
+            workload: { name: `${waypoint.name} (waypoint)`, namespace: waypoint.namespace, labels: {} },
+            principal,
+            caller: link.caller,
+            port,
+            http,
+            ...requestFacts(req),
+          }, warnings, p => targetsObject(p, '', 'Service', waypoint.service, waypoint.serviceNamespace)
+            || targetsObject(p, GATEWAY_API_GROUP, 'Gateway', waypoint.name, waypoint.namespace));
+          if (!atWaypoint.allowed) {
+            decisions.push({ share, decision: atWaypoint });
+            continue;
+          }
+        }
+        if (ambient) {
+          // ztunnel, at L4 (HTTP-only rules as on TCP), sees the waypoint as the caller of what it forwards
+          // (https://istio.io/latest/docs/ambient/usage/l4-policy/, "Authorization policy attachment").
+          const asCaller = waypoint !== undefined ? `${this.trustDomain}/ns/${waypoint.namespace}/sa/${waypoint.name}` : principal;
+          const decision = authorize(this.authorizationPolicies, {
+            workload,
+            principal: plain === undefined ? asCaller : undefined,
+            caller: waypoint !== undefined ? `the waypoint ${waypoint.namespace}/${waypoint.name} (principal ${asCaller})` : link.caller,
+            port,
+            http: false,
+            ...requestFacts(req),
+          }, warnings);
+          decisions.push({ share, decision });
+          continue;
+        }
         const token = http ? checkToken(this.requestAuthentications, workload, request.jwtClaims) : {};
         if (token.ignored !== undefined) { warnings.push(token.ignored); }
         if (token.invalid !== undefined) {
@@ -465,6 +506,27 @@ export class RoutingSimulator {
     }
     warnings.push(`${round(deniedShare)}% of requests are refused: ${first.explanation}`);
     return { ...outcome, authorization: first, deniedShare };
+  }
+
+  /**
+   * The waypoint a request to `host` passes, if any: the one named by `istio.io/use-waypoint` on the
+   * addressed Service or its Namespace (`none` opts out) in ambient mode; a request from an ingress
+   * gateway only when the Service or Namespace also has `istio.io/ingress-use-waypoint: "true"`
+   * (https://istio.io/latest/docs/ambient/usage/waypoint/). The addressed Service is the request's
+   * host in the mesh, the route's destination at a gateway.
+   */
+  private waypointFor(req: ResolvedRequest, host: string): Waypoint | undefined {
+    const service = req.gateway ? this.serviceFor(host) : (req.service ?? this.serviceFor(host));
+    if (!service) { return undefined; }
+    const namespace = namespaceOf(service);
+    const nsLabels = this.namespaceLabels.get(namespace);
+    if (!isAmbient(nsLabels)) { return undefined; }
+    const own = service.metadata?.labels ?? {};
+    const labels = own[USE_WAYPOINT_LABEL] !== undefined ? own : nsLabels;
+    if (!usesWaypoint(labels)) { return undefined; }
+    if (req.gateway && own[INGRESS_USE_WAYPOINT_LABEL] !== 'true' && nsLabels?.[INGRESS_USE_WAYPOINT_LABEL] !== 'true') { return undefined; }
+    const waypointNamespace = labels?.['istio.io/use-waypoint-namespace'] ?? namespace;
+    return { name: String(labels![USE_WAYPOINT_LABEL]), namespace: waypointNamespace, service: service.metadata?.name, serviceNamespace: namespace };
   }
 
   /** The caller's principal (its SPIFFE identity), for when the connection is mTLS. */
@@ -953,6 +1015,14 @@ interface ResolvedRequest {
   readonly input: MatchInput;
   /** "GET host/path at gateway ns/name", the start of every explanation. */
   readonly describe: string;
+}
+
+/** The waypoint a request passes (its Gateway's name and namespace), and the Service it is addressed to. */
+interface Waypoint {
+  readonly name: string;
+  readonly namespace: string;
+  readonly service: string;
+  readonly serviceNamespace: string;
 }
 
 /** How the caller's sidecar connects to one workload's sidecar (see `transport`). */
