@@ -6,7 +6,7 @@ import { isHttpProtocol } from './core/protocol';
 import { checkProps, T } from './core/shape';
 import { isDnsLabel, labelKeyError } from './core/syntax';
 import { ISTIO_KINDS, newAuthorizationPolicy, newRequestAuthentication } from './render/objects';
-import { checkService, IRoutableService, modelOf } from './routed-service';
+import { checkService, IRoutableService, modelOf, waypointTargetRefs } from './routed-service';
 import { authzPathError } from './service-authorization';
 
 /** An issuer of JSON Web Tokens that `JwtAuthentication` accepts. */
@@ -170,14 +170,20 @@ export class JwtAuthentication extends Construct {
       (iss.audiences ?? []).forEach((a, j) => { if (a.length === 0) { fail(this, `issuers[${i}].audiences[${j}]`, a, 'is empty', 'Give the audience, or leave audiences out'); } });
     });
     const rules = (props.require ?? []).flatMap((req, i) => this.requireRules(`require[${i}]`, req));
+    const model = modelOf(this);
+    const service = props.service;
+    // A service in an ambient namespace with a waypoint (of any chart, whenever it is added): the
+    // waypoint checks tokens, so both objects bind to it (ztunnel ignores RequestAuthentications).
+    const binding = () => (service !== undefined && model.hasWaypoint(namespace)
+      ? { targetRefs: waypointTargetRefs(service) }
+      : { selector: { matchLabels: selector } });
     const name = `${target}-jwt`;
     this.checkNameIsFree(ISTIO_KINDS.RequestAuthentication.kind, namespace, name);
-    modelOf(this);
     this.requestAuthentication = newRequestAuthentication(this, 'RequestAuthentication', {
       name,
       namespace,
       spec: () => ({
-        selector: { matchLabels: selector },
+        ...binding(),
         jwtRules: props.issuers.map(iss => ({
           issuer: iss.issuer, jwksUri: iss.jwksUri, audiences: iss.audiences, forwardOriginalToken: iss.forwardOriginalToken,
         })),
@@ -187,7 +193,7 @@ export class JwtAuthentication extends Construct {
       const policyName = `${target}-require-jwt`;
       this.checkNameIsFree(ISTIO_KINDS.AuthorizationPolicy.kind, namespace, policyName);
       this.requirePolicy = newAuthorizationPolicy(this, 'RequireToken', {
-        name: policyName, namespace, spec: () => ({ selector: { matchLabels: selector }, action: 'DENY', rules }),
+        name: policyName, namespace, spec: () => ({ ...binding(), action: 'DENY', rules }),
       });
     }
   }

@@ -240,6 +240,16 @@ function registration(service: IRoutableService, routed: boolean): ServiceRegist
 }
 
 /**
+ * The `targetRefs` that bind a policy to `service` at a waypoint: its Service and, in
+ * RoutingApi.GATEWAY_API, its version Services, which routes (an edge's too) address; a waypoint
+ * enforces the policies of the Service a request is addressed to. Read at synthesis.
+ */
+export function waypointTargetRefs(service: IRoutableService): { group: string; kind: string; name: string }[] {
+  const versions = modelOf(service).tryServiceHost(service.name, service.namespace)?.versionServices ?? [];
+  return [service.name, ...versions].map(name => ({ group: '', kind: 'Service', name }));
+}
+
+/**
  * The per-host routing of a service, failing when the service is not routed by Istio. A service
  * that no construct of this library registered (your own implementation of IRoutableService) is
  * registered on first use, everything on its stable version.

@@ -7,7 +7,7 @@ import { isHttpProtocol } from './core/protocol';
 import { checkProps, T } from './core/shape';
 import { isDnsSubdomain, isPort } from './core/syntax';
 import { ISTIO_KINDS, newAuthorizationPolicy } from './render/objects';
-import { checkService, IRoutableService, modelOf } from './routed-service';
+import { checkService, IRoutableService, modelOf, waypointTargetRefs } from './routed-service';
 
 /** One rule of a `ServiceAuthorization`: who, and optionally which methods, paths and ports. */
 export interface AccessRule {
@@ -131,11 +131,8 @@ export class ServiceAuthorization extends Construct {
     // the policy binds to the Service, which the waypoint enforces with the caller's identity and
     // HTTP; by label it would be ztunnel's, at L4, seeing the waypoint as the caller.
     const namespace = this.namespace;
-    // In Gateway API, routes (an edge's too) send to the version Services, and a waypoint enforces
-    // the policies of the Service a request is addressed to: the policy binds to those as well.
-    const versionServices = () => modelOf(service).tryServiceHost(service.name, service.namespace)?.versionServices ?? [];
     const target = () => (model.hasWaypoint(namespace)
-      ? { targetRefs: [service.name, ...versionServices()].map(name => ({ group: '', kind: 'Service', name })) }
+      ? { targetRefs: waypointTargetRefs(service) }
       : { selector: { matchLabels: { app: service.name } } });
     if (allow) {
       const name = `${service.name}-allow`;

@@ -2,9 +2,9 @@ import { ApiObject, App, Chart, Duration, Testing } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import {
   Analysis, Caller, CanaryService, CircuitBreakerPolicy, DarkRelease, DataPlaneMode, EdgeDestination, ExistingService, FaultAbort,
-  FaultInjection, IngressEdge, IngressEdgeProps, MeshNamespace, NamespaceDefaultDeny, OutcomeKind, RequestCondition, RetryOn, RoutePolicy,
-  RoutingApi, RoutingApiSetting, RoutingSimulator, ServiceAuthorization, ServiceProtocol, ServiceVersion, StringMatch, TlsMode,
-  TrafficMirror, TrafficSplit, UserAgent, VersionAffinity,
+  FaultInjection, IngressEdge, IngressEdgeProps, JwtAuthentication, MeshNamespace, NamespaceDefaultDeny, OutcomeKind, RequestCondition,
+  RetryOn, RoutePolicy, RoutingApi, RoutingApiSetting, RoutingSimulator, ServiceAuthorization, ServiceProtocol, ServiceVersion,
+  StringMatch, TlsMode, TrafficMirror, TrafficSplit, UserAgent, VersionAffinity,
 } from '../src';
 import { only, synthChecked } from './util';
 import { mayOverlap } from '../src/render/gateway-api';
@@ -440,6 +440,21 @@ describe('ambient mode: authorization at the waypoint', () => {
     expect(RoutingSimulator.fromManifests(manifests(from)).route(request).kind).toBe(OutcomeKind.KUBERNETES_DEFAULT);
     // https://istio.io/latest/docs/ambient/usage/l4-policy/: "the presence of a L7 policy ... causes the ztunnel to deny the connection".
     expect(RoutingSimulator.fromManifests(manifests({ ...from, to: [{ operation: { methods: ['GET'] } }] })).route(request).kind).toBe(OutcomeKind.DENIED);
+  });
+
+  test('JwtAuthentication binds to the waypoint too, where the token is checked (ztunnel ignores RequestAuthentications)', () => {
+    const c = chart(true);
+    const api = c.node.findChild('api') as CanaryService;
+    new JwtAuthentication(c, 'jwt', { service: api, issuers: [{ issuer: 'https://id.example.com', jwksUri: 'https://id.example.com/jwks' }], require: [{}] });
+    const m = synthChecked(c);
+    const refs = [{ group: '', kind: 'Service', name: 'api' }, { group: '', kind: 'Service', name: 'api-v1' }];
+    expect(only(m, 'RequestAuthentication', 'api-jwt').spec.targetRefs).toEqual(refs);
+    expect(only(m, 'AuthorizationPolicy', 'api-require-jwt').spec).toMatchObject({ targetRefs: refs, action: 'DENY' });
+    const fromWeb = { host: 'api', sourceNamespace: 'shop', sourceServiceAccount: 'web', method: 'GET' };
+    expect(c).toDeny(fromWeb);
+    expect(c).toAllow({ ...fromWeb, jwtClaims: { iss: 'https://id.example.com', sub: 'alice' } });
+    const forged = RoutingSimulator.fromChart(c).route({ ...fromWeb, jwtClaims: { iss: 'https://evil.example.com', sub: 'alice' } });
+    expect(forged.authorization).toMatchObject({ allowed: false, status: 401, workload: 'shop/waypoint (waypoint)' });
   });
 
   test('requests from an edge pass the waypoint when the namespace says so (istio.io/ingress-use-waypoint), else go to the pods', () => {

@@ -324,9 +324,9 @@ export interface TokenCheck {
  * (only an authorization rule can require one).
  */
 export function checkToken(requestAuthentications: any[], workload: AuthzRequest['workload'],
-  claims: { [claim: string]: unknown } | undefined): TokenCheck {
+  claims: { [claim: string]: unknown } | undefined, attached?: (p: any) => boolean): TokenCheck {
   if (claims === undefined) { return {}; }
-  const applying = requestAuthentications.filter(ra => selectsWorkload(ra, workload));
+  const applying = requestAuthentications.filter(ra => (attached ? attached(ra) : selectsWorkload(ra, workload)));
   const rules = applying.flatMap(ra => (Array.isArray(ra.spec?.jwtRules) ? ra.spec.jwtRules : []).map((r: any) => ({ ra, r })));
   const where = `${workload.namespace}/${workload.name}`;
   if (rules.length === 0) {

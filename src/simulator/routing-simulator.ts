@@ -438,15 +438,26 @@ export class RoutingSimulator {
         if (waypoint !== undefined && plain === undefined) {
           // The waypoint enforces the policies bound to it or to the addressed Service, with the
           // caller's identity and HTTP; it then calls the pods as itself.
+          const attached = (p: any) => targetsObject(p, '', 'Service', waypoint.service, waypoint.serviceNamespace)
+            || targetsObject(p, GATEWAY_API_GROUP, 'Gateway', waypoint.name, waypoint.namespace);
+          const at = { name: `${waypoint.name} (waypoint)`, namespace: waypoint.namespace, labels: {} };
+          const atWhere = `${at.namespace}/${at.name}`;
+          const token = http ? checkToken(this.requestAuthentications, at, request.jwtClaims, attached) : {};
+          if (token.ignored !== undefined) { warnings.push(token.ignored); }
+          if (token.invalid !== undefined) {
+            decisions.push({ share, decision: { allowed: false, status: 401, workload: atWhere, explanation: `refused (401 Jwt verification fails) at ${atWhere}: ${token.invalid}` } });
+            continue;
+          }
           const atWaypoint = authorize(this.authorizationPolicies, {
-            workload: { name: `${waypoint.name} (waypoint)`, namespace: waypoint.namespace, labels: {} },
+            workload: at,
             principal,
             caller: link.caller,
             port,
             http,
             ...requestFacts(req),
-          }, warnings, p => targetsObject(p, '', 'Service', waypoint.service, waypoint.serviceNamespace)
-            || targetsObject(p, GATEWAY_API_GROUP, 'Gateway', waypoint.name, waypoint.namespace));
+            requestPrincipal: token.requestPrincipal,
+            claims: token.claims,
+          }, warnings, attached);
           if (!atWaypoint.allowed) {
             decisions.push({ share, decision: atWaypoint });
             continue;
