@@ -186,11 +186,12 @@ export class MeshNamespace extends Construct {
       apiObject.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
     }
     modelOf(this);
-    this.applyBeforeEarlierObjects(apiObject);
     if (withWaypoint) {
       this.waypoint = waypointGateway(this, this.name, apiObject);
+      // Constructs waiting for the waypoint add their objects now, so the next step orders them too.
       modelOf(this).addWaypoint(this.name);
     }
+    this.applyBeforeEarlierObjects(apiObject);
     if (props.mtls !== undefined) { this.peerAuthentication = namespacePeerAuthentication(this, this.name, props.mtls, apiObject); }
   }
 

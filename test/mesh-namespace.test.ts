@@ -220,7 +220,9 @@ describe('NamespaceDefaultDeny in an ambient namespace with a waypoint', () => {
 
   test.each([['before', true], ['after', false]])('a deny made %s the MeshNamespace: the pods admit the waypoint, the waypoint denies by default', (_when, denyFirst) => {
     const { c, deny } = ambientApp(denyFirst);
-    const policies = synthChecked(c).filter(o => o.kind === 'AuthorizationPolicy');
+    const m = synthChecked(c);
+    const policies = m.filter(o => o.kind === 'AuthorizationPolicy');
+
     // ztunnel enforces the namespace-wide policies on the pods and sees the waypoint as the caller
     // of what it forwards (istio.io/latest/docs/ambient/usage/l4-policy/, "Authorization policy attachment").
     expect(policies).toEqual([
@@ -240,6 +242,16 @@ describe('NamespaceDefaultDeny in an ambient namespace with a waypoint', () => {
       },
     ]);
     expect(deny.waypointPolicies.map(p => p.name)).toEqual(['allow-nothing-from-waypoint', 'allow-nothing-at-waypoint']);
+  });
+
+  test('the policies are applied after the Namespace, also when the deny is declared first', () => {
+    const c = chart('tutorial');
+    new NamespaceDefaultDeny(c, 'deny');
+    new MeshNamespace(c, 'tutorial', { dataPlane: DataPlaneMode.AMBIENT });
+    expect(Testing.synth(c).map(o => `${o.kind} ${o.metadata.name}`)).toEqual([
+      'Namespace tutorial', 'AuthorizationPolicy allow-nothing', 'AuthorizationPolicy allow-nothing-from-waypoint',
+      'AuthorizationPolicy allow-nothing-at-waypoint', 'Gateway waypoint',
+    ]);
   });
 
   test('the trust domain and the name are the construct\'s', () => {
