@@ -187,7 +187,8 @@ export class TrafficModel extends Construct {
 
   /** Whether `namespace` has a waypoint (a MeshNamespace of any chart of the app). */
   public hasWaypoint(namespace: string): boolean {
-    return this.appModels().some(m => m.waypointNamespaces.has(namespace));
+    // The chart's own first: walking the app's tree is the slow way, for a MeshNamespace elsewhere.
+    return this.waypointNamespaces.has(namespace) || this.appModels().some(m => m.waypointNamespaces.has(namespace));
   }
 
   /** Runs `work` once `namespace` has a waypoint (a MeshNamespace of any chart of the app): now if it has, or when a construct adds one. */
@@ -196,7 +197,7 @@ export class TrafficModel extends Construct {
   }
 
   private when(fact: string, namespace: string, holds: (m: TrafficModel) => boolean, work: () => void): void {
-    if (this.appModels().some(holds)) {
+    if (holds(this) || this.appModels().some(holds)) {
       work();
       return;
     }
