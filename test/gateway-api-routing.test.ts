@@ -7,7 +7,7 @@ import {
   StringMatch, TlsMode, TrafficMirror, TrafficSplit, UserAgent, VersionAffinity,
 } from '../src';
 import { only, synthChecked } from './util';
-import { mayOverlap } from '../src/render/gateway-api';
+import { mayOverlap, serviceOf } from '../src/render/gateway-api';
 import '../src/testing/jest';
 
 /** A chart of an app written with RoutingApi.GATEWAY_API, and a reviews service (v1 80%, v3 20%; v2 declared). */
@@ -1096,5 +1096,63 @@ describe('Gateway API retries, status code by status code (experimental channel)
   test('gateway-error with a per-try timeout fails, naming the condition; a status code with one is written', () => {
     expect(retryOf([RetryOn.GATEWAY_ERROR], Duration.seconds(1))).toThrow(/retries.retryOn: retries on 'gateway-error' with a per-try timeout/);
     expect(retryOf([RetryOn.statusCode(503)], Duration.seconds(1))()).toMatchObject({ retry: { attempts: 2, codes: [503] }, timeouts: { backendRequest: '1s' } });
+  });
+});
+
+describe('Gateway API rules: the cases a mutation run found untested', () => {
+  const route = (chart: Chart, name = 'reviews') => only(synthChecked(chart), 'HTTPRoute', name).spec.rules;
+  const edgeRules = (chart: Chart) => route(chart, 'edge-shop-example-com');
+
+  test.each([
+    ['reviews', { name: 'reviews', namespace: 'shop' }],
+    ['ratings.other', { name: 'ratings', namespace: 'other' }],
+    ['ratings.other.svc', { name: 'ratings', namespace: 'other' }],
+    ['ratings.other.svc.cluster.local', { name: 'ratings', namespace: 'other' }],
+  ])('the host %s is Service %j', (host, service) => {
+    const rule: any = { source: new Chart(Testing.app(), 'c'), name: 'r' };
+    expect(serviceOf(rule, 'route', host, 'shop')).toEqual(service);
+  });
+
+  test.each(['ratings.other.cluster', 'ratings.other.svc.cluster', 'api.example.com', 'a.b.svc.example.com', 'a.b.c.svc.cluster.local'])('the host %s is not a Service', host => {
+    const rule: any = { source: new Chart(Testing.app(), 'c'), name: 'r' };
+    expect(() => serviceOf(rule, 'route', host, 'shop')).toThrow(`[c] route: '${host}' is not a Service of the cluster, and a Gateway API backendRef names a Service, which the Kubernetes Gateway API cannot say (rule 'r')`);
+  });
+
+  test('one attempt is a retry; a per-try timeout longer than a Gateway API duration fails', () => {
+    const experimental = (perTryTimeout?: Duration) => {
+      const app = Testing.app();
+      RoutingApiSetting.use(app, RoutingApi.GATEWAY_API_EXPERIMENTAL);
+      const chart = new Chart(app, 'shop', { namespace: 'shop' });
+      const reviews = new CanaryService(chart, 'reviews', { port: 9080, versions: [ServiceVersion.deploy('v1', { image: 'r:1' })] });
+      new RoutePolicy(chart, 'retry', { service: reviews, retries: { attempts: 1, perTryTimeout, retryOn: [RetryOn.statusCode(503)] } });
+      return chart;
+    };
+    expect(only(Testing.synth(experimental()), 'HTTPRoute', 'reviews').spec.rules[0].retry).toEqual({ attempts: 1, codes: [503] });
+    expect(() => Testing.synth(experimental(Duration.seconds(100000))))
+      .toThrow(/retries.perTryTimeout: '100000s' is a duration longer than a Gateway API duration can write/);
+  });
+
+  test('a rewrite of a rule whose condition sets are all exact paths replaces the whole path; one without a path fails', () => {
+    const { chart, reviews } = gatewayApiChart();
+    new IngressEdge(chart, 'edge', {
+      hosts: ['shop.example.com'],
+      routes: [{ name: 'two', to: EdgeDestination.version(reviews, 'v1'), rules: [{ conditions: [RequestCondition.uri(StringMatch.exact('/a'))] }, { conditions: [RequestCondition.uri(StringMatch.exact('/b'))] }], rewriteUri: '/c' }],
+    });
+    expect(edgeRules(chart)[0].filters).toEqual([{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplaceFullPath', replaceFullPath: '/c' } } }]);
+    const mixed = gatewayApiChart();
+    new IngressEdge(mixed.chart, 'edge', {
+      hosts: ['shop.example.com'],
+      routes: [{ to: EdgeDestination.version(mixed.reviews, 'v1'), rules: [{ conditions: [RequestCondition.uri(StringMatch.exact('/a'))] }, { conditions: [RequestCondition.headerExact('x', '1')] }], rewriteUri: '/c' }],
+    });
+    expect(() => Testing.synth(mixed.chart)).toThrow(/rewriteUri: rewrites the path of a rule without a path condition for each of its condition sets/);
+  });
+
+  test('the condition sets of one rule may be reordered by Gateway API: they go to the same place', () => {
+    const { chart, reviews } = gatewayApiChart();
+    new IngressEdge(chart, 'edge', {
+      hosts: ['shop.example.com'],
+      routes: [{ name: 'either', to: EdgeDestination.version(reviews, 'v3'), rules: [{ conditions: [RequestCondition.headerExact('x', '1')] }, { conditions: [RequestCondition.pathPrefix('/api')] }] }],
+    });
+    expect(edgeRules(chart)[0].matches).toEqual([{ headers: [{ name: 'x', type: 'Exact', value: '1' }] }, { path: { type: 'PathPrefix', value: '/api' } }]);
   });
 });

@@ -241,7 +241,7 @@ function routeMatch(rule: ResolvedRule, block: MatchBlock, grpc: boolean): any {
 }
 
 /** A destination host as a Service name and namespace; an external host is not a Service. */
-function serviceOf(rule: ResolvedRule, field: string, host: string, namespace: string): { name: string; namespace: string } {
+export function serviceOf(rule: ResolvedRule, field: string, host: string, namespace: string): { name: string; namespace: string } {
   const parts = host.split('.');
   if (parts.length === 1) { return { name: host, namespace }; }
   if (parts.length === 2 || (parts.length === 3 && parts[2] === 'svc') || (parts.length === 5 && host.endsWith('.svc.cluster.local'))) {
