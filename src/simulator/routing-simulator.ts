@@ -424,6 +424,19 @@ export class RoutingSimulator {
         ? d.workloads.filter(w => w.share > 0).map(w => ({ workload: w as AuthzRequest['workload'], share: w.share }))
         : [{ workload: { name: `pods of ${d.host}`, namespace: d.host.split('.')[1] ?? 'default', labels: d.selector }, share: d.share }];
       const clientTls = this.clientTlsMode(d.host, servicePort, req.sourceNamespace, d.subset);
+      const waypoint = this.waypointFor(req, d.host);
+      // A proxy's decision: the token its RequestAuthentications check (401 when invalid), then its AuthorizationPolicies.
+      type Facts = Omit<AuthzRequest, 'workload' | 'http'>;
+      const decideAt = (at: AuthzRequest['workload'], facts: Facts, attached?: (p: any) => boolean): AuthorizationDecision => {
+        const token = http ? checkToken(this.requestAuthentications, at, request.jwtClaims, attached) : {};
+        if (token.ignored !== undefined) { warnings.push(token.ignored); }
+        const where = `${at.namespace}/${at.name}`;
+        if (token.invalid !== undefined) {
+          return { allowed: false, status: 401, workload: where, explanation: `refused (401 Jwt verification fails) at ${where}: ${token.invalid}` };
+        }
+        const full = { ...facts, workload: at, http, requestPrincipal: token.requestPrincipal, claims: token.claims };
+        return authorize(this.authorizationPolicies, full, warnings, attached);
+      };
       for (const { workload, share } of targets) {
         const server = peerModeFor(this.peerAuthentications, workload, port);
         const where = `${workload.namespace}/${workload.name}`;
@@ -433,7 +446,6 @@ export class RoutingSimulator {
           continue;
         }
         const plain = link.noPrincipal;
-        const waypoint = this.waypointFor(req, d.host);
         const ambient = isAmbient(this.namespaceLabels.get(workload.namespace));
         if (waypoint !== undefined && plain === undefined) {
           // The waypoint enforces the policies bound to it or to the addressed Service, with the
@@ -441,23 +453,7 @@ export class RoutingSimulator {
           const attached = (p: any) => targetsObject(p, '', 'Service', waypoint.service, waypoint.serviceNamespace)
             || targetsObject(p, GATEWAY_API_GROUP, 'Gateway', waypoint.name, waypoint.namespace);
           const at = { name: `${waypoint.name} (waypoint)`, namespace: waypoint.namespace, labels: {} };
-          const atWhere = `${at.namespace}/${at.name}`;
-          const token = http ? checkToken(this.requestAuthentications, at, request.jwtClaims, attached) : {};
-          if (token.ignored !== undefined) { warnings.push(token.ignored); }
-          if (token.invalid !== undefined) {
-            decisions.push({ share, decision: { allowed: false, status: 401, workload: atWhere, explanation: `refused (401 Jwt verification fails) at ${atWhere}: ${token.invalid}` } });
-            continue;
-          }
-          const atWaypoint = authorize(this.authorizationPolicies, {
-            workload: at,
-            principal,
-            caller: link.caller,
-            port,
-            http,
-            ...requestFacts(req),
-            requestPrincipal: token.requestPrincipal,
-            claims: token.claims,
-          }, warnings, attached);
+          const atWaypoint = decideAt(at, { principal, caller: link.caller, port, ...requestFacts(req) }, attached);
           if (!atWaypoint.allowed) {
             decisions.push({ share, decision: atWaypoint });
             continue;
@@ -478,22 +474,8 @@ export class RoutingSimulator {
           decisions.push({ share, decision });
           continue;
         }
-        const token = http ? checkToken(this.requestAuthentications, workload, request.jwtClaims) : {};
-        if (token.ignored !== undefined) { warnings.push(token.ignored); }
-        if (token.invalid !== undefined) {
-          decisions.push({ share, decision: { allowed: false, status: 401, workload: where, explanation: `refused (401 Jwt verification fails) at ${where}: ${token.invalid}` } });
-          continue;
-        }
-        const decision = authorize(this.authorizationPolicies, {
-          workload,
-          principal: plain === undefined ? principal : undefined,
-          caller: link.caller,
-          port,
-          http,
-          ...requestFacts(req),
-          requestPrincipal: token.requestPrincipal,
-          claims: token.claims,
-        }, warnings);
+        const facts = { principal: plain === undefined ? principal : undefined, caller: link.caller, port, ...requestFacts(req) };
+        const decision = decideAt(workload, facts);
         decisions.push({ share, decision: plain !== undefined && !decision.allowed ? { ...decision, explanation: `${decision.explanation}; ${plain}` } : decision });
       }
     }
