@@ -1,4 +1,4 @@
-import { App, Chart } from 'cdk8s';
+import { App, Chart, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ROUTING_API_CONTEXT, RoutingApi } from '../src/core/routing-api';
 import { Audience } from '../src/model/binding';
@@ -168,6 +168,22 @@ describe('TrafficModel: namespace facts across the charts of an app', () => {
     expect([...second.waypointNamespaces]).toEqual([]);
     second.whenWaypoint('shop', () => done.push('now'));
     expect(done).toEqual(['waiting', 'now']);
+  });
+
+  test('the models of the app are kept on the app (made with the first model), not found by walking the tree; the app writes its charts as before', () => {
+    const app = Testing.app();
+    const early = TrafficModel.of(new Chart(app, 'early'));
+    const done: string[] = [];
+    early.whenWaypoint('shop', () => done.push('early'));
+    // A chart made later, nested in a construct of another chart, is still one of the app's.
+    const later = TrafficModel.of(new Chart(new Construct(new Chart(app, 'outer'), 'group'), 'later'));
+    later.addWaypoint('shop');
+    expect(done).toEqual(['early']);
+    expect(early.hasWaypoint('shop')).toBe(true);
+    const registry = app.node.tryFindChild('IstioTrafficModels');
+    expect(registry).toBeDefined();
+    expect(app.node.children.filter(c => c === registry)).toHaveLength(1);
+    expect(app.charts.map(c => c.node.path)).toEqual(['early', 'outer', 'outer/group/later']);
   });
 });
 

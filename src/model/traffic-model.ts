@@ -9,6 +9,29 @@ import { isDnsLabel } from '../core/syntax';
 
 const MODEL_ID = 'IstioTrafficModel';
 const MODEL_SYMBOL = Symbol.for('cdk8s-istio-traffic.TrafficModel');
+const APP_MODELS_ID = 'IstioTrafficModels';
+const APP_MODELS_SYMBOL = Symbol.for('cdk8s-istio-traffic.AppModels');
+
+/**
+ * The models of every chart of an app, in the order they were made: a construct without API
+ * objects, a child of the app (the root of the tree), so that a fact of a namespace declared in one
+ * chart reaches the others without walking the whole construct tree for each construct that asks.
+ */
+class AppModels extends Construct {
+  /** The registry of the app `root`, created on first use. */
+  public static of(root: IConstruct): AppModels {
+    const child = root.node.tryFindChild(APP_MODELS_ID) as any;
+    return child !== undefined && APP_MODELS_SYMBOL in child ? child as AppModels : new AppModels(root, APP_MODELS_ID);
+  }
+
+  /** The models, in the order the charts first used the library. */
+  public readonly models: TrafficModel[] = [];
+
+  private constructor(scope: IConstruct, id: string) {
+    super(scope as Construct, id);
+    Object.defineProperty(this, APP_MODELS_SYMBOL, { value: true });
+  }
+}
 
 /** A workload that runs in the cluster but is not in the manifests (an adopted version). */
 export interface KnownWorkload {
@@ -105,6 +128,7 @@ export class TrafficModel extends Construct {
       fail(scope, 'namespace', scope.namespace, "is the Chart's namespace, and not a DNS-1123 label, so Kubernetes rejects every object in it",
         "Give the Chart a namespace of at most 63 lowercase letters, digits and '-' (e.g. new Chart(app, 'shop', { namespace: 'shop' }))");
     }
+    AppModels.of(this.node.root).models.push(this);
   }
 
   /** The routing of Service `name` in `namespace`, created on first use. */
@@ -187,7 +211,6 @@ export class TrafficModel extends Construct {
 
   /** Whether `namespace` has a waypoint (a MeshNamespace of any chart of the app). */
   public hasWaypoint(namespace: string): boolean {
-    // The chart's own first: walking the app's tree is the slow way, for a MeshNamespace elsewhere.
     return this.waypointNamespaces.has(namespace) || this.appModels().some(m => m.waypointNamespaces.has(namespace));
   }
 
@@ -214,11 +237,9 @@ export class TrafficModel extends Construct {
     }
   }
 
-  /** The models of every chart of the app (this one's included). */
-  private appModels(): TrafficModel[] {
-    const root = this.node.root;
-    const charts = root.node.findAll().filter((c): c is Chart => Chart.isChart(c));
-    return charts.map(c => TrafficModel.tryOf(c)).filter((m): m is TrafficModel => m !== undefined);
+  /** The models of every chart of the app (this one's included), from the app's registry. */
+  private appModels(): readonly TrafficModel[] {
+    return AppModels.of(this.node.root).models;
   }
 
   /** Records that an Istio object of this chart is rendered from the model. */
