@@ -150,6 +150,14 @@ describe('one owner for each part of a host', () => {
       + 'Add the routes to the existing construct instead');
   });
 
+  test('a VirtualService bound to several gateways (and the mesh) is found by each binding', () => {
+    const h = released();
+    const entry = edgeEntry([], b, [Binding.gateway('edge', 'one'), Binding.gateway('edge', 'two'), Binding.MESH]);
+    h.addVirtualService(entry);
+    expect([Binding.gateway('edge', 'one'), Binding.gateway('edge', 'two'), Binding.MESH].map(x => h.entryFor(x))).toEqual([entry, entry, entry]);
+    expect(h.entryFor(Binding.gateway('other', 'one'))).toBeUndefined();
+  });
+
   test('a mesh VirtualService not yet written (whole-Service release) still owns the mesh binding, and the message says so', () => {
     const h = new HostRouting(FQDN, undefined, 'reviews');
     h.setCatchAll(Audience.MESH, a, [whole]);
@@ -170,7 +178,8 @@ describe('the release of an audience', () => {
     h.setCatchAllHeaders(Audience.MESH, 'v2', { response: { add: { 'set-cookie': 'v=v2' } } });
     const mesh = h.release(Audience.MESH);
     expect(mesh.map(r => r.name)).toEqual(['early', 'late', 'fault', 'default']);
-    expect(mesh[2].route).toEqual([to('v1', 90), { ...to('v2', 10), headers: { response: { add: { 'set-cookie': 'v=v2' } } } }]);
+    // Strictly: a destination without headers of its own has no headers field at all.
+    expect(mesh[2].route).toStrictEqual([to('v1', 90), { ...to('v2', 10), headers: { response: { add: { 'set-cookie': 'v=v2' } } } }]);
     expect(mesh[2].options).toEqual({ fault: { abort: {} } });
     expect(mesh[0].options).toEqual({});
     expect(mesh[3]).toEqual({ source: a, name: 'default', match: [], route: mesh[2].route, options: {} });
@@ -280,6 +289,12 @@ describe('validate(): the cross references of a host', () => {
     expect(() => broken.validate()).toThrow(TypeError);
   });
 
+  test('a fault on some requests without version affinity is fine', () => {
+    const h = released();
+    h.addReleaseRule({ source: b, name: 'delay-some', match: [{ headers: { x: { exact: '1' } } }], tier: Tier.DECORATION, rank: [], audiences: [Audience.MESH], options: { fault: {} } });
+    expect(h.validate()).toEqual([]);
+  });
+
   test('a fault on some requests under version affinity does not reach pinned users', () => {
     const h = released();
     h.setAffinity(b);
@@ -349,6 +364,19 @@ describe('the subsets in use by a host routed to the whole Service', () => {
 
   test('undefined when the release routes to versions: every declared subset is written', () => {
     expect(released().subsetsInUse(() => [])).toBeUndefined();
+  });
+
+  test('defined as soon as one audience routes to the whole Service (the other routing to versions)', () => {
+    const h = host();
+    h.addSubset(a, 'v1', {});
+    h.addSubset(a, 'v2', {});
+    h.setCatchAll(Audience.MESH, a, [whole]);
+    h.setCatchAll(Audience.EDGE, a, [to('v2')]);
+    expect(h.subsetsInUse(() => [])).toEqual(new Set());
+    // The edge's VirtualService (in another namespace) names the host in full, as IngressEdge does.
+    const follow = { routing: h, audience: Audience.EDGE, host: FQDN };
+    h.addVirtualService(edgeEntry([{ source: b, match: [], tier: Tier.CATCH_ALL, rank: [], follow }]));
+    expect(h.subsetsInUse(() => [])).toEqual(new Set(['v2']));
   });
 
   test('the subsets routed (live weights, or all when every weight is zero) and mirrored to, by this host\'s and the chart\'s VirtualServices', () => {
@@ -453,10 +481,18 @@ describe('rules that follow another host\'s release', () => {
     const unnamed = edgeEntry([{ source: b, match: [], tier: Tier.ROUTE, rank: [], follow: { routing: h, audience: Audience.EDGE } }]);
     const rules = h.resolve(unnamed);
     expect(rules.map(r => r.name)).toEqual([undefined, 'default']);
-    expect(rules[0].route).toEqual([to('v2')]);
+    expect(rules[0].route).toStrictEqual([to('v2')]);
     expect(rules[1].source).toBe(b);
     const named = edgeEntry([{ source: b, name: 'shop', match: [], tier: Tier.ROUTE, rank: [], follow: { routing: h, audience: Audience.EDGE } }]);
     expect(h.resolve(named).map(r => r.name)).toEqual(['shop', 'shop']);
+  });
+
+  test('only the catch-all (no match, named default) gives its name to the rule; a release rule without a match is still named', () => {
+    const h = released();
+    h.addReleaseRule({ source: a, name: 'everyone', match: [], tier: Tier.DECORATION, rank: [], audiences: [Audience.EDGE], options: { fault: {} } });
+    h.addReleaseRule({ source: a, name: 'default', match: [{ headers: { x: { exact: '1' } } }], tier: Tier.DARK, rank: [], audiences: [Audience.EDGE], route: [to('v2')] });
+    const entry = edgeEntry([{ source: b, name: 'shop', match: [], tier: Tier.ROUTE, rank: [], follow: { routing: h, audience: Audience.EDGE } }]);
+    expect(h.resolve(entry).map(r => r.name)).toEqual(['shop-default', 'shop-everyone', 'shop']);
   });
 
   test('the rules of a VirtualService are ordered before they are expanded', () => {
@@ -530,6 +566,8 @@ describe('rendering a host to Istio', () => {
         { name: 'default', route: [{ destination: { host: 'reviews', subset: 'v1' }, weight: 90 }, { destination: { host: 'reviews', subset: 'v2' }, weight: 10 }] },
       ],
     });
+    const gatewayOnly = edgeEntry([{ source: b, match: [], tier: Tier.CATCH_ALL, rank: [], route: [to('v1')] }]);
+    expect(virtualServiceSpec(h, gatewayOnly).gateways).toEqual(['edge/gw']);
     const both = edgeEntry([{ source: b, match: [], tier: Tier.CATCH_ALL, rank: [], route: [to('v1')] }], b, [Binding.gateway('edge', 'gw'), Binding.MESH]);
     expect(virtualServiceSpec(h, both)).toEqual({
       hosts: ['shop.example.com'], gateways: ['edge/gw', 'mesh'], http: [{ route: [{ destination: { host: 'reviews', subset: 'v1' }, weight: 100 }] }],

@@ -341,6 +341,8 @@ describe("comparePrecedence: pilot's order of the Gateway API rules of one paren
     const query = prefix('/a', { queryParams: [{ name: 'q', value: '1' }] });
     expect(sorted(prefix('/a'), query, oneHeader, twoHeaders, get)).toEqual([get, twoHeaders, oneHeader, query, prefix('/a')]);
     expect(comparePrecedence(get, prefix('/a', { method: 'POST' }))).toBe(0);
+    expect(comparePrecedence(prefix('/a'), get)).toBeGreaterThan(0);
+    expect(comparePrecedence(get, prefix('/a'))).toBeLessThan(0);
     // The method counts before the headers, and the headers before the query parameters.
     expect(comparePrecedence(get, twoHeaders)).toBeLessThan(0);
     expect(comparePrecedence(oneHeader, prefix('/a', { queryParams: [{ name: 'q', value: '1' }, { name: 'r', value: '2' }] }))).toBeLessThan(0);

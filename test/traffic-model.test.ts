@@ -1,7 +1,8 @@
 import { App, Chart, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ROUTING_API_CONTEXT, RoutingApi } from '../src/core/routing-api';
-import { Audience } from '../src/model/binding';
+import { Audience, Binding } from '../src/model/binding';
+import { Tier } from '../src/model/rules';
 import { TrafficModel } from '../src/model/traffic-model';
 import { TransportSecurity } from '../src/model/transport-security';
 
@@ -76,12 +77,36 @@ describe('TrafficModel: hosts', () => {
     const model = TrafficModel.of(chart);
     model.serviceHost('reviews', 'shop').registerService({ source: chart, routed: true, http: true, grpc: false, port: 9080 });
     model.serviceHost('noport', 'shop').registerService({ source: chart, routed: true, http: true, grpc: false });
+    // A host some construct routes, whose Service no construct registered.
+    model.serviceHost('bare', 'shop');
     model.knownServices.push({ namespace: 'shop', name: 'legacy', selector: {}, ports: [81, 82] }, { namespace: 'shop', name: 'noport', selector: {}, ports: [83] });
     expect(model.servicePort('reviews', 'shop')).toBe(9080);
     expect(model.servicePort('legacy', 'shop')).toBe(81);
     expect(model.servicePort('noport', 'shop')).toBe(83);
     expect(model.servicePort('legacy', 'other')).toBeUndefined();
     expect(model.servicePort('nothing', 'shop')).toBeUndefined();
+    expect(model.servicePort('bare', 'shop')).toBeUndefined();
+  });
+
+  test('validate() lets a host see the other hosts of the chart: a version policy used by another host\'s route is in use', () => {
+    const chart = new Chart(new App(), 'c');
+    const model = TrafficModel.of(chart);
+    const reviews = model.serviceHost('reviews', 'shop');
+    reviews.addSubset(chart, 'v1', {});
+    reviews.setCatchAll(Audience.MESH, chart, [{ host: 'reviews', weight: 100, wholeService: true }]);
+    reviews.setPolicy(chart, 'v1', 'connectionPool', { tcp: { maxConnections: 1 } });
+    expect(model.validate()).toEqual([expect.stringMatching(/the connectionPool of version 'v1' of host 'reviews' applies to no request/)]);
+    const web = model.serviceHost('web', 'shop');
+    web.addVirtualService({
+      owner: chart,
+      name: 'web',
+      namespace: 'shop',
+      host: 'web',
+      bindings: [Binding.MESH],
+      http: true,
+      rules: [{ source: chart, tier: Tier.CATCH_ALL, rank: [], match: [], route: [{ host: 'reviews', subset: 'v1', weight: 100 }] }],
+    });
+    expect(model.validate()).toEqual([]);
   });
 
   test('validate() gives every host the chart\'s hosts, and collects their errors', () => {

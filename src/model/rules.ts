@@ -57,12 +57,10 @@ export interface ResolvedRule {
 
 /**
  * The one ordering of rules, for mesh and gateway VirtualServices alike: by tier, then rank, then the
- * order in which they were added (a stable sort).
+ * order in which they were added (`Array.prototype.sort` is stable).
  */
 export function orderRules<T extends RuleOrder>(rules: T[]): T[] {
-  return rules.map((rule, seq) => ({ rule, seq }))
-    .sort((a, b) => (a.rule.tier - b.rule.tier) || compareRank(a.rule.rank, b.rule.rank) || (a.seq - b.seq))
-    .map(x => x.rule);
+  return [...rules].sort((a, b) => (a.tier - b.tier) || compareRank(a.rank, b.rank));
 }
 
 function compareRank(a: number[], b: number[]): number {
@@ -80,8 +78,9 @@ function compareRank(a: number[], b: number[]): number {
 export function specificityRank(match: MatchBlock[]): number[] {
   const kind = Math.min(...match.map(b => (b.uri?.exact !== undefined ? 0 : b.uri?.prefix !== undefined ? 1 : b.uri?.regex !== undefined ? 2 : 3)));
   const prefix = Math.max(0, ...match.map(b => (b.uri?.prefix ?? '').length));
+  // A map (headers, query parameters, source labels) counts one per key; a string match (one key) or a flag one.
   const conditions = Math.max(0, ...match.map(b => Object.values(b).reduce((n: number, v: any) =>
-    n + (v && typeof v === 'object' && !('exact' in v || 'prefix' in v || 'regex' in v) ? Object.keys(v).length : 1), 0)));
+    n + (v && typeof v === 'object' ? Object.keys(v).length : 1), 0)));
   return [kind, -prefix, -conditions];
 }
 
@@ -92,11 +91,11 @@ export function specificityRank(match: MatchBlock[]): number[] {
  */
 export function unreachableRules(ordered: ResolvedRule[], what: string): string[] {
   const errors: string[] = [];
-  const rules = ordered.filter(r => r.match.length > 0);
+  // A rule without a match (the catch-all, always last) has no block to check or to cover others with.
   const where = (r: ResolvedRule) => `'${r.name ?? '(unnamed)'}' (${r.source.node.path})`;
-  rules.forEach((later, j) => {
+  ordered.forEach((later, j) => {
     for (const b of later.match) {
-      for (const earlier of rules.slice(0, j)) {
+      for (const earlier of ordered.slice(0, j)) {
         const a = earlier.match.find(m => covers(m, b));
         if (!a) { continue; }
         if (same(a, b) && !same(earlier.route, later.route)) {
@@ -177,7 +176,7 @@ function narrower(outer: RuleOrder, inner: RuleOrder, field: string, x: any, y: 
   if (coversFn(x, y)) { return y; }
   if (coversFn(y, x)) { return x; }
   const literal = (m: any) => m?.exact ?? m?.prefix;
-  if (x?.regex === undefined && y?.regex === undefined && literal(x) !== undefined && literal(y) !== undefined) {
+  if (literal(x) !== undefined && literal(y) !== undefined) {
     // Two literals where neither covers the other: no value meets both.
     return DISJOINT;
   }
