@@ -174,74 +174,7 @@ describe('bad input: each class fails at once, naming the path, the field and th
   });
 });
 
-describe('analysis of hand-written AuthorizationPolicies', () => {
-  function findings(objects: any[]) {
-    return Analysis.analyzeManifests(objects).filter(f => /^(IST0127|CIT002)/.test(f.code));
-  }
-  const ns = 'shop';
-  const deployment = (name: string, sa?: string) => ({
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name, namespace: ns },
-    spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { serviceAccountName: sa, containers: [{ name, image: 'x' }] } } },
-  });
-  const service = (name: string, portName = 'http') => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ns }, spec: { selector: { app: name }, ports: [{ name: portName, port: 80 }] } });
-  const policy = (name: string, spec: any) => ({ apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name, namespace: ns }, spec });
-  const strict = { apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name: 'default', namespace: ns }, spec: { mtls: { mode: 'STRICT' } } };
-  const sa = (name: string) => ({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: ns } });
-
-  test('IST0127: a selector that selects no pod', () => {
-    const f = findings([deployment('ratings'), strict, policy('p', { selector: { matchLabels: { app: 'ratngs' } }, rules: [{}] })]);
-    expect(f.map(x => [x.code, x.severity, x.field])).toEqual([['IST0127', 'warning', 'spec.selector.matchLabels']]);
-    expect(f[0].message).toMatch(/selects no pod of any workload in namespace 'shop'/);
-  });
-
-  test('CIT0020: a principal that names no ServiceAccount of the app', () => {
-    const ok = `${TD}/ns/shop/sa/reviews`;
-    const f = findings([deployment('ratings'), deployment('reviews', 'reviews'), sa('other'), strict,
-      policy('p', { selector: { matchLabels: { app: 'ratings' } }, rules: [{ from: [{ source: { principals: [ok, `${TD}/ns/shop/sa/reveiws`, `${TD}/ns/shop/sa/other`, `${TD}/ns/shop/sa/default`, `${TD}/ns/x/sa/*`] } }] }] })]);
-    expect(f.map(x => [x.code, x.field, x.value])).toEqual([['CIT0020', 'spec.rules[0].from[0].source.principals[1]', JSON.stringify(`${TD}/ns/shop/sa/reveiws`)]]);
-    expect(f[0].fix).toMatch(/Caller\.serviceAccount/);
-  });
-
-  test('CIT0021: an allow list by identity without STRICT mTLS (warning), or with mTLS disabled (error)', () => {
-    const allowList = policy('p', { selector: { matchLabels: { app: 'ratings' } }, rules: [{ from: [{ source: { namespaces: ['shop'] } }] }] });
-    const permissive = findings([deployment('ratings'), allowList]);
-    expect(permissive.map(x => [x.code, x.severity])).toEqual([['CIT0021', 'warning']]);
-    expect(permissive[0].fix).toMatch(/Set STRICT mTLS/);
-    const disabled = findings([deployment('ratings'), allowList,
-      { ...strict, metadata: { name: 'off', namespace: ns }, spec: { selector: { matchLabels: { app: 'ratings' } }, mtls: { mode: 'DISABLE' } } }]);
-    expect(disabled.map(x => [x.code, x.severity])).toEqual([['CIT0021', 'error']]);
-    expect(disabled[0].message).toMatch(/PeerAuthentication shop\/off turns mTLS off.*lets nobody in/);
-    expect(findings([deployment('ratings'), allowList, strict])).toEqual([]);
-    // A rule on paths only names no identity: nothing to say.
-    expect(findings([deployment('ratings'), policy('q', { selector: { matchLabels: { app: 'ratings' } }, rules: [{ to: [{ operation: { paths: ['/x'] } }] }] })])).toEqual([]);
-  });
-
-  test('CIT0022: HTTP conditions on a TCP-only workload', () => {
-    const rule = { to: [{ operation: { methods: ['GET'] } }] };
-    const allow = findings([deployment('db'), service('db', 'tcp'), strict, policy('p', { selector: { matchLabels: { app: 'db' } }, rules: [rule] })]);
-    expect(allow.map(x => [x.code, x.severity, x.field])).toEqual([['CIT0022', 'error', 'spec.rules[0].to[0].operation.methods']]);
-    const deny = findings([deployment('db'), service('db', 'tcp'), strict, policy('p', { selector: { matchLabels: { app: 'db' } }, action: 'DENY', rules: [rule] })]);
-    expect(deny.map(x => [x.code, x.severity])).toEqual([['CIT0022', 'warning']]);
-    expect(findings([deployment('web'), service('web', 'http'), strict, policy('p', { selector: { matchLabels: { app: 'web' } }, rules: [rule] })])).toEqual([]);
-  });
-
-  test('CIT0023: HTTP conditions in a selector policy for workloads in ambient mode (ztunnel enforces it at L4)', () => {
-    const rule = { to: [{ operation: { methods: ['GET'] } }] };
-    const ambientNs = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { 'istio.io/dataplane-mode': 'ambient', 'istio.io/use-waypoint': 'waypoint' } } };
-    const allow = findings([ambientNs, deployment('web'), service('web', 'http'), strict, policy('p', { selector: { matchLabels: { app: 'web' } }, rules: [rule] })]);
-    expect(allow.map(x => [x.code, x.severity, x.field])).toEqual([['CIT0023', 'error', 'spec.rules[0].to[0].operation.methods']]);
-    expect(allow[0].message).toMatch(/Deployment\/web in ambient mode\), which ztunnel enforces at L4; it cannot read HTTP, so the rule allows nothing/);
-    expect(allow[0].fix).toMatch(/targetRefs/);
-    const deny = findings([ambientNs, deployment('web'), service('web', 'http'), strict, policy('p', { selector: { matchLabels: { app: 'web' } }, action: 'DENY', rules: [rule] })]);
-    expect(deny.map(x => [x.code, x.severity])).toEqual([['CIT0023', 'warning']]);
-    // L4 conditions only, a policy bound to the waypoint, or a sidecar namespace: nothing to say.
-    expect(findings([ambientNs, deployment('web'), service('web', 'http'), strict, policy('p', { selector: { matchLabels: { app: 'web' } }, rules: [{ to: [{ operation: { ports: ['8080'] } }] }] })])).toEqual([]);
-    expect(findings([ambientNs, deployment('web'), service('web', 'http'), strict, policy('p', { targetRefs: [{ kind: 'Service', group: '', name: 'web' }], rules: [rule] })])).toEqual([]);
-    expect(findings([deployment('web'), service('web', 'http'), strict, policy('p', { selector: { matchLabels: { app: 'web' } }, rules: [rule] })])).toEqual([]);
-  });
-
+describe('the analysis of the library\'s own AuthorizationPolicies', () => {
   test("the library's own objects: known accounts, no findings under STRICT mTLS; a chart without STRICT gets CIT0021 warnings", () => {
     const { chart, productpage, ratings } = shop();
     new ServiceAuthorization(chart, 'a', { service: ratings, allow: [{ from: [Caller.service(productpage), Caller.serviceAccount('prometheus', 'monitoring'), Caller.ingressGateway()] }] });

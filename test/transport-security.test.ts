@@ -2,7 +2,7 @@ import { ApiObject, App, Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
   Analysis, CanaryService, CircuitBreakerPolicy, ClientTls, ClientTlsMode, ClientTlsPolicy, ExistingService, LoadBalancer, LoadBalancing,
-  MeshNamespace, MtlsMode, OutcomeKind, PeerAuthenticationPolicy, RoutingSimulator, ServiceVersion, TrafficSplit,
+  MeshNamespace, MtlsMode, PeerAuthenticationPolicy, ServiceVersion, TrafficSplit,
 } from '../src';
 import { only, synthChecked, validateIstioObjects } from './util';
 
@@ -21,29 +21,8 @@ const pas = (m: any[]) => m.filter(o => o.kind === 'PeerAuthentication');
 const codes = (chart: Chart) => Analysis.findings(chart).map(f => f.code);
 
 // Hand-written manifests.
-const service = (name: string, ns: string, port = 80, targetPort = port) => ({
-  apiVersion: 'v1',
-  kind: 'Service',
-  metadata: { name, namespace: ns },
-  spec: { selector: { app: name }, ports: [{ name: 'http', port, targetPort }] },
-});
-const deployment = (name: string, ns: string, labels: { [k: string]: string } = {}) => ({
-  apiVersion: 'apps/v1',
-  kind: 'Deployment',
-  metadata: { name, namespace: ns },
-  spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name, version: 'v1', ...labels } } } },
-});
-const destinationRule = (host: string, ns: string, trafficPolicy: any, subsets?: any[]) => ({
-  apiVersion: 'networking.istio.io/v1',
-  kind: 'DestinationRule',
-  metadata: { name: host, namespace: ns },
-  spec: { host, trafficPolicy, ...(subsets ? { subsets } : {}) },
-});
 const peerAuthentication = (name: string, ns: string, spec: any) => ({
   apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name, namespace: ns }, spec,
-});
-const namespaceObject = (name: string, labels: { [k: string]: string } = {}) => ({
-  apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels },
 });
 
 describe('ClientTlsPolicy', () => {
@@ -312,18 +291,6 @@ describe('conflicts between client TLS and server mTLS', () => {
     expect(Analysis.findings(chart).filter(f => f.severity === 'error')).toEqual([]);
   });
 
-  test('a hand-written PeerAuthentication STRICT and a hand-written DestinationRule DISABLE fail the synth', () => {
-    const chart = new Chart(Testing.app(), 'raw');
-    Analysis.enableFor(chart);
-    new ApiObject(chart, 'ns', namespaceObject('shop', { 'istio-injection': 'enabled' }));
-    new ApiObject(chart, 'svc', service('reviews', 'shop', 9080));
-    new ApiObject(chart, 'deploy', deployment('reviews', 'shop'));
-    new ApiObject(chart, 'pa', peerAuthentication('default', 'shop', { mtls: { mode: 'STRICT' } }));
-    new ApiObject(chart, 'dr', destinationRule('reviews', 'shop', { tls: { mode: 'DISABLE' } }));
-    expect(() => Testing.synth(chart)).toThrow(
-      /\[CIT0010\] \[raw\/dr\] DestinationRule shop\/reviews spec\.trafficPolicy\.tls\.mode: "DISABLE" - sends plain text to Deployment\/reviews of Service shop\/reviews, which accepts only Istio mutual TLS on port 9080 \(STRICT, from PeerAuthentication shop\/default \(raw\/pa\)\): every call fails\. Fix: Set tls\.mode ISTIO_MUTUAL/);
-  });
-
   test('a hand-written PeerAuthentication against a library ClientTlsPolicy', () => {
     const { chart, svc } = setup();
     new ApiObject(chart, 'pa', peerAuthentication('reviews', 'shop', { selector: { matchLabels: { app: 'reviews' } }, mtls: { mode: 'STRICT' } }));
@@ -340,114 +307,7 @@ describe('conflicts between client TLS and server mTLS', () => {
   });
 });
 
-describe('the analysis of hand-written transport security', () => {
-  const findings = (manifests: any[]) => Analysis.analyzeManifests(manifests).filter(f => /^CIT001/.test(f.code));
-
-  test('CIT0010: per port, per subset, and the mesh-wide default in istio-system', () => {
-    const base = [service('ratings', 'shop', 80, 9080), deployment('ratings', 'shop')];
-    expect(findings([...base,
-      peerAuthentication('ratings', 'shop', { selector: { matchLabels: { app: 'ratings' } }, mtls: { mode: 'PERMISSIVE' }, portLevelMtls: { 9080: { mode: 'STRICT' } } }),
-      destinationRule('ratings', 'shop', { portLevelSettings: [{ port: { number: 80 }, tls: { mode: 'DISABLE' } }] })])).toEqual([expect.objectContaining({ code: 'CIT0010', field: 'spec.trafficPolicy.portLevelSettings[0].tls.mode', message: expect.stringMatching(/on port 9080 \(STRICT/) })]);
-    expect(findings([...base,
-      peerAuthentication('default', 'istio-system', { mtls: { mode: 'STRICT' } }),
-      destinationRule('ratings', 'shop', undefined, [{ name: 'v1', labels: { version: 'v1' }, trafficPolicy: { tls: { mode: 'DISABLE' } } }])])).toEqual([expect.objectContaining({ code: 'CIT0010', field: 'spec.subsets[0].trafficPolicy.tls.mode' })]);
-    // A subset that selects none of the workloads the PeerAuthentication covers: no finding.
-    expect(findings([...base,
-      peerAuthentication('default', 'shop', { mtls: { mode: 'STRICT' } }),
-      destinationRule('ratings', 'shop', undefined, [{ name: 'v2', labels: { version: 'v2' }, trafficPolicy: { tls: { mode: 'DISABLE' } } }])])).toEqual([]);
-    // UNSET inherits: the namespace's PERMISSIVE.
-    expect(findings([...base,
-      peerAuthentication('default', 'shop', { mtls: { mode: 'PERMISSIVE' } }),
-      peerAuthentication('ratings', 'shop', { selector: { matchLabels: { app: 'ratings' } }, mtls: { mode: 'UNSET' } }),
-      destinationRule('ratings', 'shop', { tls: { mode: 'DISABLE' } })])).toEqual([]);
-  });
-
-  test('CIT0011: ISTIO_MUTUAL into a namespace without injection, unless the pods opt in', () => {
-    const base = [namespaceObject('legacy'), service('old', 'legacy')];
-    expect(findings([...base, deployment('old', 'legacy'), destinationRule('old', 'legacy', { tls: { mode: 'ISTIO_MUTUAL' } })]))
-      .toEqual([expect.objectContaining({ code: 'CIT0011', constructPath: 'manifest[3]', fix: expect.stringMatching(/istio-injection=enabled/) })]);
-    expect(findings([...base, deployment('old', 'legacy', { 'sidecar.istio.io/inject': 'true' }), destinationRule('old', 'legacy', { tls: { mode: 'ISTIO_MUTUAL' } })]))
-      .toEqual([]);
-    expect(findings([namespaceObject('legacy', { 'istio.io/rev': 'canary' }), service('old', 'legacy'), deployment('old', 'legacy'),
-      destinationRule('old', 'legacy', { tls: { mode: 'ISTIO_MUTUAL' } })])).toEqual([]);
-  });
-
-  test('CIT0012: two PeerAuthentications for the same workloads or namespace', () => {
-    const f = findings([service('a', 'shop'), deployment('a', 'shop'),
-      peerAuthentication('default', 'shop', { mtls: { mode: 'STRICT' } }),
-      peerAuthentication('other', 'shop', { mtls: { mode: 'PERMISSIVE' } }),
-      peerAuthentication('a', 'shop', { selector: { matchLabels: { app: 'a' } }, mtls: { mode: 'STRICT' } }),
-      peerAuthentication('a-v1', 'shop', { selector: { matchLabels: { version: 'v1' } }, mtls: { mode: 'DISABLE' } })]);
-    expect(f.map(x => [x.code, x.name, x.field])).toEqual([
-      ['CIT0012', 'other', 'spec.selector'],
-      ['CIT0012', 'a-v1', 'spec.selector.matchLabels'],
-    ]);
-    expect(f[0].message).toMatch(/namespace-wide PeerAuthentication shop\/default \(manifest\[2\]\)/);
-    expect(f[1].message).toMatch(/selects the same workloads as PeerAuthentication shop\/a \(manifest\[4\]\)/);
-  });
-
-  // Istio's ComposePeerAuthentication (pilot/pkg/security/authn): per level only the oldest policy
-  // counts, UNSET inherits from the level above even when a newer policy of that level sets a mode,
-  // and a policy with a selector in the root namespace applies to no workload.
-  test('the oldest namespace-wide policy decides, UNSET included: a newer DISABLE in the namespace does not apply', () => {
-    const base = [service('ratings', 'shop'), deployment('ratings', 'shop'), peerAuthentication('default', 'istio-system', { mtls: { mode: 'STRICT' } })];
-    const f = findings([...base,
-      peerAuthentication('first', 'shop', { mtls: { mode: 'UNSET' } }),
-      peerAuthentication('second', 'shop', { mtls: { mode: 'DISABLE' } }),
-      destinationRule('ratings', 'shop', { tls: { mode: 'ISTIO_MUTUAL' } })]);
-    // Only the duplicate is reported: the workloads accept the mesh's STRICT, which ISTIO_MUTUAL meets.
-    expect(f.map(x => [x.code, x.name])).toEqual([['CIT0012', 'second']]);
-    // Without the mesh-wide STRICT the namespace's UNSET means PERMISSIVE: DISABLE towards it passes too.
-    expect(findings([service('ratings', 'shop'), deployment('ratings', 'shop'),
-      peerAuthentication('first', 'shop', { mtls: { mode: 'UNSET' } }), peerAuthentication('second', 'shop', { mtls: { mode: 'STRICT' } }),
-      destinationRule('ratings', 'shop', { tls: { mode: 'DISABLE' } })]).map(x => x.code)).toEqual(['CIT0012']);
-  });
-
-  test('a policy with a selector in istio-system applies to no workload (the mesh-wide one decides there)', () => {
-    const f = findings([service('gw', 'istio-system'), deployment('gw', 'istio-system'),
-      peerAuthentication('gw', 'istio-system', { selector: { matchLabels: { app: 'gw' } }, mtls: { mode: 'DISABLE' } }),
-      destinationRule('gw', 'istio-system', { tls: { mode: 'ISTIO_MUTUAL' } })]);
-    expect(f).toEqual([]);
-    // The mesh-wide policy does apply to them.
-    expect(findings([service('gw', 'istio-system'), deployment('gw', 'istio-system'),
-      peerAuthentication('default', 'istio-system', { mtls: { mode: 'DISABLE' } }),
-      destinationRule('gw', 'istio-system', { tls: { mode: 'ISTIO_MUTUAL' } })]).map(x => x.code)).toEqual(['CIT0010']);
-  });
-
-  test('the analysis and the simulator read PeerAuthentications alike', () => {
-    const manifests = [service('ratings', 'shop'), deployment('ratings', 'shop'),
-      peerAuthentication('default', 'istio-system', { mtls: { mode: 'STRICT' } }),
-      peerAuthentication('old', 'shop', { selector: { matchLabels: { app: 'ratings' } }, mtls: { mode: 'UNSET' } }),
-      peerAuthentication('new', 'shop', { selector: { matchLabels: { app: 'ratings' } }, mtls: { mode: 'DISABLE' } }),
-      {
-        apiVersion: 'security.istio.io/v1',
-        kind: 'AuthorizationPolicy',
-        metadata: { name: 'ratings', namespace: 'shop' },
-        spec: { selector: { matchLabels: { app: 'ratings' } }, rules: [{ from: [{ source: { namespaces: ['shop'] } }] }] },
-      }];
-    // The workloads accept the mesh's STRICT (the oldest workload policy says UNSET): a caller without
-    // a sidecar is refused, a mesh caller of the namespace has its identity and is let in.
-    const sim = RoutingSimulator.fromManifests(manifests);
-    const plain = sim.route({ host: 'ratings.shop.svc.cluster.local', sourceNamespace: 'shop', sourceInMesh: false });
-    expect(plain.kind).toBe(OutcomeKind.DENIED);
-    expect(plain.authorization?.explanation).toMatch(/PeerAuthentication istio-system\/default requires mTLS \(STRICT\)/);
-    expect(sim.route({ host: 'ratings.shop.svc.cluster.local', sourceNamespace: 'shop' }).authorization?.allowed).toBe(true);
-    // The analysis agrees: no warning that the allow list meets plain text, and a client's plain
-    // text towards the workloads is refused (CIT0010, naming the mesh-wide policy).
-    const all = (extra: any[]) => Analysis.analyzeManifests([...manifests, ...extra]).filter(f => /^CIT00(1|2)/.test(f.code)).map(f => [f.code, f.message.match(/\(STRICT[^)]*\)/)?.[0]]);
-    expect(all([])).toEqual([['CIT0012', undefined]]);
-    expect(all([destinationRule('ratings', 'shop', { tls: { mode: 'DISABLE' } })]))
-      .toEqual([['CIT0010', expect.stringContaining('istio-system/default')], ['CIT0012', undefined]]);
-  });
-
-  test('CIT0013: a port-level mode keyed by the Service port instead of the container port', () => {
-    const f = findings([service('a', 'shop', 80, 8080), deployment('a', 'shop'),
-      peerAuthentication('a', 'shop', { selector: { matchLabels: { app: 'a' } }, mtls: { mode: 'STRICT' }, portLevelMtls: { 80: { mode: 'DISABLE' }, 8080: { mode: 'PERMISSIVE' } } })]);
-    expect(f).toEqual([expect.objectContaining({
-      code: 'CIT0013', field: 'spec.portLevelMtls["80"]', message: expect.stringMatching(/Service port of shop\/a, whose pods listen on 8080/), fix: 'Key the mode by the target port 8080',
-    })]);
-  });
-
+describe('the analysis of a library chart\'s transport security', () => {
   test('a library chart with a port mode on the Service port fails the synth', () => {
     const app = new App();
     const chart = new Chart(app, 'test', { namespace: 'shop' });
