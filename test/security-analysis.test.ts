@@ -369,6 +369,151 @@ describe('the analysis of hand-written transport security', () => {
     })]);
   });
 
+  const strictIn = (ns: string) => peerAuthentication('default', ns, { mtls: { mode: 'STRICT' } });
+  const disableIn = (ns: string) => peerAuthentication('off', ns, { mtls: { mode: 'DISABLE' } });
+  const ratings = [service('ratings', 'shop', 80, 9080), deployment('ratings', 'shop')];
+
+  test('CIT0010: every message: plain text or TLS of its own towards STRICT, Istio mTLS towards DISABLE; the default or a policy; on a port or not', () => {
+    const one = (objects: any[]) => {
+      const f = findings(objects);
+      expect(f).toHaveLength(1);
+      return f[0];
+    };
+    const plain = one([...ratings, strictIn('shop'), destinationRule('ratings', 'shop', { tls: { mode: 'DISABLE' } })]);
+    expect([plain.code, plain.severity, plain.field, plain.value]).toEqual(['CIT0010', 'error', 'spec.trafficPolicy.tls.mode', '"DISABLE"']);
+    expect(plain.message).toBe('sends plain text to Deployment/ratings of Service shop/ratings, which accepts only Istio mutual TLS on port 9080 '
+      + '(STRICT, from PeerAuthentication shop/default (manifest[2])): every call fails');
+    expect(plain.fix).toBe('Set tls.mode ISTIO_MUTUAL (or remove tls: Istio picks mutual TLS itself), or make the PeerAuthentication PERMISSIVE');
+    for (const mode of ['SIMPLE', 'MUTUAL']) {
+      expect(one([...ratings, strictIn('shop'), destinationRule('ratings', 'shop', { tls: { mode } })]).message)
+        .toBe(`sends ${mode} TLS with certificates of its own to Deployment/ratings of Service shop/ratings, which accepts only Istio mutual TLS on port 9080 `
+          + '(STRICT, from PeerAuthentication shop/default (manifest[2])): every call fails');
+    }
+    const mutual = one([...ratings, disableIn('shop'), destinationRule('ratings', 'shop', { tls: { mode: 'ISTIO_MUTUAL' } })]);
+    expect(mutual.message).toBe('sends Istio mutual TLS to Deployment/ratings of Service shop/ratings, which accepts only plain text on port 9080 '
+      + '(DISABLE, from PeerAuthentication shop/off (manifest[2])): every call fails');
+    expect(mutual.fix).toBe('Set tls.mode DISABLE (or remove tls: Istio detects plain-text servers itself), or make the PeerAuthentication PERMISSIVE or STRICT');
+    // Accepted: ISTIO_MUTUAL towards STRICT, anything but ISTIO_MUTUAL towards DISABLE, anything towards PERMISSIVE.
+    expect(findings([...ratings, strictIn('shop'), destinationRule('ratings', 'shop', { tls: { mode: 'ISTIO_MUTUAL' } })])).toEqual([]);
+    expect(findings([...ratings, disableIn('shop'), destinationRule('ratings', 'shop', { tls: { mode: 'SIMPLE' } })])).toEqual([]);
+    // A tls without a mode says nothing.
+    expect(findings([...ratings, strictIn('shop'), destinationRule('ratings', 'shop', { tls: { sni: 'x' } })])).toEqual([]);
+  });
+
+  test('CIT0010: reported once per setting however many pods and ports refuse; a named target port is not a port number', () => {
+    const twoPorts = { ...service('ratings', 'shop'), spec: { selector: { app: 'ratings' }, ports: [{ name: 'http', port: 80, targetPort: 9080 }, { name: 'http-admin', port: 81, targetPort: 'admin' }] } };
+    const f = findings([twoPorts, deployment('ratings', 'shop'), deployment('ratings-b', 'shop', { app: 'ratings' }), strictIn('shop'),
+      destinationRule('ratings', 'shop', { tls: { mode: 'DISABLE' } })]);
+    expect(f.map(x => [x.code, x.field])).toEqual([['CIT0010', 'spec.trafficPolicy.tls.mode']]);
+    // The named target port of port 81 counts as "every port" (no port in the message).
+    const admin = findings([twoPorts, deployment('ratings', 'shop'), strictIn('shop'),
+      destinationRule('ratings', 'shop', { portLevelSettings: [{ port: { number: 81 }, tls: { mode: 'DISABLE' } }] })]);
+    expect(admin.map(x => x.field)).toEqual(['spec.trafficPolicy.portLevelSettings[0].tls.mode']);
+    expect(admin[0].message).toMatch(/which accepts only Istio mutual TLS \(STRICT, from/);
+  });
+
+  test('CIT0010 is about Services of the cluster in the app: other hosts, wildcards, no host, unknown Services, other API groups say nothing', () => {
+    const drFor = (host: any, ns = 'shop', apiVersion = 'networking.istio.io/v1') => ({ ...destinationRule('x', ns, { tls: { mode: 'DISABLE' } }), apiVersion, spec: { host, trafficPolicy: { tls: { mode: 'DISABLE' } } } });
+    for (const dr of [drFor('ratings.example.com'), drFor('*.shop.svc.cluster.local'), drFor(undefined), drFor(42), drFor('unknown'),
+      drFor('ratings', 'shop', 'networking.example.com/v1'), drFor('ratings', 'other')]) {
+      expect([dr.spec.host, findings([...ratings, strictIn('shop'), strictIn('other'), dr])]).toEqual([dr.spec.host, []]);
+    }
+    // The full name of the Service, from another namespace, is the Service's.
+    expect(findings([...ratings, strictIn('shop'), drFor('ratings.shop.svc.cluster.local', 'other')]).map(x => x.code)).toEqual(['CIT0010']);
+    expect(findings([...ratings, strictIn('shop'), drFor('ratings', 'shop', 'networking.istio.io/v1beta1')]).map(x => x.code)).toEqual(['CIT0010']);
+  });
+
+  test('CIT0010: Services without a selector, ports without a number and pods of other Services do not count; Pods do', () => {
+    const noSelector = { ...service('ratings', 'shop'), spec: { ports: [{ name: 'http', port: 80 }] } };
+    expect(findings([noSelector, deployment('ratings', 'shop'), strictIn('shop'), destinationRule('ratings', 'shop', { tls: { mode: 'DISABLE' } })])).toEqual([]);
+    const noNumber = { ...service('ratings', 'shop'), spec: { selector: { app: 'ratings' }, ports: [{ name: 'http', port: '80' }] } };
+    // Without a port the Service gives no target: the workload's own mode is read (STRICT), once.
+    expect(findings([noNumber, deployment('ratings', 'shop'), strictIn('shop'), destinationRule('ratings', 'shop', { tls: { mode: 'DISABLE' } })])[0].message)
+      .toMatch(/which accepts only Istio mutual TLS \(STRICT/);
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'ratings-0', namespace: 'shop', labels: { app: 'ratings' } } };
+    expect(findings([service('ratings', 'shop'), pod, strictIn('shop'), destinationRule('ratings', 'shop', { tls: { mode: 'DISABLE' } })])[0].message)
+      .toMatch(/^sends plain text to Pod\/ratings-0 of Service shop\/ratings/);
+    expect(findings([service('ratings', 'shop'), deployment('reviews', 'shop'), strictIn('shop'), destinationRule('ratings', 'shop', { tls: { mode: 'DISABLE' } })])).toEqual([]);
+  });
+
+  test('without a PeerAuthentication or a client tls setting there is nothing to check; tls in a subset or at a port is a setting', () => {
+    expect(findings([...ratings, destinationRule('ratings', 'shop', { loadBalancer: { simple: 'RANDOM' } })])).toEqual([]);
+    const legacy = [namespaceObject('legacy'), service('old', 'legacy'), deployment('old', 'legacy')];
+    expect(findings([...legacy, destinationRule('old', 'legacy', undefined, [{ name: 'v1', labels: { version: 'v1' }, trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' } } }])])
+      .map(x => [x.code, x.field])).toEqual([['CIT0011', 'spec.subsets[0].trafficPolicy.tls.mode']]);
+    expect(findings([...legacy, destinationRule('old', 'legacy', { portLevelSettings: [{ port: { number: 80 }, tls: { mode: 'ISTIO_MUTUAL' } }, { tls: { mode: 'ISTIO_MUTUAL' } }] })])
+      .map(x => [x.code, x.field])).toEqual([['CIT0011', 'spec.trafficPolicy.portLevelSettings[0].tls.mode']]);
+  });
+
+  test('CIT0011: the message and fix; injection by label or revision (not when disabled), ambient, or every pod opting in', () => {
+    const legacy = (labels: { [k: string]: string }, podLabels: { [k: string]: string } = {}, more: any[] = []) => findings([namespaceObject('legacy', labels),
+      service('old', 'legacy'), deployment('old', 'legacy', podLabels), ...more, destinationRule('old', 'legacy', { tls: { mode: 'ISTIO_MUTUAL' } })]);
+    const f = legacy({});
+    expect([f[0].code, f[0].severity, f[0].field, f[0].value]).toEqual(['CIT0011', 'error', 'spec.trafficPolicy.tls.mode', '"ISTIO_MUTUAL"']);
+    expect(f[0].message).toBe('sends Istio mutual TLS to host old.legacy.svc.cluster.local, but Namespace legacy (manifest[0]) has no sidecar injection label, '
+      + 'so its workloads have no sidecar to answer it: every call fails');
+    expect(f[0].fix).toBe('Label Namespace legacy istio-injection=enabled (MeshNamespace does) or istio.io/rev=<revision>, or set tls.mode DISABLE for a service outside the mesh');
+    expect(legacy({ 'istio-injection': 'enabled' })).toEqual([]);
+    expect(legacy({ 'istio.io/rev': 'canary' })).toEqual([]);
+    expect(legacy({ 'istio-injection': 'disabled', 'istio.io/rev': 'canary' }).map(x => x.code)).toEqual(['CIT0011']);
+    expect(legacy({ 'istio-injection': 'yes' }).map(x => x.code)).toEqual(['CIT0011']);
+    expect(legacy({ 'istio.io/dataplane-mode': 'ambient' })).toEqual([]);
+    expect(legacy({}, { 'sidecar.istio.io/inject': 'true' })).toEqual([]);
+    expect(legacy({}, { 'sidecar.istio.io/inject': 'false' }).map(x => x.code)).toEqual(['CIT0011']);
+    // Every pod behind the Service must opt in, not one of them; pods of other Services do not matter.
+    expect(legacy({}, { 'sidecar.istio.io/inject': 'true' }, [deployment('old-b', 'legacy', { app: 'old' })]).map(x => x.code)).toEqual(['CIT0011']);
+    expect(legacy({}, { 'sidecar.istio.io/inject': 'true' }, [deployment('other', 'legacy')])).toEqual([]);
+    // Another mode, or a namespace that is not in the app, says nothing.
+    expect(findings([namespaceObject('legacy'), service('old', 'legacy'), deployment('old', 'legacy'), destinationRule('old', 'legacy', { tls: { mode: 'SIMPLE' } })])).toEqual([]);
+    expect(findings([service('old', 'legacy'), deployment('old', 'legacy'), destinationRule('old', 'legacy', { tls: { mode: 'ISTIO_MUTUAL' } })])).toEqual([]);
+    const notCore = { ...namespaceObject('legacy'), apiVersion: 'example.com/v1' };
+    expect(findings([notCore, service('old', 'legacy'), deployment('old', 'legacy'), destinationRule('old', 'legacy', { tls: { mode: 'ISTIO_MUTUAL' } })])).toEqual([]);
+  });
+
+  test('CIT0012: the messages and fixes; the order of selector labels does not matter; two selectors that meet on the same pods collide', () => {
+    const f = findings([service('a', 'shop'), deployment('a', 'shop'),
+      peerAuthentication('wide', 'shop', { mtls: { mode: 'STRICT' } }),
+      peerAuthentication('wide2', 'shop', { mtls: { mode: 'PERMISSIVE' } }),
+      peerAuthentication('first', 'shop', { selector: { matchLabels: { app: 'a', version: 'v1' } }, mtls: { mode: 'STRICT' } }),
+      peerAuthentication('reordered', 'shop', { selector: { matchLabels: { version: 'v1', app: 'a' } }, mtls: { mode: 'STRICT' } })]);
+    expect(f.map(x => [x.code, x.severity, x.name, x.field])).toEqual([
+      ['CIT0012', 'error', 'wide2', 'spec.selector'],
+      ['CIT0012', 'error', 'reordered', 'spec.selector.matchLabels'],
+    ]);
+    expect(f[0].message).toBe('is missing, and namespace shop already has the namespace-wide PeerAuthentication shop/wide (manifest[2]); Istio applies only the oldest of the two');
+    expect(f[0].fix).toBe('Keep one namespace-wide PeerAuthentication per namespace (MeshNamespace mtls makes it), and select workloads in the others');
+    expect(f[1].message).toBe('selects the same workloads as PeerAuthentication shop/first (manifest[4]); Istio applies only the oldest of the two');
+    expect(f[1].fix).toBe('Use one PeerAuthentication per workload (one PeerAuthenticationPolicy per service, with portModes for ports that differ)');
+    expect(f[1].value).toBe(JSON.stringify({ version: 'v1', app: 'a' }));
+    // Namespace-wide policies of two namespaces, and selectors of disjoint pods, do not collide; nor does an empty selector count as one.
+    expect(findings([service('a', 'shop'), deployment('a', 'shop'), deployment('b', 'shop'),
+      peerAuthentication('wide', 'shop', { mtls: { mode: 'STRICT' } }), peerAuthentication('wide', 'other', { mtls: { mode: 'STRICT' } }),
+      peerAuthentication('a', 'shop', { selector: { matchLabels: { app: 'a' } }, mtls: { mode: 'STRICT' } }),
+      peerAuthentication('b', 'shop', { selector: { matchLabels: { app: 'b' } }, mtls: { mode: 'STRICT' } }),
+      peerAuthentication('none', 'other', { selector: { matchLabels: {} }, mtls: { mode: 'STRICT' } })]).map(x => [x.name, x.field]))
+      .toEqual([['none', 'spec.selector']]);
+    // Selectors for pods that do not exist collide only when they are the same.
+    expect(findings([peerAuthentication('x', 'shop', { selector: { matchLabels: { app: 'x' } }, mtls: { mode: 'STRICT' } }),
+      peerAuthentication('y', 'shop', { selector: { matchLabels: { app: 'y' } }, mtls: { mode: 'STRICT' } })])).toEqual([]);
+  });
+
+  test('CIT0013: only a port that is a Service port with another target counts; a Service of the selector without pods counts; other Services do not', () => {
+    const pa = (ports: { [p: string]: any }, sel: any = { app: 'a' }) => peerAuthentication('a', 'shop', { selector: { matchLabels: sel }, mtls: { mode: 'STRICT' }, portLevelMtls: ports });
+    const f = findings([service('a', 'shop', 80, 8080), pa({ 80: { mode: 'DISABLE' } })]);
+    expect([f[0].code, f[0].severity, f[0].value, f[0].message]).toEqual(['CIT0013', 'error', '"80"',
+      "is the Service port of shop/a, whose pods listen on 8080; Istio matches port-level modes on the workload's port, so this one applies to nothing"]);
+    // A port that is no Service port, a Service port equal to its target, the target port itself: nothing.
+    expect(findings([service('a', 'shop', 80, 8080), deployment('a', 'shop'), pa({ 9999: { mode: 'DISABLE' }, 8080: { mode: 'DISABLE' } })])).toEqual([]);
+    expect(findings([service('a', 'shop', 80, 80), deployment('a', 'shop'), pa({ 80: { mode: 'DISABLE' } })])).toEqual([]);
+    // A Service of another namespace or for other pods is not the policy's.
+    const elsewhere = { ...service('a', 'other', 80, 8080) };
+    expect(findings([elsewhere, deployment('a', 'shop'), pa({ 80: { mode: 'DISABLE' } })])).toEqual([]);
+    expect(findings([service('b', 'shop', 80, 8080), deployment('a', 'shop'), deployment('b', 'shop'), pa({ 80: { mode: 'DISABLE' } })])).toEqual([]);
+    // When one Service's target is the port, another Service's port of the same number does not count.
+    const second = { ...service('a2', 'shop', 8080, 9090), spec: { selector: { app: 'a' }, ports: [{ name: 'http', port: 8080, targetPort: 9090 }] } };
+    expect(findings([service('a', 'shop', 80, 8080), second, deployment('a', 'shop'), pa({ 8080: { mode: 'DISABLE' } })])).toEqual([]);
+  });
+
   test('a hand-written PeerAuthentication STRICT and a hand-written DestinationRule DISABLE fail the synth', () => {
     const chart = new Chart(Testing.app(), 'raw');
     Analysis.enableFor(chart);

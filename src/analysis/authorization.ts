@@ -37,7 +37,7 @@ const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'];
 const HTTP_PROTOCOLS = ['http', 'http2', 'grpc', 'grpc-web', 'kubernetes.io/h2c', 'kubernetes.io/ws'];
 const KNOWN_PROTOCOLS = ['http', 'http2', 'https', 'grpc', 'grpc-web', 'tcp', 'udp', 'tls', 'mongo', 'redis', 'mysql', 'kubernetes.io/h2c', 'kubernetes.io/ws', 'kubernetes.io/wss'];
 
-const isSecurity = (o: AnalyzedObject, kind: string) => /^security\.istio\.io\//.test(o.json?.apiVersion ?? '') && o.json?.kind === kind;
+const isSecurity = (o: AnalyzedObject, kind: string) => /^security\.istio\.io\//.test(o.json.apiVersion ?? '') && o.json.kind === kind;
 
 interface Pod {
   readonly namespace: string;
@@ -50,16 +50,16 @@ export function authorizationChecks(input: AuthorizationInput, r: Reporter): voi
   const policies = input.chart.filter(o => isSecurity(o, 'AuthorizationPolicy'));
   if (policies.length === 0) { return; }
   const pods: Pod[] = [
-    ...input.app.filter(o => WORKLOAD_KINDS.includes(o.json?.kind)).map(o => ({
+    ...input.app.filter(o => WORKLOAD_KINDS.includes(o.json.kind)).map(o => ({
       namespace: ns(o.json), name: `${o.json.kind}/${o.json.metadata?.name}`, labels: o.json.spec?.template?.metadata?.labels ?? {},
     })),
-    ...input.app.filter(o => o.json?.kind === 'Pod').map(o => ({ namespace: ns(o.json), name: `Pod/${o.json.metadata?.name}`, labels: o.json.metadata?.labels ?? {} })),
+    ...input.app.filter(o => o.json.kind === 'Pod').map(o => ({ namespace: ns(o.json), name: `Pod/${o.json.metadata?.name}`, labels: o.json.metadata?.labels ?? {} })),
     ...input.existingWorkloads,
   ];
   const accounts = knownAccounts(input);
   const peerAuthentications = input.app.filter(o => isSecurity(o, 'PeerAuthentication')).map(o => o.json);
-  const services = input.app.filter(o => o.json?.apiVersion === 'v1' && o.json?.kind === 'Service').map(o => o.json);
-  const ambient = new Set(input.app.filter(o => o.json?.apiVersion === 'v1' && o.json?.kind === 'Namespace'
+  const services = input.app.filter(o => o.json.apiVersion === 'v1' && o.json.kind === 'Service').map(o => o.json);
+  const ambient = new Set(input.app.filter(o => o.json.apiVersion === 'v1' && o.json.kind === 'Namespace'
     && isAmbient(o.json.metadata?.labels)).map(o => o.json.metadata?.name));
 
   for (const p of policies) {
@@ -96,8 +96,8 @@ function knownAccounts(input: AuthorizationInput): Set<string> {
   const known = new Set<string>([INGRESS_ACCOUNT, ...(input.existingServiceAccounts ?? [])]);
   for (const o of input.app) {
     const j = o.json;
-    if (j?.apiVersion === 'v1' && j.kind === 'ServiceAccount') { known.add(`${ns(j)}/${j.metadata?.name}`); }
-    const podSpec = WORKLOAD_KINDS.includes(j?.kind) ? j.spec?.template?.spec : j?.kind === 'Pod' ? j.spec : undefined;
+    if (j.apiVersion === 'v1' && j.kind === 'ServiceAccount') { known.add(`${ns(j)}/${j.metadata?.name}`); }
+    const podSpec = WORKLOAD_KINDS.includes(j.kind) ? j.spec?.template?.spec : j.kind === 'Pod' ? j.spec : undefined;
     const name = podSpec?.serviceAccountName ?? podSpec?.serviceAccount;
     if (typeof name === 'string') { known.add(`${ns(j)}/${name}`); }
   }

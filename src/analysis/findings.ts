@@ -42,6 +42,7 @@ export interface Finding {
 
 /** An object under analysis, with the construct that defines it. */
 export interface AnalyzedObject {
+  /** The manifest: always an object (the analysis skips entries that are not). */
   readonly json: any;
   readonly path: string;
 }

@@ -28,10 +28,10 @@ export interface TransportSecurityInput {
 const E = Severity.ERROR;
 const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'];
 
-const nameOf = (o: AnalyzedObject) => `${ns(o.json)}/${o.json?.metadata?.name}`;
+const nameOf = (o: AnalyzedObject) => `${ns(o.json)}/${o.json.metadata?.name}`;
 const isPa = (o: AnalyzedObject) => isPeerAuthentication(o.json);
-const isDestinationRule = (o: AnalyzedObject) => /^networking\.istio\.io\//.test(o.json?.apiVersion ?? '') && o.json.kind === 'DestinationRule';
-const isCore = (o: AnalyzedObject, kind: string) => o.json?.apiVersion === 'v1' && o.json.kind === kind;
+const isDestinationRule = (o: AnalyzedObject) => /^networking\.istio\.io\//.test(o.json.apiVersion ?? '') && o.json.kind === 'DestinationRule';
+const isCore = (o: AnalyzedObject, kind: string) => o.json.apiVersion === 'v1' && o.json.kind === kind;
 const matchLabelsOf = (pa: AnalyzedObject): { [k: string]: string } => pa.json.spec?.selector?.matchLabels ?? {};
 const hasSelector = (pa: AnalyzedObject) => Object.keys(matchLabelsOf(pa)).length > 0;
 const selects = (sel: { [k: string]: string }, labels: { [k: string]: string }) =>
@@ -47,10 +47,10 @@ interface Effective { readonly mode: string; readonly by?: AnalyzedObject }
 /** Runs the transport-security checks. */
 export function transportSecurityChecks(input: TransportSecurityInput, r: Reporter): void {
   const pods: Pod[] = [
-    ...input.app.filter(o => WORKLOAD_KINDS.includes(o.json?.kind)).map(o => ({
+    ...input.app.filter(o => WORKLOAD_KINDS.includes(o.json.kind)).map(o => ({
       namespace: ns(o.json), name: `${o.json.kind}/${o.json.metadata?.name}`, labels: o.json.spec?.template?.metadata?.labels ?? {},
     })),
-    ...input.app.filter(o => o.json?.kind === 'Pod').map(o => ({ namespace: ns(o.json), name: `Pod/${o.json.metadata?.name}`, labels: o.json.metadata?.labels ?? {} })),
+    ...input.app.filter(o => o.json.kind === 'Pod').map(o => ({ namespace: ns(o.json), name: `Pod/${o.json.metadata?.name}`, labels: o.json.metadata?.labels ?? {} })),
     ...input.existingWorkloads,
   ];
   const services: Svc[] = [
