@@ -110,6 +110,10 @@ export class NamespaceDefaultDeny extends Construct {
       ['AtWaypoint', `${name}-at-waypoint`, () => ({ targetRefs: [{ group: GATEWAY_API_GROUP, kind: 'Gateway', name: WAYPOINT_NAME }] })],
     ];
     for (const [id, policyName, spec] of policies) {
+      if (!isDnsSubdomain(policyName)) {
+        fail(this, 'name', name, `is too long for the policies of the namespace's waypoint: '${policyName}' has ${policyName.length} characters, over Kubernetes' 253`,
+          `Use a name of at most ${253 - '-from-waypoint'.length} characters`);
+      }
       const other = modelOf(this).claimObjectName(ISTIO_KINDS.AuthorizationPolicy.kind, namespace, policyName, this);
       if (other !== undefined) {
         failWith(this, 'name', `would create AuthorizationPolicy ${namespace}/${policyName} (for the namespace's waypoint), which ${other.node.path} already defines`,

@@ -280,4 +280,18 @@ describe('NamespaceDefaultDeny in an ambient namespace with a waypoint', () => {
     expect(() => new MeshNamespace(c, 'tutorial', { dataPlane: DataPlaneMode.AMBIENT }))
       .toThrow('[tutorial/deny2] name: would create AuthorizationPolicy tutorial/x-from-waypoint (for the namespace\'s waypoint), which tutorial/deny already defines. Give this NamespaceDefaultDeny or the other object another name');
   });
+
+  test('a name too long for the waypoint\'s policies fails when the namespace gets its waypoint; the longest that fits works', () => {
+    const long = (n: number) => `${'a'.repeat(60)}.`.repeat(Math.floor(n / 61)) + 'b'.repeat(n % 61);
+    expect(long(240)).toHaveLength(240);
+    const c = chart('tutorial');
+    new NamespaceDefaultDeny(c, 'deny', { name: long(240) });
+    expect(() => new MeshNamespace(c, 'tutorial', { dataPlane: DataPlaneMode.AMBIENT }))
+      .toThrow(`[test/deny] name: '${long(240)}' is too long for the policies of the namespace's waypoint: '${long(240)}-from-waypoint' has 254 characters, `
+        + "over Kubernetes' 253. Use a name of at most 239 characters");
+    const ok = chart('tutorial');
+    const deny = new NamespaceDefaultDeny(ok, 'deny', { name: long(239) });
+    new MeshNamespace(ok, 'tutorial', { dataPlane: DataPlaneMode.AMBIENT });
+    expect(deny.waypointPolicies.map(p => p.name.length)).toEqual([253, 251]);
+  });
 });
