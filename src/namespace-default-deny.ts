@@ -5,7 +5,7 @@ import { DEFAULT_NAMESPACE } from './core/hosts';
 import { WAYPOINT_NAME } from './core/mesh-labels';
 import { GATEWAY_API_GROUP } from './core/routing-api';
 import { checkProps, T } from './core/shape';
-import { isDnsLabel, isDnsSubdomain } from './core/syntax';
+import { isDnsLabel, isDnsSubdomain, MAX_DNS_SUBDOMAIN } from './core/syntax';
 import { ISTIO_KINDS, newAuthorizationPolicy } from './render/objects';
 import { checkExplicitNamespace, modelOf } from './routed-service';
 
@@ -109,11 +109,13 @@ export class NamespaceDefaultDeny extends Construct {
         () => ({ action: 'ALLOW', rules: [{ from: [{ source: { principals: [`${trustDomain}/ns/${namespace}/sa/${WAYPOINT_NAME}`] } }] }] })],
       ['AtWaypoint', `${name}-at-waypoint`, () => ({ targetRefs: [{ group: GATEWAY_API_GROUP, kind: 'Gateway', name: WAYPOINT_NAME }] })],
     ];
+    // `name` is a valid object name; only the suffixes can make a policy's name too long.
+    const longest = policies.map(([, policyName]) => policyName).reduce((a, b) => (b.length > a.length ? b : a));
+    if (longest.length > MAX_DNS_SUBDOMAIN) {
+      fail(this, 'name', name, `is too long for the policies of the namespace's waypoint: '${longest}' has ${longest.length} characters, over Kubernetes' ${MAX_DNS_SUBDOMAIN}`,
+        `Use a name of at most ${MAX_DNS_SUBDOMAIN - (longest.length - name.length)} characters`);
+    }
     for (const [id, policyName, spec] of policies) {
-      if (!isDnsSubdomain(policyName)) {
-        fail(this, 'name', name, `is too long for the policies of the namespace's waypoint: '${policyName}' has ${policyName.length} characters, over Kubernetes' 253`,
-          `Use a name of at most ${253 - '-from-waypoint'.length} characters`);
-      }
       const other = modelOf(this).claimObjectName(ISTIO_KINDS.AuthorizationPolicy.kind, namespace, policyName, this);
       if (other !== undefined) {
         failWith(this, 'name', `would create AuthorizationPolicy ${namespace}/${policyName} (for the namespace's waypoint), which ${other.node.path} already defines`,

@@ -153,10 +153,14 @@ describe('TrafficModel: claims', () => {
 });
 
 describe('TrafficModel: namespace facts across the charts of an app', () => {
-  test('work for a default-deny namespace runs now when the fact holds in this or another chart, else once when it comes', () => {
+  /** The models of two charts of one app. */
+  const twoCharts = () => {
     const app = new App();
-    const first = TrafficModel.of(new Chart(app, 'first'));
-    const second = TrafficModel.of(new Chart(app, 'second'));
+    return [TrafficModel.of(new Chart(app, 'first')), TrafficModel.of(new Chart(app, 'second'))];
+  };
+
+  test('work for a default-deny namespace runs now when the fact holds in this or another chart, else once when it comes', () => {
+    const [first, second] = twoCharts();
     const done: string[] = [];
     first.whenDeniedByDefault('shop', () => done.push('early'));
     second.whenDeniedByDefault('shop', () => done.push('early-elsewhere'));
@@ -175,9 +179,7 @@ describe('TrafficModel: namespace facts across the charts of an app', () => {
   });
 
   test('waypoints: known to every chart of the app, and work waiting for one runs once it is added', () => {
-    const app = new App();
-    const first = TrafficModel.of(new Chart(app, 'first'));
-    const second = TrafficModel.of(new Chart(app, 'second'));
+    const [first, second] = twoCharts();
     const done: string[] = [];
     second.whenWaypoint('shop', () => done.push('waiting'));
     // A default deny of the namespace is another fact.

@@ -65,9 +65,12 @@ export function isDnsLabel(s: unknown): boolean {
   return typeof s === 'string' && s.length <= 63 && DNS1123_LABEL.test(s);
 }
 
+/** The longest DNS-1123 subdomain, and so the longest name of most Kubernetes objects. */
+export const MAX_DNS_SUBDOMAIN = 253;
+
 /** True when `s` is a lowercase DNS-1123 subdomain (at most 253 characters). */
 export function isDnsSubdomain(s: unknown): boolean {
-  return typeof s === 'string' && s.length <= 253 && DNS1123_SUBDOMAIN.test(s);
+  return typeof s === 'string' && s.length <= MAX_DNS_SUBDOMAIN && DNS1123_SUBDOMAIN.test(s);
 }
 
 /** True when `s` is a DNS-1035 label (a Service name). */
@@ -141,7 +144,7 @@ export function wildcardDomainError(host: unknown): string | undefined {
  * lower case, no partial wildcards), or undefined when it is valid.
  */
 export function gatewayHostError(host: unknown): string | undefined {
-  if (typeof host !== 'string' || host.length > 253) { return 'is not a host a Gateway can serve'; }
+  if (typeof host !== 'string' || host.length > MAX_DNS_SUBDOMAIN) { return 'is not a host a Gateway can serve'; }
   if (host === '*') { return undefined; }
   const wildcard = host.startsWith('*.');
   const labels = (wildcard ? host.slice(2) : host).split('.');

@@ -118,6 +118,8 @@ export class TrafficModel extends Construct {
   private rendered?: Map<IConstruct, any>;
   /** While the armed analysis of this chart runs (what it renders of the chart's objects is kept). */
   private collecting = false;
+  /** The models of every chart of the app, this one's included (the app's registry, shared). */
+  private readonly appModels: TrafficModel[];
 
   private constructor(scope: Chart, id: string) {
     super(scope, id);
@@ -128,7 +130,8 @@ export class TrafficModel extends Construct {
       fail(scope, 'namespace', scope.namespace, "is the Chart's namespace, and not a DNS-1123 label, so Kubernetes rejects every object in it",
         "Give the Chart a namespace of at most 63 lowercase letters, digits and '-' (e.g. new Chart(app, 'shop', { namespace: 'shop' }))");
     }
-    AppModels.of(this.node.root).models.push(this);
+    this.appModels = AppModels.of(this.node.root).models;
+    this.appModels.push(this);
   }
 
   /** The routing of Service `name` in `namespace`, created on first use. */
@@ -211,7 +214,7 @@ export class TrafficModel extends Construct {
 
   /** Whether `namespace` has a waypoint (a MeshNamespace of any chart of the app). */
   public hasWaypoint(namespace: string): boolean {
-    return this.waypointNamespaces.has(namespace) || this.appModels().some(m => m.waypointNamespaces.has(namespace));
+    return this.waypointNamespaces.has(namespace) || this.appModels.some(m => m.waypointNamespaces.has(namespace));
   }
 
   /** Runs `work` once `namespace` has a waypoint (a MeshNamespace of any chart of the app): now if it has, or when a construct adds one. */
@@ -220,7 +223,7 @@ export class TrafficModel extends Construct {
   }
 
   private when(fact: string, namespace: string, holds: (m: TrafficModel) => boolean, work: () => void): void {
-    if (holds(this) || this.appModels().some(holds)) {
+    if (holds(this) || this.appModels.some(holds)) {
       work();
       return;
     }
@@ -230,17 +233,13 @@ export class TrafficModel extends Construct {
 
   private release(fact: string, namespace: string): void {
     const key = `${fact} ${namespace}`;
-    for (const model of this.appModels()) {
+    for (const model of this.appModels) {
       const waiting = model.waiting.get(key) ?? [];
       model.waiting.delete(key);
       for (const w of waiting) { w(); }
     }
   }
 
-  /** The models of every chart of the app (this one's included), from the app's registry. */
-  private appModels(): readonly TrafficModel[] {
-    return AppModels.of(this.node.root).models;
-  }
 
   /** Records that an Istio object of this chart is rendered from the model. */
   public addRenderedObject(): void {
