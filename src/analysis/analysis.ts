@@ -180,14 +180,33 @@ function run(chart: AnalyzedObject[], app: AnalyzedObject[], workloads: KnownWor
   accounts: string[] = [], channel?: string): Finding[] {
   const r = new Reporter();
   const rules = new CrdRules(channel);
+  // An object whose identity Kubernetes cannot read is rejected whole: reported once, and read by no other check.
+  const unreadable = new Set<AnalyzedObject>();
   for (const o of chart) {
+    const bad = identityError(o.json);
+    if (bad) {
+      unreadable.add(o);
+      r.report(o, 'IST0106', Severity.ERROR, bad.field, bad.value, 'is not a string, so Kubernetes cannot read the object', `Give the object's ${bad.field} as a string`);
+    }
+  }
+  const inChart = chart.filter(o => !unreadable.has(o));
+  const inApp = app.filter(o => !unreadable.has(o) && identityError(o.json) === undefined);
+  for (const o of inChart) {
     const before = r.findings.length;
     webhookChecks(o, r);
     // The CRD's schema and CEL rules; a field the webhook checks already reported is not reported twice.
     crdChecks(o, r, new Set(r.findings.slice(before).filter(f => f.severity === Severity.ERROR).map(f => f.field)), rules);
   }
-  crossChecks({ chart, app, existingWorkloads: workloads, existingServices: services, existingServiceAccounts: accounts }, r);
+  crossChecks({ chart: inChart, app: inApp, existingWorkloads: workloads, existingServices: services, existingServiceAccounts: accounts }, r);
   return r.findings;
+}
+
+/** The first of an object's identity fields (apiVersion, kind, metadata's name and namespace) that is not a string. */
+function identityError(json: any): { field: string; value: unknown } | undefined {
+  const metadata = json.metadata ?? {};
+  const fields: [string, unknown][] = [['apiVersion', json.apiVersion], ['kind', json.kind], ['metadata.name', metadata.name], ['metadata.namespace', metadata.namespace]];
+  const [field, value] = fields.find(([f, v]) => typeof v !== 'string' && (v !== undefined || !f.startsWith('metadata.'))) ?? [];
+  return field === undefined ? undefined : { field, value };
 }
 
 /** The kinds the analysis reads (other objects are not rendered for it). */

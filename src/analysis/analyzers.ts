@@ -9,6 +9,7 @@ import { AnalyzedObject, Reporter, Severity } from './findings';
 import { gatewayApiChecks } from './gateway-api';
 import { transportSecurityChecks } from './transport-security';
 import { hostMatches, istioHost, namespaceOf as ns } from '../core/hosts';
+import { list, stringMap } from '../core/manifest-fields';
 import { isAmbient, usesWaypoint } from '../core/mesh-labels';
 import { isGatewayApiObject } from '../core/routing-api';
 import { KnownService, KnownWorkload } from '../model/traffic-model';
@@ -35,9 +36,9 @@ const I = Severity.INFO;
 const PROTOCOLS = ['http', 'http2', 'https', 'grpc', 'grpc-web', 'tcp', 'udp', 'tls', 'mongo', 'redis', 'mysql', 'http_proxy'];
 const APP_PROTOCOL_OK = ['kubernetes.io/h2c', 'kubernetes.io/ws', 'kubernetes.io/wss'];
 
-const selects = (sel: { [k: string]: string } | undefined, labels: { [k: string]: string }) =>
-  !!sel && Object.keys(sel).length > 0 && Object.entries(sel).every(([k, v]) => labels[k] === v);
-const isIstio = (o: AnalyzedObject, kind: string) => /^networking\.istio\.io\//.test(o.json?.apiVersion ?? '') && o.json.kind === kind;
+const selects = (sel: unknown, labels: { [k: string]: string }) =>
+  Object.keys(stringMap(sel)).length > 0 && Object.entries(stringMap(sel)).every(([k, v]) => labels[k] === v);
+const isIstio = (o: AnalyzedObject, kind: string) => typeof o.json.apiVersion === 'string' && /^networking\.istio\.io\//.test(o.json.apiVersion) && o.json.kind === kind;
 const isCore = (o: AnalyzedObject, kind: string) => o.json?.apiVersion === 'v1' && o.json.kind === kind;
 
 interface Pods { readonly namespace: string; readonly name: string; readonly labels: { [k: string]: string } }
@@ -73,7 +74,7 @@ export function crossChecks(input: CrossInput, r: Reporter): void {
 function checkDuplicates(input: CrossInput, r: Reporter): void {
   const seen = new Map<string, AnalyzedObject>();
   for (const o of input.chart) {
-    const group = String(o.json?.apiVersion ?? '').split('/').slice(0, -1).join('/');
+    const group = typeof o.json.apiVersion === 'string' ? o.json.apiVersion.split('/').slice(0, -1).join('/') : '';
     const key = `${group}|${o.json?.kind}|${o.json?.metadata?.namespace ?? ''}|${o.json?.metadata?.name}`;
     const first = seen.get(key);
     if (!first) { seen.set(key, o); continue; }
@@ -88,17 +89,17 @@ function buildIndex(input: CrossInput): Index {
     ...input.app.filter(o => isCore(o, 'Service')).map(o => ({
       namespace: ns(o.json),
       name: o.json.metadata?.name,
-      selector: o.json.spec?.selector,
-      ports: (o.json.spec?.ports ?? []) as any[],
+      selector: stringMap(o.json.spec?.selector),
+      ports: list(o.json.spec?.ports),
       external: false,
     })),
     ...input.existingServices.map(s => ({ ...s, ports: s.ports.map(p => ({ port: p })), external: true })),
   ];
   const pods: Pods[] = [
     ...input.app.filter(o => ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'].includes(o.json?.kind)).map(o => ({
-      namespace: ns(o.json), name: `${o.json.kind}/${o.json.metadata?.name}`, labels: o.json.spec?.template?.metadata?.labels ?? {},
+      namespace: ns(o.json), name: `${o.json.kind}/${o.json.metadata?.name}`, labels: stringMap(o.json.spec?.template?.metadata?.labels),
     })),
-    ...input.app.filter(o => o.json?.kind === 'Pod').map(o => ({ namespace: ns(o.json), name: `Pod/${o.json.metadata?.name}`, labels: o.json.metadata?.labels ?? {} })),
+    ...input.app.filter(o => o.json?.kind === 'Pod').map(o => ({ namespace: ns(o.json), name: `Pod/${o.json.metadata?.name}`, labels: stringMap(o.json.metadata?.labels) })),
     ...input.existingWorkloads,
   ];
   // Indexes: every lookup below is by key, so the analysis stays linear in the number of objects.
@@ -117,13 +118,13 @@ function buildIndex(input: CrossInput): Index {
   }
   /** The pods of `namespace` that `selector` selects (none for an empty selector). */
   const podsSelected = (namespace: string, selector: { [k: string]: string } | undefined): Pods[] => {
-    const entries = Object.entries(selector ?? {});
+    const entries = Object.entries(stringMap(selector));
     if (entries.length === 0) { return []; }
     const buckets = entries.map(([k, v]) => podIndex.get(`${namespace}|${k}=${v}`) ?? []);
     const smallest = buckets.reduce((a, b) => (b.length < a.length ? b : a));
     return smallest.filter(p => selects(selector, p.labels));
   };
-  const byKind = (list: AnalyzedObject[], test: (o: AnalyzedObject) => boolean) => list.filter(test);
+  const byKind = (objects: AnalyzedObject[], test: (o: AnalyzedObject) => boolean) => objects.filter(test);
   const gateways = byKind(input.app, o => isIstio(o, 'Gateway'));
   const gatewayIndex = new Map(gateways.map(g => [`${ns(g.json)}/${g.json.metadata?.name}`, g]));
   const drIndex = new Map<string, AnalyzedObject[]>();
@@ -146,11 +147,11 @@ function checkVirtualServices(input: CrossInput, ix: Index, r: Reporter): void {
   for (const vs of input.chart.filter(o => isIstio(o, 'VirtualService'))) {
     const spec = vs.json.spec ?? {};
     const vsNs = ns(vs.json);
-    const refs: string[] = spec.gateways ?? [];
+    const refs: unknown[] = list(spec.gateways);
     const mesh = refs.length === 0 || refs.includes('mesh');
     // IST0101: gateways that do not exist.
     refs.forEach((g, i) => {
-      if (g === 'mesh') { return; }
+      if (typeof g !== 'string' || g === 'mesh') { return; }
       const [gNs, gName] = g.includes('/') ? g.split('/', 2) : [vsNs, g];
       const gw = gatewayIndex.get(`${gNs}/${gName}`);
       if (!gw) {
@@ -158,19 +159,19 @@ function checkVirtualServices(input: CrossInput, ix: Index, r: Reporter): void {
         return;
       }
       // IST0132: no VirtualService host is served by the Gateway.
-      const served: string[] = (gw.json.spec?.servers ?? []).flatMap((s: any) => (s.hosts ?? []).map((h: string) => {
+      const served: string[] = list(gw.json.spec?.servers).flatMap((s: any) => list(s?.hosts).filter(h => typeof h === 'string').map((h: string) => {
         if (!h.includes('/')) { return h; }
         const [hNs, name] = h.split('/', 2);
         return hNs === '*' || hNs === vsNs || (hNs === '.' && ns(gw.json) === vsNs) ? name : undefined;
       })).filter((h: string | undefined): h is string => h !== undefined);
-      const hosts: string[] = spec.hosts ?? [];
+      const hosts: string[] = list(spec.hosts).filter(h => typeof h === 'string');
       if (hosts.length > 0 && !hosts.some(h => served.some(s => hostMatches(s, h) || hostMatches(h, s)))) {
         r.report(vs, 'IST0132', W, 'spec.hosts', hosts, `none of the hosts is served by Gateway ${g} (${served.join(', ')})`, "Add the host to a server of the Gateway, or fix the VirtualService's hosts");
       }
     });
     // IST0109: two mesh VirtualServices for one host.
     if (mesh) {
-      for (const h of (spec.hosts ?? []) as string[]) {
+      for (const h of list(spec.hosts).filter((x): x is string => typeof x === 'string')) {
         const fqdn = istioHost(h, vsNs);
         const first = meshHosts.get(fqdn);
         if (first) {
@@ -184,17 +185,17 @@ function checkVirtualServices(input: CrossInput, ix: Index, r: Reporter): void {
     // IST0101 (subsets) and IST0112 (ports) on every destination and mirror.
     const destinations: { field: string; d: any }[] = [];
     for (const section of ['http', 'tcp', 'tls']) {
-      (spec[section] ?? []).forEach((route: any, i: number) => {
-        (route?.route ?? []).forEach((d: any, j: number) => destinations.push({ field: `spec.${section}[${i}].route[${j}].destination`, d: d?.destination }));
+      list(spec[section]).forEach((route: any, i: number) => {
+        list(route?.route).forEach((d: any, j: number) => destinations.push({ field: `spec.${section}[${i}].route[${j}].destination`, d: d?.destination }));
         if (route?.mirror) { destinations.push({ field: `spec.${section}[${i}].mirror`, d: route.mirror }); }
-        (route?.mirrors ?? []).forEach((m: any, j: number) => destinations.push({ field: `spec.${section}[${i}].mirrors[${j}].destination`, d: m?.destination }));
+        list(route?.mirrors).forEach((m: any, j: number) => destinations.push({ field: `spec.${section}[${i}].mirrors[${j}].destination`, d: m?.destination }));
       });
     }
     for (const { field, d } of destinations) {
       if (!d || typeof d.host !== 'string') { continue; }
       const fqdn = istioHost(d.host, vsNs);
-      if (d.subset !== undefined) {
-        const defined = drFor(fqdn).some(dr => (dr.json.spec?.subsets ?? []).some((s: any) => s?.name === d.subset));
+      if (typeof d.subset === 'string') {
+        const defined = drFor(fqdn).some(dr => list(dr.json.spec?.subsets).some((s: any) => s?.name === d.subset));
         if (!defined) {
           r.report(vs, 'IST0101', E, `${field}.subset`, d.subset, `subset '${d.subset}' of host ${fqdn} is defined by no DestinationRule in the app (Envoy answers 503)`,
             'Declare the subset in the DestinationRule of the host, or route to a declared subset');
@@ -234,8 +235,8 @@ function checkDestinationRules(input: CrossInput, ix: Index, r: Reporter): void 
     }
     const behind = podsSelected(svc.namespace, svc.selector);
     const members = new Map<Pods, string[]>();
-    (dr.json.spec?.subsets ?? []).forEach((s: any, i: number) => {
-      const chosen = behind.filter(p => Object.entries(s?.labels ?? {}).every(([k, v]) => p.labels[k] === v));
+    list(dr.json.spec?.subsets).forEach((s: any, i: number) => {
+      const chosen = behind.filter(p => Object.entries(stringMap(s?.labels)).every(([k, v]) => p.labels[k] === v));
       if (chosen.length === 0) {
         r.report(dr, 'IST0173', E, `spec.subsets[${i}].labels`, s?.labels, `subset '${s?.name}' selects no pod of Service ${svc.namespace}/${svc.name} (Envoy answers 503 UH)`,
           'Fix the labels, or deploy (or adopt) the version');
@@ -257,16 +258,16 @@ function checkServices(input: CrossInput, ix: Index, r: Reporter): void {
   const { podsSelected } = ix;
   for (const svc of input.chart.filter(o => isCore(o, 'Service'))) {
     const spec = svc.json.spec ?? {};
-    if (spec.type === 'ExternalName' || !spec.selector || Object.keys(spec.selector).length === 0) { continue; }
-    const labels = svc.json.metadata?.labels ?? {};
+    if (spec.type === 'ExternalName' || Object.keys(stringMap(spec.selector)).length === 0) { continue; }
+    const labels = stringMap(svc.json.metadata?.labels);
     if (podsSelected(ns(svc.json), spec.selector).length === 0) {
       r.report(svc, 'CIT0001', W, 'spec.selector', spec.selector, 'selects no pod of any workload in the app or known to exist', 'Fix the selector, or deploy (or adopt) the workloads');
     }
     if (labels.istio !== undefined || labels.release === 'istio') { continue; }
-    (spec.ports ?? []).forEach((p: any, i: number) => {
+    list(spec.ports).forEach((p: any, i: number) => {
       if (p?.protocol === 'UDP' || [25, 53, 3306, 27017].includes(p?.port)) { return; }
-      const appProtocol: string | undefined = p?.appProtocol;
-      const ok = appProtocol !== undefined
+      const appProtocol: unknown = p?.appProtocol;
+      const ok = typeof appProtocol === 'string'
         ? PROTOCOLS.includes(appProtocol.toLowerCase()) || APP_PROTOCOL_OK.includes(appProtocol)
         : typeof p?.name === 'string' && PROTOCOLS.includes(p.name.split('-')[0].toLowerCase());
       if (!ok) {
@@ -286,17 +287,17 @@ function checkGateways(input: CrossInput, ix: Index, r: Reporter): void {
   const claimed = new Map<string, AnalyzedObject>();
   const servicesBySelector = new Map<string, AnalyzedObject[]>();
   chartGateways.forEach(gw => {
-    const sel = gw.json.spec?.selector ?? {};
+    const sel = stringMap(gw.json.spec?.selector);
     const selKey = JSON.stringify(Object.fromEntries(Object.entries(sel).sort()));
     const reported = new Set<AnalyzedObject>();
-    for (const s of gw.json.spec?.servers ?? []) {
-      for (const h of (s?.hosts ?? []) as string[]) {
+    for (const s of list(gw.json.spec?.servers)) {
+      for (const h of list(s?.hosts)) {
         const key = `${selKey}|${s?.port?.number}|${s?.bind ?? ''}|${h}`;
         const other = claimed.get(key);
         if (other === undefined) { claimed.set(key, gw); continue; }
         if (other === gw || reported.has(other)) { continue; }
         reported.add(other);
-        r.report(gw, 'IST0145', E, 'spec.servers', { port: s.port.number, host: h }, `conflicts with Gateway ${ns(other.json)}/${other.json.metadata?.name}: same selector, port ${s.port.number} and host '${h}'`,
+        r.report(gw, 'IST0145', E, 'spec.servers', { port: s?.port?.number, host: h }, `conflicts with Gateway ${ns(other.json)}/${other.json.metadata?.name}: same selector, port ${s?.port?.number} and host '${h}'`,
           'Serve each host and port from one Gateway');
       }
     }
@@ -307,10 +308,10 @@ function checkGateways(input: CrossInput, ix: Index, r: Reporter): void {
       servicesBySelector.set(selKey, gwServices);
     }
     if (gwServices.length === 0) { return; }
-    const exposed = new Set<number>(gwServices.flatMap(o => (o.json.spec?.ports ?? [])
-      .filter((p: any) => (p?.protocol ?? 'TCP') === 'TCP').flatMap((p: any) => [p.port, typeof p.targetPort === 'number' ? p.targetPort : p.port])));
+    const exposed = new Set<number>(gwServices.flatMap(o => list(o.json.spec?.ports)
+      .filter((p: any) => (p?.protocol ?? 'TCP') === 'TCP').flatMap((p: any) => [p?.port, typeof p?.targetPort === 'number' ? p.targetPort : p?.port])));
     const names = gwServices.map(o => o.json.metadata?.name).join(', ');
-    (gw.json.spec?.servers ?? []).forEach((s: any, j: number) => {
+    list(gw.json.spec?.servers).forEach((s: any, j: number) => {
       if (s?.port?.number !== undefined && !exposed.has(s.port.number)) {
         r.report(gw, 'IST0162', W, `spec.servers[${j}].port.number`, s.port.number, `is not a port of the gateway Service (${names})`,
           'Use a port the ingress gateway Service exposes, or add it to that Service');
@@ -325,7 +326,7 @@ function checkNamespaces(input: CrossInput, ix: Index, r: Reporter): void {
   const { pods } = ix;
   const routedNamespaces = new Set<string>();
   for (const o of input.chart) {
-    if (isIstio(o, 'DestinationRule') || (isIstio(o, 'VirtualService') && (o.json.spec?.gateways ?? []).length === 0) || isMeshRoute(o)) { routedNamespaces.add(ns(o.json)); }
+    if (isIstio(o, 'DestinationRule') || (isIstio(o, 'VirtualService') && list(o.json.spec?.gateways).length === 0) || isMeshRoute(o)) { routedNamespaces.add(ns(o.json)); }
   }
   const podsByNamespace = new Map<string, Pods[]>();
   for (const p of pods) {
@@ -333,7 +334,7 @@ function checkNamespaces(input: CrossInput, ix: Index, r: Reporter): void {
     if (bucket) { bucket.push(p); } else { podsByNamespace.set(p.namespace, [p]); }
   }
   for (const n of input.app.filter(o => isCore(o, 'Namespace'))) {
-    const labels = n.json.metadata?.labels ?? {};
+    const labels = stringMap(n.json.metadata?.labels);
     const name = n.json.metadata?.name;
     const injection = labels['istio-injection'] === 'enabled' || labels['istio.io/rev'] !== undefined;
     if (labels['istio-injection'] !== undefined && (labels['istio.io/rev'] !== undefined || labels['istio.io/dataplane-mode'] !== undefined)) {

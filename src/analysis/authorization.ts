@@ -20,6 +20,7 @@
  */
 import { AnalyzedObject, Reporter, Severity } from './findings';
 import { namespaceOf as ns } from '../core/hosts';
+import { record, stringMap } from '../core/manifest-fields';
 import { isAmbient } from '../core/mesh-labels';
 import { peerModeOf, ROOT_NAMESPACE } from '../core/peer-authentication';
 import { KnownWorkload } from '../model/traffic-model';
@@ -51,9 +52,9 @@ export function authorizationChecks(input: AuthorizationInput, r: Reporter): voi
   if (policies.length === 0) { return; }
   const pods: Pod[] = [
     ...input.app.filter(o => WORKLOAD_KINDS.includes(o.json.kind)).map(o => ({
-      namespace: ns(o.json), name: `${o.json.kind}/${o.json.metadata?.name}`, labels: o.json.spec?.template?.metadata?.labels ?? {},
+      namespace: ns(o.json), name: `${o.json.kind}/${o.json.metadata?.name}`, labels: stringMap(o.json.spec?.template?.metadata?.labels),
     })),
-    ...input.app.filter(o => o.json.kind === 'Pod').map(o => ({ namespace: ns(o.json), name: `Pod/${o.json.metadata?.name}`, labels: o.json.metadata?.labels ?? {} })),
+    ...input.app.filter(o => o.json.kind === 'Pod').map(o => ({ namespace: ns(o.json), name: `Pod/${o.json.metadata?.name}`, labels: stringMap(o.json.metadata?.labels) })),
     ...input.existingWorkloads,
   ];
   const accounts = knownAccounts(input);
@@ -63,7 +64,7 @@ export function authorizationChecks(input: AuthorizationInput, r: Reporter): voi
     && isAmbient(o.json.metadata?.labels)).map(o => o.json.metadata?.name));
 
   for (const p of policies) {
-    const spec = p.json.spec ?? {};
+    const spec = record(p.json.spec);
     const policyNs = ns(p.json);
     if (spec.targetRef !== undefined || spec.targetRefs !== undefined) { continue; }
     const matchLabels: { [k: string]: string } | undefined = spec.selector?.matchLabels;
@@ -108,7 +109,7 @@ function knownAccounts(input: AuthorizationInput): Set<string> {
 function checkPrincipals(p: AnalyzedObject, rule: any, i: number, policyNs: string, known: Set<string>, r: Reporter): void {
   const froms: any[] = Array.isArray(rule?.from) ? rule.from : [];
   froms.forEach((f, j) => {
-    const source = f?.source ?? {};
+    const source = record(f?.source);
     for (const field of ['principals', 'notPrincipals', 'serviceAccounts', 'notServiceAccounts']) {
       const values: unknown[] = Array.isArray(source[field]) ? source[field] : [];
       values.forEach((v, k) => {

@@ -16,6 +16,7 @@
  */
 import { AnalyzedObject, Reporter, Severity } from './findings';
 import { namespaceOf as ns } from '../core/hosts';
+import { list } from '../core/manifest-fields';
 import { GATEWAY_API_GROUP, isGatewayApiObject } from '../core/routing-api';
 import { KnownService } from '../model/traffic-model';
 
@@ -35,7 +36,7 @@ const isCoreService = (o: AnalyzedObject) => o.json?.apiVersion === 'v1' && o.js
 function servicePorts(input: GatewayApiInput): Map<string, number[]> {
   const out = new Map<string, number[]>();
   for (const o of input.app.filter(isCoreService)) {
-    out.set(`${ns(o.json)}/${o.json.metadata?.name}`, (Array.isArray(o.json.spec?.ports) ? o.json.spec.ports : []).map((p: any) => p?.port));
+    out.set(`${ns(o.json)}/${o.json.metadata?.name}`, list(o.json.spec?.ports).map((p: any) => p?.port));
   }
   for (const s of input.existingServices) { out.set(`${s.namespace}/${s.name}`, [...s.ports]); }
   return out;
@@ -43,21 +44,20 @@ function servicePorts(input: GatewayApiInput): Map<string, number[]> {
 
 /** Whether a ReferenceGrant in `toNamespace` lets a route of `kind` in `fromNamespace` refer to Service `name`. */
 function granted(grants: any[], fromNamespace: string, kind: string, toNamespace: string, name: string): boolean {
-  const list = (x: unknown): any[] => (Array.isArray(x) ? x : []);
   return grants.some(g => ns(g) === toNamespace
     && list(g.spec?.from).some((f: any) => f?.group === GROUP && f?.kind === kind && f?.namespace === fromNamespace)
     && list(g.spec?.to).some((t: any) => (t?.group ?? '') === '' && t?.kind === 'Service' && (t?.name === undefined || t.name === name)));
 }
 
 /** The route kinds a listener of a protocol takes when its `allowedRoutes.kinds` is unset. */
-const LISTENER_KINDS: { [protocol: string]: string[] } = {
-  HTTP: ['HTTPRoute', 'GRPCRoute'],
-  HTTPS: ['HTTPRoute', 'GRPCRoute'],
-  TLS: ['TLSRoute', 'TCPRoute'],
-  TCP: ['TCPRoute'],
-  UDP: ['UDPRoute'],
-  HBONE: ['HTTPRoute', 'GRPCRoute', 'TCPRoute'],
-};
+const LISTENER_KINDS = new Map<unknown, string[]>([
+  ['HTTP', ['HTTPRoute', 'GRPCRoute']],
+  ['HTTPS', ['HTTPRoute', 'GRPCRoute']],
+  ['TLS', ['TLSRoute', 'TCPRoute']],
+  ['TCP', ['TCPRoute']],
+  ['UDP', ['UDPRoute']],
+  ['HBONE', ['HTTPRoute', 'GRPCRoute', 'TCPRoute']],
+]);
 
 /** Whether a listener admits routes of `kind` from `routeNamespace` (its `allowedRoutes`; only the Gateway's namespace by default). */
 function admits(listener: any, gatewayNamespace: string, routeNamespace: string, kind: string,
@@ -66,7 +66,7 @@ function admits(listener: any, gatewayNamespace: string, routeNamespace: string,
   const kinds: any[] | undefined = listener?.allowedRoutes?.kinds;
   if (Array.isArray(kinds) && kinds.length > 0) {
     if (!kinds.some(k => k?.kind === kind && (k?.group ?? GROUP) === GROUP)) { return false; }
-  } else if (!(LISTENER_KINDS[String(listener?.protocol)] ?? []).includes(kind)) {
+  } else if (!(LISTENER_KINDS.get(listener?.protocol) ?? []).includes(kind)) {
     // Without `kinds`, a listener takes the route kinds of its protocol.
     return false;
   }
@@ -93,10 +93,10 @@ export function gatewayApiChecks(input: GatewayApiInput, r: Reporter): void {
   for (const route of routes) {
     const routeNs = ns(route.json);
     const kind: string = route.json.kind;
-    (Array.isArray(route.json.spec?.parentRefs) ? route.json.spec.parentRefs : []).forEach((p: any, i: number) =>
+    list(route.json.spec?.parentRefs).forEach((p: any, i: number) =>
       checkParent(route, p, `spec.parentRefs[${i}]`, { routeNs, kind, ports, gateways, namespaceLabels }, r));
-    (Array.isArray(route.json.spec?.rules) ? route.json.spec.rules : []).forEach((rule: any, i: number) =>
-      (Array.isArray(rule?.backendRefs) ? rule.backendRefs : []).forEach((b: any, j: number) =>
+    list(route.json.spec?.rules).forEach((rule: any, i: number) =>
+      list(rule?.backendRefs).forEach((b: any, j: number) =>
         checkBackend(route, b, `spec.rules[${i}].backendRefs[${j}]`, { routeNs, kind, ports, grants }, r)));
   }
 }
@@ -111,7 +111,7 @@ interface BackendContext {
 /** CIT0030 and CIT0031 on one backendRef. */
 function checkBackend(route: AnalyzedObject, b: any, field: string, c: BackendContext, r: Reporter): void {
   if ((b?.group ?? '') !== '' || (b?.kind ?? 'Service') !== 'Service' || typeof b?.name !== 'string') { return; }
-  const target = b.namespace ?? c.routeNs;
+  const target = typeof b.namespace === 'string' ? b.namespace : c.routeNs;
   const ref = `${target}/${b.name}`;
   const known = c.ports.get(ref);
   if (known === undefined) {
@@ -139,7 +139,7 @@ interface ParentContext {
 /** CIT0032 on one parentRef. */
 function checkParent(route: AnalyzedObject, p: any, field: string, c: ParentContext, r: Reporter): void {
   if (typeof p?.name !== 'string') { return; }
-  const target = p.namespace ?? c.routeNs;
+  const target = typeof p.namespace === 'string' ? p.namespace : c.routeNs;
   const ref = `${target}/${p.name}`;
   const group = p.group ?? GROUP;
   const kind = p.kind ?? 'Gateway';
@@ -157,11 +157,14 @@ function checkParent(route: AnalyzedObject, p: any, field: string, c: ParentCont
   if (group !== GROUP || kind !== 'Gateway') { return; }
   const gateway = c.gateways.get(ref);
   if (gateway === undefined) { return; } // a Gateway outside the app
-  const listeners: any[] = (Array.isArray(gateway.spec?.listeners) ? gateway.spec.listeners : [])
-    .filter((l: any) => (p.sectionName === undefined || l?.name === p.sectionName) && (p.port === undefined || l?.port === p.port));
+  // A sectionName or port of the wrong type is the schema's finding: it names no listener.
+  const section: string | undefined = typeof p.sectionName === 'string' ? p.sectionName : undefined;
+  const port: number | undefined = typeof p.port === 'number' ? p.port : undefined;
+  const listeners: any[] = list(gateway.spec?.listeners)
+    .filter((l: any) => (section === undefined || l?.name === section) && (port === undefined || l?.port === port));
   if (listeners.length === 0) {
-    const which = [p.sectionName !== undefined ? `named '${p.sectionName}'` : undefined, p.port !== undefined ? `on port ${p.port}` : undefined].filter(x => x).join(' and ');
-    r.report(route, 'CIT0032', Severity.ERROR, p.sectionName !== undefined ? `${field}.sectionName` : `${field}.port`, p.sectionName ?? p.port,
+    const which = [section !== undefined ? `named '${section}'` : undefined, port !== undefined ? `on port ${port}` : undefined].filter(x => x).join(' and ');
+    r.report(route, 'CIT0032', Severity.ERROR, section !== undefined ? `${field}.sectionName` : `${field}.port`, section ?? port,
       `names no listener of Gateway ${ref} (none ${which}), so the route is not attached there`, 'Name a listener the Gateway has');
     return;
   }

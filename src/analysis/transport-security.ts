@@ -13,6 +13,7 @@
  */
 import { AnalyzedObject, Reporter, Severity } from './findings';
 import { istioHost, namespaceOf as ns } from '../core/hosts';
+import { list, record, stringMap } from '../core/manifest-fields';
 import { isAmbient } from '../core/mesh-labels';
 import { isPeerAuthentication, peerModeOf } from '../core/peer-authentication';
 import { KnownService, KnownWorkload } from '../model/traffic-model';
@@ -32,7 +33,7 @@ const nameOf = (o: AnalyzedObject) => `${ns(o.json)}/${o.json.metadata?.name}`;
 const isPa = (o: AnalyzedObject) => isPeerAuthentication(o.json);
 const isDestinationRule = (o: AnalyzedObject) => /^networking\.istio\.io\//.test(o.json.apiVersion ?? '') && o.json.kind === 'DestinationRule';
 const isCore = (o: AnalyzedObject, kind: string) => o.json.apiVersion === 'v1' && o.json.kind === kind;
-const matchLabelsOf = (pa: AnalyzedObject): { [k: string]: string } => pa.json.spec?.selector?.matchLabels ?? {};
+const matchLabelsOf = (pa: AnalyzedObject): { [k: string]: string } => stringMap(pa.json.spec?.selector?.matchLabels);
 const hasSelector = (pa: AnalyzedObject) => Object.keys(matchLabelsOf(pa)).length > 0;
 const selects = (sel: { [k: string]: string }, labels: { [k: string]: string }) =>
   Object.keys(sel).length > 0 && Object.entries(sel).every(([k, v]) => labels[k] === v);
@@ -48,9 +49,9 @@ interface Effective { readonly mode: string; readonly by?: AnalyzedObject }
 export function transportSecurityChecks(input: TransportSecurityInput, r: Reporter): void {
   const pods: Pod[] = [
     ...input.app.filter(o => WORKLOAD_KINDS.includes(o.json.kind)).map(o => ({
-      namespace: ns(o.json), name: `${o.json.kind}/${o.json.metadata?.name}`, labels: o.json.spec?.template?.metadata?.labels ?? {},
+      namespace: ns(o.json), name: `${o.json.kind}/${o.json.metadata?.name}`, labels: stringMap(o.json.spec?.template?.metadata?.labels),
     })),
-    ...input.app.filter(o => o.json.kind === 'Pod').map(o => ({ namespace: ns(o.json), name: `Pod/${o.json.metadata?.name}`, labels: o.json.metadata?.labels ?? {} })),
+    ...input.app.filter(o => o.json.kind === 'Pod').map(o => ({ namespace: ns(o.json), name: `Pod/${o.json.metadata?.name}`, labels: stringMap(o.json.metadata?.labels) })),
     ...input.existingWorkloads,
   ];
   const services: Svc[] = [
@@ -58,7 +59,7 @@ export function transportSecurityChecks(input: TransportSecurityInput, r: Report
       namespace: ns(o.json),
       name: o.json.metadata?.name,
       selector: o.json.spec.selector,
-      ports: ((o.json.spec.ports ?? []) as any[]).filter(p => typeof p?.port === 'number').map(p => ({
+      ports: list(o.json.spec.ports).filter(p => typeof p?.port === 'number').map(p => ({
         port: p.port,
         target: p.targetPort === undefined ? p.port : typeof p.targetPort === 'number' ? p.targetPort : undefined,
       })),
@@ -82,9 +83,9 @@ export function transportSecurityChecks(input: TransportSecurityInput, r: Report
 }
 
 function usesTls(dr: AnalyzedObject): boolean {
-  const spec = dr.json.spec ?? {};
-  return [spec.trafficPolicy, ...((spec.subsets ?? []) as any[]).map((s: any) => s?.trafficPolicy)]
-    .some(tp => tp?.tls || (tp?.portLevelSettings ?? []).some((p: any) => p?.tls));
+  const spec = record(dr.json.spec);
+  return [spec.trafficPolicy, ...list(spec.subsets).map((s: any) => s?.trafficPolicy)]
+    .some(tp => tp?.tls || list(tp?.portLevelSettings).some((p: any) => p?.tls));
 }
 
 /** CIT0010 and CIT0011 on the `tls` settings of the chart's DestinationRules. */
@@ -92,7 +93,7 @@ function checkClientTls(input: TransportSecurityInput, r: Reporter, services: Sv
   podsOf: (namespace: string, selector: { [k: string]: string }) => Pod[], effective: (pod: Pod, port: number | undefined) => Effective): void {
   const namespaces = new Map(input.app.filter(o => isCore(o, 'Namespace')).map(o => [o.json.metadata?.name, o]));
   for (const dr of input.chart.filter(isDestinationRule)) {
-    const spec = dr.json.spec ?? {};
+    const spec = record(dr.json.spec);
     if (typeof spec.host !== 'string') { continue; }
     const fqdn = istioHost(spec.host, ns(dr.json));
     const m = /^([^.]+)\.([^.]+)\.svc\.cluster\.local$/.exec(fqdn);
@@ -104,13 +105,13 @@ function checkClientTls(input: TransportSecurityInput, r: Reporter, services: Sv
     const settings: { field: string; tls: any; pods: Pod[]; port?: number }[] = [];
     const collect = (tp: any, field: string, pods: Pod[]) => {
       if (tp?.tls) { settings.push({ field: `${field}.tls`, tls: tp.tls, pods }); }
-      ((tp?.portLevelSettings ?? []) as any[]).forEach((p, j) => {
+      list(tp?.portLevelSettings).forEach((p, j) => {
         if (p?.tls && typeof p.port?.number === 'number') { settings.push({ field: `${field}.portLevelSettings[${j}].tls`, tls: p.tls, pods, port: p.port.number }); }
       });
     };
     collect(spec.trafficPolicy, 'spec.trafficPolicy', backends);
-    ((spec.subsets ?? []) as any[]).forEach((s, i) => {
-      collect(s?.trafficPolicy, `spec.subsets[${i}].trafficPolicy`, backends.filter(p => Object.entries(s?.labels ?? {}).every(([k, v]) => p.labels[k] === v)));
+    list(spec.subsets).forEach((s, i) => {
+      collect(s?.trafficPolicy, `spec.subsets[${i}].trafficPolicy`, backends.filter(p => Object.entries(stringMap(s?.labels)).every(([k, v]) => p.labels[k] === v)));
     });
     for (const { field, tls, pods, port } of settings) {
       const mode = tls.mode;
@@ -139,7 +140,7 @@ function checkClientTls(input: TransportSecurityInput, r: Reporter, services: Sv
       // CIT0011: Istio mutual TLS towards workloads that get no sidecar.
       const namespace = namespaces.get(svcNamespace);
       if (mode !== 'ISTIO_MUTUAL' || !namespace) { continue; }
-      const labels = namespace.json.metadata?.labels ?? {};
+      const labels = stringMap(namespace.json.metadata?.labels);
       const injected = (labels['istio-injection'] === 'enabled' || labels['istio.io/rev'] !== undefined) && labels['istio-injection'] !== 'disabled';
       const ambient = isAmbient(labels);
       const optedIn = pods.length > 0 && pods.every(p => p.labels['sidecar.istio.io/inject'] === 'true');
@@ -187,7 +188,7 @@ function checkPeerAuthentications(input: TransportSecurityInput, r: Reporter, se
     const mine = services.filter(s => s.namespace === namespace
       && (pods.some(p => selects(s.selector, p.labels)) || (pods.length === 0 && selects(s.selector, sel))));
     const targets = new Set(mine.flatMap(s => s.ports.map(p => p.target)).filter((t): t is number => t !== undefined));
-    for (const portKey of Object.keys(pa.json.spec?.portLevelMtls ?? {})) {
+    for (const portKey of Object.keys(record(pa.json.spec?.portLevelMtls))) {
       const port = Number(portKey);
       if (targets.has(port)) { continue; }
       const servicePort = mine.flatMap(s => s.ports.map(p => ({ s, p })))

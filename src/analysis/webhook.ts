@@ -7,6 +7,7 @@
  */
 import { AnalyzedObject, Reporter, Severity } from './findings';
 import { hostMatches, namespaceOf } from '../core/hosts';
+import { list, record } from '../core/manifest-fields';
 import { covers, same } from '../core/match-analysis';
 import { re2Error } from '../core/re2';
 import {
@@ -34,9 +35,9 @@ export function webhookChecks(obj: AnalyzedObject, r: Reporter): void {
   const c = new Checker(obj, r);
   c.metadata();
   if (/^networking\.istio\.io\//.test(j.apiVersion)) {
-    if (j.kind === 'VirtualService') { c.virtualService(j.spec ?? {}); }
-    if (j.kind === 'DestinationRule') { c.destinationRule(j.spec ?? {}); }
-    if (j.kind === 'Gateway') { c.gateway(j.spec ?? {}); }
+    if (j.kind === 'VirtualService') { c.virtualService(record(j.spec)); }
+    if (j.kind === 'DestinationRule') { c.destinationRule(record(j.spec)); }
+    if (j.kind === 'Gateway') { c.gateway(record(j.spec)); }
   }
 }
 
@@ -68,9 +69,9 @@ class Checker {
   }
 
   public metadata(): void {
-    const m = this.obj.json.metadata ?? {};
+    const m = record(this.obj.json.metadata);
     const kind = this.obj.json.kind;
-    const annotations = m.annotations ?? {};
+    const annotations = record(m.annotations);
     if ('istio.io/dry-run' in annotations && kind !== 'AuthorizationPolicy') {
       this.e('metadata.annotations.istio.io/dry-run', annotations['istio.io/dry-run'], `is only allowed on AuthorizationPolicy, not on ${kind}`, 'Remove the annotation');
     }
@@ -129,16 +130,16 @@ class Checker {
     if (!Number.isInteger(p) || (p as number) < 1 || (p as number) > 65535) { this.e(field, p, 'is not a port number', 'Use 1 to 65535'); }
   }
 
-  private exportTo(field: string, list: any, ownNamespace: string): void {
-    if (!Array.isArray(list)) { return; }
+  private exportTo(field: string, entries: any, ownNamespace: string): void {
+    if (!Array.isArray(entries)) { return; }
     const seen = new Set<string>();
-    list.forEach((x: any, i: number) => {
+    entries.forEach((x: any, i: number) => {
       if (x === '~') { this.e(`${field}[${i}]`, x, "'~' is not allowed for Istio configuration objects", "Use '.', '*' or namespace names"); } else if (x !== '.' && x !== '*' && !isAnyCaseDnsLabel(x)) { this.e(`${field}[${i}]`, x, 'is not ".", "*" or a namespace name', 'Fix the entry'); }
       if (seen.has(x)) { this.e(`${field}[${i}]`, x, 'is listed twice', 'Remove the duplicate'); }
       seen.add(x);
     });
-    if (seen.has('.') && seen.has(ownNamespace)) { this.e(field, list, "lists both '.' and the object's own namespace", 'Keep one of them'); }
-    if (seen.has('*') && seen.size > 1) { this.e(field, list, "combines '*' with other entries", "Use '*' alone"); }
+    if (seen.has('.') && seen.has(ownNamespace)) { this.e(field, entries, "lists both '.' and the object's own namespace", 'Keep one of them'); }
+    if (seen.has('*') && seen.size > 1) { this.e(field, entries, "combines '*' with other entries", "Use '*' alone"); }
   }
 
   private matchHeaderName(field: string, name: string, gatewayBound: boolean): void {
@@ -156,7 +157,7 @@ class Checker {
       const ops = h[side];
       if (!ops) { continue; }
       for (const op of ['set', 'add']) {
-        for (const [name, value] of Object.entries(ops[op] ?? {})) {
+        for (const [name, value] of Object.entries(record(ops[op]))) {
           const lower = name.toLowerCase();
           if (name === '' || (!isHttpToken(name) && !name.startsWith(':'))) { this.e(`${field}.${side}.${op}.${name}`, name, 'is not a valid header name', 'Use token characters'); }
           const hostish = lower === 'host' || lower === ':authority';
@@ -167,7 +168,7 @@ class Checker {
           if (err) { this.e(`${field}.${side}.${op}.${name}`, value, err, "Escape '%' as '%%' and use only printable characters"); }
         }
       }
-      for (const [i, name] of (ops.remove ?? []).entries()) {
+      for (const [i, name] of list(ops.remove).entries()) {
         const lower = String(name).toLowerCase();
         if (name === '' || lower === 'host' || String(name).startsWith(':')) {
           this.e(`${field}.${side}.remove[${i}]`, name, 'cannot be removed', 'Remove the entry');
@@ -208,9 +209,9 @@ class Checker {
     const gateways: string[] = Array.isArray(spec.gateways) ? spec.gateways : [];
     const mesh = gateways.length === 0 || gateways.includes('mesh');
     const hosts: string[] = Array.isArray(spec.hosts) ? spec.hosts : [];
-    const http: any[] = spec.http ?? [];
-    const tcp: any[] = spec.tcp ?? [];
-    const tls: any[] = spec.tls ?? [];
+    const http: any[] = list(spec.http);
+    const tcp: any[] = list(spec.tcp);
+    const tls: any[] = list(spec.tls);
     if (http.length === 0 && tcp.length === 0 && tls.length === 0) {
       this.e('spec', undefined, 'has no http, tcp or tls route', 'Add at least one route');
     }
@@ -236,18 +237,18 @@ class Checker {
     tcp.forEach((route, i) => {
       const f = `spec.tcp[${i}]`;
       if (!Array.isArray(route?.route) || route.route.length === 0) { this.e(`${f}.route`, route?.route, 'is empty', 'A TCP route needs destinations'); } else { this.weightedDestinations(`${f}.route`, route.route); }
-      (route?.match ?? []).forEach((m: any, j: number) => {
+      list(route?.match).forEach((m: any, j: number) => {
         if (m?.port !== undefined && m.port !== 0) { this.port(`${f}.match[${j}].port`, m.port); }
         this.labels(`${f}.match[${j}].sourceLabels`, m?.sourceLabels);
-        (m?.gateways ?? []).forEach((g: string, k: number) => this.gatewayRef(`${f}.match[${j}].gateways[${k}]`, g));
+        list(m?.gateways).forEach((g: string, k: number) => this.gatewayRef(`${f}.match[${j}].gateways[${k}]`, g));
       });
     });
     tls.forEach((route, i) => {
       const f = `spec.tls[${i}]`;
-      const matches: any[] = route?.match ?? [];
+      const matches: any[] = list(route?.match);
       if (matches.length === 0) { this.e(`${f}.match`, matches, 'is empty', 'A TLS route needs a match with sniHosts'); }
       matches.forEach((m, j) => {
-        const sni: string[] = m?.sniHosts ?? [];
+        const sni: string[] = list(m?.sniHosts);
         if (sni.length === 0) { this.e(`${f}.match[${j}].sniHosts`, sni, 'is empty', 'List the SNI hosts'); }
         sni.forEach((h, k) => {
           if (isIp(h)) { this.w(`${f}.match[${j}].sniHosts[${k}]`, h, 'is an IP address, which goes against the SNI spec', 'Use a host name'); return; }
@@ -289,17 +290,17 @@ class Checker {
     if (route.delegate && (hasRoute || route.redirect)) { this.e(`${f}.delegate`, route.delegate, 'cannot be combined with route or redirect', 'Keep only the delegate'); }
     if (route.delegate && delegateVs) { this.e(`${f}.delegate`, route.delegate, 'is not allowed inside a delegate VirtualService', 'Delegation is one level only'); }
     if (route.mirror && route.mirrors) { this.e(`${f}.mirror`, route.mirror, 'and mirrors are both set', 'Use one of them'); }
-    (route.match ?? []).forEach((m: any, i: number) => this.httpMatch(`${f}.match[${i}]`, m, gatewayBound));
+    list(route.match).forEach((m: any, i: number) => this.httpMatch(`${f}.match[${i}]`, m, gatewayBound));
     if (hasRoute) { this.weightedDestinations(`${f}.route`, route.route); }
     this.headerOperations(`${f}.headers`, route.headers);
     const authoritySets = [route.rewrite?.authority !== undefined,
-      ...['set', 'add'].map(op => Object.keys(route.headers?.request?.[op] ?? {}).some(k => ['host', ':authority'].includes(k.toLowerCase())))].filter(Boolean).length;
+      ...['set', 'add'].map(op => Object.keys(record(route.headers?.request?.[op])).some(k => ['host', ':authority'].includes(k.toLowerCase())))].filter(Boolean).length;
     if (authoritySets > 1) { this.e(`${f}`, undefined, 'sets the authority header more than once (rewrite.authority and a host/:authority header)', 'Set the authority in one place'); }
     if (route.fault) { this.fault(`${f}.fault`, route.fault); }
     if (route.retries) { this.retries(`${f}.retries`, route.retries); }
     if (route.timeout !== undefined) { this.duration(`${f}.timeout`, route.timeout); }
     if (route.mirror) { this.destination(`${f}.mirror`, route.mirror); }
-    (route.mirrors ?? []).forEach((m: any, i: number) => {
+    list(route.mirrors).forEach((m: any, i: number) => {
       if (!m) { this.e(`${f}.mirrors[${i}]`, m, 'is null', 'Remove it'); return; }
       this.destination(`${f}.mirrors[${i}].destination`, m.destination);
       this.percentRange(`${f}.mirrors[${i}].percentage.value`, m.percentage?.value);
@@ -324,18 +325,18 @@ class Checker {
     if (m === null || typeof m !== 'object') { this.e(f, m, 'is null', 'Remove it'); return; }
     if (m.uri) { this.stringMatch(`${f}.uri`, m.uri, true); }
     for (const k of ['scheme', 'method', 'authority']) { if (m[k]) { this.stringMatch(`${f}.${k}`, m[k]); } }
-    for (const [name, sm] of Object.entries(m.headers ?? {})) {
+    for (const [name, sm] of Object.entries(record(m.headers))) {
       this.matchHeaderName(`${f}.headers.${name}`, name, gatewayBound);
       if (sm === null) { this.e(`${f}.headers.${name}`, null, 'is null', 'Use {} for presence'); } else { this.stringMatch(`${f}.headers.${name}`, sm); }
     }
-    for (const [name, sm] of Object.entries(m.withoutHeaders ?? {})) {
+    for (const [name, sm] of Object.entries(record(m.withoutHeaders))) {
       this.matchHeaderName(`${f}.withoutHeaders.${name}`, name, gatewayBound);
       if (sm === null) { this.e(`${f}.withoutHeaders.${name}`, null, 'is null', 'Use {} for absence'); } else { this.stringMatch(`${f}.withoutHeaders.${name}`, sm, false, true); }
     }
-    for (const [name, sm] of Object.entries(m.queryParams ?? {})) { this.stringMatch(`${f}.queryParams.${name}`, sm); }
+    for (const [name, sm] of Object.entries(record(m.queryParams))) { this.stringMatch(`${f}.queryParams.${name}`, sm); }
     if (m.port !== undefined && m.port !== 0) { this.port(`${f}.port`, m.port); }
     this.labels(`${f}.sourceLabels`, m.sourceLabels);
-    (m.gateways ?? []).forEach((g: string, i: number) => this.gatewayRef(`${f}.gateways[${i}]`, g));
+    list(m.gateways).forEach((g: string, i: number) => this.gatewayRef(`${f}.gateways[${i}]`, g));
     if (m.sourceNamespace !== undefined && !isAnyCaseDnsLabel(m.sourceNamespace)) { this.e(`${f}.sourceNamespace`, m.sourceNamespace, 'is not a DNS-1123 label', 'Give a namespace name'); }
   }
 
@@ -407,13 +408,13 @@ class Checker {
   }
 
   private cors(f: string, c: any): void {
-    (c.allowOrigins ?? []).forEach((o: any, i: number) => {
+    list(c.allowOrigins).forEach((o: any, i: number) => {
       const set = ['exact', 'prefix', 'regex'].filter(k => o?.[k] !== undefined && o[k] !== '');
       if (set.length !== 1) { this.e(`${f}.allowOrigins[${i}]`, o, 'must set exactly one non-empty exact, prefix or regex', 'Fix the origin'); } else if (o.regex !== undefined) { this.regex(`${f}.allowOrigins[${i}].regex`, o.regex); }
     });
-    (c.allowMethods ?? []).forEach((m: string, i: number) => { if (!CORS_METHODS.has(m)) { this.e(`${f}.allowMethods[${i}]`, m, 'is not an upper-case HTTP method or *', 'Use e.g. GET'); } });
+    list(c.allowMethods).forEach((m: string, i: number) => { if (!CORS_METHODS.has(m)) { this.e(`${f}.allowMethods[${i}]`, m, 'is not an upper-case HTTP method or *', 'Use e.g. GET'); } });
     for (const k of ['allowHeaders', 'exposeHeaders']) {
-      (c[k] ?? []).forEach((h: string, i: number) => { if (h !== '*' && !isHttpToken(h)) { this.e(`${f}.${k}[${i}]`, h, 'is not a header name or *', 'Fix the header'); } });
+      list(c[k]).forEach((h: string, i: number) => { if (h !== '*' && !isHttpToken(h)) { this.e(`${f}.${k}[${i}]`, h, 'is not a header name or *', 'Fix the header'); } });
     }
     if (c.maxAge !== undefined) {
       this.duration(`${f}.maxAge`, c.maxAge);
@@ -426,14 +427,14 @@ class Checker {
   private reachability(http: any[]): void {
     let catchAll = -1;
     http.forEach((route, i) => {
-      const matches: any[] = route?.match ?? [];
+      const matches: any[] = list(route?.match);
       if (catchAll >= 0) {
         this.r.report(this.obj, 'IST0130', W, `spec.http[${i}]`, route?.name, `is unreachable: rule #${catchAll} before it has no match and takes every request`,
           'Move the catch-all rule to the end');
         return;
       }
       if (matches.length === 0) { catchAll = i; return; }
-      const earlier = http.slice(0, i).flatMap((r: any) => r?.match ?? []);
+      const earlier = http.slice(0, i).flatMap((r: any) => list(r?.match));
       const shadowed = matches.filter(m => earlier.some(a => covers(a, m)));
       if (shadowed.length === matches.length) {
         const dup = matches.every(m => earlier.some(a => same(a, m)));
@@ -454,7 +455,7 @@ class Checker {
       if (err) { this.e('spec.host', spec.host, `is not a valid host: ${err}`, "Use e.g. 'reviews' (IPs are not allowed)"); }
     }
     const names = new Set<string>();
-    (spec.subsets ?? []).forEach((s: any, i: number) => {
+    list(spec.subsets).forEach((s: any, i: number) => {
       const f = `spec.subsets[${i}]`;
       if (!s) { this.e(f, s, 'is null', 'Remove it'); return; }
       if (!isAnyCaseDnsLabel(s.name)) { this.e(`${f}.name`, s.name, 'is not a DNS-1123 label', "Use e.g. 'v1'"); }
@@ -465,10 +466,10 @@ class Checker {
     });
     this.exportTo('spec.exportTo', spec.exportTo, ns);
     if (spec.workloadSelector !== undefined) {
-      const ml = spec.workloadSelector.matchLabels ?? {};
+      const ml = record(spec.workloadSelector.matchLabels);
       if (Object.keys(ml).length === 0) { this.w('spec.workloadSelector.matchLabels', ml, 'is empty (workload selector specified without labels)', 'Give labels'); }
       this.labels('spec.workloadSelector.matchLabels', ml, true);
-      const exp = spec.exportTo ?? [];
+      const exp = list(spec.exportTo);
       if (exp.length > 1 || (exp.length === 1 && exp[0] !== '.' && exp[0] !== ns)) {
         this.e('spec.exportTo', exp, 'may only name the own namespace when a workloadSelector is set', "Use ['.'] or remove exportTo");
       }
@@ -489,7 +490,7 @@ class Checker {
     if (tp.outlierDetection) { this.outlier(`${f}.outlierDetection`, tp.outlierDetection); }
     if (tp.loadBalancer) { this.loadBalancer(`${f}.loadBalancer`, tp.loadBalancer, tp.outlierDetection !== undefined); }
     if (tp.tls) { this.clientTls(`${f}.tls`, tp.tls, hasSelector, 'IST0128'); }
-    (tp.portLevelSettings ?? []).forEach((p: any, i: number) => {
+    list(tp.portLevelSettings).forEach((p: any, i: number) => {
       const pf = `${f}.portLevelSettings[${i}]`;
       if (!p?.port) { this.e(`${pf}.port`, p?.port, 'is required', 'Give the port'); }
       if (!['loadBalancer', 'connectionPool', 'outlierDetection', 'tls'].some(k => p?.[k] !== undefined)) { this.e(pf, p, 'sets no policy', 'Set a policy or remove the entry'); }
@@ -536,7 +537,7 @@ class Checker {
       const keys = ['httpHeaderName', 'httpCookie', 'useSourceIp', 'httpQueryParameterName'].filter(k => ch[k] !== undefined);
       if (keys.length > 1) { this.e(`${f}.consistentHash`, ch, `sets ${keys.join(' and ')}`, 'Hash on one key'); }
       if (ch.httpCookie && !ch.httpCookie.name) { this.e(`${f}.consistentHash.httpCookie.name`, undefined, 'is required', 'Name the cookie'); }
-      const attrs: string[] = (ch.httpCookie?.attributes ?? []).map((a: any) => a?.name);
+      const attrs: string[] = list(ch.httpCookie?.attributes).map((a: any) => a?.name);
       attrs.forEach((a, i) => {
         if (!a) { this.e(`${f}.consistentHash.httpCookie.attributes[${i}].name`, a, 'is empty', 'Name the attribute'); }
         if (attrs.indexOf(a) !== i) { this.e(`${f}.consistentHash.httpCookie.attributes[${i}].name`, a, 'is repeated', 'Give each attribute once'); }
@@ -553,11 +554,11 @@ class Checker {
     const loc = lb.localityLbSetting;
     if (loc) {
       if (loc.distribute && loc.failover) { this.e(`${f}.localityLbSetting`, loc, 'sets distribute and failover', 'Use one'); }
-      (loc.distribute ?? []).forEach((d: any, i: number) => {
-        const total = Object.values(d?.to ?? {}).reduce((a: number, b: any) => a + Number(b), 0);
+      list(loc.distribute).forEach((d: any, i: number) => {
+        const total = Object.values(record(d?.to)).reduce((a: number, b: any) => a + Number(b), 0);
         if (total !== 100) { this.e(`${f}.localityLbSetting.distribute[${i}].to`, d?.to, `weights sum to ${total}, not 100`, 'Make them sum to 100'); }
       });
-      (loc.failover ?? []).forEach((fo: any, i: number) => {
+      list(loc.failover).forEach((fo: any, i: number) => {
         if (fo?.from === fo?.to) { this.e(`${f}.localityLbSetting.failover[${i}]`, fo, 'fails over to itself', 'Use another region'); }
       });
       if ((loc.failover || lb.localityLbSetting.failoverPriority) && !hasOutlier) {
@@ -595,18 +596,18 @@ class Checker {
   // ---------------------------------------------------------------- Gateway
 
   public gateway(spec: any): void {
-    const servers: any[] = spec.servers ?? [];
+    const servers: any[] = list(spec.servers);
     if (servers.length === 0) { this.e('spec.servers', servers, 'is empty', 'Add at least one server'); }
     const names = new Map<string, number>();
     const protocols = new Map<number, string>();
     servers.forEach((s, i) => {
       const f = `spec.servers[${i}]`;
       if (!s) { this.e(f, s, 'is null', 'Remove it'); return; }
-      const port = s.port ?? {};
+      const port = record(s.port);
       if (!port.name) { this.e(`${f}.port.name`, port.name, 'is empty', 'Name the port'); }
       if (names.has(port.name)) { this.e(`${f}.port.name`, port.name, `is also the name of server #${names.get(port.name)}; port names must be unique across the Gateway`, 'Rename one of them'); }
       names.set(port.name, i);
-      const protocol = String(port.protocol ?? '').toUpperCase();
+      const protocol = typeof port.protocol === 'string' ? port.protocol.toUpperCase() : '';
       if (!GATEWAY_PROTOCOLS.has(protocol)) { this.e(`${f}.port.protocol`, port.protocol, 'is not a protocol a Gateway serves', 'Use HTTP, HTTPS, HTTP2, GRPC, TCP, TLS ...'); }
       const unix = typeof s.bind === 'string' && s.bind.startsWith('unix://');
       if (unix ? port.number !== 0 : (!Number.isInteger(port.number) || port.number < 1 || port.number > 65535)) {
@@ -616,7 +617,7 @@ class Checker {
       const prev = protocols.get(port.number);
       if (prev !== undefined && prev !== protocol) { this.e(`${f}.port`, port, `shares port ${port.number} with a ${prev} server; one of them loses at run time`, 'Use separate ports'); }
       protocols.set(port.number, protocol);
-      const hosts: string[] = s.hosts ?? [];
+      const hosts: string[] = list(s.hosts);
       if (hosts.length === 0) { this.e(`${f}.hosts`, hosts, 'is empty', 'List the hosts'); }
       hosts.forEach((h, j) => this.gatewayHost(`${f}.hosts[${j}]`, h));
       this.serverTls(f, s.tls, protocol);
@@ -664,7 +665,7 @@ class Checker {
       this.w(`${f}.tls.minProtocolVersion`, tls.minProtocolVersion, 'allows old TLS versions without cipherSuites', 'Set cipherSuites, or raise the minimum');
     }
     const seenCiphers = new Set<string>();
-    (tls.cipherSuites ?? []).forEach((c: string, i: number) => {
+    list(tls.cipherSuites).forEach((c: string, i: number) => {
       if (c !== '' && c !== 'ALL' && /^[A-Za-z0-9]/.test(c) && !CIPHERS.has(c)) { this.w(`${f}.tls.cipherSuites[${i}]`, c, 'is not a cipher suite Envoy knows; it is ignored', 'Remove it'); }
       if (seenCiphers.has(c)) { this.w(`${f}.tls.cipherSuites[${i}]`, c, 'is listed twice', 'Remove the duplicate'); }
       seenCiphers.add(c);

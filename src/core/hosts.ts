@@ -51,8 +51,12 @@ export function serviceHostFrom(fromNamespace: string | undefined, name: string,
   return ns === (fromNamespace ?? DEFAULT_NAMESPACE) ? name : serviceFqdn(name, ns);
 }
 
-/** True when `pattern` (a host, possibly `*` or `*.suffix`) covers `host`. */
+/**
+ * True when `pattern` (a host, possibly `*` or `*.suffix`) covers `host`. A value that is not a
+ * string (a hand-written manifest may hold one) covers nothing and is covered by nothing.
+ */
 export function hostMatches(pattern: string, host: string): boolean {
+  if (typeof pattern !== 'string' || typeof host !== 'string') { return false; }
   const p = pattern.toLowerCase().replace(/\.$/, '');
   const h = host.toLowerCase().replace(/\.$/, '');
   if (p === '*') { return true; }

@@ -6,6 +6,8 @@ import { re2FullMatch } from './re2';
  * requests (Istio's IST0130 / IST0131). Conservative: when in doubt it answers false.
  */
 export function covers(a: { [key: string]: any }, b: { [key: string]: any }): boolean {
+  // A block that is not an object (null in a hand-written list) is the schema's finding: no answer.
+  if (!isObject(a) || !isObject(b)) { return false; }
   for (const [field, av] of Object.entries(a)) {
     // A null or undefined field is no condition (the API server prunes nulls, YAML writes `x:` as one).
     if (av === undefined || av === null) { continue; }
@@ -93,13 +95,23 @@ export function takesEveryRequest(block: { [key: string]: any }): boolean {
   return covers(block, {});
 }
 
+function isObject(v: unknown): boolean {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
 function isPresence(m: any): boolean {
   return m !== null && typeof m === 'object' && m.exact === undefined && m.prefix === undefined && m.regex === undefined;
+}
+
+/** A StringMatch whose exact, prefix and regex (those set) are strings (a hand-written one may hold anything). */
+function wellFormed(m: any): boolean {
+  return ['exact', 'prefix', 'regex'].every(k => m[k] === undefined || typeof m[k] === 'string');
 }
 
 /** Does every value string match `b` accepts also satisfy string match `a`? (Not a StringMatch object: no.) */
 function stringCovers(a: any, b: any): boolean {
   if (a === null || typeof a !== 'object' || b === null || typeof b !== 'object') { return false; }
+  if (!wellFormed(a) || !wellFormed(b)) { return false; }
   if (isPresence(a)) { return true; }
   if (isPresence(b)) { return false; }
   if (a.exact !== undefined) { return b.exact === a.exact; }

@@ -1,0 +1,179 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import * as fc from 'fast-check';
+import { parseAllDocuments } from 'yaml';
+import { Analysis, RoutingApi } from '../src';
+
+/**
+ * The analysis reads manifests people wrote by hand, and must report what is wrong with them, never
+ * crash: every field of every object of Istio's own samples (Bookinfo, httpbin, the istio-tutorial,
+ * the Gateway API samples), replaced by a random JSON value or removed, still gives findings.
+ */
+
+const UPSTREAM = path.join(__dirname, '..', '..', 'shared', 'upstream');
+
+function yamlFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap(e => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) { return yamlFiles(p); }
+    return /\.ya?ml$/.test(e.name) ? [p] : [];
+  }).sort();
+}
+
+const EXAMPLES = path.join(__dirname, '..', 'examples');
+
+/** Objects of the kinds the samples lack (request authentication, grants, TCP and TLS routes, bare pods). */
+const ns = (name: string) => ({ name, namespace: 'shop' });
+const handWritten: any[][] = [[
+  { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: { 'istio.io/dataplane-mode': 'ambient', 'istio.io/use-waypoint': 'waypoint' } } },
+  { apiVersion: 'v1', kind: 'Pod', metadata: { ...ns('db-0'), labels: { app: 'db' } }, spec: { serviceAccountName: 'db', containers: [{ name: 'db', image: 'db:1' }] } },
+  { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: ns('cache'), spec: { selector: { matchLabels: { app: 'cache' } }, template: { metadata: { labels: { app: 'cache' } }, spec: { containers: [] } } } },
+  { apiVersion: 'v1', kind: 'Service', metadata: ns('db'), spec: { selector: { app: 'db' }, ports: [{ name: 'tcp', port: 5432, targetPort: 5432 }] } },
+  { apiVersion: 'security.istio.io/v1', kind: 'RequestAuthentication', metadata: ns('jwt'), spec: { selector: { matchLabels: { app: 'db' } }, jwtRules: [{ issuer: 'https://issuer', jwksUri: 'https://issuer/jwks' }] } },
+  {
+    apiVersion: 'security.istio.io/v1',
+    kind: 'AuthorizationPolicy',
+    metadata: ns('allow'),
+    spec: {
+      targetRefs: [{ kind: 'Service', group: '', name: 'db' }],
+      rules: [{
+        from: [{ source: { principals: ['cluster.local/ns/shop/sa/web'], requestPrincipals: ['https://issuer/*'] } }],
+        to: [{ operation: { ports: ['5432'], methods: ['GET'] } }],
+        when: [{ key: 'source.namespace', values: ['shop'] }, { key: 'request.auth.claims[groups]', values: ['admin'] }],
+      }],
+    },
+  },
+  { apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: ns('db'), spec: { selector: { matchLabels: { app: 'db' } }, mtls: { mode: 'STRICT' }, portLevelMtls: { 5432: { mode: 'PERMISSIVE' } } } },
+  {
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'DestinationRule',
+    metadata: ns('db'),
+    spec: {
+      host: 'db',
+      trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' }, portLevelSettings: [{ port: { number: 5432 }, tls: { mode: 'DISABLE' } }] },
+      subsets: [{ name: 'v1', labels: { app: 'db' }, trafficPolicy: { loadBalancer: { simple: 'ROUND_ROBIN' } } }],
+    },
+  },
+  {
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'VirtualService',
+    metadata: ns('db'),
+    spec: {
+      hosts: ['db'],
+      tcp: [{ match: [{ port: 5432 }], route: [{ destination: { host: 'db', subset: 'v1', port: { number: 5432 } } }] }],
+      tls: [{ match: [{ port: 443, sniHosts: ['db'] }], route: [{ destination: { host: 'db' } }] }],
+    },
+  },
+], [
+  {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'Gateway',
+    metadata: { name: 'edge', namespace: 'edge' },
+    spec: {
+      gatewayClassName: 'istio',
+      listeners: [{ name: 'tcp', port: 5432, protocol: 'TCP', allowedRoutes: { namespaces: { from: 'Selector', selector: { matchLabels: { edge: 'yes' } } }, kinds: [{ kind: 'TCPRoute' }] } }],
+    },
+  },
+  { apiVersion: 'gateway.networking.k8s.io/v1alpha2', kind: 'TCPRoute', metadata: ns('db'), spec: { parentRefs: [{ name: 'edge', namespace: 'edge', sectionName: 'tcp' }], rules: [{ backendRefs: [{ name: 'db', namespace: 'data', port: 5432 }] }] } },
+  { apiVersion: 'gateway.networking.k8s.io/v1beta1', kind: 'ReferenceGrant', metadata: { name: 'db', namespace: 'data' }, spec: { from: [{ group: 'gateway.networking.k8s.io', kind: 'TCPRoute', namespace: 'shop' }], to: [{ group: '', kind: 'Service', name: 'db' }] } },
+  { apiVersion: 'v1', kind: 'Service', metadata: { name: 'db', namespace: 'data' }, spec: { selector: { app: 'db' }, ports: [{ name: 'tcp', port: 5432 }] } },
+]];
+
+/** Every file's objects (files without any are left out): Istio's samples, the examples' output, and the objects above. */
+const corpus: any[][] = [...yamlFiles(UPSTREAM), ...yamlFiles(EXAMPLES).filter(f => /[/\\]dist[^/\\]*[/\\]/.test(f))]
+  .map(f => parseAllDocuments(fs.readFileSync(f, 'utf8')).map(d => d.toJS()).filter(o => o && typeof o === 'object' && typeof o.kind === 'string'))
+  .filter(objects => objects.length > 0)
+  .concat(handWritten);
+
+/** The paths of every value inside `value` (objects and lists included). */
+function paths(value: unknown, at: (string | number)[] = []): (string | number)[][] {
+  if (Array.isArray(value)) { return [at, ...value.flatMap((v, i) => paths(v, [...at, i]))]; }
+  if (value && typeof value === 'object') { return [at, ...Object.entries(value).flatMap(([k, v]) => paths(v, [...at, k]))]; }
+  return [at];
+}
+
+/** A copy of `root` with the value at `at` replaced (or removed when `value` is undefined). */
+function replaced(root: any, at: (string | number)[], value: unknown): any {
+  if (at.length === 0) { return value; }
+  const copy = Array.isArray(root) ? [...root] : { ...root };
+  const [head, ...rest] = at;
+  if (rest.length === 0 && value === undefined) {
+    if (Array.isArray(copy)) { copy.splice(head as number, 1); } else { delete copy[head]; }
+    return copy;
+  }
+  copy[head] = replaced(root[head], rest, value);
+  return copy;
+}
+
+const anyValue = fc.oneof(
+  { weight: 4, arbitrary: fc.jsonValue({ maxDepth: 2 }) },
+  { weight: 1, arbitrary: fc.constantFrom<unknown>(undefined, null, '', 'x', 0, -1, 1.5, [], {}, [null], [{}], ['x'], { x: 'y' }, '__proto__', 'constructor', { toString: 1 }, { valueOf: 'x', toString: null }) },
+);
+
+describe('the analysis of malformed manifests', () => {
+  test('the corpus is there', () => {
+    expect(corpus.length).toBeGreaterThan(20);
+    expect([...new Set(corpus.flat().map(o => o.kind))]).toEqual(expect.arrayContaining(['VirtualService', 'DestinationRule', 'Gateway', 'Service', 'Deployment', 'HTTPRoute', 'GRPCRoute', 'TCPRoute', 'ReferenceGrant', 'AuthorizationPolicy', 'PeerAuthentication', 'RequestAuthentication', 'Pod', 'Namespace']));
+  });
+
+  test.each([RoutingApi.ISTIO, RoutingApi.GATEWAY_API])('any field replaced by any JSON value or removed gives findings, not a crash (%s)', (routingApi) => {
+    fc.assert(fc.property(fc.nat(), fc.nat(), fc.nat(), anyValue, (fileIndex, objectIndex, pathIndex, value) => {
+      const objects = corpus[fileIndex % corpus.length];
+      const i = objectIndex % objects.length;
+      const all = paths(objects[i]);
+      const at = all[pathIndex % all.length];
+      const broken = objects.map((o, j) => (j === i ? replaced(o, at, value) : o));
+      expect(Array.isArray(Analysis.analyzeManifests(broken, routingApi))).toBe(true);
+    }), { numRuns: Number(process.env.MALFORMED_RUNS ?? 400), seed: Number(process.env.MALFORMED_SEED ?? 20261123) });
+  });
+});
+
+describe('what the analysis does with values of the wrong type', () => {
+  const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'db', namespace: 'shop' }, spec: { selector: { app: 'db' }, ports: [{ name: 'tcp', port: 5432 }] } };
+  const codes = (objects: any[]) => Analysis.analyzeManifests(objects).map(f => [f.code, f.field]);
+
+  test('an object whose apiVersion, kind, name or namespace is not a string is reported once and read by no other check', () => {
+    expect(codes([{ ...service, apiVersion: 1 }])).toEqual([['IST0106', 'apiVersion']]);
+    expect(codes([{ ...service, kind: undefined }])).toEqual([['IST0106', 'kind']]);
+    expect(codes([{ ...service, metadata: { name: { toString: 1 } } }])).toEqual([['IST0106', 'metadata.name']]);
+    expect(codes([{ ...service, metadata: { name: 'db', namespace: ['shop'] } }])).toEqual([['IST0106', 'metadata.namespace']]);
+    const f = Analysis.analyzeManifests([{ ...service, apiVersion: 1 }])[0];
+    expect([f.severity, f.value, f.message, f.fix]).toEqual(['error', '1', 'is not a string, so Kubernetes cannot read the object', "Give the object's apiVersion as a string"]);
+    // Without metadata, or without a namespace, the object is readable (the namespace is the default one).
+    expect(codes([{ ...service, metadata: { name: 'db' } }]).map(([code]) => code)).not.toContain('IST0106');
+    // The unreadable object is not a Service the others can refer to; labels of the wrong type leave it readable.
+    const dr = { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name: 'db', namespace: 'shop' }, spec: { host: 'db' } };
+    expect(codes([dr, { ...service, metadata: { name: 'db', namespace: 'shop', labels: 5 } }])).toEqual([['CIT0001', 'spec.selector']]);
+    expect(codes([dr, { ...service, metadata: { name: 7, namespace: 'shop' } }])).toEqual([['IST0106', 'metadata.name'], ['IST0174', 'spec.host']]);
+  });
+
+  test('lists and maps of the wrong type read as empty, entries of the wrong type are skipped', () => {
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'db-0', namespace: 'shop', labels: { app: 'db' } }, spec: { containers: [] } };
+    // A Service whose ports are not a list has none to judge; selector entries that are not strings select nothing.
+    expect(codes([pod, { ...service, spec: { selector: { app: 'db' }, ports: 'tcp' } }])).toEqual([]);
+    expect(codes([pod, { ...service, spec: { selector: { app: 5 }, ports: [] } }])).toEqual([]);
+    expect(codes([pod, { ...service, spec: { selector: { app: 'db', tier: 5 }, ports: [] } }])).toEqual([]);
+    expect(codes([{ ...pod, metadata: { ...pod.metadata, labels: { app: 5 } } }, service])).toEqual([['CIT0001', 'spec.selector']]);
+    // A VirtualService with non-list sections; a match block that is null is no block (and covers nothing).
+    const vs = (spec: any) => ({ apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'db', namespace: 'shop' }, spec });
+    // The schema check reports each of them.
+    expect(codes([vs({ hosts: 'db', gateways: 'mesh', http: 'x', tcp: 5 })]))
+      .toEqual(expect.arrayContaining([['IST0106', 'spec.hosts'], ['IST0106', 'spec.gateways'], ['IST0106', 'spec.http'], ['IST0106', 'spec.tcp']]));
+    const route = { route: [{ destination: { host: 'db' } }] };
+    const blocks = codes([vs({ hosts: ['db', 7], http: [{ ...route, match: [null] }, { ...route, match: [{ uri: { prefix: 5 } }] }, { ...route, match: [{ uri: { prefix: '/a' } }] }] })]);
+    expect(blocks).toEqual(expect.arrayContaining([['IST0106', 'spec.hosts[1]'], ['IST0106', 'spec.http[1].match[0].uri.prefix']]));
+    // Neither malformed block is taken to cover the last rule's match.
+    expect(blocks.map(([code]) => code)).not.toContain('IST0131');
+  });
+
+  test('a listener protocol named like a property of every JavaScript object takes no route kind', () => {
+    const gateway = {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
+      metadata: { name: 'edge', namespace: 'shop' },
+      spec: { gatewayClassName: 'istio', listeners: [{ name: 'l', port: 80, protocol: 'constructor' }] },
+    };
+    const route = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'r', namespace: 'shop' }, spec: { parentRefs: [{ name: 'edge' }] } };
+    expect(codes([gateway, route]).filter(([code]) => code === 'CIT0032')).toEqual([['CIT0032', 'spec.parentRefs[0]']]);
+  });
+});
