@@ -541,3 +541,94 @@ describe('references of Kubernetes Gateway API routes (CIT0030, CIT0031, CIT0032
     expect(refs([parent(), gateway([listener(), { ...listener(all), name: 'm' }])])).toEqual([]);
   });
 });
+
+describe('objects the checks must leave alone', () => {
+  test('look-alikes of other kinds and API groups carry the fields the checks read, and give no finding', () => {
+    const spec = {
+      hosts: ['reviews'],
+      gateways: ['missing'],
+      http: [{ route: [{ destination: { host: 'reviews', subset: 'v9' } }] }],
+      host: 'nothing',
+      subsets: [{ name: 'v1', labels: { version: 'v1' } }, { name: 'all', labels: {} }],
+      selector: { app: 'nothing' },
+      ports: [{ name: 'web', port: 8080 }],
+      servers: [{ port: { number: 80 }, hosts: ['a.example.com'] }],
+      parentRefs: [{ kind: 'Service', group: '', name: 'missing' }],
+      rules: [{ backendRefs: [{ name: 'missing' }] }],
+    };
+    const twice = (o: any) => [o, { ...o }];
+    const lookAlikes = [
+      ...twice({ apiVersion: 'example.com/v1', kind: 'VirtualService', metadata: { name: 'a', namespace: NS }, spec }),
+      ...twice({ apiVersion: 'example.com/v1', kind: 'DestinationRule', metadata: { name: 'b', namespace: NS }, spec }),
+      ...twice({ apiVersion: 'example.com/v1', kind: 'Gateway', metadata: { name: 'c', namespace: NS }, spec }),
+      { apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata: { name: 'd', namespace: NS }, spec },
+      { apiVersion: 'example.com/v1', kind: 'Namespace', metadata: { name: NS } },
+      { apiVersion: 'example.com/v1', kind: 'HTTPRoute', metadata: { name: 'e', namespace: NS }, spec },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'f', namespace: NS }, spec },
+    ];
+    // The duplicates of other groups are CIT0005 (the same kind, namespace and name twice in one group): nothing else.
+    expect(cross(lookAlikes).map(f => f.code)).toEqual(['CIT0005', 'CIT0005', 'CIT0005']);
+    // Next to a routed namespace with a workload, the look-alike Namespace does not count.
+    expect(brief(/CIT0003/, [istio('DestinationRule', 'reviews', { host: 'reviews' }), workload('reviews'), ...lookAlikes])).toEqual([]);
+  });
+
+  test('entries that are null, and fields left out, are skipped', () => {
+    const vs = istio('VirtualService', 'v', { hosts: ['reviews'], http: [null, { route: [null, { weight: 5 }], mirrors: [null, {}] }], tcp: [{}], tls: null });
+    const dr = istio('DestinationRule', 'd', { host: 'reviews', subsets: [null, { name: 'v1' }] });
+    const gw = istio('Gateway', 'g', { servers: [null, { port: null, hosts: ['a.example.com'] }, { hosts: null }] });
+    const svc = service('reviews', { ports: [null, { port: 80 }] });
+    expect(brief(/./, [vs, dr, gw, svc, workload('reviews'), istio('Gateway', 'h', {}), istio('VirtualService', 'w', {}), istio('DestinationRule', 'e', { host: 'ratings' })]).sort())
+      .toEqual([
+        // The null subset selects every pod, as does v1: both take the one pod.
+        ['CIT0002', E, 'spec.subsets', [null, 'v1']],
+        ['IST0118', Severity.INFO, 'spec.ports[1]', {}],
+        ['IST0174', W, 'spec.host', 'ratings'],
+      ].sort() as any);
+  });
+});
+
+describe('more of the cross references', () => {
+  test('every DestinationRule of a host counts for its subsets (IST0101), though two of them are CIT0004', () => {
+    const to = (subset: string) => ({ destination: { host: 'reviews', subset } });
+    const vs = istio('VirtualService', 'v', { hosts: ['reviews'], http: [{ route: [to('v1'), to('v2')] }] });
+    const a = istio('DestinationRule', 'a', { host: 'reviews', subsets: [{ name: 'v1' }] });
+    const b = istio('DestinationRule', 'b', { host: 'reviews', subsets: [{ name: 'v2' }] });
+    expect(brief(/IST0101|CIT0004/, [vs, a, b]).map(x => x[0])).toEqual(['CIT0004']);
+  });
+
+  test('the fixes say what to do', () => {
+    const fixes = new Map(cross([
+      istio('VirtualService', 'v', { hosts: ['x.example.com'], gateways: ['missing', 'edge'], http: [{ route: [{ destination: { host: 'reviews', subset: 'v9' } }] }] }),
+      istio('VirtualService', 'w', { hosts: ['reviews'], http: [{ route: [{ destination: { host: 'reviews' } }] }] }),
+      istio('VirtualService', 'w2', { hosts: ['reviews'] }),
+      istio('Gateway', 'edge', { selector: { istio: 'in' }, servers: [{ port: { number: 81 }, hosts: ['a.example.com'] }] }),
+      istio('Gateway', 'edge2', { selector: { istio: 'in' }, servers: [{ port: { number: 81 }, hosts: ['a.example.com'] }] }),
+      service('in', { selector: { istio: 'in' }, ports: [{ name: 'http', port: 80 }] }),
+      istio('DestinationRule', 'reviews', { host: 'reviews', subsets: [{ name: 'a', labels: { v: '1' } }, { name: 'b', labels: {} }, { name: 'c', labels: { v: '9' } }] }),
+      istio('DestinationRule', 'reviews2', { host: 'reviews' }),
+      istio('DestinationRule', 'ratings', { host: 'ratings' }),
+      service('reviews', { ports: [{ name: 'web', port: 80 }, { name: 'grpc', port: 90 }] }),
+      workload('reviews', { app: 'reviews', v: '1' }),
+      service('nothing'),
+      namespace(NS, { 'istio-injection': 'enabled', 'istio.io/rev': 'x' }),
+      namespace('other'), istio('DestinationRule', 'o', { host: 'reviews' }, 'other'), workload('o', { app: 'o' }, 'other'),
+      namespace('amb', { 'istio.io/dataplane-mode': 'ambient' }), istio('DestinationRule', 'o', { host: 'reviews' }, 'amb'), workload('o', { app: 'o' }, 'amb'),
+      service('nothing'),
+    ]).map(f => [`${f.code} ${f.message.slice(0, 12)}`, f.fix]));
+    const expected: [RegExp, RegExp][] = [
+      [/^IST0101 references/, /Create the Gateway/], [/^IST0101 subset/, /Declare the subset in the DestinationRule/],
+      [/^IST0132/, /Add the host to a server of the Gateway/], [/^IST0109/, /Merge the rules into one VirtualService/],
+      [/^IST0112/, /Set destination\.port\.number/], [/^CIT0004/, /Merge them into one DestinationRule/],
+      [/^IST0174/, /Fix the host, or declare the service/], [/^IST0173/, /Fix the labels, or deploy \(or adopt\) the version/],
+      [/^CIT0002/, /distinct value of the version label/], [/^CIT0001/, /Fix the selector, or deploy/],
+      [/^IST0118/, /Name the port 'http', 'grpc'/], [/^IST0145/, /Serve each host and port from one Gateway/],
+      [/^IST0162/, /Use a port the ingress gateway Service exposes/], [/^IST0123/, /Keep istio-injection=enabled or istio\.io\/rev, not both/],
+      [/^CIT0003 has routed/, /Label it istio-injection=enabled/], [/^CIT0003 is in ambien/, /Give it a waypoint/],
+      [/^CIT0005/, /Give one of the two constructs another name/],
+    ];
+    for (const [code, fix] of expected) {
+      const found = [...fixes].filter(([k]) => code.test(k)).map(([, v]) => v);
+      expect([code.source, found.length > 0 && found.every(f => fix.test(f)), found]).toEqual([code.source, true, found]);
+    }
+  });
+});

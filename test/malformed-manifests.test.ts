@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as fc from 'fast-check';
 import { parseAllDocuments } from 'yaml';
-import { Analysis, RoutingApi } from '../src';
+import { Analysis, IstioTrafficErrors, RoutingApi, RoutingSimulator, SimulatedRequest } from '../src';
 
 /**
  * The analysis reads manifests people wrote by hand, and must report what is wrong with them, never
@@ -175,5 +175,48 @@ describe('what the analysis does with values of the wrong type', () => {
     };
     const route = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'r', namespace: 'shop' }, spec: { parentRefs: [{ name: 'edge' }] } };
     expect(codes([gateway, route]).filter(([code]) => code === 'CIT0032')).toEqual([['CIT0032', 'spec.parentRefs[0]']]);
+  });
+});
+
+describe('the simulator on malformed manifests', () => {
+  /** The requests worth sending to a file's objects: each VirtualService host, at each of its gateways and in the mesh, and each Service. */
+  function requests(objects: any[]): SimulatedRequest[] {
+    const out: SimulatedRequest[] = [];
+    for (const o of objects) {
+      const namespace = typeof o.metadata?.namespace === 'string' ? o.metadata.namespace : 'default';
+      if (o.kind === 'VirtualService' || o.kind === 'HTTPRoute') {
+        for (const host of Array.isArray(o.spec?.hosts) ? o.spec.hosts : Array.isArray(o.spec?.hostnames) ? o.spec.hostnames : []) {
+          if (typeof host !== 'string' || host.includes('*')) { continue; }
+          out.push({ host, path: '/', sourceNamespace: namespace });
+          out.push({ host, path: '/api/v1/reviews?user=jason', method: 'POST', headers: { 'end-user': 'jason', 'user-agent': 'Mobile Safari' }, port: 9080 });
+          for (const g of Array.isArray(o.spec?.gateways) ? o.spec.gateways : []) {
+            if (typeof g === 'string' && g !== 'mesh') { out.push({ host, path: '/productpage', gateway: g.includes('/') ? g : `${namespace}/${g}` }); }
+          }
+        }
+      }
+      if (o.kind === 'Service' && typeof o.metadata?.name === 'string') { out.push({ host: `${o.metadata.name}.${namespace}.svc.cluster.local`, headers: { 'end-user': 'jason' } }); }
+    }
+    return out.slice(0, 8);
+  }
+
+  test('routing a request never throws on any field replaced by any JSON value or removed', () => {
+    fc.assert(fc.property(fc.nat(), fc.nat(), fc.nat(), anyValue, (fileIndex, objectIndex, pathIndex, value) => {
+      const objects = corpus[fileIndex % corpus.length];
+      const i = objectIndex % objects.length;
+      const all = paths(objects[i]);
+      const broken = objects.map((o, j) => (j === i ? replaced(o, all[pathIndex % all.length], value) : o));
+      let simulator: RoutingSimulator;
+      try {
+        simulator = RoutingSimulator.fromManifests(broken);
+      } catch (e) {
+        // An entry that is not an object, or whose identity is not made of strings, is refused with the library's error.
+        if (!IstioTrafficErrors.isIstioTrafficError(e)) { throw e; }
+        expect(IstioTrafficErrors.detailsOf(e)?.field).toMatch(new RegExp(`^manifests\\[${i}\\](\\.(apiVersion|kind|metadata\\.name|metadata\\.namespace))?$`));
+        return;
+      }
+      for (const request of requests(objects)) {
+        expect(typeof simulator.route(request).kind).toBe('string');
+      }
+    }), { numRuns: Number(process.env.MALFORMED_RUNS ?? 400), seed: Number(process.env.MALFORMED_SEED ?? 20261123) });
   });
 });

@@ -265,13 +265,14 @@ function checkServices(input: CrossInput, ix: Index, r: Reporter): void {
     }
     if (labels.istio !== undefined || labels.release === 'istio') { continue; }
     list(spec.ports).forEach((p: any, i: number) => {
-      if (p?.protocol === 'UDP' || [25, 53, 3306, 27017].includes(p?.port)) { return; }
-      const appProtocol: unknown = p?.appProtocol;
+      // An entry that is not an object is the schema's finding.
+      if (p === null || typeof p !== 'object' || p.protocol === 'UDP' || [25, 53, 3306, 27017].includes(p.port)) { return; }
+      const appProtocol: unknown = p.appProtocol;
       const ok = typeof appProtocol === 'string'
         ? PROTOCOLS.includes(appProtocol.toLowerCase()) || APP_PROTOCOL_OK.includes(appProtocol)
-        : typeof p?.name === 'string' && PROTOCOLS.includes(p.name.split('-')[0].toLowerCase());
+        : typeof p.name === 'string' && PROTOCOLS.includes(p.name.split('-')[0].toLowerCase());
       if (!ok) {
-        r.report(svc, 'IST0118', I, `spec.ports[${i}]`, { name: p?.name, appProtocol }, 'is not named for its protocol, so Istio treats it as opaque TCP (no HTTP routing)',
+        r.report(svc, 'IST0118', I, `spec.ports[${i}]`, { name: p.name, appProtocol }, 'is not named for its protocol, so Istio treats it as opaque TCP (no HTTP routing)',
           "Name the port 'http', 'grpc', 'tcp', ... (or '<protocol>-<suffix>'), or set appProtocol");
       }
     });

@@ -100,7 +100,9 @@ function pathRank(m: any): [number, number] {
   if (p.type === 'None') { return [-1, 0]; }
   const rank = p.type === 'Exact' ? 3 : p.type === 'PathPrefix' ? 2 : 1;
   // Istio drops a trailing '/' of a PathPrefix (but not of '/').
-  const value = p.type === 'PathPrefix' && p.value !== '/' ? String(p.value).replace(/\/$/, '') : String(p.value);
+  // A value that is not a string (the schema's finding) ranks as an empty one.
+  const text = typeof p.value === 'string' ? p.value : '';
+  const value = p.type === 'PathPrefix' && text !== '/' ? text.replace(/\/$/, '') : text;
   return [rank, value.length];
 }
 

@@ -197,8 +197,10 @@ export function valueMatches(pattern: string, value: string | undefined): boolea
 
 /** A positive list (any value matches) and its `not*` list (no value matches); absent lists match. */
 function listMatches(values: unknown, notValues: unknown, actual: string | undefined, match = valueMatches): boolean {
-  const yes = Array.isArray(values) ? values.map(String) : undefined;
-  const no = Array.isArray(notValues) ? notValues.map(String) : undefined;
+  // Entries of other types than strings (and numbers, written for ports) are the schema's findings: they match nothing.
+  const texts = (x: unknown[]) => x.filter(v => typeof v === 'string' || typeof v === 'number').map(String);
+  const yes = Array.isArray(values) ? texts(values) : undefined;
+  const no = Array.isArray(notValues) ? texts(notValues) : undefined;
   if (yes !== undefined && !yes.some(v => match(v, actual))) { return false; }
   if (no !== undefined && no.some(v => match(v, actual))) { return false; }
   return true;

@@ -59,7 +59,8 @@ export function gatewayApiAsIstio(objs: any[]): any[] {
       const ports = typeof ref.sectionName === 'string' ? listeners.map(l => l.port) : undefined;
       // One virtual host per hostname, as Istio merges the routes of a Gateway host by host; a route
       // without hostnames takes its listeners' (any host when one has none).
-      const hostnames: string[] = Array.isArray(route.spec?.hostnames) && route.spec.hostnames.length > 0 ? route.spec.hostnames
+      const named: string[] = (Array.isArray(route.spec?.hostnames) ? route.spec.hostnames : []).filter((h: unknown) => typeof h === 'string');
+      const hostnames: string[] = named.length > 0 ? named
         : listeners.length > 0 && listeners.every(l => typeof l.hostname === 'string') ? [...new Set(listeners.map(l => l.hostname as string))] : ['*'];
       for (const host of hostnames) { attach(`Gateway|${parent.namespace}|${parent.name}|${host}|${tcp}`, parent, host, route, ports); }
     }
@@ -186,25 +187,28 @@ function routeRules(route: any, ports: number[] | undefined): { rule: any; order
 }
 
 
+/** A value of a match: a string, or (the schema's finding otherwise) an empty one. */
+const textOf = (v: unknown): string => (typeof v === 'string' ? v : '');
+
 function stringMatch(m: any): any {
-  return m?.type === 'RegularExpression' ? { regex: String(m.value) } : { exact: String(m?.value) };
+  return m?.type === 'RegularExpression' ? { regex: textOf(m.value) } : { exact: textOf(m?.value) };
 }
 
 /** Gateway API header or query parameter matches as Istio's map of string matches. */
 function byName(matches: any[]): any {
-  return Object.fromEntries(matches.map((h: any) => [h.name, stringMatch(h)]));
+  return Object.fromEntries(matches.filter((h: any) => typeof h.name === 'string').map((h: any) => [h.name, stringMatch(h)]));
 }
 
 function httpMatch(m: any): any {
   const out: any = {};
   const path = m.path ?? { type: 'PathPrefix', value: '/' };
   if (path.type === 'Exact') {
-    out.uri = { exact: path.value };
+    out.uri = { exact: textOf(path.value) };
   } else if (path.type === 'RegularExpression') {
-    out.uri = { regex: path.value };
+    out.uri = { regex: textOf(path.value) };
   } else {
     // Whole path segments (Envoy's path_separated_prefix); a trailing '/' is ignored.
-    const p = String(path.value ?? '/').replace(/\/+$/, '');
+    const p = (typeof path.value === 'string' ? path.value : '/').replace(/\/+$/, '');
     out.uri = p === '' ? { prefix: '/' } : { regex: `${quoteRe2(p)}(/.*)?` };
   }
   if (objects(m.headers).length > 0) { out.headers = byName(objects(m.headers)); }
@@ -216,8 +220,8 @@ function httpMatch(m: any): any {
 /** A GRPCRoute match as pilot reads it: the method as the request path (a regex unless both parts are exact). */
 function grpcMatch(m: any): any {
   const out: any = {};
-  const service = m.method?.service;
-  const method = m.method?.method;
+  const service = typeof m.method?.service === 'string' ? m.method.service : undefined;
+  const method = typeof m.method?.method === 'string' ? m.method.method : undefined;
   if (m.method?.type === 'RegularExpression') {
     out.uri = { regex: `/${service ?? '[^/]+'}/${method ?? '[^/]+'}` };
   } else if (service && method) {
@@ -241,7 +245,9 @@ function serviceHost(ref: any, namespace: string): string {
 }
 
 function destinations(refs: any, namespace: string): any[] {
-  const list = objects(refs).filter(r => (r.kind ?? 'Service') === 'Service' && (r.group ?? '') === '');
+  // A backend whose name or namespace is not a string is the schema's finding: it names no Service.
+  const list = objects(refs).filter(r => (r.kind ?? 'Service') === 'Service' && (r.group ?? '') === '' && typeof r.name === 'string'
+    && (r.namespace === undefined || typeof r.namespace === 'string'));
   return list.map(r => ({
     destination: { host: serviceHost(r, namespace), ...(typeof r.port === 'number' ? { port: { number: r.port } } : {}) },
     weight: typeof r.weight === 'number' ? r.weight : 1,

@@ -17,6 +17,7 @@ import {
 } from './virtual-hosts';
 import { fail } from '../core/errors';
 import { CLUSTER_SUFFIX, hostMatches, hostSpecificity, istioHost, namespaceOf, qualifyHost } from '../core/hosts';
+import { list, stringMap } from '../core/manifest-fields';
 import { INGRESS_USE_WAYPOINT_LABEL, isAmbient, USE_WAYPOINT_LABEL, usesWaypoint } from '../core/mesh-labels';
 import { isPeerAuthentication } from '../core/peer-authentication';
 import { GATEWAY_API_GROUP } from '../core/routing-api';
@@ -68,7 +69,10 @@ const OPTIONS = T.optional(T.struct('RoutingSimulatorOptions', {
   trustDomain: T.optional(T.string()),
 }, "{ versionLabel: 'version' }"));
 
-/** A manifest: an object; its kind and API version, when given, strings (other fields are read defensively). */
+/**
+ * A manifest: an object; its kind, API version, name and namespace, when given, strings (what
+ * Kubernetes reads first). Other fields are read defensively.
+ */
 const MANIFEST: Shape = {
   what: 'a manifest object',
   fix: 'Pass parsed Kubernetes objects (e.g. from YAML.parseAllDocuments), one per item',
@@ -76,8 +80,9 @@ const MANIFEST: Shape = {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       fail(scope, field, value, 'is not a manifest object', 'Pass parsed Kubernetes objects (e.g. from YAML.parseAllDocuments), one per item');
     }
-    for (const key of ['apiVersion', 'kind']) {
-      const v = (value as any)[key];
+    const json = value as any;
+    const identity: [string, unknown][] = [['apiVersion', json.apiVersion], ['kind', json.kind], ['metadata.name', json.metadata?.name], ['metadata.namespace', json.metadata?.namespace]];
+    for (const [key, v] of identity) {
       if (v !== undefined && typeof v !== 'string') { fail(scope, `${field}.${key}`, v, 'is not a string', `Give ${key} as a string`); }
     }
   },
@@ -228,18 +233,18 @@ export class RoutingSimulator {
     this.gateways = objs.filter(m => NETWORKING.test(m.apiVersion ?? '') && m.kind === 'Gateway');
     this.services = objs.filter(m => m.apiVersion === 'v1' && m.kind === 'Service');
     for (const n of objs.filter(m => m.apiVersion === 'v1' && m.kind === 'Namespace' && typeof m.metadata?.name === 'string')) {
-      this.namespaceLabels.set(n.metadata.name, n.metadata.labels ?? {});
+      this.namespaceLabels.set(n.metadata.name, stringMap(n.metadata.labels));
     }
     this.pods = [
       ...objs.filter(m => ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'].includes(m.kind)).map(w => ({
         name: `${w.kind}/${w.metadata?.name}`,
         namespace: namespaceOf(w),
-        labels: w.spec?.template?.metadata?.labels ?? {},
-        replicas: w.kind === 'DaemonSet' ? 1 : (w.spec?.replicas ?? 1),
+        labels: stringMap(w.spec?.template?.metadata?.labels),
+        replicas: w.kind === 'DaemonSet' ? 1 : (Number.isInteger(w.spec?.replicas) ? w.spec.replicas : 1),
         serviceAccount: accountOf(w.spec?.template?.spec),
       })),
       ...objs.filter(m => m.kind === 'Pod').map(p => ({
-        name: `Pod/${p.metadata?.name}`, namespace: namespaceOf(p), labels: p.metadata?.labels ?? {}, replicas: 1, serviceAccount: accountOf(p.spec),
+        name: `Pod/${p.metadata?.name}`, namespace: namespaceOf(p), labels: stringMap(p.metadata?.labels), replicas: 1, serviceAccount: accountOf(p.spec),
       })),
       ...(options.existingWorkloads ?? []).map(w => ({
         name: w.name, namespace: w.namespace, labels: w.labels, replicas: w.replicas ?? 1, serviceAccount: w.serviceAccount,
@@ -374,7 +379,7 @@ export class RoutingSimulator {
 
   /** The gateway pods a Gateway's `selector` picks: in the manifests, else Istio's default namespace with the selector as labels. */
   private gatewayWorkload(gw: any): AuthzRequest['workload'] {
-    const selector: { [k: string]: string } = gw.spec?.selector ?? {};
+    const selector: { [k: string]: string } = stringMap(gw.spec?.selector);
     const pods = Object.keys(selector).length > 0 ? this.pods.find(p => selects(selector, p.labels)) : undefined;
     return pods
       ? { name: pods.name, namespace: pods.namespace, labels: pods.labels }
@@ -514,7 +519,7 @@ export class RoutingSimulator {
     const namespace = namespaceOf(service);
     const nsLabels = this.namespaceLabels.get(namespace);
     if (!isAmbient(nsLabels)) { return undefined; }
-    const own = service.metadata?.labels ?? {};
+    const own = stringMap(service.metadata?.labels);
     const labels = own[USE_WAYPOINT_LABEL] !== undefined ? own : nsLabels;
     if (!usesWaypoint(labels)) { return undefined; }
     if (req.gateway && own[INGRESS_USE_WAYPOINT_LABEL] !== 'true' && nsLabels?.[INGRESS_USE_WAYPOINT_LABEL] !== 'true') { return undefined; }
@@ -563,7 +568,8 @@ export class RoutingSimulator {
     const binding = gateway ? `${gateway.namespace}/${gateway.name}` : 'mesh';
     const target = gateway ? request.host.toLowerCase() : qualifyHost(request.host.toLowerCase(), sourceNamespace);
     const service = gateway ? undefined : this.serviceFor(target);
-    const port = request.port ?? (gateway ? 80 : (service?.spec?.ports?.length === 1 ? service.spec.ports[0].port : undefined));
+    const ports = list(service?.spec?.ports);
+    const port = request.port ?? (gateway ? 80 : (ports.length === 1 ? ports[0]?.port : undefined));
     const fullPath = request.path ?? '/';
     const q = fullPath.indexOf('?');
     const input: MatchInput = {
@@ -574,7 +580,7 @@ export class RoutingSimulator {
       authority: request.authority ?? (request.port !== undefined ? `${request.host}:${request.port}` : request.host),
       headers: new Map(Object.entries(request.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
       port,
-      sourceLabels: request.sourceLabels ?? gateway?.object?.spec?.selector ?? {},
+      sourceLabels: request.sourceLabels ?? stringMap(gateway?.object?.spec?.selector),
       sourceNamespace,
       binding,
       resolveGateway: (ref: string) => ref,
@@ -728,7 +734,7 @@ export class RoutingSimulator {
   private serversOn(req: ResolvedRequest): any[] | undefined {
     const gw = req.gateway?.object;
     if (!gw) { return undefined; }
-    return (gw.spec?.servers ?? []).filter((s: any) => req.port === undefined || s?.port?.number === req.port);
+    return list(gw.spec?.servers).filter((s: any) => req.port === undefined || s?.port?.number === req.port);
   }
 
   /**
@@ -793,7 +799,7 @@ export class RoutingSimulator {
   private outcome(c: Candidate, rule: any, index: number, sourceNamespace: string, describe: string, warnings: string[]): RoutingOutcome {
     // A VirtualService the simulator made of Gateway API routes names them.
     const from = c.vs.metadata?.annotations?.['simulator/from'];
-    const which = `rule #${index}${rule.name ? ` '${rule.name}'` : ''} of ${typeof from === 'string' ? `${from} (as Istio reads it)` : `VirtualService ${vsId(c)}`}`;
+    const which = `rule #${index}${typeof rule.name === 'string' && rule.name !== '' ? ` '${rule.name}'` : ''} of ${typeof from === 'string' ? `${from} (as Istio reads it)` : `VirtualService ${vsId(c)}`}`;
     const injected = fault(rule.fault);
     const base = {
       virtualService: vsId(c),
@@ -853,13 +859,15 @@ export class RoutingSimulator {
 
   /** The destinations of a rule's `route`, with their shares of the requests (weights are relative). */
   private routeDestinations(rule: any, namespace: string, sourceNamespace: string, which: string, warnings: string[]): SimulatedDestination[] {
-    const route: any[] = (Array.isArray(rule.route) ? rule.route : []).filter((d: any) => typeof d?.destination?.host === 'string');
-    const weights = route.map(d => (route.length === 1 ? 1 : (d.weight ?? 0)));
+    // A destination whose host or subset is not a string, or a weight that is not a number, is the schema's finding: it carries nothing here.
+    const route: any[] = list(rule.route).filter((d: any) => isDestination(d?.destination));
+    const weightOf = (d: any): number | undefined => (typeof d.weight === 'number' ? d.weight : undefined);
+    const weights = route.map(d => (route.length === 1 ? 1 : (weightOf(d) ?? 0)));
     const total = weights.reduce((a, b) => a + b, 0);
     if (route.length > 1 && total === 0) { warnings.push(`${which}: every destination has weight 0`); }
     return route.map((d, i) => this.destination(
       { host: istioHost(d.destination.host, namespace), subset: d.destination.subset, port: d.destination.port?.number },
-      d.weight ?? (route.length === 1 ? 100 : 0),
+      weightOf(d) ?? (route.length === 1 ? 100 : 0),
       total === 0 ? 0 : (weights[i] / total) * 100,
       sourceNamespace, warnings));
   }
@@ -881,7 +889,7 @@ export class RoutingSimulator {
         if (share > 0) { warnings.push(`subset '${d.subset}' of host '${d.host}' is not defined by any DestinationRule: Envoy has no cluster for it and answers 503 (response flag NC)`); }
         return failed(UpstreamFailure.CLUSTER_NOT_FOUND);
       }
-      subsetLabels = subset.labels ?? {};
+      subsetLabels = stringMap(subset.labels);
     }
     const serviceSelector: { [k: string]: string } | undefined = service?.spec?.selector;
     if (!service || !serviceSelector) {
@@ -910,15 +918,15 @@ export class RoutingSimulator {
   }
 
   private mirrors(rule: any, namespace: string): SimulatedMirror[] {
-    const list: SimulatedMirror[] = [];
-    if (typeof rule.mirror?.host === 'string') {
-      list.push({ host: istioHost(rule.mirror.host, namespace), subset: rule.mirror.subset, percentage: rule.mirrorPercentage?.value ?? 100 });
+    const out: SimulatedMirror[] = [];
+    if (isDestination(rule.mirror)) {
+      out.push({ host: istioHost(rule.mirror.host, namespace), subset: rule.mirror.subset, percentage: rule.mirrorPercentage?.value ?? 100 });
     }
-    for (const m of Array.isArray(rule.mirrors) ? rule.mirrors : []) {
-      if (typeof m?.destination?.host !== 'string') { continue; }
-      list.push({ host: istioHost(m.destination.host, namespace), subset: m.destination.subset, percentage: m.percentage?.value ?? 100 });
+    for (const m of list(rule.mirrors)) {
+      if (!isDestination(m?.destination)) { continue; }
+      out.push({ host: istioHost(m.destination.host, namespace), subset: m.destination.subset, percentage: m.percentage?.value ?? 100 });
     }
-    return list;
+    return out;
   }
 
   /**
@@ -971,13 +979,13 @@ export class RoutingSimulator {
   }
 
   private gatewayServes(gw: any, host: string, port: number | undefined): boolean {
-    return (gw.spec?.servers ?? []).some((s: any) => (port === undefined || s?.port?.number === port)
-      && (s?.hosts ?? []).some((h: string) => hostMatches(serverHostName(h), host)));
+    return list(gw.spec?.servers).some((s: any) => (port === undefined || s?.port?.number === port)
+      && list(s?.hosts).some((h: unknown) => typeof h === 'string' && hostMatches(serverHostName(h), host)));
   }
 
   private redirectsToHttps(gw: any, host: string, port: number | undefined): boolean {
-    const server = (gw.spec?.servers ?? []).find((s: any) => (port === undefined || s?.port?.number === port)
-      && (s?.hosts ?? []).some((h: string) => hostMatches(serverHostName(h), host)));
+    const server = list(gw.spec?.servers).find((s: any) => (port === undefined || s?.port?.number === port)
+      && list(s?.hosts).some((h: unknown) => typeof h === 'string' && hostMatches(serverHostName(h), host)));
     return server?.tls?.httpsRedirect === true;
   }
 
@@ -1104,4 +1112,9 @@ function inputFor(req: ResolvedRequest, c: Candidate): MatchInput {
 function ruleMatches(rule: any, input: MatchInput): boolean {
   const matches: any[] = Array.isArray(rule?.match) ? rule.match : [];
   return matches.length === 0 || matches.some(m => matchRequest(m, input));
+}
+
+/** A destination the simulator can follow: its host, and its subset when given, strings. */
+function isDestination(d: any): boolean {
+  return typeof d?.host === 'string' && (d.subset === undefined || typeof d.subset === 'string');
 }

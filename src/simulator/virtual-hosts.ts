@@ -104,9 +104,12 @@ export function mergedNote(selection: Selection, binding: string): string {
   return ` (virtual host '${selection.virtualHost}' of ${binding} merges ${selection.candidates.map(vsId).join(', ')}, tried in this order, catch-all routes last)`;
 }
 
-/** Gateway references of a VirtualService in `namespace`: a bare name is in the same namespace. */
+/**
+ * Gateway references of a VirtualService in `namespace`: a bare name is in the same namespace. A
+ * reference that is not a string (the schema's finding) names no gateway.
+ */
 export function gatewayResolver(namespace: string): (ref: string) => string {
-  return (ref: string) => (ref.includes('/') ? ref : `${namespace}/${ref}`);
+  return (ref: unknown) => (typeof ref !== 'string' ? '' : ref.includes('/') ? ref : `${namespace}/${ref}`);
 }
 
 /**
