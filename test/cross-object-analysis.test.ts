@@ -542,6 +542,62 @@ describe('references of Kubernetes Gateway API routes (CIT0030, CIT0031, CIT0032
   });
 });
 
+describe('Gateway API references: look-alikes and malformed entries', () => {
+  const GW = 'gateway.networking.k8s.io';
+  const route = (spec: any) => ({ apiVersion: `${GW}/v1`, kind: 'HTTPRoute', metadata: { name: 'r', namespace: NS }, spec });
+  const refs = (chart: any[]) => brief(/^CIT003[0-2]$/, chart);
+  const gateway = (listeners: any[]) => ({ apiVersion: `${GW}/v1`, kind: 'Gateway', metadata: { name: 'public', namespace: 'edge' }, spec: { gatewayClassName: 'istio', listeners } });
+
+  test('objects of other API groups are not Services, grants, Gateways or Namespaces', () => {
+    const other = (o: any) => ({ ...o, apiVersion: 'example.com/v1' });
+    const toDb = route({ rules: [{ backendRefs: [{ name: 'db', namespace: 'data', port: 5432 }] }] });
+    const grant = {
+      apiVersion: `${GW}/v1beta1`,
+      kind: 'ReferenceGrant',
+      metadata: { name: 'g', namespace: 'data' },
+      spec: { from: [{ group: GW, kind: 'HTTPRoute', namespace: NS }], to: [{ group: '', kind: 'Service' }] },
+    };
+    const db = service('db', { ports: [{ name: 'tcp', port: 5432 }] }, 'data');
+    expect(refs([toDb, db, grant])).toEqual([]);
+    expect(refs([toDb, other(db), grant]).map(x => x[0])).toEqual(['CIT0030']);
+    expect(refs([toDb, db, other(grant)]).map(x => x[0])).toEqual(['CIT0031']);
+    const selector = { namespaces: { from: 'Selector', selector: { matchLabels: { shared: 'yes' } } } };
+    const toGateway = route({ parentRefs: [{ name: 'public', namespace: 'edge' }] });
+    expect(refs([toGateway, gateway([{ name: 'l', port: 80, protocol: 'HTTP', allowedRoutes: selector }]), namespace(NS)]).map(x => x[0])).toEqual(['CIT0032']);
+    expect(refs([toGateway, gateway([{ name: 'l', port: 80, protocol: 'HTTP', allowedRoutes: selector }]), other(namespace(NS))])).toEqual([]);
+    expect(refs([route({ parentRefs: [{ name: 'public', namespace: 'edge', sectionName: 'x' }] }), other(gateway([]))])).toEqual([]);
+    // Without routes there is nothing to check, whatever else the app holds.
+    expect(refs([db, grant, gateway([])])).toEqual([]);
+  });
+
+  test('the fixes say what to do', () => {
+    const reviews = service('reviews', { ports: [{ name: 'http', port: 9080 }] });
+    const listeners = [{ name: 'l', port: 80, protocol: 'HTTP' }];
+    const fixes = (spec: any) => cross([route(spec), reviews, gateway(listeners)]).filter(f => /^CIT003/.test(f.code)).map(f => f.fix);
+    expect(fixes({ rules: [{ backendRefs: [{ name: 'x' }] }] })).toEqual([expect.stringMatching(/^Fix the name \(or namespace\), or declare the service/)]);
+    expect(fixes({ rules: [{ backendRefs: [{ name: 'reviews', port: 1 }] }] })).toEqual(['Use a port the Service exposes']);
+    expect(fixes({ parentRefs: [{ group: '', kind: 'Service', name: 'x' }] })).toEqual([expect.stringMatching(/^Fix the name \(or namespace\), or declare the service/)]);
+    expect(fixes({ parentRefs: [{ group: '', kind: 'Service', name: 'reviews', port: 1 }] })).toEqual(['Use a port the Service exposes, or leave port out for all of them']);
+    expect(fixes({ parentRefs: [{ name: 'public', namespace: 'edge', sectionName: 'x' }] })).toEqual(['Name a listener the Gateway has']);
+    expect(fixes({ parentRefs: [{ name: 'public', namespace: 'edge' }] })).toEqual([expect.stringMatching(/^Set the listener's allowedRoutes\.namespaces\.from to All/)]);
+  });
+
+  test('null entries are skipped', () => {
+    const grant = {
+      apiVersion: `${GW}/v1beta1`,
+      kind: 'ReferenceGrant',
+      metadata: { name: 'g', namespace: 'data' },
+      spec: { from: [null, { group: GW, kind: 'HTTPRoute', namespace: NS }], to: [null, { group: '', kind: 'Service' }] },
+    };
+    const db = service('db', { ports: [null, { name: 'tcp', port: 5432 }] }, 'data');
+    const listeners = [null, { name: 'l', port: 80, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'All' }, kinds: [null, { kind: 'HTTPRoute' }] } }];
+    const r = route({ parentRefs: [null, { name: 'public', namespace: 'edge' }], rules: [null, { backendRefs: [null, { name: 'db', namespace: 'data', port: 5432 }] }] });
+    expect(refs([r, db, grant, gateway(listeners)])).toEqual([]);
+    expect(refs([route({ parentRefs: [{ name: 'public', namespace: 'edge', port: 81 }] }), gateway(listeners)])).toEqual([['CIT0032', E, 'spec.parentRefs[0].port', 81]]);
+    expect(refs([route({ parentRefs: [{ name: 'public', namespace: 'edge' }] }), gateway([null, { name: 'l', port: 80 }])])).toEqual([['CIT0032', E, 'spec.parentRefs[0]', { name: 'public', namespace: 'edge' }]]);
+  });
+});
+
 describe('objects the checks must leave alone', () => {
   test('look-alikes of other kinds and API groups carry the fields the checks read, and give no finding', () => {
     const spec = {

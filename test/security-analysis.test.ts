@@ -220,6 +220,30 @@ describe('analysis of hand-written AuthorizationPolicies', () => {
       policy('p', { selector: { matchLabels: { app: 'db' } }, rules: [{ to: [{ operation: { paths: ['/x'] } }] }] })])).toEqual([]);
   });
 
+  test('look-alikes of other API groups are not policies, PeerAuthentications, Services, ServiceAccounts or Namespaces', () => {
+    const other = (o: any) => ({ ...o, apiVersion: 'example.com/v1' });
+    const allowList = policy('p', { ...selectRatings, rules: [{ from: [{ source: { principals: [`${TD}/ns/shop/sa/ghost`] } }], to: [{ operation: { methods: ['GET'] } }] }] });
+    // A policy of another group, or of a group that only ends like Istio's, is not checked.
+    expect(findings([other(policy('p', { rules: [{}] }))])).toEqual([]);
+    expect(findings([{ ...policy('p', { rules: [{}] }), apiVersion: 'example.security.istio.io/v1' }])).toEqual([]);
+    expect(findings([{ ...policy('p', { rules: [{}] }), kind: 'RequestAuthentication' }])).toEqual([]);
+    // The look-alikes change nothing: the ServiceAccount is still unknown, mTLS still not STRICT, the port still unknown, the namespace still not ambient.
+    const ambientNs = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { 'istio.io/dataplane-mode': 'ambient', 'istio.io/use-waypoint': 'waypoint' } } };
+    const base = [deployment('ratings'), allowList];
+    const expected = codes(base);
+    expect(expected.map(c => c[0])).toEqual(['CIT0020', 'CIT0021']);
+    expect(codes([...base, other(strict), other(sa('ghost')), other(service('ratings', 'tcp')), other(ambientNs)])).toEqual(expected);
+    // A workload of another kind is not one the checks know.
+    expect(codes([{ ...deployment('ratings'), kind: 'CronJob' }, allowList]).map(c => c[0])).toEqual(['IST0127', 'CIT0020']);
+  });
+
+  test('entries of the wrong type are skipped', () => {
+    const rules = [null, { from: null, to: [null, { operation: { ports: [{ toString: 1 }, 80], methods: ['GET'] } }], when: [null, { key: 5 }] },
+      { from: [null, { source: null }, { source: { principals: [7, null, `${TD}/ns/shop/sa/ghost`] } }] }];
+    expect(codes([deployment('db'), service('db', 'tcp'), strict, policy('p', { selector: { matchLabels: { app: 'db' } }, rules })]))
+      .toEqual([['CIT0022', 'error', 'spec.rules[1].to[1].operation.methods'], ['CIT0020', 'warning', 'spec.rules[2].from[2].source.principals[2]']]);
+  });
+
   test('CIT0023: the message names up to three ambient pods; pods of a sidecar namespace beside them do not count', () => {
     const ambientNs = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { 'istio.io/dataplane-mode': 'ambient' } } };
     const web = (name: string) => ({ ...deployment(name), spec: { ...deployment(name).spec, template: { metadata: { labels: { app: 'web', id: name } }, spec: { containers: [] } } } });

@@ -20,7 +20,7 @@
  */
 import { AnalyzedObject, Reporter, Severity } from './findings';
 import { namespaceOf as ns } from '../core/hosts';
-import { record, stringMap } from '../core/manifest-fields';
+import { list, record, stringMap } from '../core/manifest-fields';
 import { isAmbient } from '../core/mesh-labels';
 import { peerModeOf, ROOT_NAMESPACE } from '../core/peer-authentication';
 import { KnownWorkload } from '../model/traffic-model';
@@ -191,11 +191,13 @@ function httpConditionFields(rule: any, i: number): string[] {
 function checkHttpOnTcp(p: AnalyzedObject, rule: any, httpFields: string[], action: string, selected: Pod[], services: any[], r: Reporter): void {
   const tos: any[] = Array.isArray(rule?.to) ? rule.to : [];
   if (selected.length === 0) { return; }
-  const rulePorts = new Set<string>(tos.flatMap(t => (Array.isArray(t?.operation?.ports) ? t.operation.ports : []).map(String)));
+  // Ports are strings in the API (numbers are read too); anything else is the schema's finding and names no port.
+  const portKey = (v: unknown): string | undefined => (typeof v === 'string' || typeof v === 'number' ? String(v) : undefined);
+  const rulePorts = new Set<string | undefined>(tos.flatMap(t => list(t?.operation?.ports).map(portKey)).filter(k => k !== undefined));
   const ports = services.filter(s => selected.some(pod => pod.namespace === ns(s) && s.spec?.selector && Object.keys(s.spec.selector).length > 0
     && Object.entries(s.spec.selector).every(([k, v]) => pod.labels[k] === v)))
     .flatMap(s => (Array.isArray(s.spec?.ports) ? s.spec.ports : []))
-    .filter((port: any) => rulePorts.size === 0 || rulePorts.has(String(typeof port?.targetPort === 'number' ? port.targetPort : port?.port)));
+    .filter((port: any) => rulePorts.size === 0 || rulePorts.has(portKey(typeof port?.targetPort === 'number' ? port.targetPort : port?.port)));
   if (ports.length === 0) { return; }
   const protocols = ports.map(portProtocol);
   if (protocols.some((x: string | undefined) => x === undefined || HTTP_PROTOCOLS.includes(x))) { return; }

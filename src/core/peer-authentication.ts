@@ -4,7 +4,7 @@
  * pilot/pkg/security/authn) and https://istio.io/latest/docs/reference/config/security/peer_authentication/.
  */
 import { namespaceOf } from './hosts';
-import { stringMap } from './manifest-fields';
+import { record } from './manifest-fields';
 
 /** Istio's root namespace (meshConfig.rootNamespace's default): its selector-less policies apply to the whole mesh. */
 export const ROOT_NAMESPACE = 'istio-system';
@@ -34,7 +34,7 @@ export interface PeerMode {
 export function peerModeOf(peerAuthentications: readonly any[],
   workload: { readonly namespace: string; readonly labels: { readonly [k: string]: string } }, port?: number): PeerMode {
   const set = (m: unknown): string | undefined => (typeof m === 'string' && m !== 'UNSET' ? m : undefined);
-  const labelsOf = (pa: any): { [k: string]: string } => stringMap(pa?.spec?.selector?.matchLabels);
+  const labelsOf = (pa: any): { [k: string]: string } => record(pa?.spec?.selector?.matchLabels);
   const wide = (pa: any): boolean => Object.keys(labelsOf(pa)).length === 0;
   const workloadLevel = peerAuthentications.find(pa => namespaceOf(pa) === workload.namespace && namespaceOf(pa) !== ROOT_NAMESPACE && !wide(pa)
     && Object.entries(labelsOf(pa)).every(([k, v]) => workload.labels[k] === v));
