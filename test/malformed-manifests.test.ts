@@ -3,6 +3,7 @@ import * as path from 'path';
 import * as fc from 'fast-check';
 import { parseAllDocuments } from 'yaml';
 import { Analysis, IstioTrafficErrors, RoutingApi, RoutingSimulator, SimulatedRequest } from '../src';
+import { identityError } from '../src/core/manifest-fields';
 
 /**
  * The analysis reads manifests people wrote by hand, and must report what is wrong with them, never
@@ -218,5 +219,24 @@ describe('the simulator on malformed manifests', () => {
         expect(typeof simulator.route(request).kind).toBe('string');
       }
     }), { numRuns: Number(process.env.MALFORMED_RUNS ?? 400), seed: Number(process.env.MALFORMED_SEED ?? 20261123) });
+  });
+});
+
+describe('the identity of a manifest', () => {
+  const deployment = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'a', namespace: 'shop' }, spec: {} };
+
+  test('a value of the wrong type is named first, then a missing apiVersion or kind; the names are optional', () => {
+    expect(identityError(deployment)).toBeUndefined();
+    expect(identityError({ ...deployment, metadata: undefined })).toBeUndefined();
+    expect(identityError({ ...deployment, apiVersion: undefined, metadata: { name: { x: 1 } } })).toEqual({ field: 'metadata.name', value: { x: 1 } });
+    expect(identityError({ ...deployment, apiVersion: undefined })).toEqual({ field: 'apiVersion', value: undefined });
+    expect(identityError({ ...deployment, kind: undefined })).toEqual({ field: 'kind', value: undefined });
+    expect(identityError({ ...deployment, kind: 5, metadata: { namespace: 7 } })).toEqual({ field: 'kind', value: 5 });
+    expect(identityError({ ...deployment, metadata: { name: 'a', namespace: null } })).toEqual({ field: 'metadata.namespace', value: null });
+  });
+
+  test('the simulator refuses a value of the wrong type, and leaves an object without apiVersion or kind unread', () => {
+    expect(() => RoutingSimulator.fromManifests([{ ...deployment, apiVersion: undefined, metadata: { name: 5 } }])).toThrow(/manifests\[0\]\.metadata\.name: 5 is not a string/);
+    expect(() => RoutingSimulator.fromManifests([{ ...deployment, apiVersion: undefined }])).not.toThrow();
   });
 });

@@ -5,6 +5,7 @@ import { crdChecks, CrdRules } from './crd-rules';
 import { AnalyzedObject, Finding, formatFinding, Reporter, Severity } from './findings';
 import { webhookChecks } from './webhook';
 import { fail } from '../core/errors';
+import { identityError } from '../core/manifest-fields';
 import { GATEWAY_API_GROUP, isRoutingApi, RoutingApi } from '../core/routing-api';
 import { defaultChildOf, plusWorkloadOf } from '../core/tree';
 import { KnownService, KnownWorkload, TrafficModel } from '../model/traffic-model';
@@ -199,14 +200,6 @@ function run(chart: AnalyzedObject[], app: AnalyzedObject[], workloads: KnownWor
   }
   crossChecks({ chart: inChart, app: inApp, existingWorkloads: workloads, existingServices: services, existingServiceAccounts: accounts }, r);
   return r.findings;
-}
-
-/** The first of an object's identity fields (apiVersion, kind, metadata's name and namespace) that is not a string. */
-function identityError(json: any): { field: string; value: unknown } | undefined {
-  const metadata = json.metadata ?? {};
-  const fields: [string, unknown][] = [['apiVersion', json.apiVersion], ['kind', json.kind], ['metadata.name', metadata.name], ['metadata.namespace', metadata.namespace]];
-  const [field, value] = fields.find(([f, v]) => typeof v !== 'string' && (v !== undefined || !f.startsWith('metadata.'))) ?? [];
-  return field === undefined ? undefined : { field, value };
 }
 
 /** The kinds the analysis reads (other objects are not rendered for it). */

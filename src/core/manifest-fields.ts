@@ -21,3 +21,18 @@ export function record(value: unknown): { [key: string]: any } {
 export function stringMap(value: unknown): { [key: string]: string } {
   return Object.fromEntries(Object.entries(record(value)).filter(([, v]) => typeof v === 'string'));
 }
+
+/**
+ * The first of a manifest's identity fields (apiVersion, kind, metadata's name and namespace) that
+ * is not a string, else a missing apiVersion or kind (the names are optional): Kubernetes rejects
+ * such an object whole.
+ */
+export function identityError(json: any): { field: string; value: unknown } | undefined {
+  const metadata = json.metadata ?? {};
+  const fields: [string, unknown][] = [
+    ['apiVersion', json.apiVersion], ['kind', json.kind], ['metadata.name', metadata.name], ['metadata.namespace', metadata.namespace],
+  ];
+  // A value of the wrong type first, then a missing apiVersion or kind.
+  const [field, value] = fields.find(([, v]) => v !== undefined && typeof v !== 'string') ?? fields.slice(0, 2).find(([, v]) => v === undefined) ?? [];
+  return field === undefined ? undefined : { field, value };
+}

@@ -202,13 +202,15 @@ function byName(matches: any[]): any {
 function httpMatch(m: any): any {
   const out: any = {};
   const path = m.path ?? { type: 'PathPrefix', value: '/' };
+  // The CRD's default value is '/' (a value that is not a string is the schema's finding: read as the default).
+  const value = typeof path.value === 'string' ? path.value : '/';
   if (path.type === 'Exact') {
-    out.uri = { exact: textOf(path.value) };
+    out.uri = { exact: value };
   } else if (path.type === 'RegularExpression') {
-    out.uri = { regex: textOf(path.value) };
+    out.uri = { regex: value };
   } else {
     // Whole path segments (Envoy's path_separated_prefix); a trailing '/' is ignored.
-    const p = (typeof path.value === 'string' ? path.value : '/').replace(/\/+$/, '');
+    const p = value.replace(/\/+$/, '');
     out.uri = p === '' ? { prefix: '/' } : { regex: `${quoteRe2(p)}(/.*)?` };
   }
   if (objects(m.headers).length > 0) { out.headers = byName(objects(m.headers)); }

@@ -17,7 +17,7 @@ import {
 } from './virtual-hosts';
 import { fail } from '../core/errors';
 import { CLUSTER_SUFFIX, hostMatches, hostSpecificity, istioHost, namespaceOf, qualifyHost } from '../core/hosts';
-import { list, stringMap } from '../core/manifest-fields';
+import { identityError, list, stringMap } from '../core/manifest-fields';
 import { INGRESS_USE_WAYPOINT_LABEL, isAmbient, USE_WAYPOINT_LABEL, usesWaypoint } from '../core/mesh-labels';
 import { isPeerAuthentication } from '../core/peer-authentication';
 import { GATEWAY_API_GROUP } from '../core/routing-api';
@@ -80,11 +80,8 @@ const MANIFEST: Shape = {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       fail(scope, field, value, 'is not a manifest object', 'Pass parsed Kubernetes objects (e.g. from YAML.parseAllDocuments), one per item');
     }
-    const json = value as any;
-    const identity: [string, unknown][] = [['apiVersion', json.apiVersion], ['kind', json.kind], ['metadata.name', json.metadata?.name], ['metadata.namespace', json.metadata?.namespace]];
-    for (const [key, v] of identity) {
-      if (v !== undefined && typeof v !== 'string') { fail(scope, `${field}.${key}`, v, 'is not a string', `Give ${key} as a string`); }
-    }
+    const bad = identityError(value);
+    if (bad && bad.value !== undefined) { fail(scope, `${field}.${bad.field}`, bad.value, 'is not a string', `Give ${bad.field} as a string`); }
   },
 };
 const MANIFESTS = T.array(MANIFEST);
@@ -193,7 +190,10 @@ export class RoutingSimulator {
   }
 
   /**
-   * Simulates manifests given as objects. Entries that are not objects are skipped.
+   * Simulates manifests given as objects. An entry that is not an object, or whose apiVersion,
+   * kind, name or namespace is given but not a string, fails with the library's error; an object
+   * without apiVersion or kind is not read. Other fields of the wrong type are left out (a
+   * destination whose host or subset is not a string carries no traffic).
    *
    * @param manifests the Kubernetes and Istio objects, as parsed JSON
    * @param options workloads that run outside the manifests, the trust domain and the version label (by default none, `cluster.local` and `version`)
