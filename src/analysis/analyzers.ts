@@ -292,13 +292,14 @@ function checkGateways(input: CrossInput, ix: Index, r: Reporter): void {
     const selKey = JSON.stringify(Object.fromEntries(Object.entries(sel).sort()));
     const reported = new Set<AnalyzedObject>();
     for (const s of list(gw.json.spec?.servers)) {
-      for (const h of list(s?.hosts)) {
-        const key = `${selKey}|${s?.port?.number}|${s?.bind ?? ''}|${h}`;
+      for (const h of list(s?.hosts).filter((x): x is string => typeof x === 'string')) {
+        // JSON, not a template: a hand-written port or bind may be any value.
+        const key = JSON.stringify([selKey, s?.port?.number, s?.bind ?? '', h]);
         const other = claimed.get(key);
         if (other === undefined) { claimed.set(key, gw); continue; }
         if (other === gw || reported.has(other)) { continue; }
         reported.add(other);
-        r.report(gw, 'IST0145', E, 'spec.servers', { port: s?.port?.number, host: h }, `conflicts with Gateway ${ns(other.json)}/${other.json.metadata?.name}: same selector, port ${s?.port?.number} and host '${h}'`,
+        r.report(gw, 'IST0145', E, 'spec.servers', { port: s?.port?.number, host: h }, `conflicts with Gateway ${ns(other.json)}/${other.json.metadata?.name}: same selector, port ${JSON.stringify(s?.port?.number)} and host '${h}'`,
           'Serve each host and port from one Gateway');
       }
     }

@@ -36,7 +36,7 @@ const isCoreService = (o: AnalyzedObject) => o.json?.apiVersion === 'v1' && o.js
 function servicePorts(input: GatewayApiInput): Map<string, number[]> {
   const out = new Map<string, number[]>();
   for (const o of input.app.filter(isCoreService)) {
-    out.set(`${ns(o.json)}/${o.json.metadata?.name}`, list(o.json.spec?.ports).map((p: any) => p?.port));
+    out.set(`${ns(o.json)}/${o.json.metadata?.name}`, list(o.json.spec?.ports).map((p: any) => p?.port).filter((port: unknown) => typeof port === 'number'));
   }
   for (const s of input.existingServices) { out.set(`${s.namespace}/${s.name}`, [...s.ports]); }
   return out;

@@ -169,8 +169,9 @@ class Checker {
         }
       }
       for (const [i, name] of list(ops.remove).entries()) {
-        const lower = String(name).toLowerCase();
-        if (name === '' || lower === 'host' || String(name).startsWith(':')) {
+        // An entry that is not a string is the schema's finding.
+        if (typeof name !== 'string') { continue; }
+        if (name === '' || name.toLowerCase() === 'host' || name.startsWith(':')) {
           this.e(`${field}.${side}.remove[${i}]`, name, 'cannot be removed', 'Remove the entry');
         }
       }
@@ -307,7 +308,7 @@ class Checker {
     });
     this.percentRange(`${f}.mirrorPercentage.value`, route.mirrorPercentage?.value);
     if (route.mirrorPercent !== undefined) {
-      if (route.mirrorPercent > 100) { this.e(`${f}.mirrorPercent`, route.mirrorPercent, 'is over 100', 'Use mirrorPercentage'); }
+      if (typeof route.mirrorPercent === 'number' && route.mirrorPercent > 100) { this.e(`${f}.mirrorPercent`, route.mirrorPercent, 'is over 100', 'Use mirrorPercentage'); }
       this.w(`${f}.mirrorPercent`, route.mirrorPercent, 'is deprecated', 'Use mirrorPercentage: { value: N }');
     }
     if (route.redirect) { this.redirect(`${f}.redirect`, route.redirect); }
@@ -393,7 +394,7 @@ class Checker {
     if (rd.uri === undefined && rd.authority === undefined && rd.scheme === undefined && !rd.port && rd.derivePort === undefined) {
       this.e(f, rd, 'sets none of uri, authority, scheme, port', 'Say where to redirect');
     }
-    if (rd.redirectCode && (rd.redirectCode < 300 || rd.redirectCode > 399)) { this.e(`${f}.redirectCode`, rd.redirectCode, 'is not a 3xx code', 'Use e.g. 301'); }
+    if (rd.redirectCode && (typeof rd.redirectCode !== 'number' || rd.redirectCode < 300 || rd.redirectCode > 399)) { this.e(`${f}.redirectCode`, rd.redirectCode, 'is not a 3xx code', 'Use e.g. 301'); }
     if (rd.scheme !== undefined && rd.scheme !== 'http' && rd.scheme !== 'https') { this.e(`${f}.scheme`, rd.scheme, "is not 'http' or 'https'", 'Use lower case http or https'); }
     if (rd.port) { this.port(`${f}.port`, rd.port); }
     if (rd.port && rd.derivePort) { this.e(`${f}`, rd, 'sets port and derivePort', 'Use one'); }
@@ -520,13 +521,13 @@ class Checker {
 
   private outlier(f: string, od: any): void {
     if (od.consecutiveErrors) { this.w(`${f}.consecutiveErrors`, od.consecutiveErrors, 'is deprecated', 'Use consecutive5xxErrors or consecutiveGatewayErrors'); }
-    if (od.consecutiveLocalOriginFailures > 0 && od.splitExternalLocalOriginErrors !== true) {
+    if (typeof od.consecutiveLocalOriginFailures === 'number' && od.consecutiveLocalOriginFailures > 0 && od.splitExternalLocalOriginErrors !== true) {
       this.e(`${f}.consecutiveLocalOriginFailures`, od.consecutiveLocalOriginFailures, 'needs splitExternalLocalOriginErrors: true', 'Set it, or remove consecutiveLocalOriginFailures');
     }
     if (od.interval !== undefined) { this.duration(`${f}.interval`, od.interval); }
     if (od.baseEjectionTime !== undefined) { this.duration(`${f}.baseEjectionTime`, od.baseEjectionTime); }
     for (const k of ['maxEjectionPercent', 'minHealthPercent']) {
-      if (od[k] !== undefined && (od[k] < 0 || od[k] > 100)) { this.e(`${f}.${k}`, od[k], 'must be from 0 to 100', 'Fix the percentage'); }
+      if (od[k] !== undefined && (typeof od[k] !== 'number' || od[k] < 0 || od[k] > 100)) { this.e(`${f}.${k}`, od[k], 'must be from 0 to 100', 'Fix the percentage'); }
     }
   }
 
@@ -548,14 +549,15 @@ class Checker {
       }
       if (ch.maglev) {
         const t = ch.maglev.tableSize;
-        if (!t || t >= 5000011 || !isPrime(t)) { this.e(`${f}.consistentHash.maglev.tableSize`, t, 'must be a prime below 5000011', 'Use e.g. 65537'); }
+        if (typeof t !== 'number' || t >= 5000011 || !isPrime(t)) { this.e(`${f}.consistentHash.maglev.tableSize`, t, 'must be a prime below 5000011', 'Use e.g. 65537'); }
       }
     }
     const loc = lb.localityLbSetting;
     if (loc) {
       if (loc.distribute && loc.failover) { this.e(`${f}.localityLbSetting`, loc, 'sets distribute and failover', 'Use one'); }
       list(loc.distribute).forEach((d: any, i: number) => {
-        const total = Object.values(record(d?.to)).reduce((a: number, b: any) => a + Number(b), 0);
+        // Weights are numbers (a string of digits is read too); anything else makes the sum no number.
+        const total = Object.values(record(d?.to)).reduce((a: number, b: any) => a + (typeof b === 'number' || typeof b === 'string' ? Number(b) : NaN), 0);
         if (total !== 100) { this.e(`${f}.localityLbSetting.distribute[${i}].to`, d?.to, `weights sum to ${total}, not 100`, 'Make them sum to 100'); }
       });
       list(loc.failover).forEach((fo: any, i: number) => {
@@ -567,7 +569,7 @@ class Checker {
     }
     if (lb.warmup) {
       if (lb.warmup.duration === undefined) { this.e(`${f}.warmup.duration`, undefined, 'is required', 'Set it'); } else { this.duration(`${f}.warmup.duration`, lb.warmup.duration); }
-      if (lb.warmup.aggression !== undefined && lb.warmup.aggression < 1) { this.e(`${f}.warmup.aggression`, lb.warmup.aggression, 'must be at least 1', 'Fix it'); }
+      if (lb.warmup.aggression !== undefined && (typeof lb.warmup.aggression !== 'number' || lb.warmup.aggression < 1)) { this.e(`${f}.warmup.aggression`, lb.warmup.aggression, 'must be at least 1', 'Fix it'); }
     }
   }
 
