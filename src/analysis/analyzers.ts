@@ -5,7 +5,7 @@
  * because charts may be alternative states of the same services.
  */
 import { authorizationChecks } from './authorization';
-import { AnalyzedObject, Reporter, Severity } from './findings';
+import { AnalyzedObject, Reporter, selects, Severity, workloadPods, WorkloadPods as Pods } from './findings';
 import { gatewayApiChecks } from './gateway-api';
 import { transportSecurityChecks } from './transport-security';
 import { hostMatches, istioHost, namespaceOf as ns } from '../core/hosts';
@@ -36,12 +36,9 @@ const I = Severity.INFO;
 const PROTOCOLS = ['http', 'http2', 'https', 'grpc', 'grpc-web', 'tcp', 'udp', 'tls', 'mongo', 'redis', 'mysql', 'http_proxy'];
 const APP_PROTOCOL_OK = ['kubernetes.io/h2c', 'kubernetes.io/ws', 'kubernetes.io/wss'];
 
-const selects = (sel: unknown, labels: { [k: string]: string }) =>
-  Object.keys(stringMap(sel)).length > 0 && Object.entries(stringMap(sel)).every(([k, v]) => labels[k] === v);
 const isIstio = (o: AnalyzedObject, kind: string) => typeof o.json.apiVersion === 'string' && /^networking\.istio\.io\//.test(o.json.apiVersion) && o.json.kind === kind;
 const isCore = (o: AnalyzedObject, kind: string) => o.json?.apiVersion === 'v1' && o.json.kind === kind;
 
-interface Pods { readonly namespace: string; readonly name: string; readonly labels: { [k: string]: string } }
 
 /** The indexes every check looks things up in, built once: lookups by key keep the analysis linear. */
 interface Index {
@@ -62,8 +59,9 @@ export function crossChecks(input: CrossInput, r: Reporter): void {
   checkGateways(input, ix, r);
   checkNamespaces(input, ix, r);
   checkDuplicates(input, r);
-  authorizationChecks(input, r);
-  transportSecurityChecks(input, r);
+  // The security checks read the same pods.
+  authorizationChecks({ ...input, pods: ix.pods }, r);
+  transportSecurityChecks({ ...input, pods: ix.pods }, r);
   gatewayApiChecks(input, r);
 }
 
@@ -95,13 +93,7 @@ function buildIndex(input: CrossInput): Index {
     })),
     ...input.existingServices.map(s => ({ ...s, ports: s.ports.map(p => ({ port: p })), external: true })),
   ];
-  const pods: Pods[] = [
-    ...input.app.filter(o => ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'].includes(o.json?.kind)).map(o => ({
-      namespace: ns(o.json), name: `${o.json.kind}/${o.json.metadata?.name}`, labels: stringMap(o.json.spec?.template?.metadata?.labels),
-    })),
-    ...input.app.filter(o => o.json?.kind === 'Pod').map(o => ({ namespace: ns(o.json), name: `Pod/${o.json.metadata?.name}`, labels: stringMap(o.json.metadata?.labels) })),
-    ...input.existingWorkloads,
-  ];
+  const pods = workloadPods(input.app, input.existingWorkloads);
   // Indexes: every lookup below is by key, so the analysis stays linear in the number of objects.
   const serviceIndex = new Map(services.map(svc => [`${svc.namespace}/${svc.name}`, svc]));
   const serviceFor = (fqdn: string) => {
@@ -118,11 +110,12 @@ function buildIndex(input: CrossInput): Index {
   }
   /** The pods of `namespace` that `selector` selects (none for an empty selector). */
   const podsSelected = (namespace: string, selector: { [k: string]: string } | undefined): Pods[] => {
-    const entries = Object.entries(stringMap(selector));
+    const sel = stringMap(selector);
+    const entries = Object.entries(sel);
     if (entries.length === 0) { return []; }
     const buckets = entries.map(([k, v]) => podIndex.get(`${namespace}|${k}=${v}`) ?? []);
     const smallest = buckets.reduce((a, b) => (b.length < a.length ? b : a));
-    return smallest.filter(p => selects(selector, p.labels));
+    return smallest.filter(p => selects(sel, p.labels));
   };
   const byKind = (objects: AnalyzedObject[], test: (o: AnalyzedObject) => boolean) => objects.filter(test);
   const gateways = byKind(input.app, o => isIstio(o, 'Gateway'));
@@ -306,7 +299,7 @@ function checkGateways(input: CrossInput, ix: Index, r: Reporter): void {
     // IST0162: a port the gateway's Service (when it is in the app) does not expose.
     let gwServices = servicesBySelector.get(selKey);
     if (gwServices === undefined) {
-      gwServices = appServices.filter(o => selects(o.json.spec?.selector, sel));
+      gwServices = appServices.filter(o => selects(stringMap(o.json.spec?.selector), sel));
       servicesBySelector.set(selKey, gwServices);
     }
     if (gwServices.length === 0) { return; }

@@ -18,45 +18,32 @@
  *   describes; L7 conditions need the policy bound to a waypoint (`targetRefs`)
  *   (https://istio.io/latest/docs/ambient/usage/l4-policy/).
  */
-import { AnalyzedObject, Reporter, Severity } from './findings';
+import { AnalyzedObject, Reporter, Severity, WORKLOAD_KINDS, WorkloadPods as Pod } from './findings';
 import { namespaceOf as ns } from '../core/hosts';
-import { list, record, stringMap } from '../core/manifest-fields';
+import { list, record } from '../core/manifest-fields';
 import { isAmbient } from '../core/mesh-labels';
 import { peerModeOf, ROOT_NAMESPACE } from '../core/peer-authentication';
-import { KnownWorkload } from '../model/traffic-model';
 
 /** What the authorization checks look at (a part of the cross-object analysis' input). */
 export interface AuthorizationInput {
   readonly chart: AnalyzedObject[];
   readonly app: AnalyzedObject[];
-  readonly existingWorkloads: KnownWorkload[];
+  /** The pods of the app's workloads and of those known to exist (`workloadPods`). */
+  readonly pods: readonly Pod[];
   readonly existingServiceAccounts?: string[];
 }
 
 const INGRESS_ACCOUNT = 'istio-system/istio-ingressgateway-service-account';
-const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'];
 const HTTP_PROTOCOLS = ['http', 'http2', 'grpc', 'grpc-web', 'kubernetes.io/h2c', 'kubernetes.io/ws'];
 const KNOWN_PROTOCOLS = ['http', 'http2', 'https', 'grpc', 'grpc-web', 'tcp', 'udp', 'tls', 'mongo', 'redis', 'mysql', 'kubernetes.io/h2c', 'kubernetes.io/ws', 'kubernetes.io/wss'];
 
 const isSecurity = (o: AnalyzedObject, kind: string) => /^security\.istio\.io\//.test(o.json.apiVersion ?? '') && o.json.kind === kind;
 
-interface Pod {
-  readonly namespace: string;
-  readonly name: string;
-  readonly labels: { [k: string]: string };
-}
-
 /** Runs the checks on the chart's AuthorizationPolicies. */
 export function authorizationChecks(input: AuthorizationInput, r: Reporter): void {
   const policies = input.chart.filter(o => isSecurity(o, 'AuthorizationPolicy'));
   if (policies.length === 0) { return; }
-  const pods: Pod[] = [
-    ...input.app.filter(o => WORKLOAD_KINDS.includes(o.json.kind)).map(o => ({
-      namespace: ns(o.json), name: `${o.json.kind}/${o.json.metadata?.name}`, labels: stringMap(o.json.spec?.template?.metadata?.labels),
-    })),
-    ...input.app.filter(o => o.json.kind === 'Pod').map(o => ({ namespace: ns(o.json), name: `Pod/${o.json.metadata?.name}`, labels: stringMap(o.json.metadata?.labels) })),
-    ...input.existingWorkloads,
-  ];
+  const pods = input.pods;
   const accounts = knownAccounts(input);
   const peerAuthentications = input.app.filter(o => isSecurity(o, 'PeerAuthentication')).map(o => o.json);
   const services = input.app.filter(o => o.json.apiVersion === 'v1' && o.json.kind === 'Service').map(o => o.json);

@@ -1,3 +1,6 @@
+import { namespaceOf } from '../core/hosts';
+import { stringMap } from '../core/manifest-fields';
+
 /** How serious a finding is. */
 export enum Severity {
   /** Fails the synth: Kubernetes or Istio would reject the object, or the routing would break. */
@@ -45,6 +48,33 @@ export interface AnalyzedObject {
   /** The manifest: always an object (the analysis skips entries that are not). */
   readonly json: any;
   readonly path: string;
+}
+
+/** The kinds whose pod template the analysis reads as a workload's pods. */
+export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'];
+
+/** The pods of one workload (or one bare Pod), by the labels they carry. */
+export interface WorkloadPods {
+  readonly namespace: string;
+  /** `<Kind>/<name>`, or the name of a workload known to exist outside the app. */
+  readonly name: string;
+  readonly labels: { [k: string]: string };
+}
+
+/** Whether a selector (its string entries, as `stringMap` gives them) selects pods of these labels; an empty one selects none. */
+export function selects(selector: { [k: string]: string }, labels: { [k: string]: string }): boolean {
+  return Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels[k] === v);
+}
+
+/** The pods of the app's workloads and bare Pods, and of the workloads known to exist outside it. */
+export function workloadPods(app: AnalyzedObject[], known: readonly WorkloadPods[]): WorkloadPods[] {
+  return [
+    ...app.filter(o => WORKLOAD_KINDS.includes(o.json.kind)).map(o => ({
+      namespace: namespaceOf(o.json), name: `${o.json.kind}/${o.json.metadata?.name}`, labels: stringMap(o.json.spec?.template?.metadata?.labels),
+    })),
+    ...app.filter(o => o.json.kind === 'Pod').map(o => ({ namespace: namespaceOf(o.json), name: `Pod/${o.json.metadata?.name}`, labels: stringMap(o.json.metadata?.labels) })),
+    ...known,
+  ];
 }
 
 /** Renders a finding as one line. */

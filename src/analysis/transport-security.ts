@@ -11,23 +11,23 @@
  * - CIT0013: a port-level mode keyed by a Service port that is not the container port (Istio
  *   matches the workload's port, so the setting applies to nothing).
  */
-import { AnalyzedObject, Reporter, Severity } from './findings';
+import { AnalyzedObject, Reporter, selects, Severity, WorkloadPods as Pod } from './findings';
 import { istioHost, namespaceOf as ns } from '../core/hosts';
 import { list, record, stringMap } from '../core/manifest-fields';
 import { isAmbient } from '../core/mesh-labels';
 import { isPeerAuthentication, peerModeOf } from '../core/peer-authentication';
-import { KnownService, KnownWorkload } from '../model/traffic-model';
+import { KnownService } from '../model/traffic-model';
 
 /** What the checks read (the cross-object analysis's input). */
 export interface TransportSecurityInput {
   readonly chart: AnalyzedObject[];
   readonly app: AnalyzedObject[];
-  readonly existingWorkloads: KnownWorkload[];
+  /** The pods of the app's workloads and of those known to exist (`workloadPods`). */
+  readonly pods: readonly Pod[];
   readonly existingServices: KnownService[];
 }
 
 const E = Severity.ERROR;
-const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'];
 
 const nameOf = (o: AnalyzedObject) => `${ns(o.json)}/${o.json.metadata?.name}`;
 const isPa = (o: AnalyzedObject) => isPeerAuthentication(o.json);
@@ -35,10 +35,7 @@ const isDestinationRule = (o: AnalyzedObject) => /^networking\.istio\.io\//.test
 const isCore = (o: AnalyzedObject, kind: string) => o.json.apiVersion === 'v1' && o.json.kind === kind;
 const matchLabelsOf = (pa: AnalyzedObject): { [k: string]: string } => stringMap(pa.json.spec?.selector?.matchLabels);
 const hasSelector = (pa: AnalyzedObject) => Object.keys(matchLabelsOf(pa)).length > 0;
-const selects = (sel: { [k: string]: string }, labels: { [k: string]: string }) =>
-  Object.keys(sel).length > 0 && Object.entries(sel).every(([k, v]) => labels[k] === v);
 
-interface Pod { readonly namespace: string; readonly name: string; readonly labels: { [k: string]: string } }
 interface Port { readonly port: number; readonly target?: number }
 interface Svc { readonly namespace: string; readonly name: string; readonly selector: { [k: string]: string }; readonly ports: Port[] }
 
@@ -47,13 +44,7 @@ interface Effective { readonly mode: string; readonly by?: AnalyzedObject }
 
 /** Runs the transport-security checks. */
 export function transportSecurityChecks(input: TransportSecurityInput, r: Reporter): void {
-  const pods: Pod[] = [
-    ...input.app.filter(o => WORKLOAD_KINDS.includes(o.json.kind)).map(o => ({
-      namespace: ns(o.json), name: `${o.json.kind}/${o.json.metadata?.name}`, labels: stringMap(o.json.spec?.template?.metadata?.labels),
-    })),
-    ...input.app.filter(o => o.json.kind === 'Pod').map(o => ({ namespace: ns(o.json), name: `Pod/${o.json.metadata?.name}`, labels: stringMap(o.json.metadata?.labels) })),
-    ...input.existingWorkloads,
-  ];
+  const pods = input.pods;
   const services: Svc[] = [
     ...input.app.filter(o => isCore(o, 'Service') && o.json.spec?.selector).map(o => ({
       namespace: ns(o.json),

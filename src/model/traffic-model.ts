@@ -240,7 +240,6 @@ export class TrafficModel extends Construct {
     }
   }
 
-
   /** Records that an Istio object of this chart is rendered from the model. */
   public addRenderedObject(): void {
     this.renderedObjects++;
