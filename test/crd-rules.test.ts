@@ -9,7 +9,8 @@ import { buildFleetman } from '../examples/fleetman/app';
 import { buildProductCatalogCanary } from '../examples/productcatalog-canary/app';
 import { buildRecommendationCanary } from '../examples/recommendation-canary/app';
 import { Analysis, CanaryService, Finding, Severity, TrafficSplit } from '../src';
-import { crdIndex, crdRuleViolations, goRequestUri } from '../src/analysis/crd-rules';
+import { crdChecks, crdIndex, CrdRules, crdRuleViolations, goRequestUri, RuleNode } from '../src/analysis/crd-rules';
+import { Reporter } from '../src/analysis/findings';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const build = require('../scripts/compile-crd-rules.js') as { ruleTree: (schema: any, at: string, where: string, skipped: any[]) => any };
@@ -280,21 +281,42 @@ describe('transition rules (oldSelf)', () => {
   });
 });
 
+// One test per table (not test.each): the inputs hold characters that do not survive as test names.
 describe("Kubernetes' isURL()/url() (Go's url.ParseRequestURI)", () => {
-  test.each([
-    ['https://issuer.example.com/jwks.json', 'https'],
-    ['HTTP://a.example.com', 'http'],
-    ['oci://registry.example.com/filter:v1', 'oci'],
-    ['/absolute/path', ''],
-    ['file:///opt/filter.wasm', 'file'],
-    ['mailto:someone', 'mailto'],
-    ['http://a.example.com:8080/x?q=1', 'http'],
-  ])('%s has scheme %j', (raw, scheme) => {
-    expect(goRequestUri(raw)).toEqual({ scheme });
+  test('URLs and absolute paths, with the lower-case scheme (empty for a path)', () => {
+    const accepted: ReadonlyArray<readonly [string, string]> = [
+      ['https://issuer.example.com/jwks.json', 'https'],
+      ['HTTP://a.example.com', 'http'],
+      ['oci://registry.example.com/filter:v1', 'oci'],
+      ['/absolute/path', ''],
+      ['file:///opt/filter.wasm', 'file'],
+      ['mailto:someone', 'mailto'],
+      ['http://a.example.com:8080/x?q=1', 'http'],
+      // What Go accepts too: the asterisk form, escapes in the query (not checked), a trailing '?',
+      // a path that starts with '//' (no authority without a scheme), user info, IPv6, no path, no host.
+      ['*', ''],
+      ['/path?q=%zz', ''],
+      ['http://a.example.com/x?', 'http'],
+      ['//a b.example.com/x', ''],
+      ['http://user:pa%20ss@a.example.com/', 'http'],
+      ['http://[::1]:8080/x', 'http'],
+      ['http://a.example.com', 'http'],
+      ['http://:80/', 'http'],
+    ];
+    for (const [raw, scheme] of accepted) {
+      expect([raw, goRequestUri(raw)]).toEqual([raw, { scheme }]);
+    }
   });
 
-  test.each(['', 'registry.example.com/filter:v1', 'relative/path', ':no-scheme', 'http://a b.example.com/', 'http://a.example.com:80x/', 'http://a.example.com/%zz', 'http://a.example.com/\n'])('%j is not a URL', raw => {
-    expect(goRequestUri(raw)).toBeUndefined();
+  test('what Go refuses: relative references, spaces and bad escapes, control characters, bad ports, user info and IPv6 brackets', () => {
+    for (const raw of [
+      '', 'registry.example.com/filter:v1', 'relative/path', ':no-scheme', ':/abs', 'http://a b.example.com/', 'http://a b.example.com', 'http://a.example.com:80x/',
+      'http://a.example.com:80x', 'http://a.example.com/%zz', 'http://a.example.com/%a', 'http://a.example.com/\n', 'http://a.example.com/\x7f', 'http://a.example.com/\t',
+      'http://us er@a.example.com/', 'http://user@a b.example.com/', 'http://[::1/x', 'http://[::1]x/', 'http://[::1]:8x/', 'http://a%zz.example.com/', 'http://a{b}.example.com/',
+      'http://a.example.com/x%zz?q', 'http://a b.example.com?q',
+    ]) {
+      expect([raw, goRequestUri(raw)]).toEqual([raw, undefined]);
+    }
   });
 });
 
@@ -374,6 +396,239 @@ describe('Kubernetes Gateway API objects (the standard channel of v1.6.1)', () =
       const chart = chartWith(apiVersion, 'HTTPRoute', { anything: true });
       expect(errors(chart).filter(f => f.code === 'IST0106')).toEqual([]);
     }
+  });
+});
+
+/** A manifest of `kind` named shop/x. */
+function manifest(apiVersion: string, kind: string, spec: any, extra: any = {}): any {
+  return { apiVersion, kind, metadata: { name: 'x', namespace: 'shop' }, spec, ...extra };
+}
+
+/** The findings of the CRD checks alone for each manifest, in one run (no webhook checks in front of them). */
+function crdFindings(manifests: any[], options: { channel?: string; reported?: string[] } = {}): Finding[] {
+  const r = new Reporter();
+  const rules = new CrdRules(options.channel);
+  manifests.forEach((json, i) => crdChecks({ json, path: `manifest[${i}]` }, r, new Set(options.reported ?? []), rules));
+  return r.findings;
+}
+
+/** The one CRD finding of a manifest, as [field, value, message, fix]. */
+function crdFinding(json: any): [string, string | undefined, string, string] {
+  const found = crdFindings([json]);
+  expect(found).toHaveLength(1);
+  expect(found[0]).toMatchObject({ code: 'IST0106', severity: Severity.ERROR, constructPath: 'manifest[0]', kind: json.kind, name: 'x', namespace: 'shop' });
+  return [found[0].field, found[0].value, found[0].message, found[0].fix];
+}
+
+describe('the CRD checks of one object, field by field (without the webhook checks in front of them)', () => {
+  const WORKLOAD_ENTRY = (spec: any, extra: any = {}) => manifest(NETWORKING, 'WorkloadEntry', spec, extra);
+
+  test.each([
+    [5, 'is an integer, not a string'],
+    [1.5, 'is a number, not a string'],
+    [true, 'is a boolean, not a string'],
+    [{ a: 1 }, 'is an object, not a string'],
+    [['a'], 'is a list, not a string'],
+  ])('a value of the wrong type is named in words: %j', (value, message) => {
+    expect(crdFinding(manifest(NETWORKING, 'VirtualService', { hosts: ['reviews'], exportTo: [value] })))
+      .toEqual(['spec.exportTo[0]', JSON.stringify(value), message, 'What the CRD requires: a string']);
+  });
+
+  test.each([
+    ['an integer', { host: 'reviews', trafficPolicy: { connectionPool: { tcp: { maxConnections: 'many' } } } }, 'spec.trafficPolicy.connectionPool.tcp.maxConnections'],
+    ['a boolean', { host: 'reviews', trafficPolicy: { loadBalancer: { consistentHash: { useSourceIp: 'yes' } } } }, 'spec.trafficPolicy.loadBalancer.consistentHash.useSourceIp'],
+    ['an object', { host: 'reviews', trafficPolicy: 'fast' }, 'spec.trafficPolicy'],
+    ['a list', { host: 'reviews', subsets: 'v1' }, 'spec.subsets'],
+  ])('the type the CRD requires is named in words: %s', (type, spec, field) => {
+    const [at, , message, fix] = crdFinding(manifest(NETWORKING, 'DestinationRule', spec));
+    expect([at, message, fix]).toEqual([field, `is a string, not ${type}`, `What the CRD requires: ${type}`]);
+  });
+
+  test('a number field (a double) given a string', () => {
+    const [field, , message] = crdFinding(manifest(NETWORKING, 'VirtualService', {
+      hosts: ['reviews'], http: [{ route: [{ destination: { host: 'reviews' } }], fault: { abort: { httpStatus: 503, percentage: { value: 'half' } } } }],
+    }));
+    expect([field, message]).toEqual(['spec.http[0].fault.abort.percentage.value', 'is a string, not a number']);
+  });
+
+  test('a field of the integer-or-string form given a boolean (anyOf)', () => {
+    expect(crdFinding(WORKLOAD_ENTRY({ address: '10.0.0.1' }, { status: { observedGeneration: true } }))).toEqual([
+      'status.observedGeneration', 'true', 'is a boolean, which is none of the forms the CRD allows here', 'What the CRD requires: an integer or a string',
+    ]);
+  });
+
+  test('an unknown field at the top level of the object', () => {
+    expect(crdFinding(manifest(NETWORKING, 'DestinationRule', { host: 'reviews' }, { specs: { host: 'reviews' } }))).toEqual([
+      'specs', '{"host":"reviews"}', "is not a field of the CRD's schema at the top level (the API server rejects unknown fields)",
+      'What the CRD requires: only the fields its schema defines: remove it, or correct its name',
+    ]);
+  });
+
+  test("map keys with '/' and '~' (escaped in the schema error's JSON pointer) are named as written", () => {
+    const found = crdFindings([manifest(NETWORKING, 'DestinationRule', { host: 'reviews', workloadSelector: { matchLabels: { 'app.kubernetes.io/name': 5, 'a~b': 6 } } })]);
+    expect(found.map(f => [f.field, f.value, f.message])).toEqual([
+      ['spec.workloadSelector.matchLabels.app.kubernetes.io/name', '5', 'is an integer, not a string'],
+      ['spec.workloadSelector.matchLabels.a~b', '6', 'is an integer, not a string'],
+    ]);
+  });
+
+  test('a value whose JSON is longer than 300 characters is summarized: a list by its length, an object by its fields', () => {
+    const list = Array.from({ length: 40 }, (_, i) => `subset-${i}`);
+    expect(crdFinding(manifest(NETWORKING, 'DestinationRule', { host: 'reviews', trafficPolicy: list }))[1]).toBe('"<a list of 40 items>"');
+    const big = { first: 'v'.repeat(200), second: 'w'.repeat(200) };
+    expect(crdFinding(manifest(NETWORKING, 'DestinationRule', { host: 'reviews', extra: big }))[1]).toBe('"<an object with first, second>"');
+    // 300 characters of JSON are shown as they are; 301 are summarized.
+    const exactly = ['x'.repeat(296)];
+    expect(JSON.stringify(exactly)).toHaveLength(300);
+    expect(crdFinding(manifest(NETWORKING, 'DestinationRule', { host: 'reviews', trafficPolicy: exactly }))[1]).toBe(JSON.stringify(exactly));
+    expect(crdFinding(manifest(NETWORKING, 'DestinationRule', { host: 'reviews', trafficPolicy: ['x'.repeat(297)] }))[1]).toBe('"<a list of 1 items>"');
+  });
+
+  test('a range: the limit and its comparison are named', () => {
+    expect(crdFinding(WORKLOAD_ENTRY({ address: '10.0.0.1', weight: -1 }))).toEqual(['spec.weight', '-1', 'is not >= 0', 'What the CRD requires: a number >= 0']);
+  });
+
+  test('a pattern and a size of the Gateway API CRDs', () => {
+    const route = (spec: any) => manifest('gateway.networking.k8s.io/v1', 'HTTPRoute', spec);
+    const [field, value, message, fix] = crdFinding(route({ parentRefs: [{ name: 'edge' }], hostnames: ['Shop.Example.com'] }));
+    expect([field, value]).toEqual(['spec.hostnames[0]', '"Shop.Example.com"']);
+    expect(message).toMatch(/^does not match the pattern \^/);
+    expect(fix).toBe(`What the CRD requires: a value that matches ${message.slice('does not match the pattern '.length)}`);
+    expect(crdFinding(route({ parentRefs: [{ name: '' }] }))).toEqual(['spec.parentRefs[0].name', '""', 'has fewer than 1 characters', 'What the CRD requires: at least 1 characters']);
+    const [f2, v2, m2, x2] = crdFinding(route({ parentRefs: [{ name: 'edge' }], hostnames: Array.from({ length: 17 }, (_, i) => `host-number-${i}.example.com`) }));
+    expect([f2, v2, m2, x2]).toEqual(['spec.hostnames', '"<a list of 17 items>"', 'has more than 16 items', 'What the CRD requires: at most 16 items']);
+  });
+
+  test('a list that is a set (x-kubernetes-list-type: set) holds each value once', () => {
+    const found = crdFindings([manifest('gateway.networking.k8s.io/v1', 'HTTPRoute', {
+      parentRefs: [{ name: 'edge' }],
+      rules: [{ filters: [{ type: 'RequestHeaderModifier', requestHeaderModifier: { remove: ['x-debug', 'x-trace', 'x-debug'] } }] }],
+    })]);
+    expect(found.map(f => [f.field, f.value, f.message, f.fix])).toEqual([[
+      'spec.rules[0].filters[0].requestHeaderModifier.remove[2]', '"x-debug"', 'repeats an earlier value of the list, which is a set', 'What the CRD requires: each value once (the list is a set)',
+    ]]);
+  });
+
+  test('a list that is a map (x-kubernetes-list-type: map) holds one entry per key', () => {
+    const found = crdFindings([manifest('gateway.networking.k8s.io/v1', 'HTTPRoute', {
+      parentRefs: [{ name: 'edge' }],
+      rules: [{ matches: [{ headers: [{ name: 'x-user', value: 'a' }, { name: 'x-group', value: 'b' }, { name: 'x-user', value: 'c' }] }] }],
+    })]);
+    expect(found.map(f => [f.field, f.message, f.fix])).toEqual([[
+      'spec.rules[0].matches[0].headers[2]', 'repeats name="x-user" of an earlier entry; the list is a map keyed by name', 'What the CRD requires: one entry per name (the list is a map keyed by name)',
+    ]]);
+  });
+
+  test('mutually exclusive fields (oneOf): the ones set are named', () => {
+    const dr = (consistentHash: any) => manifest(NETWORKING, 'DestinationRule', { host: 'reviews', trafficPolicy: { loadBalancer: { consistentHash } } });
+    expect(crdFindings([dr({ httpHeaderName: 'x-user', useSourceIp: true })]).map(f => [f.field, f.message, f.fix])).toEqual([[
+      'spec.trafficPolicy.loadBalancer.consistentHash', 'sets httpHeaderName and useSourceIp, which exclude each other',
+      'What the CRD requires: at most one of httpHeaderName, httpCookie, useSourceIp, httpQueryParameterName',
+    ]]);
+    expect(crdFindings([dr({ httpHeaderName: 'x-user' })])).toEqual([]);
+    // Null fields are pruned before the checks (test/malformed-manifests.test.ts); false is a value.
+    expect(crdFindings([dr({ httpHeaderName: 'x-user', useSourceIp: false })]).map(f => f.message)).toEqual(['sets httpHeaderName and useSourceIp, which exclude each other']);
+  });
+
+  test('a long string of the wrong type is shown whole', () => {
+    const long = 'x'.repeat(400);
+    expect(crdFinding(manifest(NETWORKING, 'DestinationRule', { host: 'reviews', trafficPolicy: long })).slice(1, 3)).toEqual([JSON.stringify(long), 'is a string, not an object']);
+  });
+
+  test('a rule on the values of a map is evaluated for each value (and not for null ones)', () => {
+    const found = crdFindings([WORKLOAD_ENTRY({ address: '10.0.0.1', ports: { http: 70000, grpc: 0, tcp: 80, none: null } })]);
+    expect(found.map(f => [f.field, f.value])).toEqual([['spec.ports.http', '70000'], ['spec.ports.grpc', '0']]);
+    expect(found[0].message).toBe("port must be between 1-65535 (the WorkloadEntry CRD's rule `0 < self && self <= 65535` is false)");
+  });
+
+  test('a rule on an object is shown with the fields it reads, or the whole object when it reads none that are set', () => {
+    const [field, value, message] = crdFinding(WORKLOAD_ENTRY({ labels: { app: 'reviews' } }));
+    expect([field, value]).toEqual(['spec', '{"labels":{"app":"reviews"}}']);
+    expect(message).toBe("Address is required (the WorkloadEntry CRD's rule `has(self.address) || has(self.network)` is false)");
+  });
+
+  test('objects are evaluated one by one: a valid and an invalid one in one run, in either order', () => {
+    const valid = WORKLOAD_ENTRY({ address: '10.0.0.1' });
+    const invalid = WORKLOAD_ENTRY({ labels: { app: 'reviews' } });
+    expect(crdFindings([valid, invalid]).map(f => [f.constructPath, f.field])).toEqual([['manifest[1]', 'spec']]);
+    expect(crdFindings([invalid, valid]).map(f => [f.constructPath, f.field])).toEqual([['manifest[0]', 'spec']]);
+  });
+
+  test('null fields are pruned before the rules read them, as the API server prunes them', () => {
+    const entry = (endpoints: any) => manifest(NETWORKING, 'ServiceEntry', {
+      hosts: ['db.example.com'], ports: [{ number: 5432, name: 'tcp', protocol: 'TCP' }], resolution: 'STATIC', workloadSelector: { labels: { app: 'db' } }, endpoints,
+    });
+    expect(crdFindings([entry(null)])).toEqual([]);
+    expect(crdFindings([entry([{ address: '10.0.0.7' }])]).map(f => f.message))
+      .toEqual(["only one of WorkloadSelector or Endpoints can be set (the ServiceEntry CRD's rule `(has(self.workloadSelector) ? 1 : 0) + (has(self.endpoints) ? 1 : 0) <= 1` is false)"]);
+    // A null the rule needs is a missing field: the rule fails to evaluate, and the API server rejects the object.
+    const telemetry = (value: any) => manifest('telemetry.istio.io/v1', 'Telemetry', { metrics: [{ overrides: [{ tagOverrides: { version: { operation: 'UPSERT', value } } }] }] });
+    expect(crdFindings([telemetry('request.headers["x-version"]')])).toEqual([]);
+    const [missing] = crdFindings([telemetry(null)]);
+    expect(missing.field).toBe('spec.metrics[0].overrides[0].tagOverrides.version');
+    expect(missing.message).toMatch(/^value must be set when operation is UPSERT \(the Telemetry CRD's rule `.+` fails: .*\bvalue\b.*\)$/);
+  });
+
+  test('a rule that fails to evaluate is reported with the evaluator\'s message (not its error object)', () => {
+    const [pa] = crdFindings([manifest(SECURITY, 'PeerAuthentication', { selector: { matchLabels: { app: 'reviews' } }, portLevelMtls: { http: { mode: 'DISABLE' } } })]);
+    expect(pa.message).toMatch(/ fails: Cannot convert http to a BigInt\)$/);
+  });
+
+  test("Kubernetes' url() and isURL() in the rules of RequestAuthentication and WasmPlugin", () => {
+    const jwt = (jwksUri: string) => manifest(SECURITY, 'RequestAuthentication', { jwtRules: [{ issuer: 'https://issuer.example.com', jwksUri }] });
+    expect(crdFindings([jwt('https://issuer.example.com/jwks.json')])).toEqual([]);
+    expect(crdFindings([jwt('ftp://issuer.example.com/jwks.json')]).map(f => f.message)).toEqual([expect.stringMatching(/^url must have scheme http:\/\/ or https:\/\/ \(the RequestAuthentication CRD's rule `.+` is false\)$/)]);
+    expect(crdFindings([jwt('not a url')]).map(f => f.message)).toEqual([expect.stringMatching(/fails: URL parse error during conversion from string: not a url\)$/)]);
+    const wasm = (url: string) => manifest('extensions.istio.io/v1alpha1', 'WasmPlugin', { url });
+    for (const ok of ['oci://registry.example.com/filter:v1', 'registry.example.com/filter:v1', 'https://example.com/filter.wasm', 'file:///opt/filter.wasm']) {
+      expect(crdFindings([wasm(ok)])).toEqual([]);
+    }
+    expect(crdFindings([wasm('gopher://example.com/filter')]).map(f => f.field)).toEqual(['spec.url']);
+  });
+
+  test("the Gateway API's experimental channel: its own HTTPRoute schema, the standard channel's for kinds it does not redefine", () => {
+    const route = manifest('gateway.networking.k8s.io/v1', 'HTTPRoute', {
+      parentRefs: [{ name: 'edge' }],
+      rules: [{ filters: [{ type: 'ExternalAuth', externalAuth: { protocol: 'HTTP', http: {}, backendRef: { name: 'authz', port: 8080 } } }] }],
+    });
+    expect(crdFindings([route], { channel: 'experimental' })).toEqual([]);
+    expect(crdFindings([route]).map(f => f.field)).toEqual(expect.arrayContaining(['spec.rules[0].filters[0].externalAuth']));
+    const gateway = manifest('gateway.networking.k8s.io/v1', 'Gateway', { gatewayClassName: 'istio', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }], bogus: 1 });
+    expect(crdFindings([gateway], { channel: 'experimental' }).map(f => f.field)).toEqual(['spec.bogus']);
+  });
+
+  test('values reach CEL with the types Kubernetes gives them: integer fields as int, number fields as double, objects as maps without null fields', () => {
+    const rules = new CrdRules();
+    const holds = (rule: string, value: unknown, node: RuleNode = {}) =>
+      expect([rule, value, rules.check(rule, value, node)]).toEqual([rule, value, undefined]);
+    holds('type(self) == int', 5);
+    holds('type(self) == double', 5, { d: 1 });
+    holds('type(self) == double', 1.5);
+    holds('self.all(x, type(x) == int)', [1, 2], { i: {} });
+    holds('self.all(x, type(x) == double)', [1, 2], { i: { d: 1 } });
+    holds('type(self) == map && type(self.a) == int && type(self.b) == double && !has(self.c)', { a: 1, b: 2, c: null }, { p: { b: { d: 1 } } });
+    holds('self.all(k, type(self[k]) == double)', { a: 1, b: 2 }, { a: { d: 1 } });
+    holds('self.all(m, type(m) == map && type(m.n) == int)', [{ n: 1 }], { i: {} });
+    // The outcome of a rule for a scalar is kept for the run; for an object it is evaluated each time.
+    expect(rules.check('self.size() > 1', 'ab', {})).toBeUndefined();
+    expect(rules.check('self.size() > 1', 'a', {})).toBe('false');
+    expect(rules.check('has(self.a)', { a: 1 }, {})).toBeUndefined();
+    expect(rules.check('has(self.a)', { b: 1 }, {})).toBe('false');
+  });
+
+  test('a field already reported (by the webhook checks) is not reported again', () => {
+    const json = manifest(NETWORKING, 'VirtualService', { hosts: ['reviews'], exportTo: [5] });
+    expect(crdFindings([json], { reported: ['spec.exportTo[0]'] })).toEqual([]);
+    expect(crdFindings([json], { reported: ['spec.exportTo'] }).map(f => f.field)).toEqual(['spec.exportTo[0]']);
+  });
+
+  test('entries that are not Istio or Gateway API objects of the bundles are not checked (and do not throw)', () => {
+    expect(crdFindings([
+      null, 'text', {}, { apiVersion: 5, kind: 'VirtualService' },
+      // The key under which the validators index the experimental channel is not an apiVersion.
+      { apiVersion: 'experimental:gateway.networking.k8s.io/v1', kind: 'HTTPRoute', spec: { hostnames: 5 } }, { apiVersion: NETWORKING, kind: 5, spec: { hosts: 5 } },
+      { apiVersion: 'example.com/v1', kind: 'VirtualService', spec: { hosts: 5 } }, { apiVersion: 'apps/v1', kind: 'Deployment', spec: 5 },
+    ])).toEqual([]);
   });
 });
 

@@ -3,7 +3,7 @@ import * as path from 'path';
 import * as fc from 'fast-check';
 import { parseAllDocuments } from 'yaml';
 import { Analysis, IstioTrafficErrors, RoutingApi, RoutingSimulator, SimulatedRequest } from '../src';
-import { identityError } from '../src/core/manifest-fields';
+import { identityError, withoutNullFields } from '../src/core/manifest-fields';
 
 /**
  * The analysis reads manifests people wrote by hand, and must report what is wrong with them, never
@@ -203,12 +203,42 @@ describe('what the analysis does with values of the wrong type', () => {
     expect(codes([{ ...service, metadata: { name: 'db', namespace: ['shop'] } }])).toEqual([['IST0106', 'metadata.namespace']]);
     const f = Analysis.analyzeManifests([{ ...service, apiVersion: 1 }])[0];
     expect([f.severity, f.value, f.message, f.fix]).toEqual(['error', '1', 'is not a string, so Kubernetes cannot read the object', "Give the object's apiVersion as a string"]);
+    const missing = Analysis.analyzeManifests([{ ...service, kind: undefined }])[0];
+    expect([missing.value, missing.message, missing.fix]).toEqual([undefined, 'is missing, so Kubernetes cannot read the object', "Give the object's kind as a string"]);
     // Without metadata, or without a namespace, the object is readable (the namespace is the default one).
     expect(codes([{ ...service, metadata: { name: 'db' } }]).map(([code]) => code)).not.toContain('IST0106');
     // The unreadable object is not a Service the others can refer to; labels of the wrong type leave it readable.
     const dr = { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name: 'db', namespace: 'shop' }, spec: { host: 'db' } };
     expect(codes([dr, { ...service, metadata: { name: 'db', namespace: 'shop', labels: 5 } }])).toEqual([['CIT0001', 'spec.selector']]);
     expect(codes([dr, { ...service, metadata: { name: 7, namespace: 'shop' } }])).toEqual([['IST0106', 'metadata.name'], ['IST0174', 'spec.host']]);
+  });
+
+  test('null fields are read as absent, as the API server prunes them before any check sees the object', () => {
+    // A null name or kind is a missing one (the name is optional here, the kind is not).
+    expect(codes([{ ...service, metadata: { name: null, namespace: 'shop' } }]).map(([code]) => code)).not.toContain('IST0106');
+    expect(codes([{ ...service, kind: null }])).toEqual([['IST0106', 'kind']]);
+    // One hash key set and the others null is one key (the webhook's check and the CRD's oneOf agree).
+    const dr = (consistentHash: any) => ({ apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name: 'db', namespace: 'shop' }, spec: { host: 'db', trafficPolicy: { loadBalancer: { consistentHash } } } });
+    const errors = (objects: any[]) => codes(objects).filter(([code]) => code === 'IST0106');
+    expect(errors([service, dr({ httpHeaderName: 'x-user', httpCookie: null, useSourceIp: null })])).toEqual([]);
+    expect(errors([service, dr({ httpHeaderName: 'x-user', httpCookie: null, useSourceIp: true })])).toEqual([['IST0106', 'spec.trafficPolicy.loadBalancer.consistentHash']]);
+    // A header condition written as null is reported: the API server drops it, and the rule would match without it.
+    const vs = {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'VirtualService',
+      metadata: { name: 'db', namespace: 'shop' },
+      spec: { hosts: ['db'], http: [{ match: [{ headers: { 'x-user': null }, withoutHeaders: { 'x-debug': null } }], route: [{ destination: { host: 'db' } }] }] },
+    };
+    const nulls = Analysis.analyzeManifests([service, vs]).filter(f => f.code === 'IST0106');
+    expect(nulls.map(f => [f.field, f.value, f.fix])).toEqual([
+      ['spec.http[0].match[0].headers.x-user', 'null', 'Use {} for presence'],
+      ['spec.http[0].match[0].withoutHeaders.x-debug', 'null', 'Use {} for absence'],
+    ]);
+    expect(nulls[0].message).toBe('is null, which the API server removes before Istio sees it: the rule would not test this header');
+    // The manifests given are not changed.
+    const given = dr({ httpHeaderName: 'x-user', httpCookie: null });
+    Analysis.analyzeManifests([given]);
+    expect(given.spec.trafficPolicy.loadBalancer.consistentHash).toEqual({ httpHeaderName: 'x-user', httpCookie: null });
   });
 
   test('lists and maps of the wrong type read as empty, entries of the wrong type are skipped', () => {
@@ -301,5 +331,27 @@ describe('the identity of a manifest', () => {
   test('the simulator refuses a value of the wrong type, and leaves an object without apiVersion or kind unread', () => {
     expect(() => RoutingSimulator.fromManifests([{ ...deployment, apiVersion: undefined, metadata: { name: 5 } }])).toThrow(/manifests\[0\]\.metadata\.name: 5 is not a string/);
     expect(() => RoutingSimulator.fromManifests([{ ...deployment, apiVersion: undefined }])).not.toThrow();
+  });
+});
+
+describe('a manifest as the API server stores it', () => {
+  test('null fields and map entries are removed at every depth; list items, and objects without nulls, stay as they are', () => {
+    const clean = { spec: { hosts: ['a'], http: [{ route: [{ destination: { host: 'a' } }] }] } };
+    expect(withoutNullFields(clean)).toBe(clean);
+    for (const scalar of [null, undefined, 0, '', 'x', true]) {
+      expect(withoutNullFields(scalar)).toBe(scalar);
+    }
+    const given = { a: null, b: { c: null, d: 1 }, e: [null, { f: null, g: 2 }, 3], h: { i: [1] }, constructor: null };
+    const stored = withoutNullFields(given) as any;
+    expect(stored).toEqual({ b: { d: 1 }, e: [null, { g: 2 }, 3], h: { i: [1] } });
+    expect(Object.keys(stored)).toEqual(['b', 'e', 'h']);
+    // What has no null is shared; the object given is not changed.
+    expect(stored.h).toBe(given.h);
+    expect(given).toEqual({ a: null, b: { c: null, d: 1 }, e: [null, { f: null, g: 2 }, 3], h: { i: [1] }, constructor: null });
+    const list = [{ a: 1 }, { b: null }];
+    const kept = withoutNullFields(list) as any[];
+    expect(kept).toEqual([{ a: 1 }, {}]);
+    expect(kept[0]).toBe(list[0]);
+    expect(list[1]).toEqual({ b: null });
   });
 });

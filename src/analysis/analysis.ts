@@ -5,7 +5,7 @@ import { crdChecks, CrdRules } from './crd-rules';
 import { AnalyzedObject, Finding, formatFinding, Reporter, Severity } from './findings';
 import { webhookChecks } from './webhook';
 import { fail } from '../core/errors';
-import { identityError } from '../core/manifest-fields';
+import { identityError, withoutNullFields } from '../core/manifest-fields';
 import { GATEWAY_API_GROUP, isRoutingApi, RoutingApi } from '../core/routing-api';
 import { defaultChildOf, plusWorkloadOf } from '../core/tree';
 import { KnownService, KnownWorkload, TrafficModel } from '../model/traffic-model';
@@ -181,22 +181,37 @@ function run(chart: AnalyzedObject[], app: AnalyzedObject[], workloads: KnownWor
   accounts: string[] = [], channel?: string): Finding[] {
   const r = new Reporter();
   const rules = new CrdRules(channel);
+  // The API server removes null fields before its validation and Istio's webhook see an object: the
+  // schema, CEL and cross-object checks read objects as stored. The webhook checks read them as written,
+  // so that a null the API server would silently drop (a header condition written `x-user:`) is reported.
+  const stored = new Map<AnalyzedObject, AnalyzedObject>();
+  const asStored = (o: AnalyzedObject): AnalyzedObject => {
+    let s = stored.get(o);
+    if (s === undefined) {
+      const json = withoutNullFields(o.json);
+      s = json === o.json ? o : { json, get path() { return o.path; } };
+      stored.set(o, s);
+    }
+    return s;
+  };
   // An object whose identity Kubernetes cannot read is rejected whole: reported once, and read by no other check.
   const unreadable = new Set<AnalyzedObject>();
   for (const o of chart) {
-    const bad = identityError(o.json);
+    const bad = identityError(asStored(o).json);
     if (bad) {
       unreadable.add(o);
-      r.report(o, 'IST0106', Severity.ERROR, bad.field, bad.value, 'is not a string, so Kubernetes cannot read the object', `Give the object's ${bad.field} as a string`);
+      const what = bad.value === undefined ? 'is missing' : 'is not a string';
+      r.report(o, 'IST0106', Severity.ERROR, bad.field, bad.value, `${what}, so Kubernetes cannot read the object`, `Give the object's ${bad.field} as a string`);
     }
   }
-  const inChart = chart.filter(o => !unreadable.has(o));
-  const inApp = app.filter(o => !unreadable.has(o) && identityError(o.json) === undefined);
-  for (const o of inChart) {
+  const readable = chart.filter(o => !unreadable.has(o));
+  const inChart = readable.map(asStored);
+  const inApp = app.filter(o => !unreadable.has(o)).map(asStored).filter(o => identityError(o.json) === undefined);
+  for (const o of readable) {
     const before = r.findings.length;
-    webhookChecks(o, r);
+    webhookChecks(o, r, asStored(o).json);
     // The CRD's schema and CEL rules; a field the webhook checks already reported is not reported twice.
-    crdChecks(o, r, new Set(r.findings.slice(before).filter(f => f.severity === Severity.ERROR).map(f => f.field)), rules);
+    crdChecks(asStored(o), r, new Set(r.findings.slice(before).filter(f => f.severity === Severity.ERROR).map(f => f.field)), rules);
   }
   crossChecks({ chart: inChart, app: inApp, existingWorkloads: workloads, existingServices: services, existingServiceAccounts: accounts }, r);
   return r.findings;

@@ -204,7 +204,7 @@ export function crdChecks(obj: AnalyzedObject, r: Reporter, reported: ReadonlySe
   if (!crd(j)) {
     for (const e of crd.errors ?? []) {
       // Errors inside the branches of oneOf/anyOf explain the oneOf/anyOf error, which is reported.
-      if (/\/(oneOf|anyOf)\/\d+(\/|$)/.test(e.schemaPath)) { continue; }
+      if (/\/(oneOf|anyOf)\/\d+\//.test(e.schemaPath)) { continue; }
       const s = schemaFinding(j, e, crd);
       report(s.field, shown(s.value), s.message, s.fix);
     }
@@ -427,10 +427,9 @@ export function goRequestUri(raw: string): { scheme: string } | undefined {
   if (typeof raw !== 'string' || raw === '' || /[\x00-\x1f\x7f]/.test(raw)) { return undefined; }
   if (raw === '*') { return { scheme: '' }; }
   const m = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(raw);
-  if (raw.startsWith(':')) { return undefined; }
   const scheme = m ? m[1].toLowerCase() : '';
   let rest = m ? raw.slice(m[0].length) : raw;
-  rest = rest.endsWith('?') && rest.indexOf('?') === rest.length - 1 ? rest.slice(0, -1) : rest.split('?')[0];
+  rest = rest.split('?')[0];
   if (!rest.startsWith('/')) { return scheme !== '' ? { scheme } : undefined; }
   if (scheme !== '' && rest.startsWith('//')) {
     let authority = rest.slice(2);

@@ -7,7 +7,7 @@
  */
 import { AnalyzedObject, Reporter, Severity } from './findings';
 import { hostMatches, namespaceOf } from '../core/hosts';
-import { list, record } from '../core/manifest-fields';
+import { list, record, withoutNullFields } from '../core/manifest-fields';
 import { covers, same } from '../core/match-analysis';
 import { re2Error } from '../core/re2';
 import {
@@ -28,14 +28,21 @@ const CIPHERS = new Set(['ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-GCM-
   'ECDHE-ECDSA-CHACHA20-POLY1305', 'ECDHE-RSA-CHACHA20-POLY1305', 'ECDHE-ECDSA-AES128-SHA', 'ECDHE-RSA-AES128-SHA', 'ECDHE-ECDSA-AES256-SHA',
   'ECDHE-RSA-AES256-SHA', 'AES128-GCM-SHA256', 'AES256-GCM-SHA384', 'AES128-SHA', 'AES256-SHA', 'DES-CBC3-SHA']);
 
-/** Runs the webhook checks on one object. */
-export function webhookChecks(obj: AnalyzedObject, r: Reporter): void {
-  const j = obj.json;
+/**
+ * Runs the webhook checks on one object. Istio's webhook sees an object as the API server stores it,
+ * without null fields (`stored`); a header condition written as null, which the API server drops so
+ * that the rule no longer tests the header, is reported from the object as written.
+ */
+export function webhookChecks(obj: AnalyzedObject, r: Reporter, stored: any = withoutNullFields(obj.json)): void {
+  const j = stored;
   if (typeof j?.apiVersion !== 'string' || !/\.istio\.io\//.test(j.apiVersion)) { return; }
   const c = new Checker(obj, r);
   c.metadata();
   if (/^networking\.istio\.io\//.test(j.apiVersion)) {
-    if (j.kind === 'VirtualService') { c.virtualService(record(j.spec)); }
+    if (j.kind === 'VirtualService') {
+      c.nullConditions(record(obj.json?.spec));
+      c.virtualService(record(j.spec));
+    }
     if (j.kind === 'DestinationRule') { c.destinationRule(record(j.spec)); }
     if (j.kind === 'Gateway') { c.gateway(record(j.spec)); }
   }
@@ -322,17 +329,30 @@ class Checker {
     if (route.corsPolicy) { this.cors(`${f}.corsPolicy`, route.corsPolicy); }
   }
 
+  /** Header conditions written as null (YAML `x-user:`), in a VirtualService as written. */
+  public nullConditions(spec: any): void {
+    list(spec.http).forEach((route: any, i: number) => list(route?.match).forEach((m: any, k: number) => {
+      for (const [key, fix] of [['headers', 'Use {} for presence'], ['withoutHeaders', 'Use {} for absence']] as const) {
+        for (const [name, sm] of Object.entries(record(m?.[key]))) {
+          if (sm === null) {
+            this.e(`spec.http[${i}].match[${k}].${key}.${name}`, null, 'is null, which the API server removes before Istio sees it: the rule would not test this header', fix);
+          }
+        }
+      }
+    }));
+  }
+
   private httpMatch(f: string, m: any, gatewayBound: boolean): void {
     if (m === null || typeof m !== 'object') { this.e(f, m, 'is null', 'Remove it'); return; }
     if (m.uri) { this.stringMatch(`${f}.uri`, m.uri, true); }
     for (const k of ['scheme', 'method', 'authority']) { if (m[k]) { this.stringMatch(`${f}.${k}`, m[k]); } }
     for (const [name, sm] of Object.entries(record(m.headers))) {
       this.matchHeaderName(`${f}.headers.${name}`, name, gatewayBound);
-      if (sm === null) { this.e(`${f}.headers.${name}`, null, 'is null', 'Use {} for presence'); } else { this.stringMatch(`${f}.headers.${name}`, sm); }
+      this.stringMatch(`${f}.headers.${name}`, sm);
     }
     for (const [name, sm] of Object.entries(record(m.withoutHeaders))) {
       this.matchHeaderName(`${f}.withoutHeaders.${name}`, name, gatewayBound);
-      if (sm === null) { this.e(`${f}.withoutHeaders.${name}`, null, 'is null', 'Use {} for absence'); } else { this.stringMatch(`${f}.withoutHeaders.${name}`, sm, false, true); }
+      this.stringMatch(`${f}.withoutHeaders.${name}`, sm, false, true);
     }
     for (const [name, sm] of Object.entries(record(m.queryParams))) { this.stringMatch(`${f}.queryParams.${name}`, sm); }
     if (m.port !== undefined && m.port !== 0) { this.port(`${f}.port`, m.port); }

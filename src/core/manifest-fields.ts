@@ -36,3 +36,31 @@ export function identityError(json: any): { field: string; value: unknown } | un
   const [field, value] = fields.find(([, v]) => v !== undefined && typeof v !== 'string') ?? fields.slice(0, 2).find(([, v]) => v === undefined) ?? [];
   return field === undefined ? undefined : { field, value };
 }
+
+/**
+ * A manifest as the API server stores it: a field (or map entry) whose value is null is removed, at
+ * every depth (list items stay), before any check or webhook sees the object. Returns `value` itself
+ * when it has none, else a copy; the value given is never changed.
+ */
+export function withoutNullFields(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    value.forEach((item, i) => {
+      const kept = withoutNullFields(item);
+      if (kept !== item) { (copy ??= value.slice())[i] = kept; }
+    });
+    return copy ?? value;
+  }
+  if (value === null || typeof value !== 'object') { return value; }
+  let copy: Record<string, unknown> | undefined;
+  for (const [key, field] of Object.entries(value)) {
+    if (field === null) {
+      copy ??= { ...value };
+      delete copy[key];
+      continue;
+    }
+    const kept = withoutNullFields(field);
+    if (kept !== field) { (copy ??= { ...value })[key] = kept; }
+  }
+  return copy ?? value;
+}
