@@ -1,5 +1,7 @@
-import { ApiObject, Chart, Testing } from 'cdk8s';
-import { Analysis, CanaryService, ExistingService, Finding, GrpcStatus, ServiceVersion, Severity, TrafficSplit } from '../src';
+import { ApiObject, App, Chart, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Analysis, CanaryService, ExistingService, Finding, GrpcStatus, RoutingApi, RoutingApiSetting, ServiceVersion, Severity, TrafficSplit } from '../src';
+import { formatFinding, Reporter, selects, workloadPods } from '../src/analysis/findings';
 import { GRPC_STATUS_NAMES } from '../src/core/syntax';
 
 function chartWithReviews() {
@@ -35,6 +37,9 @@ describe('analysis at synth time', () => {
       fix: expect.stringMatching(/^Merge the rules into one VirtualService/),
     });
     expect(() => Testing.synth(chart)).toThrow(/\[IST0109\] \[test\/handwritten\] VirtualService shop\/reviews-extra spec.hosts: "reviews" - host reviews.shop.svc.cluster.local is also routed/);
+    // The chart's checks fail the synth as its objects are written, and say that the object being written is not the culprit.
+    expect(() => Testing.synth(chart)).toThrow("Validation failed with the following errors (found by the analysis of chart 'test' as it was written; "
+      + 'each line names the object to fix):\n  [test/IstioTrafficChecks] [IST0109] [test/handwritten] VirtualService shop/reviews-extra');
   });
 
   test('all findings are reported together, not one at a time', () => {
@@ -95,6 +100,149 @@ describe('suppressing and downgrading findings', () => {
     const legacy = withMisnamedPort();
     expect(() => Analysis.suppress(legacy, 'IST18', 'a good reason here')).toThrow(/\[test\/legacy\] code: 'IST18' is not a finding code/);
     expect(() => Analysis.downgrade(legacy, 'IST0118', 'because')).toThrow(/reason: 'because' is not a written reason/);
+  });
+});
+
+describe('the entry points check what they are given', () => {
+  test('Analysis.enableFor and Analysis.findings take a Chart', () => {
+    for (const bad of [null, undefined, 'chart', {}, new App()]) {
+      expect(() => Analysis.enableFor(bad as any)).toThrow(/^\[Analysis\.enableFor\] chart: .* is not a cdk8s Chart\. Pass the Chart whose objects should be analysed$/);
+      expect(() => Analysis.findings(bad as any)).toThrow(/^\[Analysis\.findings\] chart: .* is not a cdk8s Chart\. Pass the Chart to analyse$/);
+    }
+  });
+
+  test('Analysis.analyzeManifests takes a list and a RoutingApi, and names each object by its index in the list', () => {
+    for (const bad of [null, undefined, 'kind: Service', { kind: 'Service' }]) {
+      expect(() => Analysis.analyzeManifests(bad as any)).toThrow(/^\[Analysis\.analyzeManifests\] manifests: .* is not a list of manifest objects\. Pass the parsed objects/);
+    }
+    expect(() => Analysis.analyzeManifests([], 'gamma' as any)).toThrow(/^\[Analysis\.analyzeManifests\] routingApi: 'gamma' is not a RoutingApi\. Use RoutingApi\.ISTIO/);
+    const vs = { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'a', namespace: 'shop' }, spec: { hosts: ['a'], http: [{ route: [{ destination: { host: 'a' } }], timeout: '0s' }] } };
+    const [f] = Analysis.analyzeManifests([null, 5, 'text', vs]).filter(x => x.field === 'spec.http[0].timeout');
+    expect(f.constructPath).toBe('manifest[3]');
+  });
+
+  test('suppress and downgrade take a construct, a finding code and a written reason', () => {
+    const chart = new Chart(Testing.app(), 'test', { namespace: 'shop' });
+    for (const bad of [null, undefined, 'test', {}]) {
+      expect(() => Analysis.suppress(bad as any, 'IST0118', 'a good reason here')).toThrow(/^\[Analysis\.suppress\] scope: .* is not a construct\. Pass the construct \(or chart\) whose objects the rule covers$/);
+      expect(() => Analysis.downgrade(bad as any, 'IST0118', 'a good reason here')).toThrow(/^\[Analysis\.downgrade\] scope: .* is not a construct/);
+    }
+    for (const code of [5, null, 'IST118', 'ist0118', 'XYZ0118', ' IST0118', 'IST01180']) {
+      expect(() => Analysis.suppress(chart, code as any, 'a good reason here')).toThrow(/^\[test\] code: .* is not a finding code\. Use a code as printed, e\.g\. 'IST0118' or 'CIT0001'$/);
+    }
+    for (const reason of [5, null, '', '  123456789  ']) {
+      expect(() => Analysis.downgrade(chart, 'IST0118', reason as any)).toThrow(/^\[test\] reason: .* is not a written reason\. Say in a sentence why the finding does not apply here$/);
+    }
+    // Ten characters are a reason; it is kept without the spaces around it.
+    Analysis.downgrade(chart, 'CIT0001', '  1234567890  ');
+    new ApiObject(chart, 'svc', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'db', namespace: 'shop' }, spec: { selector: { app: 'db' }, ports: [{ name: 'tcp', port: 5432 }] } });
+    Analysis.enableFor(chart);
+    const [f] = Analysis.findings(chart);
+    expect([f.code, f.severity, f.downgradeReason]).toEqual(['CIT0001', Severity.WARNING, '1234567890']);
+  });
+
+  test('a rule covers its own code only, on its construct and everything below it', () => {
+    const chart = new Chart(Testing.app(), 'test', { namespace: 'shop' });
+    Analysis.enableFor(chart);
+    const service = (id: string) => new ApiObject(chart, id, { apiVersion: 'v1', kind: 'Service', metadata: { name: id, namespace: 'shop' }, spec: { selector: { app: id }, ports: [{ name: 'tcp', port: 5432 }] } });
+    Analysis.suppress(service('a'), 'IST0118', 'a rule for another code than the finding');
+    service('b');
+    expect(Analysis.findings(chart).map(f => `${f.code} ${f.name}`)).toEqual(['CIT0001 a', 'CIT0001 b']);
+    Analysis.suppress(chart.node.findChild('a'), 'CIT0001', 'the selector is filled in by the platform');
+    expect(Analysis.findings(chart).map(f => `${f.code} ${f.name}`)).toEqual(['CIT0001 b']);
+  });
+
+  test("a chart written for the Gateway API's experimental channel is checked against that channel's CRDs", () => {
+    const route = { parentRefs: [{ name: 'edge' }], rules: [{ filters: [{ type: 'ExternalAuth', externalAuth: { protocol: 'HTTP', http: {}, backendRef: { name: 'authz', port: 8080 } } }] }] };
+    const errorsIn = (api?: RoutingApi) => {
+      const app = Testing.app();
+      if (api) { RoutingApiSetting.use(app, api); }
+      const chart = new Chart(app, 'test', { namespace: 'shop' });
+      Analysis.enableFor(chart);
+      new ApiObject(chart, 'route', { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'r', namespace: 'shop' }, spec: route });
+      return Analysis.findings(chart).filter(f => f.code === 'IST0106').map(f => f.field);
+    };
+    expect(errorsIn(RoutingApi.GATEWAY_API_EXPERIMENTAL)).toEqual([]);
+    expect(errorsIn()).toContain('spec.rules[0].filters[0].externalAuth');
+    expect(errorsIn(RoutingApi.GATEWAY_API)).toContain('spec.rules[0].filters[0].externalAuth');
+  });
+});
+
+describe('the objects of a chart the analysis reads', () => {
+  const chartOf = () => {
+    const chart = new Chart(Testing.app(), 'test', { namespace: 'shop' });
+    Analysis.enableFor(chart);
+    new ApiObject(chart, 'svc', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'db', namespace: 'shop' }, spec: { selector: { app: 'db' }, ports: [{ name: 'tcp', port: 5432 }] } });
+    return chart;
+  };
+  const found = (chart: Chart) => Analysis.findings(chart).map(f => `${f.code} ${f.kind}/${f.name}`);
+
+  test('Namespaces, bare Pods and ServiceAccounts written by hand', () => {
+    let chart = chartOf();
+    expect(found(chart)).toEqual(['CIT0001 Service/db']);
+    new ApiObject(chart, 'pod', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'db-0', namespace: 'shop', labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image: 'db' }] } });
+    new ApiObject(chart, 'ns', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: { 'istio-injection': 'enabled', 'istio.io/rev': 'canary' } } });
+    expect(found(chart)).toEqual(['IST0123 Namespace/shop']);
+    chart = chartOf();
+    const policy = { selector: { matchLabels: { app: 'db' } }, rules: [{ from: [{ source: { serviceAccounts: ['shop/reader'] } }] }] };
+    new ApiObject(chart, 'allow', { apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'allow', namespace: 'shop' }, spec: policy });
+    expect(found(chart)).toContain('CIT0020 AuthorizationPolicy/allow');
+    new ApiObject(chart, 'reader', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'reader', namespace: 'shop' } });
+    expect(found(chart)).not.toContain('CIT0020 AuthorizationPolicy/allow');
+  });
+
+  test('workloads and ServiceAccounts of cdk8s-plus, read through their public model', () => {
+    const chart = chartOf();
+    const policy = { selector: { matchLabels: { app: 'db' } }, rules: [{ from: [{ source: { serviceAccounts: ['shop/reader'] } }] }] };
+    new ApiObject(chart, 'allow', { apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'allow', namespace: 'shop' }, spec: policy });
+    new kplus.ServiceAccount(chart, 'reader', { metadata: { name: 'reader' } });
+    const db = new kplus.StatefulSet(chart, 'db', { containers: [{ image: 'db', portNumber: 5432 }], service: new kplus.Service(chart, 'db-headless', { clusterIP: 'None', ports: [{ port: 5432, name: 'tcp-db' }] }) });
+    db.podMetadata.addLabel('app', 'db');
+    // The ServiceAccount is known (no CIT0020), the Service selects the StatefulSet's pods (no CIT0001),
+    // and the policy now covers those pods, which have no STRICT mTLS (CIT0021).
+    const findings = Analysis.findings(chart);
+    expect(findings.map(f => `${f.code} ${f.kind}/${f.name}`)).toEqual(['CIT0021 AuthorizationPolicy/allow']);
+    expect(findings[0].message).toMatch(/no STRICT PeerAuthentication covers StatefulSet\/test-db-/);
+  });
+});
+
+describe('findings, one by one', () => {
+  const at = { json: {}, path: 'p' };
+  test('an object without kind, name or namespace is reported with ? and the default namespace; a value is JSON', () => {
+    const r = new Reporter();
+    r.report(at, 'CIT0001', Severity.ERROR, 'spec', undefined, 'm', 'f');
+    r.report({ json: null, path: 'q' }, 'CIT0001', Severity.WARNING, 'spec', 'x', 'm', 'f');
+    r.report({ json: { kind: 'Service', metadata: { name: 'db', namespace: 'shop' } }, path: 'r' }, 'CIT0001', Severity.INFO, 'spec', { a: [1] }, 'm', 'f');
+    expect(r.findings.map(f => [f.kind, f.name, f.namespace, f.value])).toEqual([['?', '?', 'default', undefined], ['?', '?', 'default', '"x"'], ['Service', 'db', 'shop', '{"a":[1]}']]);
+  });
+
+  test('a finding as one line: the value and the downgrade only when there is one', () => {
+    const f: Finding = { code: 'IST0118', severity: Severity.WARNING, constructPath: 'a/b', kind: 'Service', name: 'db', namespace: 'shop', field: 'spec.ports[0]', message: 'm', fix: 'f' };
+    expect(formatFinding(f)).toBe('[IST0118] [a/b] Service shop/db spec.ports[0] - m. Fix: f');
+    expect(formatFinding({ ...f, value: '"web"', downgradeReason: 'because of the vendor' })).toBe('[IST0118] [a/b] Service shop/db spec.ports[0]: "web" - m. Fix: f (downgraded: because of the vendor)');
+  });
+
+  test('a selector selects pods that carry every one of its labels; an empty one selects none', () => {
+    expect(selects({}, { app: 'a' })).toBe(false);
+    expect(selects({ app: 'a', version: 'v1' }, { app: 'a' })).toBe(false);
+    expect(selects({ app: 'a' }, { app: 'a', version: 'v1' })).toBe(true);
+  });
+
+  test('the pods of workloads and bare Pods, read defensively', () => {
+    const objects = [
+      { json: { kind: 'Deployment' }, path: 'd' },
+      { json: { kind: 'StatefulSet', metadata: { name: 's', namespace: 'shop' }, spec: { template: { metadata: { labels: { app: 's', n: 1 } } } } }, path: 's' },
+      { json: { kind: 'Pod' }, path: 'p' },
+      { json: { kind: 'Pod', metadata: { name: 'p', labels: { app: 'p' } } }, path: 'p2' },
+      { json: { kind: 'Service', metadata: { name: 'x' } }, path: 'x' },
+    ];
+    expect(workloadPods(objects, [{ namespace: 'ext', name: 'legacy', labels: { app: 'l' } }])).toEqual([
+      { namespace: 'default', name: 'Deployment/undefined', labels: {} },
+      { namespace: 'shop', name: 'StatefulSet/s', labels: { app: 's' } },
+      { namespace: 'default', name: 'Pod/undefined', labels: {} },
+      { namespace: 'default', name: 'Pod/p', labels: { app: 'p' } },
+      { namespace: 'ext', name: 'legacy', labels: { app: 'l' } },
+    ]);
   });
 });
 

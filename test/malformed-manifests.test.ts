@@ -330,7 +330,20 @@ describe('the identity of a manifest', () => {
 
   test('the simulator refuses a value of the wrong type, and leaves an object without apiVersion or kind unread', () => {
     expect(() => RoutingSimulator.fromManifests([{ ...deployment, apiVersion: undefined, metadata: { name: 5 } }])).toThrow(/manifests\[0\]\.metadata\.name: 5 is not a string/);
-    expect(() => RoutingSimulator.fromManifests([{ ...deployment, apiVersion: undefined }])).not.toThrow();
+    // Unread: its pods are not the Service's pods, so the request reaches no version.
+    const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'a', namespace: 'shop' }, spec: { selector: { app: 'a' }, ports: [{ name: 'http', port: 80 }] } };
+    const pods = { ...deployment, spec: { selector: { matchLabels: { app: 'a' } }, template: { metadata: { labels: { app: 'a', version: 'v1' } } } } };
+    expect(RoutingSimulator.fromManifests([service, pods]).route({ host: 'a' }).versionShares).toEqual({ v1: 100 });
+    const unread = RoutingSimulator.fromManifests([service, { ...pods, apiVersion: undefined }]).route({ host: 'a' });
+    expect([unread.versionShares, unread.unavailableShare]).toEqual([{}, 100]);
+    // Null fields are absent, as the API server stores the object: a header condition written as null tests nothing.
+    const vs = {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'VirtualService',
+      metadata: { name: 'a', namespace: 'shop' },
+      spec: { hosts: ['a'], http: [{ match: [{ headers: { 'x-user': null } }], route: [{ destination: { host: 'a' } }] }, { route: [{ destination: { host: 'a' } }], timeout: '1s' }] },
+    };
+    expect(RoutingSimulator.fromManifests([service, pods, vs]).route({ host: 'a' }).ruleIndex).toBe(0);
   });
 });
 

@@ -6,7 +6,7 @@ import { AnalyzedObject, Finding, formatFinding, Reporter, Severity } from './fi
 import { webhookChecks } from './webhook';
 import { fail } from '../core/errors';
 import { identityError, withoutNullFields } from '../core/manifest-fields';
-import { GATEWAY_API_GROUP, isRoutingApi, RoutingApi } from '../core/routing-api';
+import { GATEWAY_API_GROUP, isRoutingApi, RoutingApi, routingApiAt } from '../core/routing-api';
 import { defaultChildOf, plusWorkloadOf } from '../core/tree';
 import { KnownService, KnownWorkload, TrafficModel } from '../model/traffic-model';
 
@@ -95,8 +95,8 @@ export class Analysis {
     if (!isRoutingApi(routingApi)) {
       fail('Analysis.analyzeManifests', 'routingApi', routingApi, 'is not a RoutingApi', 'Use RoutingApi.ISTIO, RoutingApi.GATEWAY_API or RoutingApi.GATEWAY_API_EXPERIMENTAL');
     }
-    const objects = manifests.filter(m => m && typeof m === 'object')
-      .map((json, i) => ({ json, path: `manifest[${i}]` }));
+    // Each object is named by its index in the list given (entries that are not objects are skipped).
+    const objects = manifests.map((json, i) => ({ json, path: `manifest[${i}]` })).filter(o => o.json && typeof o.json === 'object');
     return run(objects, objects, [], [], [], channelOf(routingApi));
   }
 
@@ -173,7 +173,7 @@ export class ChartChecks extends Construct {
 }
 
 /** The Gateway API channel whose CRDs check the objects of a chart written in `api`, when not the standard one. */
-function channelOf(api: RoutingApi | undefined): string | undefined {
+function channelOf(api: RoutingApi): string | undefined {
   return api === RoutingApi.GATEWAY_API_EXPERIMENTAL ? 'experimental' : undefined;
 }
 
@@ -287,7 +287,7 @@ export function analyzeChart(chart: Chart): Finding[] {
     return byPath.get(path);
   };
   // A chart written for the Gateway API's experimental channel is checked against that channel's CRDs.
-  const channel = channelOf(TrafficModel.tryOf(chart)?.routingApi);
+  const channel = channelOf(routingApiAt(chart));
   return run(inChart, objects, workloads, services, accounts, channel).flatMap(f => applyRules(f, constructOf(f.constructPath)));
 }
 

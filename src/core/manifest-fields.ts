@@ -45,15 +45,18 @@ export function identityError(json: any): { field: string; value: unknown } | un
 export function withoutNullFields(value: unknown): unknown {
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;
-    value.forEach((item, i) => {
-      const kept = withoutNullFields(item);
-      if (kept !== item) { (copy ??= value.slice())[i] = kept; }
-    });
+    for (let i = 0; i < value.length; i++) {
+      const kept = withoutNullFields(value[i]);
+      if (kept !== value[i]) { (copy ??= value.slice())[i] = kept; }
+    }
     return copy ?? value;
   }
   if (value === null || typeof value !== 'object') { return value; }
   let copy: Record<string, unknown> | undefined;
-  for (const [key, field] of Object.entries(value)) {
+  // for...in, not Object.entries: the analysis reads every object of an app through here.
+  for (const key in value) {
+    if (!Object.prototype.hasOwnProperty.call(value, key)) { continue; }
+    const field = (value as Record<string, unknown>)[key];
     if (field === null) {
       copy ??= { ...value };
       delete copy[key];

@@ -17,7 +17,7 @@ import {
 } from './virtual-hosts';
 import { fail } from '../core/errors';
 import { CLUSTER_SUFFIX, hostMatches, hostSpecificity, istioHost, namespaceOf, qualifyHost } from '../core/hosts';
-import { identityError, list, stringMap } from '../core/manifest-fields';
+import { identityError, list, stringMap, withoutNullFields } from '../core/manifest-fields';
 import { INGRESS_USE_WAYPOINT_LABEL, isAmbient, USE_WAYPOINT_LABEL, usesWaypoint } from '../core/mesh-labels';
 import { isPeerAuthentication } from '../core/peer-authentication';
 import { GATEWAY_API_GROUP } from '../core/routing-api';
@@ -224,7 +224,8 @@ export class RoutingSimulator {
 
   private constructor(manifests: any[], options: RoutingSimulatorOptions) {
     Object.defineProperty(this, SIMULATOR_SYMBOL, { value: true });
-    const given = manifests.filter(m => m && typeof m === 'object');
+    // Read as the API server stores them (null fields removed); an object without apiVersion or kind is not read.
+    const given = manifests.filter(m => m && typeof m === 'object' && identityError(m) === undefined).map(m => withoutNullFields(m) as any);
     // Kubernetes Gateway API objects are routed as the Istio objects Istio makes of them.
     const objs = [...given, ...gatewayApiAsIstio(given)];
     this.virtualServices = istioOrder(objs.filter(m => NETWORKING.test(m.apiVersion ?? '') && m.kind === 'VirtualService')
