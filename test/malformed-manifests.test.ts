@@ -325,7 +325,9 @@ describe('the identity of a manifest', () => {
     expect(identityError({ ...deployment, apiVersion: undefined })).toEqual({ field: 'apiVersion', value: undefined });
     expect(identityError({ ...deployment, kind: undefined })).toEqual({ field: 'kind', value: undefined });
     expect(identityError({ ...deployment, kind: 5, metadata: { namespace: 7 } })).toEqual({ field: 'kind', value: 5 });
-    expect(identityError({ ...deployment, metadata: { name: 'a', namespace: null } })).toEqual({ field: 'metadata.namespace', value: null });
+    // A null field is a missing one, as the API server removes it: an optional name, a required kind.
+    expect(identityError({ ...deployment, metadata: { name: 'a', namespace: null } })).toBeUndefined();
+    expect(identityError({ ...deployment, kind: null })).toEqual({ field: 'kind', value: undefined });
   });
 
   test('the simulator refuses a value of the wrong type, and leaves an object without apiVersion or kind unread', () => {
@@ -334,8 +336,10 @@ describe('the identity of a manifest', () => {
     const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'a', namespace: 'shop' }, spec: { selector: { app: 'a' }, ports: [{ name: 'http', port: 80 }] } };
     const pods = { ...deployment, spec: { selector: { matchLabels: { app: 'a' } }, template: { metadata: { labels: { app: 'a', version: 'v1' } } } } };
     expect(RoutingSimulator.fromManifests([service, pods]).route({ host: 'a' }).versionShares).toEqual({ v1: 100 });
-    const unread = RoutingSimulator.fromManifests([service, { ...pods, apiVersion: undefined }]).route({ host: 'a' });
-    expect([unread.versionShares, unread.unavailableShare]).toEqual([{}, 100]);
+    for (const apiVersion of [undefined, null]) {
+      const unread = RoutingSimulator.fromManifests([service, { ...pods, apiVersion }]).route({ host: 'a' });
+      expect([unread.versionShares, unread.unavailableShare]).toEqual([{}, 100]);
+    }
     // Null fields are absent, as the API server stores the object: a header condition written as null tests nothing.
     const vs = {
       apiVersion: 'networking.istio.io/v1',

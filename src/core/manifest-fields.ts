@@ -25,16 +25,17 @@ export function stringMap(value: unknown): { [key: string]: string } {
 /**
  * The first of a manifest's identity fields (apiVersion, kind, metadata's name and namespace) that
  * is not a string, else a missing apiVersion or kind (the names are optional): Kubernetes rejects
- * such an object whole.
+ * such an object whole. A null field is a missing one (the API server removes it).
  */
 export function identityError(json: any): { field: string; value: unknown } | undefined {
   const metadata = json.metadata ?? {};
   const fields: [string, unknown][] = [
     ['apiVersion', json.apiVersion], ['kind', json.kind], ['metadata.name', metadata.name], ['metadata.namespace', metadata.namespace],
   ];
+  const absent = (v: unknown) => v === undefined || v === null;
   // A value of the wrong type first, then a missing apiVersion or kind.
-  const [field, value] = fields.find(([, v]) => v !== undefined && typeof v !== 'string') ?? fields.slice(0, 2).find(([, v]) => v === undefined) ?? [];
-  return field === undefined ? undefined : { field, value };
+  const [field, value] = fields.find(([, v]) => !absent(v) && typeof v !== 'string') ?? fields.slice(0, 2).find(([, v]) => absent(v)) ?? [];
+  return field === undefined ? undefined : { field, value: value ?? undefined };
 }
 
 /**
