@@ -7,6 +7,7 @@ import {
 } from '../src';
 import { webRelease } from './util';
 import { deploy, dr, gateway, reviewsSimulator, svc, to, vs } from './util/manifests';
+import { bestHostMatch, gatewayResolver, gatewayVirtualHosts, istioOrder, mostSpecificDestinationRule, vsId } from '../src/simulator/virtual-hosts';
 import { describeOutcome } from '../src/testing/jest'; // also registers toRoute and toSplit
 
 const reviews = reviewsSimulator;
@@ -353,5 +354,92 @@ describe('destinations Envoy cannot reach are a 503, not a version', () => {
     test('describeOutcome shows the 503 share', () => {
       expect(describeOutcome(partly.route({ host: 'reviews' }))).toMatch(/versions: v1 90%\n {2}answered 503 by Envoy \(no cluster or no pods\): 10%/);
     });
+  });
+});
+
+// The pieces of Istio's semantics the simulator picks VirtualServices and DestinationRules with, one by one.
+describe('virtual hosts, VirtualService order and DestinationRule choice (Istio semantics, unit by unit)', () => {
+  const candidate = (namespace: string, hosts: unknown[], name = 'vs', creationTimestamp?: string) =>
+    ({ vs: { metadata: { name, creationTimestamp }, spec: { hosts } }, namespace });
+  const servers = (...hosts: string[]) => [{ hosts }];
+
+  test("a gateway's virtual hosts: of a server host and a VirtualService host that match, the narrower (host.Names.Intersection)", () => {
+    const cases: ReadonlyArray<readonly [string, string, string[]]> = [
+      ['*.example.com', 'shop.example.com', ['shop.example.com']],
+      ['shop.example.com', '*.example.com', ['shop.example.com']],
+      ['*', '*.example.com', ['*.example.com']],
+      ['*.a.example.com', '*.example.com', ['*.a.example.com']],
+      ['*.example.com', '*.a.example.com', ['*.a.example.com']],
+      ['*.example.com', '*.com', ['*.example.com']],
+      ['x.example.com', 'y.example.com', []],
+      ['*.example.com', '*.other.com', []],
+      ['*.example.com', 'example.com', []],
+      ['Shop.Example.com', 'shop.example.com', ['shop.example.com']],
+    ];
+    for (const [server, host, expected] of cases) {
+      expect([server, host, gatewayVirtualHosts(candidate('shop', [host]), servers(server), 'istio-system')]).toEqual([server, host, expected]);
+    }
+    // Each name once, in the order the servers list them.
+    expect(gatewayVirtualHosts(candidate('shop', ['*.example.com', 'a.example.com']), servers('a.example.com', 'b.example.com', 'a.example.com'), 'istio-system'))
+      .toEqual(['a.example.com', 'b.example.com']);
+  });
+
+  test("a server host qualified by a namespace is visible to that namespace's VirtualServices only ('./' the Gateway's, '*/' every one)", () => {
+    const hosts = (vsNamespace: string, server: string, gatewayNamespace = 'istio-system') =>
+      gatewayVirtualHosts(candidate(vsNamespace, ['shop.example.com']), servers(server), gatewayNamespace);
+    expect(hosts('shop', 'shop/shop.example.com')).toEqual(['shop.example.com']);
+    expect(hosts('other', 'shop/shop.example.com')).toEqual([]);
+    expect(hosts('shop', './shop.example.com', 'shop')).toEqual(['shop.example.com']);
+    expect(hosts('shop', './shop.example.com')).toEqual([]);
+    expect(hosts('other', '*/shop.example.com')).toEqual(['shop.example.com']);
+  });
+
+  test('without the Gateway in the manifests, the VirtualService\'s own hosts (qualified in its namespace, lower case, strings only)', () => {
+    expect(gatewayVirtualHosts(candidate('shop', ['Shop.Example.com', 'reviews', 5]), undefined, 'istio-system'))
+      .toEqual(['shop.example.com', 'reviews.shop.svc.cluster.local']);
+    expect(gatewayVirtualHosts(candidate('shop', 'reviews' as any), servers('*'), 'istio-system')).toEqual([]);
+  });
+
+  test('VirtualServices in Istio\'s order: creation time (to the second), then name, then namespace; without timestamps on all, as given', () => {
+    const a = candidate('shop', ['a'], 'b-vs', '2026-01-01T00:00:05Z');
+    const b = candidate('shop', ['a'], 'a-vs', '2026-01-01T00:00:05.900Z');
+    const c = candidate('default', ['a'], 'a-vs', '2026-01-01T00:00:05Z');
+    const d = candidate('shop', ['a'], 'z-vs', '2026-01-01T00:00:01Z');
+    expect(istioOrder([a, b, c, d]).map(vsId)).toEqual(['shop/z-vs', 'default/a-vs', 'shop/a-vs', 'shop/b-vs']);
+    const undated = candidate('shop', ['a'], 'y-vs');
+    expect(istioOrder([a, undated, d]).map(vsId)).toEqual(['shop/b-vs', 'shop/y-vs', 'shop/z-vs']);
+    expect(istioOrder([])).toEqual([]);
+    expect(vsId({ vs: {}, namespace: 'shop' })).toBe('shop/undefined');
+  });
+
+  test('how specifically a VirtualService names a host: -1 when none of its hosts does', () => {
+    const target = 'reviews.shop.svc.cluster.local';
+    expect(bestHostMatch(candidate('shop', ['ratings']), target)).toBe(-1);
+    expect(bestHostMatch(candidate('shop', ['*.shop.svc.cluster.local', 'reviews']), target)).toBeGreaterThan(bestHostMatch(candidate('shop', ['*.shop.svc.cluster.local']), target));
+    expect(bestHostMatch(candidate('shop', ['*']), target)).toBeGreaterThanOrEqual(0);
+  });
+
+  test("the DestinationRule for a host: the client's namespace first, then the service's, then any; the most specific host of a step", () => {
+    const rule = (namespace: string, host: string, name = `${namespace}-${host}`) => ({ metadata: { name, namespace }, spec: { host } });
+    const fqdn = 'reviews.shop.svc.cluster.local';
+    const inShop = rule('shop', 'reviews');
+    const wildShop = rule('shop', '*.shop.svc.cluster.local');
+    const inClient = rule('client', 'reviews.shop.svc.cluster.local');
+    const elsewhere = rule('other', 'reviews.shop.svc.cluster.local');
+    const name = (chosen: any) => chosen?.metadata.name;
+    expect(name(mostSpecificDestinationRule([wildShop, inShop, inClient, elsewhere], fqdn, 'client'))).toBe(inClient.metadata.name);
+    expect(name(mostSpecificDestinationRule([wildShop, inShop, inClient, elsewhere], fqdn, 'shop'))).toBe(inShop.metadata.name);
+    expect(name(mostSpecificDestinationRule([inShop, wildShop], fqdn, 'shop'))).toBe(inShop.metadata.name);
+    expect(name(mostSpecificDestinationRule([wildShop, elsewhere], fqdn, 'nowhere'))).toBe(wildShop.metadata.name);
+    expect(name(mostSpecificDestinationRule([elsewhere, rule('x', 'ratings')], fqdn, 'nowhere'))).toBe(elsewhere.metadata.name);
+    // A tie keeps the first; a host that is not a string, or another host, is not a candidate.
+    const twin = rule('shop', 'reviews', 'twin');
+    expect(name(mostSpecificDestinationRule([inShop, twin], fqdn, 'shop'))).toBe(inShop.metadata.name);
+    expect(mostSpecificDestinationRule([null, { spec: { host: 5 } }, rule('shop', 'ratings')], fqdn, 'shop')).toBeUndefined();
+  });
+
+  test('gateway references: a bare name is in the VirtualService\'s namespace; a reference that is not a string names none', () => {
+    const resolve = gatewayResolver('shop');
+    expect([resolve('edge'), resolve('istio-system/edge'), resolve(5 as any)]).toEqual(['shop/edge', 'istio-system/edge', '']);
   });
 });
