@@ -7,6 +7,7 @@ import {
 } from '../src';
 import { webRelease } from './util';
 import { deploy, dr, gateway, reviewsSimulator, svc, to, vs } from './util/manifests';
+import { appliesToProxy, isCatchAllMatch, MatchInput, matchRequest, parseQuery, regexProblem, stringMatches } from '../src/simulator/match';
 import { bestHostMatch, gatewayResolver, gatewayVirtualHosts, istioOrder, mostSpecificDestinationRule, vsId } from '../src/simulator/virtual-hosts';
 import { describeOutcome } from '../src/testing/jest'; // also registers toRoute and toSplit
 
@@ -441,5 +442,89 @@ describe('virtual hosts, VirtualService order and DestinationRule choice (Istio 
   test('gateway references: a bare name is in the VirtualService\'s namespace; a reference that is not a string names none', () => {
     const resolve = gatewayResolver('shop');
     expect([resolve('edge'), resolve('istio-system/edge'), resolve(5 as any)]).toEqual(['shop/edge', 'istio-system/edge', '']);
+  });
+});
+
+describe('match conditions (Envoy and Istio semantics, unit by unit)', () => {
+  const input = (over: Partial<MatchInput> = {}): MatchInput => ({
+    path: '/',
+    query: new Map(),
+    method: 'GET',
+    scheme: 'http',
+    authority: 'shop',
+    headers: new Map(),
+    port: 80,
+    sourceLabels: {},
+    sourceNamespace: 'shop',
+    binding: 'mesh',
+    resolveGateway: gatewayResolver('shop'),
+    ...over,
+  });
+
+  test("query strings as Envoy reads them: split at '&' and the first '=', not decoded, empty parts skipped, the first value kept", () => {
+    expect([...parseQuery('a=1&&b&c=x=y&a=2&=v&d=%20')]).toEqual([['a', '1'], ['b', ''], ['c', 'x=y'], ['', 'v'], ['d', '%20']]);
+    expect([...parseQuery(undefined)]).toEqual([]);
+    expect([...parseQuery('')]).toEqual([]);
+  });
+
+  test('a match block applies to the proxy by port, by its gateways alone when it has some, else by source labels and namespace', () => {
+    expect(appliesToProxy({ port: 80 }, input())).toBe(true);
+    expect(appliesToProxy({ port: 0 }, input({ port: 8080 }))).toBe(true);
+    expect(appliesToProxy({ port: 8080 }, input())).toBe(false);
+    expect(appliesToProxy({ gateways: ['mesh'] }, input())).toBe(true);
+    expect(appliesToProxy({ gateways: ['edge'] }, input())).toBe(false);
+    expect(appliesToProxy({ gateways: ['mesh', 'edge'] }, input({ binding: 'shop/edge' }))).toBe(true);
+    expect(appliesToProxy({ gateways: ['istio-system/edge'] }, input({ binding: 'shop/edge' }))).toBe(false);
+    // "The gateway match is independent of sourceLabels".
+    expect(appliesToProxy({ gateways: ['mesh'], sourceLabels: { app: 'x' }, sourceNamespace: 'other' }, input())).toBe(true);
+    expect(appliesToProxy({ gateways: [], sourceLabels: { app: 'x' } }, input())).toBe(false);
+    expect(appliesToProxy({ sourceLabels: { app: 'x' } }, input({ sourceLabels: { app: 'x', version: 'v1' } }))).toBe(true);
+    expect(appliesToProxy({ sourceNamespace: 'other' }, input())).toBe(false);
+    expect(appliesToProxy({ sourceNamespace: '' }, input())).toBe(true);
+    expect(appliesToProxy({ sourceNamespace: 'shop' }, input())).toBe(true);
+  });
+
+  test('the URI (with ignoreUriCase), the scheme (present and matching) and string matches', () => {
+    expect(matchRequest({ uri: { prefix: '/API' }, ignoreUriCase: true }, input({ path: '/api/x' }))).toBe(true);
+    expect(matchRequest({ uri: { prefix: '/API' } }, input({ path: '/api/x' }))).toBe(false);
+    expect(matchRequest({ scheme: { exact: 'https' } }, input())).toBe(false);
+    expect(matchRequest({ scheme: { exact: 'http' } }, input())).toBe(true);
+    expect(matchRequest({ port: 8080 }, input())).toBe(false);
+    expect(matchRequest(null, input())).toBe(true);
+    expect(stringMatches({ exact: 'a' }, undefined)).toBe(false);
+    expect(stringMatches(null, 'a')).toBe(false);
+    expect(stringMatches('a', 'a')).toBe(false);
+    expect(stringMatches({}, 'anything')).toBe(true);
+  });
+
+  test('a header that must be absent: a presence match holds only without the header, a value match only without that value', () => {
+    const without = (sm: any, headers: [string, string][]) => matchRequest({ withoutHeaders: { 'x-debug': sm } }, input({ headers: new Map(headers) }));
+    expect(without({}, [])).toBe(true);
+    expect(without({}, [['x-debug', '1']])).toBe(false);
+    expect(without({ exact: '1' }, [['x-debug', '1']])).toBe(false);
+    expect(without({ exact: '1' }, [['x-debug', '2']])).toBe(true);
+  });
+
+  test('a regex longer than Envoy takes, or not RE2, is a problem; its text is said', () => {
+    expect(regexProblem('a'.repeat(1024))).toBeUndefined();
+    expect(regexProblem('a'.repeat(1025))).toBe('is longer than 1024 characters');
+    expect(regexProblem(5)).toBe('is not a string');
+    expect(regexProblem('(?=x)')).toMatch(/^is not RE2 syntax \(.*`\(\?=`\)$/);
+  });
+
+  test('a catch-all match: no URI condition or one that takes every path, and no header or query condition', () => {
+    expect(isCatchAllMatch(undefined)).toBe(true);
+    expect(isCatchAllMatch(null)).toBe(true);
+    expect(isCatchAllMatch('x')).toBe(true);
+    expect(isCatchAllMatch({ uri: { prefix: '/' } })).toBe(true);
+    expect(isCatchAllMatch({ uri: { regex: '.*' } })).toBe(true);
+    expect(isCatchAllMatch({ uri: {} })).toBe(true);
+    expect(isCatchAllMatch({ uri: null })).toBe(true);
+    expect(isCatchAllMatch({ uri: { prefix: '/api' } })).toBe(false);
+    expect(isCatchAllMatch({ uri: { exact: '/' } })).toBe(false);
+    expect(isCatchAllMatch({ headers: {} })).toBe(true);
+    expect(isCatchAllMatch({ headers: { x: {} } })).toBe(false);
+    expect(isCatchAllMatch({ queryParams: { q: { exact: '1' } } })).toBe(false);
+    expect(isCatchAllMatch({ withoutHeaders: { x: {} } })).toBe(false);
   });
 });
