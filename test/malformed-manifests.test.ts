@@ -216,6 +216,9 @@ describe('what the analysis does with values of the wrong type', () => {
   test('null fields are read as absent, as the API server prunes them before any check sees the object', () => {
     // A null name or kind is a missing one (the name is optional here, the kind is not).
     expect(codes([{ ...service, metadata: { name: null, namespace: 'shop' } }]).map(([code]) => code)).not.toContain('IST0106');
+    // The webhook checks read the object as stored too: a null namespace is the default one, not a bad name.
+    const route = { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'db', namespace: null }, spec: { hosts: ['db'], http: [{ route: [{ destination: { host: 'db' } }] }] } };
+    expect(codes([route]).filter(([code]) => code === 'IST0106')).toEqual([]);
     expect(codes([{ ...service, kind: null }])).toEqual([['IST0106', 'kind']]);
     // One hash key set and the others null is one key (the webhook's check and the CRD's oneOf agree).
     const dr = (consistentHash: any) => ({ apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name: 'db', namespace: 'shop' }, spec: { host: 'db', trafficPolicy: { loadBalancer: { consistentHash } } } });

@@ -204,14 +204,16 @@ function run(chart: AnalyzedObject[], app: AnalyzedObject[], workloads: KnownWor
       r.report(o, 'IST0106', Severity.ERROR, bad.field, bad.value, `${what}, so Kubernetes cannot read the object`, `Give the object's ${bad.field} as a string`);
     }
   }
-  const readable = chart.filter(o => !unreadable.has(o));
-  const inChart = readable.map(asStored);
-  const inApp = app.filter(o => !unreadable.has(o)).map(asStored).filter(o => identityError(o.json) === undefined);
-  for (const o of readable) {
+  // (The unreadable objects of the chart are among those of the app whose identity is not readable.)
+  const inApp = app.map(asStored).filter(o => identityError(o.json) === undefined);
+  const inChart: AnalyzedObject[] = [];
+  for (const o of chart.filter(x => !unreadable.has(x))) {
     const before = r.findings.length;
-    webhookChecks(o, r, asStored(o).json);
+    const s = asStored(o);
+    inChart.push(s);
+    webhookChecks(s, r, o.json);
     // The CRD's schema and CEL rules; a field the webhook checks already reported is not reported twice.
-    crdChecks(asStored(o), r, new Set(r.findings.slice(before).filter(f => f.severity === Severity.ERROR).map(f => f.field)), rules);
+    crdChecks(s, r, new Set(r.findings.slice(before).filter(f => f.severity === Severity.ERROR).map(f => f.field)), rules);
   }
   crossChecks({ chart: inChart, app: inApp, existingWorkloads: workloads, existingServices: services, existingServiceAccounts: accounts }, r);
   return r.findings;

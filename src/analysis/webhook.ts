@@ -7,7 +7,7 @@
  */
 import { AnalyzedObject, Reporter, Severity } from './findings';
 import { hostMatches, namespaceOf } from '../core/hosts';
-import { list, record, withoutNullFields } from '../core/manifest-fields';
+import { list, record } from '../core/manifest-fields';
 import { covers, same } from '../core/match-analysis';
 import { re2Error } from '../core/re2';
 import {
@@ -29,18 +29,18 @@ const CIPHERS = new Set(['ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-GCM-
   'ECDHE-RSA-AES256-SHA', 'AES128-GCM-SHA256', 'AES256-GCM-SHA384', 'AES128-SHA', 'AES256-SHA', 'DES-CBC3-SHA']);
 
 /**
- * Runs the webhook checks on one object. Istio's webhook sees an object as the API server stores it,
- * without null fields (`stored`); a header condition written as null, which the API server drops so
- * that the rule no longer tests the header, is reported from the object as written.
+ * Runs the webhook checks on one object, as the API server stores it (`stored`: without null fields,
+ * which is what Istio's webhook sees). A header condition written as null, which the API server drops
+ * so that the rule no longer tests the header, is reported from the object as `written`.
  */
-export function webhookChecks(obj: AnalyzedObject, r: Reporter, stored: any = withoutNullFields(obj.json)): void {
-  const j = stored;
+export function webhookChecks(stored: AnalyzedObject, r: Reporter, written: any): void {
+  const j = stored.json;
   if (typeof j?.apiVersion !== 'string' || !/\.istio\.io\//.test(j.apiVersion)) { return; }
-  const c = new Checker(obj, r);
+  const c = new Checker(stored, r);
   c.metadata();
   if (/^networking\.istio\.io\//.test(j.apiVersion)) {
     if (j.kind === 'VirtualService') {
-      c.nullConditions(record(obj.json?.spec));
+      c.nullConditions(record(written?.spec));
       c.virtualService(record(j.spec));
     }
     if (j.kind === 'DestinationRule') { c.destinationRule(record(j.spec)); }
