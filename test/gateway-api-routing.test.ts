@@ -26,42 +26,6 @@ function gatewayApiChart(traffic = TrafficSplit.weights({ v1: 80, v3: 20 }), app
 const jason = () => RequestCondition.headerExact('end-user', 'jason');
 const kinds = (m: any[]) => m.map(o => `${o.kind} ${o.metadata.name}`);
 
-describe('RoutingApiSetting', () => {
-  test('the default is Istio: a chart without a setting writes VirtualServices and subsets', () => {
-    const chart = new Chart(Testing.app(), 'c', { namespace: 'shop' });
-    new CanaryService(chart, 'web', { port: 80, versions: [ServiceVersion.deploy('v1', { image: 'a' }), ServiceVersion.deploy('v2', { image: 'b' })], traffic: TrafficSplit.canaryPercent(10) });
-    expect(RoutingApiSetting.of(chart)).toBe(RoutingApi.ISTIO);
-    const m = Testing.synth(chart);
-    expect(m.filter(o => o.kind === 'HTTPRoute')).toEqual([]);
-    expect(only(m, 'DestinationRule', 'web').spec.subsets.map((s: any) => s.name)).toEqual(['v1', 'v2']);
-  });
-
-  test('set on the app, it holds for every chart; a chart may set its own', () => {
-    const app = Testing.app();
-    RoutingApiSetting.use(app, RoutingApi.GATEWAY_API);
-    const a = new Chart(app, 'a');
-    const b = new Chart(app, 'b');
-    RoutingApiSetting.use(b, RoutingApi.ISTIO);
-    expect(RoutingApiSetting.of(a)).toBe(RoutingApi.GATEWAY_API);
-    expect(RoutingApiSetting.of(b)).toBe(RoutingApi.ISTIO);
-  });
-
-  test('bad input fails with the field, the value and the fix', () => {
-    const app = Testing.app();
-    expect(() => RoutingApiSetting.use(app, 'gamma' as any)).toThrow(/\[RoutingApiSetting.use\] api: 'gamma' is not a RoutingApi\. Use RoutingApi.ISTIO, RoutingApi.GATEWAY_API or RoutingApi.GATEWAY_API_EXPERIMENTAL/);
-    expect(() => RoutingApiSetting.use(null as any, RoutingApi.ISTIO)).toThrow(/scope: null is not an App or a Chart/);
-    const chart = new Chart(app, 'c', { namespace: 'shop' });
-    const svc = new CanaryService(chart, 'web', { port: 80, versions: [ServiceVersion.deploy('v1', { image: 'a' })] });
-    expect(() => RoutingApiSetting.use(chart, RoutingApi.GATEWAY_API)).toThrow(/scope: 'c' already has constructs \(web, .*Choose the routing API first/);
-    expect(() => RoutingApiSetting.use(svc, RoutingApi.GATEWAY_API)).toThrow(/scope: 'c\/web' is not an App or a Chart/);
-    expect(() => RoutingApiSetting.of(undefined as any)).toThrow(/\[RoutingApiSetting.of\] scope: undefined is not a construct/);
-    const odd = new Chart(Testing.app(), 'odd', { namespace: 'shop' });
-    odd.node.setContext('cdk8s-istio-traffic:routingApi', 'gamma');
-    expect(() => new CanaryService(odd, 'web', { port: 80, versions: [ServiceVersion.deploy('v1', { image: 'a' })] }))
-      .toThrow(/context 'cdk8s-istio-traffic:routingApi': 'gamma' is not a RoutingApi/);
-  });
-});
-
 describe('Gateway API (GAMMA) mesh routing', () => {
   test('a weighted split: a Service per version, an HTTPRoute on the Service, DestinationRules without subsets', () => {
     const { chart } = gatewayApiChart();
@@ -617,11 +581,6 @@ describe('Gateway API: the limits and shapes of a route', () => {
     });
     expect(() => Testing.synth(chart)).toThrow(/\[shop\/edge\] rewriteUri: rewrites the path of a rule without a path condition/);
   });
-
-  test('RoutingApiSetting.use refuses a scope that only looks like a construct', () => {
-    expect(() => RoutingApiSetting.use({ node: {} } as any, RoutingApi.GATEWAY_API)).toThrow(/\[RoutingApiSetting.use\] scope: .* is not an App or a Chart/);
-    expect(() => RoutingApiSetting.of({ node: {} } as any)).toThrow(/\[RoutingApiSetting.of\] scope: .* is not a construct/);
-  });
 });
 
 describe('the simulator reads Gateway API routes per host and listener', () => {
@@ -653,7 +612,7 @@ describe('the simulator reads Gateway API routes per host and listener', () => {
     expect(at(sim, 'a.example.com').status).toBe(404);
   });
 
-  test("a GRPCRoute's method is the path pilot matches: a service alone is a regex, ranked above header-only matches", () => {
+  test("a GRPCRoute's method is the path pilot matches: a service alone is its path prefix, ranked above header-only matches", () => {
     const sim = RoutingSimulator.fromManifests([...pods,
       {
         apiVersion: 'gateway.networking.k8s.io/v1',

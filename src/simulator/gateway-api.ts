@@ -7,15 +7,17 @@ import { comparePrecedence, GATEWAY_API_GROUP, GATEWAY_NAME_LABEL, isGatewayApiO
  * routes into its own Gateways and VirtualServices before it programs Envoy, and so does the
  * simulator, which then routes the result like any VirtualService.
  *
- * - a `Gateway` of class `istio` (not a waypoint) is an Istio Gateway of the same namespace and name,
- *   a server per listener (its `hostname`, else `*`; HTTPS terminating with the listener's first
- *   certificate), on the pods Istio deploys for it: Deployment `<name>-istio` in its namespace, under
- *   the ServiceAccount of that name, labelled `gateway.networking.k8s.io/gateway-name`;
+ * - a `Gateway` (of any class but `istio-waypoint`: the simulator takes it to be Istio's) is an
+ *   Istio Gateway of the same namespace and name, a server per listener (its `hostname`, else `*`;
+ *   HTTPS and TLS listeners terminating with the first certificate, or passed through), on the pods
+ *   Istio deploys for it: Deployment `<name>-istio` in its namespace, under the ServiceAccount of
+ *   that name, labelled `gateway.networking.k8s.io/gateway-name`;
  * - the HTTPRoutes (GRPCRoutes, TCPRoutes) attached to one parent are one VirtualService: for a
- *   Service (GAMMA), bound to the mesh, for the Service's host; for a Gateway, one per host, bound to
- *   it: the routes' `hostnames` (else their listeners' hostnames, else `*`), each match limited to
- *   the ports of the listeners it attaches to (`sectionName`, else all; a `sectionName` no listener
- *   has attaches the route nowhere);
+ *   Service (GAMMA: a parentRef of group '', as the CRD's default group is the Gateway API's), bound
+ *   to the mesh, for the Service's host, each match limited to the parentRef's `port` if it has one;
+ *   for a Gateway, one per host, bound to it: the routes' `hostnames` (else their listeners'
+ *   hostnames, else `*`), each match limited to the ports of the listeners it attaches to
+ *   (`sectionName`, else all; a `sectionName` no listener has attaches the route nowhere);
  * - every match is its own rule (a rule without matches has PathPrefix '/', the API server's
  *   default), and the rules of all the parent's routes are sorted in Istio's precedence (exact
  *   path, then prefix by length, then regex by length, then method, more headers, more query
@@ -23,9 +25,11 @@ import { comparePrecedence, GATEWAY_API_GROUP, GATEWAY_NAME_LABEL, isGatewayApiO
  * - `PathPrefix` matches whole path segments (`/api` takes `/api` and `/api/x`, not `/apix`);
  *   header, query and method matches; filters: header modifiers, URL rewrites, redirects, mirrors;
  *   `timeouts.request`, the experimental `retry` (with `timeouts.backendRequest` as its per-try
- *   timeout); backendRefs (weight 1 unless given) as destinations by Service and port;
- * - a GRPCRoute's method is the request path pilot matches: exact for a service and a method, else
- *   a regex; a match without one has no path (below any path in the order).
+ *   timeout); backendRefs (weight 1 unless given) as destinations by Service and port; a rule whose
+ *   backends weigh 0 in all (or that has none), without a redirect, answers 500;
+ * - a GRPCRoute's method is the request path pilot matches (createGRPCURIMatch): exact for a service
+ *   and a method, the prefix `/<service>/` for a service alone, else a regex; a match without one has
+ *   no path (below any path in the order).
  */
 
 const isKind = (o: any, kind: string) => isGatewayApiObject(o, kind);
@@ -48,7 +52,8 @@ export function gatewayApiAsIstio(objs: any[]): any[] {
       if (!parent) { continue; }
       const tcp = route.kind === 'TCPRoute';
       if (parent.kind === 'Service') {
-        attach(`Service|${parent.namespace}|${parent.name}|${tcp}`, parent, undefined, route, undefined);
+        // A parentRef's port limits every match of the route to it (pilot's augmentPortMatch).
+        attach(`Service|${parent.namespace}|${parent.name}|${tcp}`, parent, undefined, route, parent.port !== undefined ? [parent.port] : undefined);
         continue;
       }
       const gw = gateways.find(g => namespaceOf(g) === parent.namespace && g.metadata?.name === parent.name);
@@ -81,7 +86,11 @@ interface ParentKey {
 function parentOf(route: any, ref: any): ParentKey | undefined {
   const namespace = typeof ref?.namespace === 'string' ? ref.namespace : namespaceOf(route);
   if (typeof ref?.name !== 'string') { return undefined; }
-  if (ref.kind === 'Service' && (ref.group ?? '') === '') { return { kind: 'Service', namespace, name: ref.name, port: ref.port }; }
+  // The CRD defaults a parentRef's group to the Gateway API's (a Service is named with group ''):
+  // Istio attaches a route with `kind: Service` and no group to nothing.
+  if (ref.kind === 'Service' && ref.group === '') {
+    return { kind: 'Service', namespace, name: ref.name, port: typeof ref.port === 'number' ? ref.port : undefined };
+  }
   if ((ref.kind ?? 'Gateway') === 'Gateway' && (ref.group ?? GATEWAY_API_GROUP) === GATEWAY_API_GROUP) { return { kind: 'Gateway', namespace, name: ref.name }; }
   return undefined;
 }
@@ -116,7 +125,8 @@ function istioGateway(gw: any): any {
       servers: listeners.map(l => ({
         port: { number: l.port, name: l.name, protocol: l.protocol },
         hosts: [l.hostname ?? '*'],
-        ...(l.protocol === 'HTTPS' ? { tls: { mode: l.tls?.mode === 'Passthrough' ? 'PASSTHROUGH' : 'SIMPLE', credentialName: l.tls?.certificateRefs?.[0]?.name } } : {}),
+        ...(l.protocol === 'HTTPS' || l.protocol === 'TLS'
+          ? { tls: { mode: l.tls?.mode === 'Passthrough' ? 'PASSTHROUGH' : 'SIMPLE', credentialName: l.tls?.certificateRefs?.[0]?.name } } : {}),
       })),
     },
   };
@@ -173,7 +183,8 @@ function routeRules(route: any, ports: number[] | undefined): { rule: any; order
     const base = {
       ...(typeof rule.name === 'string' ? { name: rule.name } : {}),
       ...options,
-      ...(options.redirect ? {} : { route: destinations(rule.backendRefs, namespace) }),
+      ...(options.redirect ? {}
+        : answers500(route, rule) ? { directResponse: { status: 500 } } : { route: destinations(rule.backendRefs, namespace) }),
     };
     const given = objects(rule.matches);
     const matches: any[] = given.length > 0 ? given : [{}];
@@ -225,11 +236,13 @@ function grpcMatch(m: any): any {
   const service = typeof m.method?.service === 'string' ? m.method.service : undefined;
   const method = typeof m.method?.method === 'string' ? m.method.method : undefined;
   if (m.method?.type === 'RegularExpression') {
-    out.uri = { regex: `/${service ?? '[^/]+'}/${method ?? '[^/]+'}` };
+    out.uri = { regex: `/${service ?? '[^/]+'}/${method ?? '.+'}` };
   } else if (service && method) {
     out.uri = { exact: `/${service}/${method}` };
-  } else if (service || method) {
-    out.uri = { regex: `/${service ? quoteRe2(service) : '[^/]+'}/${method ? quoteRe2(method) : '[^/]+'}` };
+  } else if (service) {
+    out.uri = { prefix: `/${service}/` };
+  } else if (method) {
+    out.uri = { regex: `/[^/]+/${quoteRe2(method)}` };
   }
   if (objects(m.headers).length > 0) { out.headers = byName(objects(m.headers)); }
   return out;
@@ -237,9 +250,21 @@ function grpcMatch(m: any): any {
 
 /** The order key of a converted gRPC match: its path as pilot ranks it (none: below any path). */
 function grpcOrder(block: any, m: any): any {
+  // (comparePrecedence drops one trailing '/' of a PathPrefix, as createURIMatch does for HTTPRoutes;
+  // pilot ranks the gRPC prefix '/<service>/' by its whole length.)
   const path = block.uri?.exact !== undefined ? { type: 'Exact', value: block.uri.exact }
-    : block.uri?.regex !== undefined ? { type: 'RegularExpression', value: block.uri.regex } : { type: 'None', value: '' };
+    : block.uri?.prefix !== undefined ? { type: 'PathPrefix', value: `${block.uri.prefix}/` }
+      : block.uri?.regex !== undefined ? { type: 'RegularExpression', value: block.uri.regex } : { type: 'None', value: '' };
   return { path, headers: m.headers };
+}
+
+/**
+ * Whether pilot answers an HTTP or gRPC rule (without a redirect) with 500 itself: its backends weigh 0
+ * in all, or it has none, as the Gateway API requires (convertHTTPRoute, convertGRPCRoute: weightSum,
+ * each backendRef weighing 1 unless given).
+ */
+function answers500(route: any, rule: any): boolean {
+  return route.kind !== 'TCPRoute' && objects(rule.backendRefs).reduce((sum, r) => sum + (typeof r.weight === 'number' ? r.weight : 1), 0) === 0;
 }
 
 function serviceHost(ref: any, namespace: string): string {
@@ -280,7 +305,10 @@ function ruleOptions(rule: any, namespace: string): any {
   const out: any = { ...headerOptions(filters) };
   const rewrite = filters.find(f => f?.type === 'URLRewrite')?.urlRewrite;
   if (rewrite) {
-    const uri = rewrite.path?.type === 'ReplaceFullPath' ? rewrite.path.replaceFullPath : rewrite.path?.replacePrefixMatch;
+    // pilot's createRewriteFilter drops a trailing '/' of a prefix replacement ('/' stays '/').
+    const prefix = rewrite.path?.replacePrefixMatch;
+    const uri = rewrite.path?.type === 'ReplaceFullPath' ? rewrite.path.replaceFullPath
+      : typeof prefix === 'string' ? (prefix.replace(/\/$/, '') || '/') : prefix;
     out.rewrite = { ...(uri !== undefined ? { uri } : {}), ...(rewrite.hostname !== undefined ? { authority: rewrite.hostname } : {}) };
   }
   const redirect = filters.find(f => f?.type === 'RequestRedirect')?.requestRedirect;
