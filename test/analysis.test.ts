@@ -1,6 +1,7 @@
 import { ApiObject, App, Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { Analysis, CanaryService, ExistingService, Finding, GrpcStatus, RoutingApi, RoutingApiSetting, ServiceVersion, Severity, TrafficSplit } from '../src';
+import { Analysis, CanaryService, DarkRelease, ExistingService, Finding, GrpcStatus, RoutingApi, RequestCondition, RoutingApiSetting, ServiceVersion, Severity, TrafficSplit } from '../src';
+import { reportFindings } from '../src/analysis/analysis';
 import { formatFinding, Reporter, selects, workloadPods } from '../src/analysis/findings';
 import { GRPC_STATUS_NAMES } from '../src/core/syntax';
 
@@ -203,6 +204,106 @@ describe('the objects of a chart the analysis reads', () => {
     const findings = Analysis.findings(chart);
     expect(findings.map(f => `${f.code} ${f.kind}/${f.name}`)).toEqual(['CIT0021 AuthorizationPolicy/allow']);
     expect(findings[0].message).toMatch(/no STRICT PeerAuthentication covers StatefulSet\/test-db-/);
+  });
+});
+
+describe('what the analysis reports, and how often', () => {
+  const vs = (http: any) => ({ apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'a', namespace: 'shop' }, spec: { hosts: ['a'], http } });
+
+  test('entries of a list that are not objects are skipped, not reported', () => {
+    const findings = Analysis.analyzeManifests([null, 5, 'text', vs([{ route: [{ destination: { host: 'a' } }], timeout: '0s' }])]);
+    expect(findings.map(f => `${f.constructPath} ${f.code} ${f.field}`)).toEqual(['manifest[3] IST0106 spec.http[0].timeout']);
+  });
+
+  test("a field the webhook's checks reject is not reported again by the CRD's rule for it", () => {
+    // Both Istio's webhook and the VirtualService CRD's CEL rule refuse a timeout under 1ms: one finding, the webhook's.
+    const [f, ...more] = Analysis.analyzeManifests([vs([{ route: [{ destination: { host: 'a' } }], timeout: '0s' }])]);
+    expect(more).toEqual([]);
+    expect(f.message).toBe('must be at least 1ms and a whole number of milliseconds');
+    // A field only the CRD's rules check is reported by them.
+    const crd = Analysis.analyzeManifests([vs([{ route: [{ destination: { host: 'a' } }], timeout: '1s', mirrorPercentage: { value: 101 } }])]);
+    expect(crd.map(f2 => `${f2.code} ${f2.field}`)).toEqual(['IST0106 spec.http[0].mirrorPercentage.value']);
+  });
+
+  test('an object whose identity Kubernetes cannot read is reported once, and read by no other check', () => {
+    const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'db', namespace: 'shop' }, spec: { selector: { app: 'db' }, ports: [{ port: 5432 }] } };
+    const lines = (manifests: any[]) => Analysis.analyzeManifests(manifests).map(f => `${f.constructPath} ${f.code} ${f.field} ${f.value} ${f.message}`);
+    expect(lines([{ ...service, apiVersion: undefined }])).toEqual(['manifest[0] IST0106 apiVersion undefined is missing, so Kubernetes cannot read the object']);
+    expect(lines([{ ...service, kind: null }])).toEqual(['manifest[0] IST0106 kind undefined is missing, so Kubernetes cannot read the object']);
+    expect(lines([{ ...service, kind: 7 }])).toEqual(['manifest[0] IST0106 kind 7 is not a string, so Kubernetes cannot read the object']);
+    expect(Analysis.analyzeManifests([{ ...service, kind: 7 }])[0].fix).toBe("Give the object's kind as a string");
+  });
+
+  test('the analysis of a chart reports the objects of that chart only, reading the others for references', () => {
+    const app = Testing.app();
+    const a = new Chart(app, 'a', { namespace: 'shop' });
+    const b = new Chart(app, 'b', { namespace: 'shop' });
+    Analysis.enableFor(a);
+    Analysis.enableFor(b);
+    new ApiObject(a, 'svc', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'db', namespace: 'shop' }, spec: { selector: { app: 'db' }, ports: [{ name: 'tcp', port: 5432 }] } });
+    new ApiObject(b, 'svc', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'cache', namespace: 'shop' }, spec: { selector: { app: 'cache' }, ports: [{ name: 'tcp', port: 6379 }] } });
+    expect(Analysis.findings(a).map(f => `${f.code} ${f.constructPath}`)).toEqual(['CIT0001 a/svc']);
+    // The Deployment in b gives a's Service its pods.
+    new ApiObject(b, 'db', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'db', namespace: 'shop' }, spec: { template: { metadata: { labels: { app: 'db' } } } } });
+    expect(Analysis.findings(a)).toEqual([]);
+    expect(Analysis.findings(b).map(f => `${f.code} ${f.constructPath}`)).toEqual(['CIT0001 b/svc']);
+  });
+
+  test('a chart of several services has one set of checks', () => {
+    const { chart } = chartWithReviews();
+    new CanaryService(chart, 'ratings', { port: 9080, versions: [ServiceVersion.deploy('v1', { image: 'ratings:v1' })] });
+    expect(chart.node.children.filter(c => c.node.id === 'IstioTrafficChecks')).toHaveLength(1);
+    expect(Analysis.findings(chart)).toEqual([]);
+  });
+
+  test("the constructs' own cross checks fail the synth first, alone: their messages name the construct to change", () => {
+    const { chart, reviews } = chartWithReviews();
+    new DarkRelease(chart, 'all-testers', { service: reviews, version: 'v2', when: [RequestCondition.headerPresent('x-tester')] });
+    new DarkRelease(chart, 'tester-jason', { service: reviews, version: 'v1', when: [RequestCondition.headerExact('x-tester', 'yes')] });
+    obj(chart, 'handwritten', 'VirtualService', 'reviews-extra', { hosts: ['reviews'], http: [{ route: [{ destination: { host: 'reviews', subset: 'v2' } }] }] });
+    let message = '';
+    try { Testing.synth(chart); } catch (e) { message = (e as Error).message; }
+    expect(message).toMatch(/\[test\/tester-jason\] match: rule 'tester-jason' .* never applies/);
+    expect(message).not.toMatch(/IST0109/);
+  });
+
+  test('a rule of another kind of metadata is not a suppression, even with a code', () => {
+    const chart = new Chart(Testing.app(), 'test', { namespace: 'shop' });
+    Analysis.enableFor(chart);
+    const svc = new ApiObject(chart, 'svc', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'db', namespace: 'shop' }, spec: { selector: { app: 'db' }, ports: [{ name: 'tcp', port: 5432 }] } });
+    svc.node.addMetadata('other-tool', { code: 'CIT0001', reason: 'not ours to read', suppress: true });
+    expect(Analysis.findings(chart).map(f => f.code)).toEqual(['CIT0001']);
+  });
+
+  test('a downgrade makes an error a warning and leaves a warning or an informational finding as it is', () => {
+    const chart = new Chart(Testing.app(), 'test', { namespace: 'shop' });
+    Analysis.enableFor(chart);
+    const svc = new ApiObject(chart, 'svc', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'db', namespace: 'shop' }, spec: { selector: { app: 'db' }, ports: [{ name: 'web', port: 80 }] } });
+    const before = Analysis.findings(chart).map(f => `${f.code} ${f.severity}`);
+    expect(before).toEqual([`CIT0001 ${Severity.WARNING}`, `IST0118 ${Severity.INFO}`]);
+    Analysis.downgrade(svc, 'IST0118', 'the port serves raw TCP on purpose');
+    Analysis.downgrade(svc, 'CIT0001', 'the pods are deployed by another team');
+    expect(Analysis.findings(chart).map(f => `${f.code} ${f.severity} ${f.downgradeReason}`)).toEqual([
+      `CIT0001 ${Severity.WARNING} the pods are deployed by another team`,
+      `IST0118 ${Severity.INFO} the port serves raw TCP on purpose`,
+    ]);
+  });
+
+  test('errors are returned to fail the synth, not printed; warnings and information are printed once, with their type', () => {
+    const f = (code: string, severity: Severity): Finding => ({ code, severity, constructPath: 'c/x', kind: 'Service', name: 'x', namespace: 'shop', field: 'spec', message: 'm', fix: 'f' });
+    const emit = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      const printed = new Set<string>();
+      const findings = [f('IST0101', Severity.ERROR), f('CIT0001', Severity.WARNING), f('IST0118', Severity.INFO)];
+      expect(reportFindings(findings, printed)).toEqual(['[IST0101] [c/x] Service shop/x spec - m. Fix: f']);
+      expect(reportFindings(findings, printed)).toHaveLength(1);
+      expect(emit.mock.calls).toEqual([
+        ['[c/x] Service shop/x spec - m. Fix: f', { code: 'CIT0001', type: 'IstioTrafficWarning' }],
+        ['[c/x] Service shop/x spec - m. Fix: f', { code: 'IST0118', type: 'IstioTrafficInfo' }],
+      ]);
+    } finally {
+      emit.mockRestore();
+    }
   });
 });
 

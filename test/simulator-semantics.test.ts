@@ -3,11 +3,12 @@
 // projects' GitHub repositories).
 import { Duration } from 'cdk8s';
 import {
-  FaultAbort, FaultInjection, OutcomeKind, RoutingSimulator, UpstreamFailure,
+  FaultAbort, FaultInjection, OutcomeKind, RoutingSimulator, SimulatedDestination, SimulatedWorkload, UpstreamFailure,
 } from '../src';
 import { webRelease } from './util';
 import { deploy, dr, gateway, reviewsSimulator, svc, to, vs } from './util/manifests';
 import { appliesToProxy, isCatchAllMatch, MatchInput, matchRequest, parseQuery, regexProblem, stringMatches } from '../src/simulator/match';
+import { failureReasons, fault, faultWithoutPercentage, notFound, shares } from '../src/simulator/outcome';
 import { bestHostMatch, gatewayResolver, gatewayVirtualHosts, istioOrder, mostSpecificDestinationRule, vsId } from '../src/simulator/virtual-hosts';
 import { describeOutcome } from '../src/testing/jest'; // also registers toRoute and toSplit
 
@@ -359,6 +360,75 @@ describe('destinations Envoy cannot reach are a 503, not a version', () => {
 });
 
 // The pieces of Istio's semantics the simulator picks VirtualServices and DestinationRules with, one by one.
+describe('the pieces of an outcome (unit by unit)', () => {
+  const dest = (host: string, share: number, more: Partial<SimulatedDestination> = {}): SimulatedDestination =>
+    ({ host, weight: share, share, selector: {}, workloads: [], ...more });
+  const workload = (version: string | undefined, share: number): SimulatedWorkload =>
+    ({ name: `Deployment/web-${version}`, namespace: 'shop', labels: version === undefined ? { app: 'web' } : { app: 'web', version }, version, replicas: 1, share } as any);
+
+  test('not found: a 404 that routes nowhere, with the explanation and warnings given', () => {
+    expect(notFound('no route', ['w'])).toEqual({ kind: OutcomeKind.NOT_FOUND, status: 404, destinations: [], versionShares: {}, subsetShares: {}, mirrors: [], explanation: 'no route', warnings: ['w'] });
+  });
+
+  test('why destinations fail: only those that fail and get requests, each in its words, joined by "; "', () => {
+    expect(failureReasons([
+      dest('a', 50, { subset: 'v9', failure: UpstreamFailure.CLUSTER_NOT_FOUND }),
+      dest('b', 30, { failure: UpstreamFailure.NO_HEALTHY_UPSTREAM }),
+      dest('c', 0, { subset: 'v0', failure: UpstreamFailure.NO_HEALTHY_UPSTREAM }),
+      dest('d', 20, { subset: 'v1' }),
+    ])).toBe("host 'a' subset 'v9' is not defined by any DestinationRule: no cluster, Envoy answers 503 (NC); "
+      + "host 'b' has no running pods: Envoy answers 503 no healthy upstream (UH)");
+    expect(failureReasons([dest('d', 100)])).toBe('');
+  });
+
+  test('shares: by subset and by the version label of the pods; failing destinations are unavailable; pods not known are said so', () => {
+    const r = shares([
+      dest('web', 60, { subset: 'v1', workloads: [workload('v1', 40), workload(undefined, 20)] }),
+      dest('web', 10, { subset: 'v1', workloads: [workload('v1', 10)] }),
+      dest('other', 20),
+      dest('none', 0),
+      dest('web', 10, { subset: 'v9', failure: UpstreamFailure.CLUSTER_NOT_FOUND }),
+    ], 'version');
+    expect(r).toEqual({
+      versionShares: { 'v1': 50, 'unversioned': 20, '(pods not known)': 20 },
+      subsetShares: { 'v1': 70, '(none)': 20 },
+      unavailableShare: 10,
+    });
+    // Another version label: the pods' `version` label is then no version.
+    expect(shares([dest('web', 100, { workloads: [workload('v1', 100)] })], 'app.kubernetes.io/version').versionShares).toEqual({ unversioned: 100 });
+  });
+
+  test("a rule's fault as Istio applies it; anything but an object is no fault, and so is a delay or abort that is not an object", () => {
+    for (const f of [null, undefined, 'delay', 5, true]) { expect(fault(f)).toBeUndefined(); }
+    expect(fault({})).toEqual({});
+    for (const part of ['x', 5, true, null, []]) {
+      const f = fault({ delay: part, abort: part });
+      const read = Array.isArray(part) ? 0 : undefined;
+      expect([part, f?.delayPercentage, f?.abortPercentage]).toEqual([part, read, read]);
+    }
+    expect(fault({ delay: { fixedDelay: '1s', percentage: { value: 'x' } } })).toEqual({ delay: '1s', delayPercentage: 0, delayPercentageGiven: true });
+    expect(fault({ delay: { fixedDelay: '1s', percentage: null, percent: 20 } })).toEqual({ delay: '1s', delayPercentage: 20, delayPercentageGiven: true });
+    expect(fault({ delay: { fixedDelay: '1s', percent: '20' } })).toEqual({ delay: '1s', delayPercentage: 0, delayPercentageGiven: false });
+    expect(fault({ abort: { grpcStatus: 'UNAVAILABLE', percentage: { value: 5 } } })).toEqual({ abortGrpcStatus: 'UNAVAILABLE', abortPercentage: 5, abortPercentageGiven: true });
+    expect(fault({ abort: { httpStatus: 500, percentage: null } }))
+      .toEqual({ abortHttpStatus: 500, abortPercentage: 0, abortPercentageGiven: false });
+  });
+
+  test('a fault part without a percentage: one warning naming each part, and a note for the explanation', () => {
+    const warnings: string[] = [];
+    expect(faultWithoutPercentage(undefined, 'r', warnings)).toBe('');
+    expect(faultWithoutPercentage(fault({ delay: { fixedDelay: '1s', percent: 5 }, abort: { httpStatus: 500, percentage: { value: 1 } } }), 'r', warnings)).toBe('');
+    expect(warnings).toEqual([]);
+    expect(faultWithoutPercentage(fault({ delay: { fixedDelay: '1s' }, abort: { httpStatus: 500 } }), "VirtualService default/reviews rule 'slow'", warnings))
+      .toBe('; its fault delay and abort has no percentage and hits no request');
+    expect(faultWithoutPercentage(fault({ abort: { httpStatus: 500 } }), 'r2', warnings)).toBe('; its fault abort has no percentage and hits no request');
+    expect(warnings).toEqual([
+      "VirtualService default/reviews rule 'slow': fault.delay and fault.abort has no percentage, so Istio applies it to no request (istio/api HTTPFaultInjection); write percentage: { value: 100 } to hit every request",
+      'r2: fault.abort has no percentage, so Istio applies it to no request (istio/api HTTPFaultInjection); write percentage: { value: 100 } to hit every request',
+    ]);
+  });
+});
+
 describe('virtual hosts, VirtualService order and DestinationRule choice (Istio semantics, unit by unit)', () => {
   const candidate = (namespace: string, hosts: unknown[], name = 'vs', creationTimestamp?: string) =>
     ({ vs: { metadata: { name, creationTimestamp }, spec: { hosts } }, namespace });
