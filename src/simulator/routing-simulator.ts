@@ -790,7 +790,8 @@ export class RoutingSimulator {
     if (!delegate) { return notFound(`${req.describe}: delegate VirtualService ${vsId(found)} is not applied`, warnings); }
     const input = inputFor(req, delegate);
     const rules: any[] = Array.isArray(delegate.vs.spec?.http) ? delegate.vs.spec.http : [];
-    const inner = rules.findIndex(r => ruleMatches(r, input));
+    // A rule that is not an object is no rule (the schema's finding), as in routeEntries.
+    const inner = rules.findIndex(r => r !== null && typeof r === 'object' && ruleMatches(r, input));
     if (inner < 0) {
       return notFound(`${req.describe}: rule #${index} of ${id} delegates to ${vsId(delegate)}, where no rule matches`, warnings);
     }
