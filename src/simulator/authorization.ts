@@ -76,6 +76,15 @@ export function isAuthorizationPolicy(m: any): boolean {
 const idOf = (o: any): string => `${namespaceOf(o)}/${o?.metadata?.name}`;
 
 /**
+ * Whether a list field is set: an empty list is a field not set (a proto3 repeated field has no
+ * other form), so `principals: []` is no condition, as if it were left out.
+ */
+const isSet = (x: unknown): boolean => x !== undefined && x !== null && !(Array.isArray(x) && x.length === 0);
+
+/** Go's strconv.ParseBool true values, with which Istio reads the `istio.io/dry-run` annotation. */
+const GO_TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
+
+/**
  * Whether a policy (AuthorizationPolicy, RequestAuthentication) applies to a workload's sidecar: in its
  * namespace or the root namespace, its selector matching (none: all), not bound with `targetRef(s)`.
  */
@@ -85,14 +94,14 @@ function selectsWorkload(p: any, workload: AuthzRequest['workload']): boolean {
   const hasSelector = labels !== undefined && Object.keys(labels).length > 0;
   const inScope = namespaceOf(p) === workload.namespace || namespaceOf(p) === ROOT_NAMESPACE;
   if (!inScope || (hasSelector && !Object.entries(labels!).every(([k, v]) => workload.labels[k] === v))) { return false; }
-  return spec.targetRef === undefined && spec.targetRefs === undefined;
+  return !isSet(spec.targetRef) && !isSet(spec.targetRefs);
 }
 
 /** The policies that apply to `workload` (or, given `attached`, those it accepts: a waypoint's). */
 function applicable(policies: any[], workload: AuthzRequest['workload'], warnings: string[], attached?: (p: any) => boolean): any[] {
   return policies.filter(p => {
     if (!(attached ? attached(p) : selectsWorkload(p, workload))) { return false; }
-    if (String(p.metadata?.annotations?.['istio.io/dry-run']).toLowerCase() === 'true') {
+    if (GO_TRUE.has(String(p.metadata?.annotations?.['istio.io/dry-run']))) {
       warnings.push(`AuthorizationPolicy ${idOf(p)} is a dry run (istio.io/dry-run): Istio only logs its decision`);
       return false;
     }
@@ -166,8 +175,8 @@ function ruleMatches(rule: any, req: AuthzRequest, action: string, policy: any, 
   const tos: any[] = Array.isArray(rule.to) ? rule.to : [];
   const whens: any[] = Array.isArray(rule.when) ? rule.when : [];
   if (!req.http) {
-    const httpOnly = froms.some(f => HTTP_SOURCE.some(k => f?.source?.[k] !== undefined))
-      || tos.some(t => HTTP_OPERATION.some(k => t?.operation?.[k] !== undefined))
+    const httpOnly = froms.some(f => HTTP_SOURCE.some(k => isSet(f?.source?.[k])))
+      || tos.some(t => HTTP_OPERATION.some(k => isSet(t?.operation?.[k])))
       || whens.some(w => isHttpOnlyKey(w?.key));
     // ALLOW: the rule is dropped for TCP traffic; DENY: its HTTP-only fields are (authz-tcp task).
     if (httpOnly && action === 'ALLOW') { return false; }
@@ -199,8 +208,8 @@ export function valueMatches(pattern: string, value: string | undefined): boolea
 function listMatches(values: unknown, notValues: unknown, actual: string | undefined, match = valueMatches): boolean {
   // Entries of other types than strings (and numbers, written for ports) are the schema's findings: they match nothing.
   const texts = (x: unknown[]) => x.filter(v => typeof v === 'string' || typeof v === 'number').map(String);
-  const yes = Array.isArray(values) ? texts(values) : undefined;
-  const no = Array.isArray(notValues) ? texts(notValues) : undefined;
+  const yes = Array.isArray(values) && isSet(values) ? texts(values) : undefined;
+  const no = Array.isArray(notValues) && isSet(notValues) ? texts(notValues) : undefined;
   if (yes !== undefined && !yes.some(v => match(v, actual))) { return false; }
   if (no !== undefined && no.some(v => match(v, actual))) { return false; }
   return true;
@@ -222,16 +231,17 @@ function sourceMatches(s: any, req: AuthzRequest, policy: any): boolean {
     && listMatches(s.trustDomains, s.notTrustDomains, parts.trustDomain)
     && (!req.http || listMatches(s.requestPrincipals, s.notRequestPrincipals, req.requestPrincipal))
     // IP blocks are not known to the simulation: a rule on them matches no request (positive) / every request (negative).
-    && !(Array.isArray(s.ipBlocks) || Array.isArray(s.remoteIpBlocks));
+    && !(isSet(s.ipBlocks) || isSet(s.remoteIpBlocks));
 }
 
 function operationMatches(o: any, req: AuthzRequest): boolean {
   const port = req.port === undefined ? undefined : String(req.port);
   if (!listMatches(o.ports, o.notPorts, port, (v, a) => a !== undefined && v === a)) { return false; }
   if (!req.http) { return true; }
+  // The Host header as sent, port included, ignoring case (Istio's HostMatcherWithRegex): 'example.com'
+  // does not match 'example.com:80' (https://istio.io/latest/docs/ops/best-practices/security/#writing-host-match-policies).
   const host = req.host.toLowerCase();
-  const hostMatch = (v: string, actual: string | undefined) => actual !== undefined
-    && (valueMatches(v.toLowerCase(), actual) || valueMatches(v.toLowerCase(), actual.replace(/:\d+$/, '')));
+  const hostMatch = (v: string, actual: string | undefined) => valueMatches(v.toLowerCase(), actual);
   return listMatches(o.hosts, o.notHosts, host, hostMatch)
     && listMatches(o.methods, o.notMethods, req.method, (v, a) => v === a)
     && listMatches(o.paths, o.notPaths, req.path, pathMatches);
@@ -279,8 +289,10 @@ function conditionMatches(w: any, req: AuthzRequest, policy: any, warnings: stri
       return false;
     }
   }
-  const values: string[] | undefined = Array.isArray(w.values) ? w.values.map(String) : undefined;
-  const notValues: string[] | undefined = Array.isArray(w.notValues) ? w.notValues.map(String) : undefined;
+  // A service account without a namespace is one of the policy's namespace, as in `source.serviceAccounts`.
+  const value = (v: unknown) => (key === 'source.serviceAccount' && !String(v).includes('/') ? `${namespaceOf(policy)}/${v}` : String(v));
+  const values: string[] | undefined = Array.isArray(w.values) ? w.values.map(value) : undefined;
+  const notValues: string[] | undefined = Array.isArray(w.notValues) ? w.notValues.map(value) : undefined;
   if (values !== undefined && !values.some(v => actual!.some(a => valueMatches(v, a)))) { return false; }
   if (notValues !== undefined && notValues.some(v => actual!.some(a => valueMatches(v, a)))) { return false; }
   return true;
