@@ -212,7 +212,10 @@ export class JwtAuthentication extends Construct {
     }
     const operation: any = {};
     if (req.paths) { operation.paths = req.paths; }
-    if (req.hosts) { operation.hosts = req.hosts; }
+    // Istio matches `hosts` against the Host header as sent, port included: a host without a port is
+    // written with `<host>:*` too, or a request to 'shop.example.com:443' would escape the requirement
+    // (https://istio.io/latest/docs/ops/best-practices/security/#writing-host-match-policies).
+    if (req.hosts) { operation.hosts = req.hosts.flatMap(h => (/:(\d+|\*)$/.test(h) ? [h] : [h, `${h}:*`])); }
     const to = Object.keys(operation).length > 0 ? { to: [{ operation }] } : {};
     const claims = Object.entries(req.claims ?? {}).map(([claim, values]) => {
       if (claim.length === 0 || /[[\]]/.test(claim)) { fail(this, `${field}.claims`, claim, 'is not a claim name', "Use a top-level claim name, e.g. 'groups'"); }

@@ -928,12 +928,19 @@ describe('JwtAuthentication: boundaries found by mutation testing', () => {
       require: [{ paths: ['/api/*'], hosts: ['api.example.com'] }, { claims: { 'groups': ['admins'], 'org.id': ['7'] } }],
     });
     expect(j.requirePolicy).toBeDefined();
+    // A Host header with a port does not escape the requirement (Istio matches hosts as sent, port included).
+    const from = { host: 'productpage', sourceLabels: { app: 'reviews' }, path: '/api/items' };
+    for (const authority of ['api.example.com', 'api.example.com:9080', 'API.example.com:443']) {
+      expect(s.chart).toDeny({ ...from, authority }, { policy: 'shop/productpage-require-jwt', rule: 0 });
+    }
+    expect(s.chart).toDeny({ ...from, authority: 'other.example.com:9080' }, { policy: 'shop/productpage-require-jwt', rule: 1 });
     const policy = policiesOf(s.chart).find(p => p.metadata.name === 'productpage-require-jwt');
     expect(policy.spec).toEqual({
       selector: { matchLabels: { app: 'productpage' } },
       action: 'DENY',
       rules: [
-        { from: [{ source: { notRequestPrincipals: ['*'] } }], to: [{ operation: { paths: ['/api/*'], hosts: ['api.example.com'] } }] },
+        // The host with any port too: Istio matches the Host header as sent, port included.
+        { from: [{ source: { notRequestPrincipals: ['*'] } }], to: [{ operation: { paths: ['/api/*'], hosts: ['api.example.com', 'api.example.com:*'] } }] },
         { from: [{ source: { notRequestPrincipals: ['*'] } }] },
         { when: [{ key: 'request.auth.claims[groups]', notValues: ['admins'] }] },
         { when: [{ key: 'request.auth.claims[org.id]', notValues: ['7'] }] },
