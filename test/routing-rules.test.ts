@@ -318,6 +318,13 @@ describe("comparePrecedence: pilot's order of the Gateway API rules of one paren
     expect(comparePrecedence(none, none)).toBe(0);
   });
 
+  test("a gRPC service prefix ('Prefix') ranks with the prefixes by its whole length, its trailing '/' counted", () => {
+    const grpc = { path: { type: 'Prefix', value: '/ab/' } };
+    // As 'Prefix', '/ab/' is 4 long; as a PathPrefix it loses its '/' and is 3 long.
+    expect(sorted(prefix('/ab/'), grpc, regex('/abcdefgh'), exact('/a'))).toEqual([exact('/a'), grpc, prefix('/ab/'), regex('/abcdefgh')]);
+    expect(sorted(grpc, prefix('/abcde/'))).toEqual([prefix('/abcde/'), grpc]);
+  });
+
   test('inside one kind, the longer path first', () => {
     expect(sorted(prefix('/a'), prefix('/abc'), prefix('/ab'))).toEqual([prefix('/abc'), prefix('/ab'), prefix('/a')]);
     expect(sorted(exact('/a'), exact('/abc'))).toEqual([exact('/abc'), exact('/a')]);

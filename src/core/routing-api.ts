@@ -98,7 +98,8 @@ function pathRank(m: any): [number, number] {
   const p = m?.path ?? { type: 'PathPrefix', value: '/' };
   // A gRPC match without a method: pilot gives it no path, below every path.
   if (p.type === 'None') { return [-1, 0]; }
-  const rank = p.type === 'Exact' ? 3 : p.type === 'PathPrefix' ? 2 : 1;
+  // 'Prefix': a prefix ranked by its whole length (pilot's gRPC service prefix '/<service>/').
+  const rank = p.type === 'Exact' ? 3 : p.type === 'PathPrefix' || p.type === 'Prefix' ? 2 : 1;
   // Istio drops a trailing '/' of a PathPrefix (but not of '/').
   // A value that is not a string (the schema's finding) ranks as an empty one.
   const text = typeof p.value === 'string' ? p.value : '';

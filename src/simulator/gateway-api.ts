@@ -250,10 +250,9 @@ function grpcMatch(m: any): any {
 
 /** The order key of a converted gRPC match: its path as pilot ranks it (none: below any path). */
 function grpcOrder(block: any, m: any): any {
-  // (comparePrecedence drops one trailing '/' of a PathPrefix, as createURIMatch does for HTTPRoutes;
-  // pilot ranks the gRPC prefix '/<service>/' by its whole length.)
+  // Pilot ranks the gRPC prefix '/<service>/' by its whole length (a PathPrefix loses a trailing '/').
   const path = block.uri?.exact !== undefined ? { type: 'Exact', value: block.uri.exact }
-    : block.uri?.prefix !== undefined ? { type: 'PathPrefix', value: `${block.uri.prefix}/` }
+    : block.uri?.prefix !== undefined ? { type: 'Prefix', value: block.uri.prefix }
       : block.uri?.regex !== undefined ? { type: 'RegularExpression', value: block.uri.regex } : { type: 'None', value: '' };
   return { path, headers: m.headers };
 }
