@@ -1,5 +1,6 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
+import { hostsEscapedWithPort } from './core/authorization-fields';
 import { fail, failWith } from './core/errors';
 import { DEFAULT_NAMESPACE } from './core/hosts';
 import { isHttpProtocol } from './core/protocol';
@@ -37,7 +38,11 @@ export interface TokenRequirement {
    */
   readonly paths?: string[];
   /**
-   * Hosts (the `Host` header, with `*.example.com` and `example.*` patterns).
+   * Hosts (the `Host` header, with `*.example.com` and `example.*` patterns). Istio compares the
+   * header as sent, port included: each host without a port is written with `<host>:*` beside it,
+   * so that `shop.example.com:443` is covered too. A `*.example.com` pattern cannot cover every port
+   * (`*.example.com:*` is a literal suffix): it is accepted only with the same pattern and the ports
+   * clients can send (`*.example.com:443`).
    * @default - every host
    */
   readonly hosts?: string[];
@@ -206,6 +211,10 @@ export class JwtAuthentication extends Construct {
     });
     (req.hosts ?? []).forEach((h, i) => {
       if (h.length === 0 || /[\s/]/.test(h)) { fail(this, `${field}.hosts[${i}]`, h, 'is not a host', "Use e.g. 'shop.example.com' or '*.example.com'"); }
+      if (h.length > 1 && h.startsWith('*') && h.endsWith('*')) {
+        fail(this, `${field}.hosts[${i}]`, h, "matches no real Host header: Istio reads a leading '*' as a suffix match, and the trailing '*' is then a literal character",
+          `Use one '*' ('${h.slice(0, -1).replace(/:$/, '')}', with the same pattern and each port clients can send), or name the hosts`);
+      }
     });
     for (const [k, list] of [['paths', req.paths], ['hosts', req.hosts]] as const) {
       if (list !== undefined && list.length === 0) { fail(this, `${field}.${k}`, list, 'is empty, so the requirement applies to no request', `Leave ${k} out for every request, or list some`); }
@@ -214,8 +223,15 @@ export class JwtAuthentication extends Construct {
     if (req.paths) { operation.paths = req.paths; }
     // Istio matches `hosts` against the Host header as sent, port included: a host without a port is
     // written with `<host>:*` too, or a request to 'shop.example.com:443' would escape the requirement
-    // (https://istio.io/latest/docs/ops/best-practices/security/#writing-host-match-policies).
-    if (req.hosts) { operation.hosts = req.hosts.flatMap(h => (/:(\d+|\*)$/.test(h) ? [h] : [h, `${h}:*`])); }
+    // (https://istio.io/latest/docs/ops/best-practices/security/#writing-host-match-policies). No
+    // pattern covers every port after a leading '*' ('*.example.com:*' is the suffix '.example.com:*').
+    if (req.hosts) {
+      operation.hosts = req.hosts.flatMap(h => (h.includes('*') || /:(\d+|\*)$/.test(h) ? [h] : [h, `${h}:*`]));
+      for (const h of hostsEscapedWithPort(operation.hosts)) {
+        fail(this, `${field}.hosts[${req.hosts.indexOf(h)}]`, h, `is compared with the Host header as sent, port included, so a request to shop${h.slice(1)}:443 would escape the requirement, and no pattern after a leading '*' covers every port`,
+          `Name the hosts ('shop${h.slice(1)}': each is written with '<host>:*' too), or add the pattern with each port clients can send ('${h}:443')`);
+      }
+    }
     const to = Object.keys(operation).length > 0 ? { to: [{ operation }] } : {};
     const claims = Object.entries(req.claims ?? {}).map(([claim, values]) => {
       if (claim.length === 0 || /[[\]]/.test(claim)) { fail(this, `${field}.claims`, claim, 'is not a claim name', "Use a top-level claim name, e.g. 'groups'"); }

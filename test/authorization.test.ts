@@ -953,6 +953,26 @@ describe('JwtAuthentication: boundaries found by mutation testing', () => {
     expect(policiesOf(s.chart).map(p => p.metadata.name)).toEqual(['productpage-require-jwt']);
   });
 
+  test('host patterns: a prefix pattern covers the port already, a suffix pattern needs its ports named', () => {
+    const s = shop();
+    // '*.example.com:*' would be the literal suffix '.example.com:*' (Istio: a leading '*' wins), so
+    // 'shop.example.com:443' would escape a requirement on '*.example.com': refused, with the way out.
+    expect(jwt(s, 'a', { require: [{ hosts: ['api.example.com', '*.example.com'] }] }))
+      .toThrow(/require\[0\]\.hosts\[1\]: '\*\.example\.com' is compared with the Host header as sent, port included, so a request to shop\.example\.com:443 would escape.*Name the hosts \('shop\.example\.com'.*\('\*\.example\.com:443'\)/);
+    expect(jwt(s, 'b', { require: [{ hosts: ['*.example.com:*'] }] })).toThrow(/hosts\[0\]: '\*\.example\.com:\*' matches no real Host header: Istio reads a leading '\*' as a suffix match.*Use one '\*' \('\*\.example\.com', with the same pattern and each port/);
+    const j = new JwtAuthentication(s.chart, 'j', {
+      service: s.productpage, issuers, require: [{ hosts: ['*.example.com', '*.example.com:443', 'api.*', '*'] }],
+    });
+    expect(j.requirePolicy).toBeDefined();
+    const policy = policiesOf(s.chart).find(p => p.metadata.name === 'productpage-require-jwt');
+    // Patterns are written as given: no '<pattern>:*' companion, which would match nothing.
+    expect(policy.spec.rules[0].to).toEqual([{ operation: { hosts: ['*.example.com', '*.example.com:443', 'api.*', '*'] } }]);
+    const from = { host: 'productpage', sourceLabels: { app: 'reviews' }, path: '/' };
+    for (const authority of ['shop.example.com', 'shop.example.com:443', 'api.internal:9080']) {
+      expect(s.chart).toDeny({ ...from, authority }, { policy: 'shop/productpage-require-jwt', rule: 0 });
+    }
+  });
+
   test("at a service in another namespace: the objects go to the service's namespace, not the chart's", () => {
     const s = shop();
     const pay = new CanaryService(s.chart, 'pay', { port: 8080, namespace: 'payments', stable: { image: 'pay:1' } });

@@ -103,6 +103,47 @@ describe('analysis of hand-written AuthorizationPolicies', () => {
     // A policy bound by targetRefs (or targetRef) is the waypoint's: not checked against pods.
     expect(findings([policy('p', { targetRefs: [{ kind: 'Service', group: '', name: 'nothing' }], rules: [{ from: [{ source: { principals: [`${TD}/ns/shop/sa/nobody`] } }] }] })])).toEqual([]);
     expect(findings([policy('p', { targetRef: { kind: 'Gateway', group: 'gateway.networking.k8s.io', name: 'waypoint' }, rules: [{}] })])).toEqual([]);
+    // An empty targetRefs (or a null targetRef) is not set (proto3): the policy selects pods again.
+    expect(findings([policy('p', { targetRefs: [], rules: [{}] })]).map(x => x.code)).toEqual(['IST0127']);
+    expect(findings([policy('p', { targetRef: null, rules: [{}] })]).map(x => x.code)).toEqual(['IST0127']);
+  });
+
+  test('CIT0024: hosts a request escapes by sending the host with a port', () => {
+    // Istio compares `hosts` with the Host header as sent, port included
+    // (https://istio.io/latest/docs/ops/best-practices/security/#writing-host-match-policies).
+    const run = (action: string | undefined, operation: any) => Analysis.analyzeManifests([deployment('web'), strict,
+      policy('p', { ...(action ? { action } : {}), rules: [{ to: [{ operation }, { operation: { ports: ['80'] } }] }] })])
+      .filter(f => f.code === 'CIT0024');
+    const deny = run('DENY', { hosts: ['Admin.example.com', '*.internal', 'ok.example.com', 'ok.example.com:*', 'api.*', 'x.example.com:8080', '*.svc', '*.svc:80'] });
+    expect(deny.map(f => [f.code, f.severity, f.field, f.value])).toEqual([
+      ['CIT0024', 'warning', 'spec.rules[0].to[0].operation.hosts[0]', '"Admin.example.com"'],
+      ['CIT0024', 'warning', 'spec.rules[0].to[0].operation.hosts[1]', '"*.internal"'],
+    ]);
+    expect(deny[0].message).toBe('is compared with the Host header as sent, port included, so a request to Admin.example.com:443 escapes this DENY rule');
+    expect(deny[0].fix).toBe("Add 'Admin.example.com:*' to the list beside it (https://istio.io/latest/docs/ops/best-practices/security/#writing-host-match-policies)");
+    expect(deny[1].message).toBe('is compared with the Host header as sent, port included, so a request to shop.internal:443 escapes this DENY rule');
+    expect(deny[1].fix).toBe("Name the hosts instead of the pattern (each with '<host>:*' beside it), or add the pattern with each port clients can send ('*.internal:443')");
+    // '<host>:*' covers the host in any case (Istio ignores case for hosts); a suffix pattern needs a port number: ':*' after it is a literal.
+    expect(run('DENY', { hosts: ['a.example.com', 'A.EXAMPLE.COM:*'] })).toEqual([]);
+    expect(run('DENY', { hosts: ['*.internal', '*.internal:*'] }).map(f => f.value)).toEqual(['"*.internal"']);
+    expect(run('DENY', { hosts: ['a.example.com', 'a.example.com:80'] }).map(f => f.value)).toEqual(['"a.example.com"']);
+    // '*' (any host) or a prefix pattern covers the ports too.
+    expect(run('DENY', { hosts: ['a.example.com', '*'] })).toEqual([]);
+    expect(run('DENY', { hosts: ['a.example.com', 'a.example.*'] })).toEqual([]);
+    // CUSTOM sends the matching requests to the external authorizer: escaping it is escaping the check.
+    expect(run('CUSTOM', { hosts: ['a.example.com'] }).map(f => f.field)).toEqual(['spec.rules[0].to[0].operation.hosts[0]']);
+    // ALLOW: notHosts lets the host with a port in; hosts lets nobody in that the list does not name (fails closed).
+    expect(run(undefined, { notHosts: ['admin.example.com'] }).map(f => [f.field, f.message])).toEqual([
+      ['spec.rules[0].to[0].operation.notHosts[0]', 'is compared with the Host header as sent, port included, so a request to admin.example.com:443 escapes this ALLOW rule'],
+    ]);
+    expect(run('ALLOW', { hosts: ['a.example.com'] })).toEqual([]);
+    expect(run('DENY', { notHosts: ['a.example.com'] })).toEqual([]);
+    expect(run('AUDIT', { hosts: ['a.example.com'] })).toEqual([]);
+    // Entries that are not strings are the schema's findings; the check reads the strings.
+    expect(run('DENY', { hosts: [7, null, 'b.example.com'] }).map(f => f.field)).toEqual(['spec.rules[0].to[0].operation.hosts[2]']);
+    // Policies bound to a gateway or waypoint are checked too.
+    const bound = Analysis.analyzeManifests([policy('p', { targetRefs: [{ kind: 'Gateway', group: 'gateway.networking.k8s.io', name: 'edge' }], action: 'DENY', rules: [{ to: [{ operation: { hosts: ['a.example.com'] } }] }] })]);
+    expect(bound.filter(f => f.code === 'CIT0024').map(f => f.field)).toEqual(['spec.rules[0].to[0].operation.hosts[0]']);
   });
 
   test('IST0127 in the root namespace: a selector there selects pods of every namespace', () => {
@@ -197,7 +238,7 @@ describe('analysis of hand-written AuthorizationPolicies', () => {
       [{ to: [{ operation: { notMethods: ['GET'] } }] }, 'spec.rules[0].to[0].operation.notMethods'],
       [{ to: [{ operation: { notPaths: ['/x'] } }] }, 'spec.rules[0].to[0].operation.notPaths'],
       [{ to: [{ operation: { hosts: ['a'] } }] }, 'spec.rules[0].to[0].operation.hosts'],
-      [{ to: [{ operation: { notHosts: ['a'] } }] }, 'spec.rules[0].to[0].operation.notHosts'],
+      [{ to: [{ operation: { notHosts: ['a', 'a:*'] } }] }, 'spec.rules[0].to[0].operation.notHosts'],
       [{ from: [{ source: { requestPrincipals: ['*'] } }] }, 'spec.rules[0].from[0].source.requestPrincipals'],
       [{ from: [{ source: { notRequestPrincipals: ['*'] } }] }, 'spec.rules[0].from[0].source.notRequestPrincipals'],
       [{ when: [{ key: 'source.ip', values: ['1.2.3.4'] }, { key: 'request.headers[x]', values: ['1'] }] }, 'spec.rules[0].when[1].key'],
@@ -205,6 +246,8 @@ describe('analysis of hand-written AuthorizationPolicies', () => {
       expect(run([{ name: 'tcp', port: 5432 }], r)).toEqual([['CIT0022', 'error', field]]);
     }
     expect(run([{ name: 'tcp', port: 5432 }], { to: [{ operation: { ports: ['5432'] } }], when: [{ key: 'source.ip', values: ['1.2.3.4'] }] })).toEqual([]);
+    // An empty list is a field not set (proto3), not an HTTP condition.
+    expect(run([{ name: 'tcp', port: 5432 }], { to: [{ operation: { ports: ['5432'], methods: [], hosts: [] } }], from: [{ source: { requestPrincipals: [] } }] })).toEqual([]);
     // DENY warns; CUSTOM and AUDIT are not checked.
     expect(run([{ name: 'tcp', port: 5432 }], rule(), 'DENY')).toEqual([['CIT0022', 'warning', 'spec.rules[0].to[0].operation.paths']]);
     expect(run([{ name: 'tcp', port: 5432 }], rule(), 'CUSTOM')).toEqual([]);

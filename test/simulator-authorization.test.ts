@@ -386,6 +386,10 @@ describe('valueMatches: exact, prefix*, *suffix and * (present, not empty)', () 
       ['abc*', 'abc', true], ['abc*', 'abcd', true], ['abc*', 'axyz', false], ['abc*', 'xabc', false],
       ['*abc', 'abc', true], ['*abc', 'xabc', true], ['*abc', 'abcx', false], ['*abc', 'xab', false],
       ['abc', 'abc', true], ['abc', 'abd', false], ['abc', 'xbc', false], ['abc', 'abcd', false], ['abc', 'ABC', false], ['', '', true],
+      // A leading '*' wins over a trailing one (Istio's StringMatcherWithPrefix, pilot/pkg/security/authz/matcher/string.go):
+      // '*abc*' is the suffix 'abc*', and '*.example.com:*' matches no Host header with a real port.
+      ['*abc*', 'xabc*', true], ['*abc*', 'abcx', false], ['*abc*', 'xabcx', false],
+      ['*.example.com:*', 'a.example.com:80', false], ['*.example.com:*', 'a.example.com:*', true],
     ];
     for (const [pattern, value, expected] of cases) {
       expect({ pattern, value, matches: valueMatches(pattern, value) }).toEqual({ pattern, value, matches: expected });

@@ -16,9 +16,12 @@
  * - CIT0023: the same HTTP conditions in a policy with a workload selector for workloads in ambient
  *   mode: such a policy is enforced by ztunnel, which sees L4 only, and fails safe as CIT0022
  *   describes; L7 conditions need the policy bound to a waypoint (`targetRefs`)
- *   (https://istio.io/latest/docs/ambient/usage/l4-policy/).
+ *   (https://istio.io/latest/docs/ambient/usage/l4-policy/);
+ * - CIT0024: a DENY (or CUSTOM) rule's `hosts`, or an ALLOW rule's `notHosts`, that a request escapes
+ *   with a port in its Host header (`shop.example.com:443` for `shop.example.com`).
  */
 import { AnalyzedObject, Reporter, Severity, WORKLOAD_KINDS, WorkloadPods as Pod } from './findings';
+import { hostsEscapedWithPort, isSet } from '../core/authorization-fields';
 import { namespaceOf as ns } from '../core/hosts';
 import { list, record } from '../core/manifest-fields';
 import { isAmbient } from '../core/mesh-labels';
@@ -53,7 +56,11 @@ export function authorizationChecks(input: AuthorizationInput, r: Reporter): voi
   for (const p of policies) {
     const spec = record(p.json.spec);
     const policyNs = ns(p.json);
-    if (spec.targetRef !== undefined || spec.targetRefs !== undefined) { continue; }
+    const rules: any[] = Array.isArray(spec.rules) ? spec.rules : [];
+    const action = spec.action ?? 'ALLOW';
+    rules.forEach((rule, i) => checkHostsWithPort(p, rule, i, action, r));
+    // Policies bound to gateways or waypoints (targetRef(s)) do not select pods; an empty list is not set.
+    if (isSet(spec.targetRef) || isSet(spec.targetRefs)) { continue; }
     const matchLabels: { [k: string]: string } | undefined = spec.selector?.matchLabels;
     const hasSelector = matchLabels !== undefined && Object.keys(matchLabels).length > 0;
     const selected = pods.filter(pod => (pod.namespace === policyNs || (policyNs === ROOT_NAMESPACE && hasSelector))
@@ -65,8 +72,6 @@ export function authorizationChecks(input: AuthorizationInput, r: Reporter): voi
         hasSelector ? `selects no pod of any workload in namespace '${policyNs}' in the app or known to exist` : `applies to every workload of namespace '${policyNs}', and there is none in the app or known to exist`,
         'Fix the selector (pods carry app: <service>), or deploy (or adopt) the workloads');
     }
-    const rules: any[] = Array.isArray(spec.rules) ? spec.rules : [];
-    const action = spec.action ?? 'ALLOW';
     rules.forEach((rule, i) => {
       checkPrincipals(p, rule, i, policyNs, accounts, r);
       if (action === 'ALLOW' && !mesh) { checkAllowListTransport(p, rule, i, selected, peerAuthentications, r); }
@@ -119,6 +124,26 @@ function checkPrincipals(p: AnalyzedObject, rule: any, i: number, policyNs: stri
   });
 }
 
+/**
+ * CIT0024: a DENY (or CUSTOM) rule's `hosts`, or an ALLOW rule's `notHosts`, that a request escapes by
+ * sending the host with a port: Istio compares the Host header as sent, port included.
+ */
+function checkHostsWithPort(p: AnalyzedObject, rule: any, i: number, action: string, r: Reporter): void {
+  const field = action === 'ALLOW' ? 'notHosts' : action === 'DENY' || action === 'CUSTOM' ? 'hosts' : undefined;
+  if (field === undefined) { return; }
+  list(rule?.to).forEach((t, j) => {
+    const hosts = list(t?.operation?.[field]);
+    for (const host of hostsEscapedWithPort(hosts)) {
+      const wildcard = host.startsWith('*');
+      r.report(p, 'CIT0024', Severity.WARNING, `spec.rules[${i}].to[${j}].operation.${field}[${hosts.indexOf(host)}]`, host,
+        `is compared with the Host header as sent, port included, so a request to ${wildcard ? `shop${host.slice(1)}` : host}:443 escapes this ${action} rule`,
+        wildcard
+          ? `Name the hosts instead of the pattern (each with '<host>:*' beside it), or add the pattern with each port clients can send ('${host}:443')`
+          : `Add '${host}:*' to the list beside it (https://istio.io/latest/docs/ops/best-practices/security/#writing-host-match-policies)`);
+    }
+  });
+}
+
 /** Whether a rule names callers by their mTLS identity. */
 function usesPeerIdentity(rule: any): boolean {
   const froms: any[] = Array.isArray(rule?.from) ? rule.from : [];
@@ -166,9 +191,9 @@ function httpConditionFields(rule: any, i: number): string[] {
   const whens: any[] = Array.isArray(rule?.when) ? rule.when : [];
   return [
     ...tos.flatMap((t, j) => ['methods', 'notMethods', 'paths', 'notPaths', 'hosts', 'notHosts']
-      .filter(k => Array.isArray(t?.operation?.[k])).map(k => `spec.rules[${i}].to[${j}].operation.${k}`)),
+      .filter(k => Array.isArray(t?.operation?.[k]) && isSet(t.operation[k])).map(k => `spec.rules[${i}].to[${j}].operation.${k}`)),
     ...froms.flatMap((f, j) => ['requestPrincipals', 'notRequestPrincipals']
-      .filter(k => Array.isArray(f?.source?.[k])).map(k => `spec.rules[${i}].from[${j}].source.${k}`)),
+      .filter(k => Array.isArray(f?.source?.[k]) && isSet(f.source[k])).map(k => `spec.rules[${i}].from[${j}].source.${k}`)),
     // `request.headers[...]`, `request.auth.*` and every other `request.*` key exist for HTTP only.
     ...whens.flatMap((w, j) => (typeof w?.key === 'string' && w.key.startsWith('request.') ? [`spec.rules[${i}].when[${j}].key`] : [])),
   ];

@@ -27,6 +27,7 @@
  * https://istio.io/latest/docs/tasks/security/authentication/authn-policy/#end-user-authentication).
  */
 import { AuthorizationAction, AuthorizationDecision } from './types';
+import { isSet, valueMatches } from '../core/authorization-fields';
 import { namespaceOf } from '../core/hosts';
 import { peerModeOf, ROOT_NAMESPACE } from '../core/peer-authentication';
 
@@ -74,12 +75,6 @@ export function isAuthorizationPolicy(m: any): boolean {
 }
 
 const idOf = (o: any): string => `${namespaceOf(o)}/${o?.metadata?.name}`;
-
-/**
- * Whether a list field is set: an empty list is a field not set (a proto3 repeated field has no
- * other form), so `principals: []` is no condition, as if it were left out.
- */
-const isSet = (x: unknown): boolean => x !== undefined && x !== null && !(Array.isArray(x) && x.length === 0);
 
 /** Go's strconv.ParseBool true values, with which Istio reads the `istio.io/dry-run` annotation. */
 const GO_TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
@@ -195,21 +190,15 @@ function isHttpOnlyKey(key: unknown): boolean {
   return typeof key === 'string' && key.startsWith('request.');
 }
 
-/** Istio's string match: exact, `prefix*`, `*suffix`, or `*` (present and not empty). */
-export function valueMatches(pattern: string, value: string | undefined): boolean {
-  if (value === undefined) { return false; }
-  if (pattern === '*') { return value.length > 0; }
-  if (pattern.endsWith('*')) { return value.startsWith(pattern.slice(0, -1)); }
-  if (pattern.startsWith('*')) { return value.endsWith(pattern.slice(1)); }
-  return value === pattern;
-}
+/** Istio's string match (core/authorization-fields.ts), exported here for the simulator's readers. */
+export { valueMatches };
 
 /** A positive list (any value matches) and its `not*` list (no value matches); absent lists match. */
 function listMatches(values: unknown, notValues: unknown, actual: string | undefined, match = valueMatches): boolean {
   // Entries of other types than strings (and numbers, written for ports) are the schema's findings: they match nothing.
   const texts = (x: unknown[]) => x.filter(v => typeof v === 'string' || typeof v === 'number').map(String);
-  const yes = Array.isArray(values) && isSet(values) ? texts(values) : undefined;
-  const no = Array.isArray(notValues) && isSet(notValues) ? texts(notValues) : undefined;
+  const yes = Array.isArray(values) && values.length > 0 ? texts(values) : undefined;
+  const no = Array.isArray(notValues) && notValues.length > 0 ? texts(notValues) : undefined;
   if (yes !== undefined && !yes.some(v => match(v, actual))) { return false; }
   if (no !== undefined && no.some(v => match(v, actual))) { return false; }
   return true;
