@@ -2,6 +2,7 @@ import { Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { fail } from './core/errors';
 import { isRoutingApi, ROUTING_API_CONTEXT, RoutingApi, routingApiAt } from './core/routing-api';
+import { isInternalChild } from './core/tree';
 
 /**
  * Chooses the routing API of an app or a chart: the constructs take the same props either way.
@@ -28,9 +29,16 @@ export class RoutingApiSetting {
     if (!isRoutingApi(api)) {
       fail(where, 'api', api, 'is not a RoutingApi', "Use RoutingApi.ISTIO, RoutingApi.GATEWAY_API or RoutingApi.GATEWAY_API_EXPERIMENTAL ('istio', 'gateway-api' or 'gateway-api-experimental')");
     }
-    if (scope.node.children.length > 0) {
-      fail(where, 'scope', scope.node.path || '(the app)', `already has constructs (${scope.node.children.map(c => c.node.id).slice(0, 3).join(', ')}), which were made for the routing API in force when they were added`,
+    // A scope takes context only before its first child (constructs refuses it after): the user's
+    // constructs are named, else the library's checks that Analysis.enableFor added.
+    const own = scope.node.children.filter(c => !isInternalChild(c));
+    if (own.length > 0) {
+      fail(where, 'scope', scope.node.path || '(the app)', `already has constructs (${own.map(c => c.node.id).slice(0, 3).join(', ')}), which were made for the routing API in force when they were added`,
         'Choose the routing API first, right after creating the App or Chart');
+    }
+    if (scope.node.children.length > 0) {
+      fail(where, 'scope', scope.node.path || '(the app)', 'already has the checks that Analysis.enableFor adds, and a scope takes its routing API only before its first child',
+        'Choose the routing API first, right after creating the App or Chart, then call Analysis.enableFor');
     }
     scope.node.setContext(ROUTING_API_CONTEXT, api);
   }

@@ -1,6 +1,6 @@
 import { App, Chart, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
-import { CanaryService, RoutingApi, RoutingApiSetting, ServiceVersion, TrafficSplit } from '../src';
+import { Analysis, CanaryService, RoutingApi, RoutingApiSetting, ServiceVersion, TrafficSplit } from '../src';
 import { only } from './util';
 
 /** The routing API setting of an app or a chart: its defaults, where it holds, and every refusal of its two entry points. */
@@ -104,7 +104,24 @@ describe('RoutingApiSetting', () => {
     expect(RoutingApiSetting.of(chart)).toBe(RoutingApi.ISTIO);
     const one = new Chart(new App(), 'one', { namespace: 'shop' });
     web(one);
-    expect(() => RoutingApiSetting.use(one, RoutingApi.ISTIO)).toThrow("scope: 'one' already has constructs (web, IstioTrafficModel, IstioTrafficChecks), which");
+    // The library's own children (the model, the checks) are not named: the user's are.
+    expect(() => RoutingApiSetting.use(one, RoutingApi.ISTIO)).toThrow("scope: 'one' already has constructs (web), which");
+    expect(() => RoutingApiSetting.use(one.node.scope as App, RoutingApi.ISTIO)).toThrow("scope: '(the app)' already has constructs (one), which");
+  });
+
+  test('after Analysis.enableFor, whose checks are the first child, the message says so', () => {
+    const chart = new Chart(new App(), 'c', { namespace: 'shop' });
+    Analysis.enableFor(chart);
+    expect(chart.node.children.map(c => c.node.id)).toEqual(['IstioTrafficChecks']);
+    expect(() => RoutingApiSetting.use(chart, RoutingApi.GATEWAY_API)).toThrow(
+      "[RoutingApiSetting.use] scope: 'c' already has the checks that Analysis.enableFor adds, and a scope takes its routing API only before its first child. "
+      + 'Choose the routing API first, right after creating the App or Chart, then call Analysis.enableFor');
+    // In the right order, both hold.
+    const ordered = new Chart(new App(), 'c', { namespace: 'shop' });
+    RoutingApiSetting.use(ordered, RoutingApi.GATEWAY_API);
+    Analysis.enableFor(ordered);
+    web(ordered);
+    expect(Testing.synth(ordered).map(o => o.kind)).toContain('HTTPRoute');
   });
 
   test('of() of something that is not a construct fails, naming it', () => {

@@ -7,13 +7,13 @@ import { webhookChecks } from './webhook';
 import { fail } from '../core/errors';
 import { identityError, withoutNullFields } from '../core/manifest-fields';
 import { GATEWAY_API_GROUP, isRoutingApi, RoutingApi, routingApiAt } from '../core/routing-api';
-import { defaultChildOf, plusWorkloadOf } from '../core/tree';
+import { defaultChildOf, INTERNAL_IDS, plusWorkloadOf } from '../core/tree';
 import { KnownService, KnownWorkload, TrafficModel } from '../model/traffic-model';
 
 /** The construct metadata type under which suppressions and downgrades are recorded. */
 const RULE_METADATA = 'cdk8s-istio-traffic:analysis-rule';
 const CODE = /^(IST|CIT)[0-9]{4}$/;
-const CHECKS_ID = 'IstioTrafficChecks';
+const CHECKS_ID = INTERNAL_IDS.checks;
 const CHECKS_SYMBOL = Symbol.for('cdk8s-istio-traffic.ChartChecks');
 
 interface Rule {

@@ -1,6 +1,22 @@
 import { IConstruct } from 'constructs';
 
 /**
+ * The ids of the constructs the library adds to a chart or app for its own bookkeeping (the routing
+ * model of a chart, the list of an app's models, the checks of a chart): messages that list a
+ * scope's children name the user's constructs, not these.
+ */
+export const INTERNAL_IDS = {
+  model: 'IstioTrafficModel',
+  appModels: 'IstioTrafficModels',
+  checks: 'IstioTrafficChecks',
+} as const;
+
+/** Whether a construct is one of the library's bookkeeping children (INTERNAL_IDS). */
+export function isInternalChild(c: IConstruct): boolean {
+  return (Object.values(INTERNAL_IDS) as string[]).includes(c.node.id);
+}
+
+/**
  * `node.defaultChild` (the child with id `Resource` or `Default`, what `ApiObject.of` finds: the API
  * object of a cdk8s-plus resource), or undefined when the construct has none, or has both (constructs
  * throws then).

@@ -6,10 +6,11 @@ import { fail, failWith } from '../core/errors';
 import { serviceFqdn } from '../core/hosts';
 import { RoutingApi, routingApiAt } from '../core/routing-api';
 import { isDnsLabel } from '../core/syntax';
+import { INTERNAL_IDS } from '../core/tree';
 
-const MODEL_ID = 'IstioTrafficModel';
+const MODEL_ID = INTERNAL_IDS.model;
 const MODEL_SYMBOL = Symbol.for('cdk8s-istio-traffic.TrafficModel');
-const APP_MODELS_ID = 'IstioTrafficModels';
+const APP_MODELS_ID = INTERNAL_IDS.appModels;
 const APP_MODELS_SYMBOL = Symbol.for('cdk8s-istio-traffic.AppModels');
 
 /**
