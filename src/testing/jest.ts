@@ -15,6 +15,7 @@
  * nothing, so the expectation is the second argument.
  */
 import { App, Chart } from 'cdk8s';
+import { fail } from '../core/errors';
 import { RoutingSimulator } from '../simulator/routing-simulator';
 import { OutcomeKind, RoutingOutcome, SimulatedRequest } from '../simulator/types';
 
@@ -68,13 +69,20 @@ export type RoutingTarget = Chart | App | RoutingSimulator | any[] | string;
 
 const TOLERANCE = 0.01;
 
-function simulatorFor(target: RoutingTarget): RoutingSimulator {
+/** Whether a value is a cdk8s App: by its public members, not by class (two copies of cdk8s in one test run). */
+function isApp(target: unknown): target is App {
+  const a = target as any;
+  return a !== null && typeof a === 'object' && !Chart.isChart(a) && typeof a.synth === 'function' && Array.isArray(a.charts);
+}
+
+function simulatorFor(matcher: string, target: RoutingTarget): RoutingSimulator {
   if (RoutingSimulator.isRoutingSimulator(target)) { return target; }
   if (Chart.isChart(target)) { return RoutingSimulator.fromChart(target); }
-  if (target instanceof App) { return RoutingSimulator.fromApp(target); }
+  if (isApp(target)) { return RoutingSimulator.fromApp(target); }
   if (typeof target === 'string') { return RoutingSimulator.fromYaml(target); }
   if (Array.isArray(target)) { return RoutingSimulator.fromManifests(target); }
-  throw new Error('expected a Chart, an App, a RoutingSimulator, manifest objects or YAML text');
+  return fail(`expect(received).${matcher}`, 'received', target, 'is not a Chart, an App, a RoutingSimulator, manifest objects or YAML text',
+    'Pass the Chart or App under test, its synthesized manifests (objects or YAML text) or a RoutingSimulator');
 }
 
 function describeRequest(r: SimulatedRequest): string {
@@ -191,7 +199,7 @@ function isNegated(context: unknown): boolean {
 /** The matchers, for `expect.extend`. */
 export const routingMatchers = {
   toRoute(this: unknown, received: RoutingTarget, request: SimulatedRequest, expected: RouteExpectation) {
-    const simulator = simulatorFor(received);
+    const simulator = simulatorFor('toRoute', received);
     const problem = emptyRouteExpectation(expected);
     if (problem) { return unusable(isNegated(this), problem); }
     const outcome = simulator.route(request);
@@ -206,7 +214,7 @@ export const routingMatchers = {
   },
 
   toSplit(this: unknown, received: RoutingTarget, request: SimulatedRequest, shares: { [version: string]: number }) {
-    const simulator = simulatorFor(received);
+    const simulator = simulatorFor('toSplit', received);
     const problem = invalidShares(shares);
     if (problem) { return unusable(isNegated(this), problem); }
     const outcome = simulator.route(request);
@@ -248,7 +256,7 @@ function allowedEverywhere(o: RoutingOutcome): boolean {
 /** The matchers on authorization, for `expect.extend`. */
 export const authorizationMatchers = {
   toAllow(this: unknown, received: RoutingTarget, request: SimulatedRequest, expected?: AuthorizationExpectation) {
-    const outcome = simulatorFor(received).route(request);
+    const outcome = simulatorFor('toAllow', received).route(request);
     const unmet = unmetDecision(outcome, expected);
     const allowed = allowedEverywhere(outcome);
     const pass = allowed && unmet.length === 0;
@@ -262,7 +270,7 @@ export const authorizationMatchers = {
   },
 
   toDeny(this: unknown, received: RoutingTarget, request: SimulatedRequest, expected?: AuthorizationExpectation) {
-    const outcome = simulatorFor(received).route(request);
+    const outcome = simulatorFor('toDeny', received).route(request);
     const unmet = unmetDecision(outcome, expected);
     const denied = outcome.kind === OutcomeKind.DENIED;
     const pass = denied && unmet.length === 0;
