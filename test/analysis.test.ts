@@ -232,6 +232,9 @@ describe('what the analysis reports, and how often', () => {
     expect(lines([{ ...service, kind: null }])).toEqual(['manifest[0] IST0106 kind undefined is missing, so Kubernetes cannot read the object']);
     expect(lines([{ ...service, kind: 7 }])).toEqual(['manifest[0] IST0106 kind 7 is not a string, so Kubernetes cannot read the object']);
     expect(Analysis.analyzeManifests([{ ...service, kind: 7 }])[0].fix).toBe("Give the object's kind as a string");
+    // A missing field is not one of the wrong type: the fix says what to write.
+    expect(Analysis.analyzeManifests([{ ...service, apiVersion: undefined }])[0].fix).toBe("Give the object its apiVersion (e.g. 'v1' or 'networking.istio.io/v1')");
+    expect(Analysis.analyzeManifests([{ ...service, kind: null }])[0].fix).toBe("Give the object its kind (e.g. 'Service')");
   });
 
   test('the analysis of a chart reports the objects of that chart only, reading the others for references', () => {

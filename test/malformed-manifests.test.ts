@@ -204,7 +204,7 @@ describe('what the analysis does with values of the wrong type', () => {
     const f = Analysis.analyzeManifests([{ ...service, apiVersion: 1 }])[0];
     expect([f.severity, f.value, f.message, f.fix]).toEqual(['error', '1', 'is not a string, so Kubernetes cannot read the object', "Give the object's apiVersion as a string"]);
     const missing = Analysis.analyzeManifests([{ ...service, kind: undefined }])[0];
-    expect([missing.value, missing.message, missing.fix]).toEqual([undefined, 'is missing, so Kubernetes cannot read the object', "Give the object's kind as a string"]);
+    expect([missing.value, missing.message, missing.fix]).toEqual([undefined, 'is missing, so Kubernetes cannot read the object', "Give the object its kind (e.g. 'Service')"]);
     // Without metadata, or without a namespace, the object is readable (the namespace is the default one).
     expect(codes([{ ...service, metadata: { name: 'db' } }]).map(([code]) => code)).not.toContain('IST0106');
     // The unreadable object is not a Service the others can refer to; labels of the wrong type leave it readable.

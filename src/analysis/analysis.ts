@@ -200,8 +200,9 @@ function run(chart: AnalyzedObject[], app: AnalyzedObject[], workloads: KnownWor
     const bad = identityError(asStored(o).json);
     if (bad) {
       unreadable.add(o);
-      const what = bad.value === undefined ? 'is missing' : 'is not a string';
-      r.report(o, 'IST0106', Severity.ERROR, bad.field, bad.value, `${what}, so Kubernetes cannot read the object`, `Give the object's ${bad.field} as a string`);
+      const missing = bad.value === undefined;
+      r.report(o, 'IST0106', Severity.ERROR, bad.field, bad.value, `${missing ? 'is missing' : 'is not a string'}, so Kubernetes cannot read the object`,
+        missing ? `Give the object its ${bad.field} (e.g. ${bad.field === 'kind' ? "'Service'" : "'v1' or 'networking.istio.io/v1'"})` : `Give the object's ${bad.field} as a string`);
     }
   }
   // (The unreadable objects of the chart are among those of the app whose identity is not readable.)
