@@ -5,7 +5,8 @@ import * as path from 'path';
 import { App } from 'cdk8s';
 import { recommendationChart, RECOMMENDATION_STATES } from '../examples/recommendation-canary/app';
 import { RoutingApi, RoutingApiSetting } from '../src';
-import { run } from '../src/cli/main';
+import { run, USAGE } from '../src/cli/main';
+import { CliError, parseManifests, readManifests, yamlFiles } from '../src/cli/manifests';
 
 const BOOKINFO = path.join(__dirname, '..', '..', 'shared', 'upstream', 'istio', 'samples', 'bookinfo');
 const NETWORKING = path.join(BOOKINFO, 'networking');
@@ -812,6 +813,64 @@ describe('usage and errors: one line on stderr, exit 2', () => {
     oneLine(d);
   });
 
+  test('each error says what is wrong', () => {
+    const one = states['step3-90-10'];
+    const message = (...args: string[]) => {
+      const r = cli(...args);
+      expect(r.code).toBe(2);
+      oneLine(r);
+      return r.stderr;
+    };
+    expect(message('explain')).toBe('cdk8s-istio-traffic: explain needs at least one file or folder of manifests\n');
+    expect(message('diff', one)).toBe('cdk8s-istio-traffic: diff needs two arguments, <before> and <after> (got 1)\n');
+    expect(message('diff', one, one, one)).toBe('cdk8s-istio-traffic: diff needs two arguments, <before> and <after> (got 3)\n');
+    expect(message('diff', '--mermaid', one, one)).toBe('cdk8s-istio-traffic: --mermaid is an option of explain, not diff\n');
+    expect(message('explain', '--json', '--mermaid', one)).toBe('cdk8s-istio-traffic: explain takes --json or --mermaid, not both\n');
+    const labelKey = 'cdk8s-istio-traffic: --version-label needs a label key, e.g. --version-label app.kubernetes.io/version\n';
+    expect(message('explain', one, '--version-label')).toBe(labelKey);
+    expect(message('explain', one, '--version-label=')).toBe(labelKey);
+    expect(message('explain', one, '-x')).toBe("cdk8s-istio-traffic: unknown option '-x' (see --help)\n");
+    // '-' is a name, not an option; after '--' every argument is a name.
+    expect(message('explain', '-')).toBe('cdk8s-istio-traffic: -: no such file or folder\n');
+    expect(message('explain', '--', '--json')).toBe('cdk8s-istio-traffic: --json: no such file or folder\n');
+    expect(message('--', 'explain', '--json')).toBe('cdk8s-istio-traffic: --json: no such file or folder\n');
+    // A path that is neither a file nor a folder (a device).
+    expect(message('explain', '/dev/null')).toBe('cdk8s-istio-traffic: /dev/null: not a file or folder\n');
+  });
+
+  test("'help' is a command too", () => {
+    const r = cli('help');
+    expect(r).toEqual({ code: 0, stdout: USAGE, stderr: '' });
+  });
+
+  test('diff reads versions by --version-label too', () => {
+    const cart = (weight: number) => `
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: cart }
+spec:
+  hosts: [cart]
+  http:
+  - route:
+    - { destination: { host: cart, subset: stable }, weight: ${weight} }
+    - { destination: { host: cart, subset: next }, weight: ${100 - weight} }
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: { name: cart }
+spec:
+  host: cart
+  subsets:
+  - { name: stable, labels: { track: blue } }
+  - { name: next, labels: { track: green } }
+`;
+    const before = write('diff-labels/before.yaml', cart(90));
+    const after = write('diff-labels/after.yaml', cart(60));
+    const r = cli('diff', '--json', '--version-label', 'track', before, after);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).changes[0]).toMatchObject({ before: { blue: 90, green: 10 }, after: { blue: 60, green: 40 } });
+  });
+
   test('wrong argument counts and combinations', () => {
     for (const args of [['explain'], ['diff', states['step3-90-10']], ['diff', 'a', 'b', 'c'], ['explain', '--version-label'],
       ['diff', '--mermaid', states['step3-90-10'], states['step3-75-25']], ['explain', '--json', '--mermaid', states['step3-90-10']]]) {
@@ -819,6 +878,40 @@ describe('usage and errors: one line on stderr, exit 2', () => {
       expect(r.code).toBe(2);
       oneLine(r);
     }
+  });
+});
+
+describe('reading manifests (src/cli/manifests.ts)', () => {
+  test('a folder: *.yaml and *.yml in any case, in sorted order at every depth; other files, dot-folders and node_modules left out', () => {
+    const obj = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: ${name} }\n`;
+    for (const [file, name] of [['read/c.yml', 'c'], ['read/a.YAML', 'a'], ['read/b/z.yaml', 'bz'], ['read/b/y.yaml', 'by'],
+      ['read/d.yaml.bak', 'bak'], ['read/e.txt', 'txt'], ['read/.hidden/f.yaml', 'hidden'], ['read/node_modules/g.yaml', 'module']] as const) {
+      write(file, obj(name));
+    }
+    expect(yamlFiles(path.join(tmp, 'read')).map(f => path.relative(tmp, f))).toEqual(['read/a.YAML', 'read/b/y.yaml', 'read/b/z.yaml', 'read/c.yml']);
+    expect(readManifests([path.join(tmp, 'read')]).map(o => o.metadata.name)).toEqual(['a', 'by', 'bz', 'c']);
+    // A file is read as given, whatever its name.
+    expect(yamlFiles(path.join(tmp, 'read/e.txt'))).toEqual([path.join(tmp, 'read/e.txt')]);
+  });
+
+  test('documents: a List is its items; empty documents, scalars and lists are skipped', () => {
+    const text = [
+      'apiVersion: v1\nkind: List\nitems:\n- { kind: Service, metadata: { name: a } }\n- null\n- 7\n- [x]\n- { kind: Service, metadata: { name: b } }',
+      '', 'just a string', '- [1, 2]', 'null', '{ kind: List, items: 3, metadata: { name: odd } }', '{ kind: Service, metadata: { name: c } }',
+    ].join('\n---\n');
+    expect(parseManifests(text, 'f.yaml').map(o => o.metadata.name)).toEqual(['a', 'b', 'odd', 'c']);
+    expect(parseManifests('', 'empty.yaml')).toEqual([]);
+    expect(() => parseManifests('a: [1\n', 'bad.yaml')).toThrow(/^bad\.yaml: invalid YAML: \S/);
+  });
+
+  test('errors are CliErrors, named so; a file that cannot be read names its error code', () => {
+    const e = new CliError('x');
+    expect([e.name, e.message, e instanceof Error]).toEqual(['CliError', 'x', true]);
+    const link = path.join(tmp, 'links', 'gone.yaml');
+    fs.mkdirSync(path.dirname(link), { recursive: true });
+    fs.symlinkSync(path.join(tmp, 'links', 'missing-target'), link);
+    expect(() => readManifests([path.dirname(link)])).toThrow(new CliError(`${link}: cannot read (ENOENT)`));
+    expect(cli('explain', path.dirname(link)).stderr).toBe(`cdk8s-istio-traffic: ${link}: cannot read (ENOENT)\n`);
   });
 });
 

@@ -226,6 +226,28 @@ describe('toAllow and toDeny', () => {
       .toThrow(/to be denied by \{"policy":"shop\/nothing"\} \(unmet: policy shop\/nothing\), but another decision denies it/);
   });
 
+  test('the outcome lines that do not apply are left out; a status, a host or a policy is checked only where the expectation names it', () => {
+    const direct = manifests([{ name: 'teapot', directResponse: { status: 418 } }]);
+    // A direct response has no versions line; no 503 share, no gateway, no warning: no such lines.
+    expect(direct).toRoute(fromReviews, { rule: 'teapot' });
+    let message = '';
+    try { expect(direct).toRoute(fromReviews, { rule: 'other' }); } catch (e) { message = String(e); }
+    expect(message).toMatch(/unmet: rule 'other'/);
+    expect(message).not.toMatch(/versions:|answered 503|gateway authorization:|warning:/);
+    // Routed: the versions line is there.
+    expect(() => expect(manifests()).toRoute(fromReviews, { rule: 'other' })).toThrow(/\n {2}versions: v1 50%, v2 50%/);
+    // Half the requests to another host: not every destination is ratings.
+    const mixed = manifests([{ route: [{ destination: { host: HOST, subset: 'v1' }, weight: 50 }, { destination: { host: 'other.shop.svc.cluster.local' }, weight: 50 }] }]);
+    expect(mixed).not.toRoute(fromReviews, { host: 'ratings' });
+    // Through the gateway, an expectation may name the gateway's deciding policy or the destination's.
+    const edgeAllow = policy('edge-allow', { selector: { matchLabels: { istio: 'ingressgateway' } }, rules: [{ to: [{ operation: { paths: ['/*'] } }] }] }, 'istio-system');
+    const gated = [...manifests(), edgeAllow];
+    const viaEdge = { host: HOST, gateway: 'istio-system/edge', path: '/ratings' };
+    expect(gated).toAllow(viaEdge, { policy: 'istio-system/edge-allow', rule: 0 });
+    expect(gated).toAllow(viaEdge, { policy: 'shop/ratings-allow', rule: 1 });
+    expect(() => expect(gated).toAllow(viaEdge, { policy: 'istio-system/edge-allow', rule: 1 })).toThrow(/\(unmet: policy istio-system\/edge-allow\), but another decision allows it/);
+  });
+
   test('an App and a non-target: the App is simulated, anything else fails naming the matcher and the value', () => {
     const app = Testing.app();
     const chart = new Chart(app, 'c', { namespace: 'default' });
