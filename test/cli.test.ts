@@ -46,6 +46,30 @@ function write(name: string, text: string): string {
   return file;
 }
 
+/** cart's VirtualService (stable `weight`%, next the rest) and DestinationRule (subsets by `track`). */
+function cartYaml(weight: number, stableLabels = '{ track: blue }'): string {
+  return `
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: cart }
+spec:
+  hosts: [cart]
+  http:
+  - route:
+    - { destination: { host: cart, subset: stable }, weight: ${weight} }
+    - { destination: { host: cart, subset: next }, weight: ${100 - weight} }
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: { name: cart }
+spec:
+  host: cart
+  subsets:
+  - { name: stable, labels: ${stableLabels} }
+  - { name: next, labels: { track: green } }
+`;
+}
+
 /** The explain table's entries, from `explain --json`. */
 function table(...files: string[]): any[] {
   const r = cli('explain', '--json', ...files);
@@ -288,26 +312,7 @@ spec:
   });
 
   test('a version is the subset\'s version label (--version-label), else the subset name', () => {
-    const file = write('labels/track.yaml', `
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: { name: cart }
-spec:
-  hosts: [cart]
-  http:
-  - route:
-    - { destination: { host: cart, subset: stable }, weight: 80 }
-    - { destination: { host: cart, subset: next }, weight: 20 }
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: { name: cart }
-spec:
-  host: cart
-  subsets:
-  - { name: stable, labels: { track: blue, version: '1.0' } }
-  - { name: next, labels: { track: green } }
-`);
+    const file = write('labels/track.yaml', cartYaml(80, "{ track: blue, version: '1.0' }"));
     const shares = (...opts: string[]) => {
       const r = cli('explain', '--json', ...opts, file);
       expect(r.code).toBe(0);
@@ -844,28 +849,8 @@ describe('usage and errors: one line on stderr, exit 2', () => {
   });
 
   test('diff reads versions by --version-label too', () => {
-    const cart = (weight: number) => `
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: { name: cart }
-spec:
-  hosts: [cart]
-  http:
-  - route:
-    - { destination: { host: cart, subset: stable }, weight: ${weight} }
-    - { destination: { host: cart, subset: next }, weight: ${100 - weight} }
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: { name: cart }
-spec:
-  host: cart
-  subsets:
-  - { name: stable, labels: { track: blue } }
-  - { name: next, labels: { track: green } }
-`;
-    const before = write('diff-labels/before.yaml', cart(90));
-    const after = write('diff-labels/after.yaml', cart(60));
+    const before = write('diff-labels/before.yaml', cartYaml(90));
+    const after = write('diff-labels/after.yaml', cartYaml(60));
     const r = cli('diff', '--json', '--version-label', 'track', before, after);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).changes[0]).toMatchObject({ before: { blue: 90, green: 10 }, after: { blue: 60, green: 40 } });
