@@ -127,6 +127,8 @@ describe('analysis of hand-written AuthorizationPolicies', () => {
     expect(run('DENY', { hosts: ['a.example.com', 'A.EXAMPLE.COM:*'] })).toEqual([]);
     expect(run('DENY', { hosts: ['*.internal', '*.internal:*'] }).map(f => f.value)).toEqual(['"*.internal"']);
     expect(run('DENY', { hosts: ['a.example.com', 'a.example.com:80'] }).map(f => f.value)).toEqual(['"a.example.com"']);
+    // A suffix pattern is covered by the same pattern with a port number only.
+    expect(run('DENY', { hosts: ['*.svc', '*.svc:80x', '*.svc:x80', '99999', 'x*.svc:80'] }).map(f => f.value)).toEqual(['"*.svc"', '"99999"']);
     // '*' (any host) or a prefix pattern covers the ports too.
     expect(run('DENY', { hosts: ['a.example.com', '*'] })).toEqual([]);
     expect(run('DENY', { hosts: ['a.example.com', 'a.example.*'] })).toEqual([]);

@@ -37,7 +37,9 @@ export function hostsEscapedWithPort(hosts: readonly unknown[]): string[] {
   const lower = texts.map(h => h.toLowerCase());
   return texts.filter(host => {
     const h = host.toLowerCase();
-    if (h === '*' || h.includes(':') || (h.endsWith('*') && !h.startsWith('*'))) { return false; }
+    // `*` covers every host; an entry with a port is the user's choice of ports. A prefix pattern
+    // (`shop.*`) covers itself with any port, as the last line finds.
+    if (h === '*' || h.includes(':')) { return false; }
     if (h.startsWith('*')) { return !lower.some(other => other.startsWith(`${h}:`) && /^\d+$/.test(other.slice(h.length + 1))); }
     return !lower.some(other => valueMatches(other, `${h}:1`));
   });
