@@ -32,12 +32,13 @@ export class RoutingApiSetting {
     // A scope takes context only before its first child (constructs refuses it after): the user's
     // constructs are named, else the library's checks that Analysis.enableFor added.
     const own = scope.node.children.filter(c => !isInternalChild(c));
+    const path = scope.node.path || '(the app)';
     if (own.length > 0) {
-      fail(where, 'scope', scope.node.path || '(the app)', `already has constructs (${own.map(c => c.node.id).slice(0, 3).join(', ')}), which were made for the routing API in force when they were added`,
+      fail(where, 'scope', path, `already has constructs (${own.map(c => c.node.id).slice(0, 3).join(', ')}), which were made for the routing API in force when they were added`,
         'Choose the routing API first, right after creating the App or Chart');
     }
     if (scope.node.children.length > 0) {
-      fail(where, 'scope', scope.node.path || '(the app)', 'already has the checks that Analysis.enableFor adds, and a scope takes its routing API only before its first child',
+      fail(where, 'scope', path, 'already has the checks that Analysis.enableFor adds, and a scope takes its routing API only before its first child',
         'Choose the routing API first, right after creating the App or Chart, then call Analysis.enableFor');
     }
     scope.node.setContext(ROUTING_API_CONTEXT, api);

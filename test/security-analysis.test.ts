@@ -129,6 +129,8 @@ describe('analysis of hand-written AuthorizationPolicies', () => {
     expect(run('DENY', { hosts: ['a.example.com', 'a.example.com:80'] }).map(f => f.value)).toEqual(['"a.example.com"']);
     // A suffix pattern is covered by the same pattern with a port number only.
     expect(run('DENY', { hosts: ['*.svc', '*.svc:80x', '*.svc:x80', '99999', 'x*.svc:80'] }).map(f => f.value)).toEqual(['"*.svc"', '"99999"']);
+    // Each entry is named by its own index, a repeated one too.
+    expect(run('DENY', { hosts: ['a.example.com', 'a.example.com'] }).map(f => f.field)).toEqual(['spec.rules[0].to[0].operation.hosts[0]', 'spec.rules[0].to[0].operation.hosts[1]']);
     // '*' (any host) or a prefix pattern covers the ports too.
     expect(run('DENY', { hosts: ['a.example.com', '*'] })).toEqual([]);
     expect(run('DENY', { hosts: ['a.example.com', 'a.example.*'] })).toEqual([]);

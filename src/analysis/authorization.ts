@@ -133,14 +133,16 @@ function checkHostsWithPort(p: AnalyzedObject, rule: any, i: number, action: str
   if (field === undefined) { return; }
   list(rule?.to).forEach((t, j) => {
     const hosts = list(t?.operation?.[field]);
-    for (const host of hostsEscapedWithPort(hosts)) {
+    const escaped = new Set(hostsEscapedWithPort(hosts));
+    hosts.forEach((host, k) => {
+      if (!escaped.has(host)) { return; }
       const wildcard = host.startsWith('*');
-      r.report(p, 'CIT0024', Severity.WARNING, `spec.rules[${i}].to[${j}].operation.${field}[${hosts.indexOf(host)}]`, host,
+      r.report(p, 'CIT0024', Severity.WARNING, `spec.rules[${i}].to[${j}].operation.${field}[${k}]`, host,
         `is compared with the Host header as sent, port included, so a request to ${wildcard ? `shop${host.slice(1)}` : host}:443 escapes this ${action} rule`,
         wildcard
           ? `Name the hosts instead of the pattern (each with '<host>:*' beside it), or add the pattern with each port clients can send ('${host}:443')`
           : `Add '${host}:*' to the list beside it (https://istio.io/latest/docs/ops/best-practices/security/#writing-host-match-policies)`);
-    }
+    });
   });
 }
 

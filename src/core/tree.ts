@@ -1,3 +1,4 @@
+import { App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 
 /**
@@ -10,6 +11,15 @@ export const INTERNAL_IDS = {
   appModels: 'IstioTrafficModels',
   checks: 'IstioTrafficChecks',
 } as const;
+
+/**
+ * Whether a value is a cdk8s App, by its public members (`synth()` and the `charts` list) rather than
+ * by class, so that an App of another copy of cdk8s (two in one test run) is one too.
+ */
+export function isApp(value: unknown): value is App {
+  const a = value as any;
+  return a !== null && typeof a === 'object' && !Chart.isChart(a) && typeof a.synth === 'function' && Array.isArray(a.charts);
+}
 
 /** Whether a construct is one of the library's bookkeeping children (INTERNAL_IDS). */
 export function isInternalChild(c: IConstruct): boolean {

@@ -22,6 +22,7 @@ import { INGRESS_USE_WAYPOINT_LABEL, isAmbient, USE_WAYPOINT_LABEL, usesWaypoint
 import { isPeerAuthentication } from '../core/peer-authentication';
 import { GATEWAY_API_GROUP } from '../core/routing-api';
 import { Shape, T } from '../core/shape';
+import { isApp } from '../core/tree';
 import { loadYaml } from '../core/vendor';
 import { TrafficModel } from '../model/traffic-model';
 
@@ -161,7 +162,7 @@ export class RoutingSimulator {
    * @param options workloads that run outside the manifests, the trust domain and the version label (by default none, `cluster.local` and `version`)
    */
   public static fromApp(app: App, options: RoutingSimulatorOptions = {}): RoutingSimulator {
-    if (app === null || typeof app !== 'object' || !Array.isArray((app as any).charts)) {
+    if (!isApp(app)) {
       fail('RoutingSimulator.fromApp', 'app', app, 'is not a cdk8s App', 'Pass the App to simulate');
     }
     OPTIONS.check('RoutingSimulator.fromApp', 'options', options);

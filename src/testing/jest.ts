@@ -16,6 +16,7 @@
  */
 import { App, Chart } from 'cdk8s';
 import { fail } from '../core/errors';
+import { isApp } from '../core/tree';
 import { RoutingSimulator } from '../simulator/routing-simulator';
 import { OutcomeKind, RoutingOutcome, SimulatedRequest } from '../simulator/types';
 
@@ -68,12 +69,6 @@ export interface AuthorizationExpectation {
 export type RoutingTarget = Chart | App | RoutingSimulator | any[] | string;
 
 const TOLERANCE = 0.01;
-
-/** Whether a value is a cdk8s App: by its public members, not by class (two copies of cdk8s in one test run). */
-function isApp(target: unknown): target is App {
-  const a = target as any;
-  return a !== null && typeof a === 'object' && !Chart.isChart(a) && typeof a.synth === 'function' && Array.isArray(a.charts);
-}
 
 function simulatorFor(matcher: string, target: RoutingTarget): RoutingSimulator {
   if (RoutingSimulator.isRoutingSimulator(target)) { return target; }
